@@ -1,0 +1,417 @@
+import Foundation
+public import Logging
+
+/// The protocol-neutral bot: takes messages from every connector, moderates them, runs commands,
+/// and hands questions to the channel sessions that answer them.
+///
+/// `run()` owns every task: one per connector, one worker per session, one per command. Cancel it
+/// (or let a console's input end, with `stopsWhenInputEnds`) and they all stop.
+public actor Bot: BotControl {
+    public nonisolated let configuration: BotConfiguration
+    public nonisolated let ignoreList: IgnoreList
+    private let connectors: [NetworkID: any Connector]
+    private let backends: [String: any GenerationBackend]
+    private let policies: ChannelPolicies
+    private let inbound: ModerationPipeline
+    private let outbound: ModerationPipeline
+    private let commands: [any Command]
+    private let store: (any ConversationStore)?
+    private let clock: any MonotonicClock
+    private let logger: Logger
+    private let limiter: GenerationLimiter
+
+    private var sessions: [SessionKey: ChannelSession] = [:]
+    private var seen = RecentMessageIDs(capacity: 4096)
+    private var paused: Set<ChannelKey> = []
+    private var repliesSent = 0
+    /// How many inbound messages have been fully handled (queued, answered by a command, or
+    /// dropped); lets tests know that the bot has seen what they pushed.
+    public private(set) var messagesHandled = 0
+    private let started: Duration
+    /// Work accepted and not finished: events being handled, jobs queued, commands running.
+    private var pending = 0
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// - Parameters:
+    ///   - inboundHooks: run on every message after the ignore list, in order.
+    ///   - outboundHooks: run on every reply part, in order, before the output sanitiser.
+    public init(
+        configuration: BotConfiguration,
+        connectors: [any Connector],
+        backends: [any GenerationBackend],
+        policies: ChannelPolicies,
+        ignoreList: IgnoreList = IgnoreList(),
+        inboundHooks: [any ModerationHook] = [],
+        outboundHooks: [any ModerationHook] = [],
+        sanitizer: OutputSanitizer = OutputSanitizer(),
+        plugins: [any Plugin] = [],
+        store: (any ConversationStore)? = nil,
+        clock: any MonotonicClock = SystemMonotonicClock(),
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.ignoreList = ignoreList
+        self.connectors = Dictionary(connectors.map { ($0.network, $0) }, uniquingKeysWith: { first, _ in first })
+        self.backends = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.policies = policies
+        self.inbound = ModerationPipeline(hooks: [ignoreList] + inboundHooks + plugins.flatMap(\.inboundHooks))
+        self.outbound = ModerationPipeline(hooks: outboundHooks + plugins.flatMap(\.outboundHooks) + [sanitizer])
+        self.commands = BuiltinCommands.all + plugins.flatMap(\.commands)
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.limiter = GenerationLimiter(limit: configuration.maxConcurrentGenerations)
+        self.started = clock.now()
+    }
+
+    public nonisolated var commandPrefix: String { configuration.commandPrefix }
+
+    /// Runs every connector and answers what they bring until cancelled.
+    public func run() async throws {
+        let (events, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
+        let sink = ConnectorEvents(continuation)
+        try await withThrowingDiscardingTaskGroup { group in
+            for connector in connectors.values {
+                group.addTask {
+                    try await connector.run(events: sink)
+                }
+            }
+            for await event in events {
+                switch event {
+                case .message(let message):
+                    pending += 1
+                    let work = await handle(message)
+                    for worker in work.sessionWorkers {
+                        group.addTask { await worker.run() }
+                    }
+                    for item in work.tasks {
+                        pending += 1
+                        group.addTask {
+                            await item()
+                            await self.workFinished()
+                        }
+                    }
+                    messagesHandled += 1
+                    workFinished()
+                case .inputEnded(let network):
+                    logger.info("input ended", metadata: ["bot.network": "\(network)"])
+                    guard configuration.stopsWhenInputEnds else { continue }
+                    await waitUntilIdle()
+                    continuation.finish()
+                    group.cancelAll()
+                }
+            }
+        }
+    }
+
+    /// Waits until no message, job or command is in progress.
+    public func waitUntilIdle() async {
+        guard pending > 0 else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    private func workFinished() {
+        pending -= 1
+        guard pending == 0 else { return }
+        for waiter in idleWaiters { waiter.resume() }
+        idleWaiters.removeAll()
+    }
+
+    // MARK: - Handling a message
+
+    typealias Work = @Sendable () async -> Void
+
+    /// What handling a message asks `run()` to start: short tasks, which count as pending work,
+    /// and the workers of new sessions, which live until the session is let go.
+    struct Spawn {
+        var tasks: [Work] = []
+        var sessionWorkers: [ChannelSession] = []
+
+        init(tasks: [Work] = [], sessionWorkers: [ChannelSession] = []) {
+            self.tasks = tasks
+            self.sessionWorkers = sessionWorkers
+        }
+    }
+
+    /// Decides what a message asks for; returns the work to run concurrently.
+    private func handle(_ original: InboundMessage) async -> Spawn {
+        guard !original.sender.isSelf else { return Spawn() }
+        guard seen.insert(original.id) else {
+            logger.debug("duplicate message dropped", metadata: ["bot.message": "\(original.id)"])
+            return Spawn()
+        }
+        let policy = policies.policy(for: original.channel, isDirect: original.isDirect)
+        let command = parseCommand(original)
+        let prompt = command == nil && !paused.contains(original.channel)
+            ? triggeredPrompt(original, triggers: policy.triggers, askCommand: commandPrefix + configuration.askCommand)
+            : nil
+        let isRequest = command != nil || prompt != nil
+
+        let message: InboundMessage
+        switch await inbound.review(original, isRequest: isRequest) {
+        case .stop(let verdict, let hook):
+            await note(verdict, hook: hook, direction: .inbound, channel: original.channel, user: original.sender.id)
+            return Spawn(tasks: consequences(of: verdict, for: original, isRequest: isRequest))
+        case .proceed(let reviewed, let rewrites):
+            for rewrite in rewrites {
+                await note(.rewrite(reviewed.text, reason: rewrite.reason), hook: rewrite.hook, direction: .inbound,
+                           channel: original.channel, user: original.sender.id)
+            }
+            message = reviewed
+        }
+
+        if let command {
+            return Spawn(tasks: [commandWork(command.command, arguments: command.arguments, message: message)])
+        }
+        let key = SessionKey(for: message, scope: policy.scope)
+        if var prompt {
+            if message.text != original.text { prompt = message.body }
+            let (session, isNew) = sessionFor(key, policy: policy)
+            var spawn = Spawn(sessionWorkers: isNew ? [session] : [])
+            if await session.enqueue(message, prompt: prompt, now: clock.now()) {
+                pending += 1
+            } else {
+                logger.info("queue full; told the sender", metadata: ["bot.session": "\(key)"])
+                spawn.tasks.append(replyWork(to: message, "I'm still answering earlier messages here; please ask again in a moment."))
+            }
+            return spawn
+        }
+        if policy.recordsChatter && policy.scope != .user && !message.isDirect {
+            let (session, isNew) = sessionFor(key, policy: policy)
+            let entry = ContextEntry(
+                role: .user, speaker: message.sender.id, speakerName: message.sender.displayName,
+                text: message.text, time: message.time)
+            await session.record(entry, now: clock.now())
+            return Spawn(sessionWorkers: isNew ? [session] : [])
+        }
+        return Spawn()
+    }
+
+    /// The command a message runs, if any: the prefix and a known command word. Unknown
+    /// commands are answered only when the message was addressed to the bot or direct, so that
+    /// several bots can share a prefix in one channel.
+    private func parseCommand(_ message: InboundMessage) -> (command: any Command, arguments: String)? {
+        let body = message.body
+        guard body.hasPrefix(commandPrefix) else { return nil }
+        let afterPrefix = body.dropFirst(commandPrefix.count)
+        let word = afterPrefix.prefix { !$0.isWhitespace }.lowercased()
+        guard !word.isEmpty, word != configuration.askCommand else { return nil }
+        let arguments = afterPrefix.dropFirst(word.count).trimmingCharacters(in: .whitespaces)
+        if let command = commands.first(where: { $0.name == word || $0.aliases.contains(word) }) {
+            return (command, arguments)
+        }
+        guard message.isDirect || message.addressing != .none else { return nil }
+        return (UnknownCommand(word: word), arguments)
+    }
+
+    private func commandWork(_ command: any Command, arguments: String, message: InboundMessage) -> Work {
+        let admins = configuration.admins
+        return { [self] in
+            let reply: String?
+            if command.requiresAdmin && !admins.contains(message.sender, on: message.channel.network) {
+                logger.notice(
+                    "admin command refused",
+                    metadata: [
+                        "bot.command": "\(command.name)", "bot.channel": "\(message.channel)",
+                        "bot.sender": "\(message.sender.displayName)",
+                        "bot.account": "\(message.sender.account ?? "none")",
+                    ])
+                reply = "Sorry, \(commandPrefix)\(command.name) is for admins (by services account), and you're not logged in as one."
+            } else {
+                do {
+                    reply = try await command.run(CommandInvocation(message: message, arguments: arguments, bot: self))
+                } catch {
+                    logger.error("command failed", metadata: ["bot.command": "\(command.name)", "error": "\(error)"])
+                    reply = (error as? any UserPresentableError)?.userMessage ?? "Sorry, \(commandPrefix)\(command.name) failed."
+                }
+            }
+            if let reply { await deliver(reply, to: message) }
+        }
+    }
+
+    private func replyWork(to message: InboundMessage, _ text: String) -> Work {
+        { [self] in await deliver(text, to: message) }
+    }
+
+    /// Sends a short answer of the bot's own (a command's reply, a warning) through the outbound
+    /// hooks.
+    private func deliver(_ text: String, to message: InboundMessage) async {
+        guard let connector = connectors[message.channel.network] else { return }
+        let review = OutboundReview(channel: message.channel, knownNames: [])
+        switch await outbound.review(draft: text, review) {
+        case .stop(let verdict, let hook):
+            await note(verdict, hook: hook, direction: .outbound, channel: message.channel, user: nil)
+        case .proceed(let text, _):
+            let policy = policies.policy(for: message.channel, isDirect: message.isDirect)
+            let outbound = OutboundMessage(
+                channel: message.channel, text: text, style: policy.repliesAsNotice ? .notice : .message,
+                thread: message.thread, replyTo: message.id, recipient: message.sender)
+            do {
+                try await connector.send(outbound)
+            } catch {
+                logger.error("could not send", metadata: ["bot.channel": "\(message.channel)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: - Moderation
+
+    /// The work a stopping verdict asks for: a word to the sender, a note to humans, an action.
+    private func consequences(of verdict: ModerationVerdict, for message: InboundMessage, isRequest: Bool) -> [Work] {
+        switch verdict {
+        case .allow, .rewrite, .drop:
+            return []
+        case .respond(let text, _):
+            return [replyWork(to: message, text)]
+        case .escalate(let reason):
+            var work: [Work] = []
+            if let target = configuration.escalationChannel {
+                let note = "Escalation from \(message.sender.displayName) in \(message.channel.channel): \(message.text) (\(reason))"
+                work.append { [self] in
+                    var forward = message
+                    forward.channel = target
+                    forward.thread = nil
+                    await deliver(note, to: forward)
+                }
+            } else {
+                logger.warning("escalation requested but no escalation channel is configured",
+                               metadata: ["bot.channel": "\(message.channel)"])
+            }
+            if isRequest {
+                work.append(replyWork(to: message, "I've passed this on to a person who can help; they'll get back to you."))
+            }
+            return work
+        case .act(let action, _):
+            guard let connector = connectors[message.channel.network] else { return [] }
+            return [{ [self] in
+                do {
+                    try await connector.perform(action, in: message.channel)
+                } catch {
+                    logger.warning("moderation action failed",
+                                   metadata: ["bot.channel": "\(message.channel)", "bot.action": "\(action.kind)", "error": "\(error)"])
+                }
+            }]
+        }
+    }
+
+    /// Logs a verdict other than allow, and keeps it in the moderation log.
+    private func note(
+        _ verdict: ModerationVerdict, hook: String, direction: ModerationEvent.Direction,
+        channel: ChannelKey, user: UserID?
+    ) async {
+        let reason = verdict.reason ?? ""
+        logger.notice(
+            "moderation verdict",
+            metadata: [
+                "mod.hook": "\(hook)", "mod.verdict": "\(verdict.label)", "mod.direction": "\(direction.rawValue)",
+                "mod.reason": "\(reason)", "bot.channel": "\(channel)",
+            ])
+        let event = ModerationEvent(
+            channel: channel, user: user, hook: hook, direction: direction, verdict: verdict.label, reason: reason)
+        do {
+            try await store?.record(event)
+        } catch {
+            logger.error("could not store a moderation event", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: - Sessions
+
+    /// The session for `key`, created if it is new (its worker is then for the caller to start).
+    private func sessionFor(_ key: SessionKey, policy: ChannelPolicy) -> (session: ChannelSession, isNew: Bool) {
+        if let session = sessions[key] { return (session, false) }
+        guard let connector = connectors[key.channel.network] else {
+            preconditionFailure("a message arrived from network \(key.channel.network), which has no connector")
+        }
+        let environment = SessionEnvironment(
+            connector: connector,
+            backends: backends,
+            outbound: outbound,
+            store: store,
+            limiter: limiter,
+            logger: logger,
+            reportOutbound: { [self] verdict, hook, channel in
+                await note(verdict, hook: hook, direction: .outbound, channel: channel, user: nil)
+            },
+            replySent: { [self] in await countReply() },
+            jobFinished: { [self] in await workFinished() })
+        let session = ChannelSession(key: key, policy: policy, environment: environment, now: clock.now())
+        sessions[key] = session
+        evictIfNeeded()
+        return (session, true)
+    }
+
+    private func countReply() {
+        repliesSent += 1
+    }
+
+    /// Lets go of least recently used sessions beyond the limit (their workers end once idle).
+    private func evictIfNeeded() {
+        guard sessions.count > configuration.maxSessions else { return }
+        let excess = sessions.count - configuration.maxSessions
+        let victims = sessions.keys.prefix(excess)
+        for key in victims {
+            if let session = sessions.removeValue(forKey: key) {
+                Task { await session.close() }
+            }
+        }
+    }
+
+    // MARK: - BotControl
+
+    public func commandList() -> [any Command] { commands }
+
+    public func isAdmin(_ sender: Sender, on network: NetworkID) -> Bool {
+        configuration.admins.contains(sender, on: network)
+    }
+
+    public func resetContext(of message: InboundMessage) async {
+        let policy = policies.policy(for: message.channel, isDirect: message.isDirect)
+        let key = SessionKey(for: message, scope: policy.scope)
+        if let session = sessions[key] {
+            await session.reset()
+        } else {
+            try? await store?.clear(key)
+        }
+    }
+
+    public func forget(_ user: UserID, on network: NetworkID) async throws -> Int {
+        var removed = 0
+        for (key, session) in sessions where key.channel.network == network {
+            removed += await session.forget(user)
+        }
+        let stored = try await store?.forget(user, on: network) ?? 0
+        logger.notice("forgot a user on request", metadata: ["bot.network": "\(network)"])
+        return max(removed, stored)
+    }
+
+    public func status(of message: InboundMessage) async -> BotStatus {
+        let policy = policies.policy(for: message.channel, isDirect: message.isDirect)
+        let session = sessions[SessionKey(for: message, scope: policy.scope)]
+        return BotStatus(
+            uptime: clock.now() - started,
+            backend: policy.backend,
+            sessions: sessions.count,
+            contextEntries: await session?.entryCount ?? 0,
+            queued: await session?.queued ?? 0,
+            generating: await session?.isGenerating ?? false,
+            repliesSent: repliesSent,
+            paused: paused.contains(message.channel))
+    }
+
+    public func setPaused(_ isPaused: Bool, channel: ChannelKey) {
+        if isPaused { paused.insert(channel) } else { paused.remove(channel) }
+    }
+}
+
+/// What an unknown command word runs when the sender clearly meant the bot.
+private struct UnknownCommand: Command {
+    let word: String
+    var name: String { word }
+    let summary = ""
+
+    func run(_ invocation: CommandInvocation) async throws -> String? {
+        let prefix = invocation.bot.commandPrefix
+        return "I don't know \(prefix)\(word); \(prefix)help lists what I can do."
+    }
+}

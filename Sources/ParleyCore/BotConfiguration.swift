@@ -1,0 +1,40 @@
+/// The bot-wide settings: its name, its commands, its limits.
+public struct BotConfiguration: Sendable {
+    /// The name people address the bot by (`parley: …`); connectors may add network nicks.
+    public var name: String
+    /// What starts a command (`!`).
+    public var commandPrefix: String
+    /// The command that asks a question in channels with the `prefix` trigger (`ask` → `!ask …`).
+    public var askCommand: String
+    /// Most generations running at once, over all channels.
+    public var maxConcurrentGenerations: Int
+    /// Most conversation contexts held in memory; the least recently used idle ones are let go
+    /// (their transcripts stay in storage).
+    public var maxSessions: Int
+    public var admins: AdminList
+    /// Where escalated messages go, for humans to pick up.
+    public var escalationChannel: ChannelKey?
+    /// Whether the bot stops once a connector's input ends and the pending work is done
+    /// (`parley chat` with piped input).
+    public var stopsWhenInputEnds: Bool
+
+    public init(
+        name: String = "parley",
+        commandPrefix: String = "!",
+        askCommand: String = "ask",
+        maxConcurrentGenerations: Int = 2,
+        maxSessions: Int = 1000,
+        admins: AdminList = AdminList(),
+        escalationChannel: ChannelKey? = nil,
+        stopsWhenInputEnds: Bool = false
+    ) {
+        self.name = name
+        self.commandPrefix = commandPrefix
+        self.askCommand = askCommand
+        self.maxConcurrentGenerations = maxConcurrentGenerations
+        self.maxSessions = maxSessions
+        self.admins = admins
+        self.escalationChannel = escalationChannel
+        self.stopsWhenInputEnds = stopsWhenInputEnds
+    }
+}

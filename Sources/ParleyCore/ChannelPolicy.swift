@@ -1,0 +1,121 @@
+/// Whose words share one conversation context in a channel.
+public enum ContextScope: String, Sendable, Hashable, CaseIterable {
+    /// Everyone in the channel shares one context (a channel assistant).
+    case channel
+    /// Each person has their own context (a helpdesk).
+    case user
+    /// Each thread has its own context; messages outside threads share the channel's.
+    case thread
+}
+
+/// How the bot behaves in one channel: the config's `channels` entry that matched it.
+public struct ChannelPolicy: Sendable, Hashable {
+    public var triggers: TriggerSet
+    public var scope: ContextScope
+    public var systemPrompt: String
+    /// The backend to ask, then the fallbacks in order.
+    public var backend: String
+    public var fallbacks: [String]
+    public var parameters: GenerationParameters
+    /// Most transcript entries kept in a context (before the token budget trims further).
+    public var historyLimit: Int
+    /// Whether messages that do not trigger a reply still enter the context (channel chatter
+    /// the bot may be asked about).
+    public var recordsChatter: Bool
+    /// Most messages that may wait while a reply is being generated; one more gets "busy".
+    public var queueLimit: Int
+    /// Whether replies are sent as notices.
+    public var repliesAsNotice: Bool
+
+    public init(
+        triggers: TriggerSet = [.mention, .prefix, .direct],
+        scope: ContextScope = .channel,
+        systemPrompt: String = ChannelPolicy.defaultSystemPrompt,
+        backend: String,
+        fallbacks: [String] = [],
+        parameters: GenerationParameters = GenerationParameters(),
+        historyLimit: Int = 50,
+        recordsChatter: Bool = true,
+        queueLimit: Int = 4,
+        repliesAsNotice: Bool = false
+    ) {
+        self.triggers = triggers
+        self.scope = scope
+        self.systemPrompt = systemPrompt
+        self.backend = backend
+        self.fallbacks = fallbacks
+        self.parameters = parameters
+        self.historyLimit = historyLimit
+        self.recordsChatter = recordsChatter
+        self.queueLimit = queueLimit
+        self.repliesAsNotice = repliesAsNotice
+    }
+
+    public static let defaultSystemPrompt =
+        "You are Parley, a helpful assistant in a chat channel. Lines from people start with their name. Answer briefly and plainly."
+}
+
+/// Which channels a policy applies to; an absent field matches anything.
+public struct ChannelMatch: Sendable, Hashable {
+    public var network: NetworkID?
+    /// The channel name, compared case-insensitively.
+    public var channel: String?
+    /// Direct conversations only (true) or channels only (false).
+    public var direct: Bool?
+
+    public init(network: NetworkID? = nil, channel: String? = nil, direct: Bool? = nil) {
+        self.network = network
+        self.channel = channel
+        self.direct = direct
+    }
+
+    public func matches(_ key: ChannelKey, isDirect: Bool) -> Bool {
+        if let network, network != key.network { return false }
+        if let channel, channel.lowercased() != key.channel.lowercased() { return false }
+        if let direct, direct != isDirect { return false }
+        return true
+    }
+}
+
+/// The channel rules of a config: the first match wins, the default covers the rest.
+public struct ChannelPolicies: Sendable {
+    public var rules: [(match: ChannelMatch, policy: ChannelPolicy)]
+    public var fallback: ChannelPolicy
+
+    public init(rules: [(match: ChannelMatch, policy: ChannelPolicy)] = [], fallback: ChannelPolicy) {
+        self.rules = rules
+        self.fallback = fallback
+    }
+
+    public func policy(for key: ChannelKey, isDirect: Bool) -> ChannelPolicy {
+        rules.first { $0.match.matches(key, isDirect: isDirect) }?.policy ?? fallback
+    }
+}
+
+/// The identity of one conversation context: a channel, narrowed to a person or a thread when
+/// the channel's scope says so.
+public struct SessionKey: Hashable, Sendable, CustomStringConvertible {
+    public var channel: ChannelKey
+    public var user: UserID?
+    public var thread: ThreadID?
+
+    public init(channel: ChannelKey, user: UserID? = nil, thread: ThreadID? = nil) {
+        self.channel = channel
+        self.user = user
+        self.thread = thread
+    }
+
+    init(for message: InboundMessage, scope: ContextScope) {
+        self.channel = message.channel
+        self.user = scope == .user ? message.sender.id : nil
+        self.thread = scope == .thread ? message.thread : nil
+    }
+
+    /// A string that identifies the session in storage and to backends.
+    public var description: String {
+        var parts = ["\(channel.network)", channel.channel]
+        if let user { parts.append("user=\(user)") }
+        if let thread { parts.append("thread=\(thread)") }
+        return parts.joined(separator: "/")
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import Logging
+
+/// One conversation context: a channel, or a person or thread in it, as the channel's scope says.
+///
+/// It keeps the transcript, answers one message at a time, and lets at most
+/// `policy.queueLimit` more wait meanwhile. `run()` is its worker; the bot runs it as a child
+/// task and ends it by finishing the job stream (eviction) or by cancellation (shutdown).
+actor ChannelSession {
+    struct Job: Sendable {
+        var message: InboundMessage
+        var sequence: Int
+        var epoch: Int
+    }
+
+    nonisolated let key: SessionKey
+    private(set) var policy: ChannelPolicy
+    private let environment: SessionEnvironment
+    private var entries: [(sequence: Int, entry: ContextEntry)] = []
+    private var nextSequence = 0
+    /// Raised by a reset: jobs from an earlier epoch are skipped.
+    private var epoch = 0
+    private let jobs: AsyncStream<Job>
+    private let continuation: AsyncStream<Job>.Continuation
+    private var current: Task<Void, Never>?
+    private(set) var queued = 0
+    private var restored = false
+    /// When the session last took a message, for least-recently-used eviction.
+    private(set) var lastUsed: Duration
+
+    init(key: SessionKey, policy: ChannelPolicy, environment: SessionEnvironment, now: Duration) {
+        self.key = key
+        self.policy = policy
+        self.environment = environment
+        self.lastUsed = now
+        (jobs, continuation) = AsyncStream.makeStream(of: Job.self)
+    }
+
+    var isGenerating: Bool { current != nil }
+    var isIdle: Bool { current == nil && queued == 0 }
+    var entryCount: Int { entries.count }
+
+    /// The distinct names of people in the transcript.
+    var knownNames: [String] {
+        var seen = Set<String>()
+        return entries.compactMap { $0.entry.role == .user ? $0.entry.speakerName : nil }
+            .filter { seen.insert($0.lowercased()).inserted }
+    }
+
+    func updatePolicy(_ policy: ChannelPolicy) {
+        self.policy = policy
+    }
+
+    /// Appends a line to the transcript (and to storage); returns its sequence number.
+    @discardableResult
+    func record(_ entry: ContextEntry, now: Duration) async -> Int {
+        await restoreIfNeeded()
+        lastUsed = now
+        let sequence = nextSequence
+        nextSequence += 1
+        entries.append((sequence, entry))
+        if entries.count > policy.historyLimit {
+            entries.removeFirst(entries.count - policy.historyLimit)
+        }
+        do {
+            try await environment.store?.append(entry, to: key)
+        } catch {
+            environment.logger.error(
+                "could not store a transcript entry; it is kept in memory only",
+                metadata: ["bot.session": "\(key)", "error": "\(error)"])
+        }
+        return sequence
+    }
+
+    /// Records the message and queues a reply to it; false when the queue is full (the message
+    /// is then neither recorded nor answered, and the sender should be told the bot is busy).
+    func enqueue(_ message: InboundMessage, prompt: String, now: Duration) async -> Bool {
+        let waitingOrRunning = queued + (current == nil ? 0 : 1)
+        guard waitingOrRunning <= policy.queueLimit else { return false }
+        queued += 1
+        let entry = ContextEntry(
+            role: .user, speaker: message.sender.id, speakerName: message.sender.displayName,
+            text: prompt, time: message.time)
+        let sequence = await record(entry, now: now)
+        continuation.yield(Job(message: message, sequence: sequence, epoch: epoch))
+        return true
+    }
+
+    /// Clears the context in memory and storage, drops waiting jobs and cancels the reply in
+    /// progress.
+    func reset() async {
+        epoch += 1
+        entries.removeAll()
+        restored = true
+        current?.cancel()
+        do {
+            try await environment.store?.clear(key)
+        } catch {
+            environment.logger.error(
+                "could not clear the stored context", metadata: ["bot.session": "\(key)", "error": "\(error)"])
+        }
+    }
+
+    /// Removes the entries that concern `user` from memory; returns how many.
+    func forget(_ user: UserID) -> Int {
+        let before = entries.count
+        entries.removeAll { $0.entry.concerns(user) }
+        return before - entries.count
+    }
+
+    /// Ends the worker once the queued jobs are done.
+    func close() {
+        continuation.finish()
+    }
+
+    /// The worker: answers queued messages one at a time until closed or cancelled.
+    func run() async {
+        for await job in jobs {
+            queued -= 1
+            if job.epoch == epoch && !Task.isCancelled {
+                let task = Task { await self.answer(job) }
+                current = task
+                await withTaskCancellationHandler {
+                    await task.value
+                } onCancel: {
+                    task.cancel()
+                }
+                current = nil
+            }
+            await environment.jobFinished()
+        }
+    }
+
+    private func restoreIfNeeded() async {
+        guard !restored else { return }
+        restored = true
+        guard let store = environment.store else { return }
+        do {
+            let stored = try await store.entries(of: key, limit: policy.historyLimit)
+            entries = stored.enumerated().map { ($0.offset, $0.element) } + entries
+            nextSequence = max(nextSequence, stored.count)
+        } catch {
+            environment.logger.error(
+                "could not restore the stored context; starting empty",
+                metadata: ["bot.session": "\(key)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: - Generating a reply
+
+    private func answer(_ job: Job) async {
+        let transcript = entries.filter { $0.sequence <= job.sequence }.map(\.entry)
+        let message = job.message
+        var failure: (any Error)?
+        for name in [policy.backend] + policy.fallbacks {
+            guard let backend = environment.backends[name] else {
+                failure = GenerationError.unknownBackend(name)
+                continue
+            }
+            var writer = makeWriter(for: message)
+            do {
+                try await generate(with: backend, transcript: transcript, into: &writer)
+                if Task.isCancelled {
+                    await writer.abandon()
+                    return
+                }
+                try await writer.finish()
+                await finishReply(writer, to: message)
+                return
+            } catch is CancellationError {
+                await writer.abandon()
+                return
+            } catch {
+                environment.logger.warning(
+                    "generation failed",
+                    metadata: ["bot.session": "\(key)", "gen.backend": "\(name)", "error": "\(error)"])
+                failure = error
+                // Text already shown cannot be taken back: a fallback would answer twice.
+                if writer.hasDelivered {
+                    await writer.abandon()
+                    await finishReply(writer, to: message)
+                    return
+                }
+            }
+        }
+        let sentence = (failure as? any UserPresentableError)?.userMessage
+            ?? GenerationError.backendFailed(backend: policy.backend, detail: "").userMessage
+        var template = makeWriter(for: message).template
+        template.text = sentence
+        try? await environment.connector.send(template)
+    }
+
+    private func generate(
+        with backend: any GenerationBackend, transcript: [ContextEntry], into writer: inout ReplyWriter
+    ) async throws {
+        let budget = TokenBudget(contextWindow: backend.contextWindow, replyTokens: policy.parameters.maxTokens)
+        let messages = budget.messages(
+            systemPrompt: policy.systemPrompt, entries: transcript, count: backend.tokenCount(of:))
+        let request = GenerationRequest(
+            messages: messages, parameters: policy.parameters, conversation: key.description)
+        try await environment.limiter.acquire()
+        do {
+            for try await chunk in backend.stream(request) {
+                guard try await writer.write(chunk.text), !Task.isCancelled else { break }
+            }
+            await environment.limiter.release()
+        } catch {
+            await environment.limiter.release()
+            throw error
+        }
+    }
+
+    private func finishReply(_ writer: ReplyWriter, to message: InboundMessage) async {
+        guard writer.hasDelivered else { return }
+        await environment.replySent()
+        let entry = ContextEntry(
+            role: .assistant, speaker: nil, speakerName: "", addressee: message.sender.id, text: writer.delivered)
+        await record(entry, now: lastUsed)
+    }
+
+    private func makeWriter(for message: InboundMessage) -> ReplyWriter {
+        let template = OutboundMessage(
+            channel: message.channel, text: "",
+            style: policy.repliesAsNotice ? .notice : .message,
+            thread: message.thread, replyTo: message.id, recipient: message.sender)
+        let environment = self.environment
+        let channel = message.channel
+        return ReplyWriter(
+            connector: environment.connector,
+            outbound: environment.outbound,
+            template: template,
+            review: OutboundReview(channel: channel, knownNames: knownNames),
+            report: { verdict, hook in await environment.reportOutbound(verdict, hook, channel) })
+    }
+}

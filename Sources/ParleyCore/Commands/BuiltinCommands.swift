@@ -1,0 +1,83 @@
+import Foundation
+
+/// `!help [command]`: lists the commands the sender may use, or explains one.
+struct HelpCommand: Command {
+    let name = "help"
+    let summary = "list commands, or explain one"
+    let usage = "help [command]"
+
+    func run(_ invocation: CommandInvocation) async throws -> String? {
+        let bot = invocation.bot
+        let prefix = bot.commandPrefix
+        let isAdmin = await bot.isAdmin(invocation.message.sender, on: invocation.message.channel.network)
+        let visible = await bot.commandList().filter { !$0.requiresAdmin || isAdmin }
+        let wanted = invocation.arguments.lowercased().trimmingPrefix(prefix)
+        if !wanted.isEmpty {
+            guard let command = visible.first(where: { $0.name == wanted || $0.aliases.contains(String(wanted)) })
+            else { return "No command \(prefix)\(wanted); try \(prefix)help." }
+            return "\(prefix)\(command.usage) — \(command.summary)"
+        }
+        let names = visible.map { "\(prefix)\($0.name)" }.joined(separator: " ")
+        return "Commands: \(names). Ask me something by addressing me by name. \(prefix)help <command> explains one."
+    }
+}
+
+/// `!reset`: clears the context of the conversation the sender is in.
+struct ResetCommand: Command {
+    let name = "reset"
+    let summary = "clear this conversation's context"
+
+    func run(_ invocation: CommandInvocation) async throws -> String? {
+        await invocation.bot.resetContext(of: invocation.message)
+        return "Context cleared; I've forgotten this conversation."
+    }
+}
+
+/// `!ping`: answers `pong`.
+struct PingCommand: Command {
+    let name = "ping"
+    let summary = "check that the bot is alive"
+
+    func run(_ invocation: CommandInvocation) async throws -> String? { "pong" }
+}
+
+/// `!status`: the backend, the context size, the queue, the uptime.
+struct StatusCommand: Command {
+    let name = "status"
+    let summary = "show the backend, context and queue of this conversation"
+
+    func run(_ invocation: CommandInvocation) async throws -> String? {
+        let status = await invocation.bot.status(of: invocation.message)
+        let uptime = status.uptime.components.seconds
+        var parts = [
+            "backend \(status.backend)",
+            "\(status.contextEntries) entries in context",
+            status.generating ? "answering, \(status.queued) waiting" : "idle",
+            "\(status.sessions) conversations",
+            "\(status.repliesSent) replies sent",
+            "up \(uptime / 3600)h\((uptime % 3600) / 60)m",
+        ]
+        if status.paused { parts.insert("paused", at: 0) }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// `!forget me`: deletes everything the sender said, and the bot's answers to them, from
+/// every context and from storage.
+struct ForgetCommand: Command {
+    let name = "forget"
+    let aliases = ["forgetme"]
+    let summary = "delete what you said (and my answers to you) from my memory and storage"
+    let usage = "forget me"
+
+    func run(_ invocation: CommandInvocation) async throws -> String? {
+        let prefix = invocation.bot.commandPrefix
+        let calledAsForgetMe = invocation.message.body.hasPrefix("\(prefix)forgetme")
+        guard calledAsForgetMe || invocation.arguments.lowercased() == "me" else {
+            return "Usage: \(prefix)forget me"
+        }
+        let message = invocation.message
+        let removed = try await invocation.bot.forget(message.sender.id, on: message.channel.network)
+        return "Done: I deleted \(removed) message\(removed == 1 ? "" : "s") concerning you."
+    }
+}

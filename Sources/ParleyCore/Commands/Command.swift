@@ -1,0 +1,79 @@
+/// A command people type with the bot's prefix (`!help`).
+public protocol Command: Sendable {
+    /// The word after the prefix, lowercase.
+    var name: String { get }
+    /// Other words that run the same command.
+    var aliases: [String] { get }
+    /// One line for `!help`.
+    var summary: String { get }
+    /// How to call it, without the prefix (`ignore <nick glob | account:NAME>`).
+    var usage: String { get }
+    /// Whether only configured admins, by authenticated account, may run it.
+    var requiresAdmin: Bool { get }
+
+    /// Runs the command; the text returned is sent back to the channel.
+    func run(_ invocation: CommandInvocation) async throws -> String?
+}
+
+extension Command {
+    public var aliases: [String] { [] }
+    public var usage: String { name }
+    public var requiresAdmin: Bool { false }
+}
+
+/// One call of a command.
+public struct CommandInvocation: Sendable {
+    public var message: InboundMessage
+    /// The text after the command word, trimmed.
+    public var arguments: String
+    /// What a command may ask of the bot.
+    public var bot: any BotControl
+
+    public init(message: InboundMessage, arguments: String, bot: any BotControl) {
+        self.message = message
+        self.arguments = arguments
+        self.bot = bot
+    }
+}
+
+/// The bot's operations that commands and plugins may use.
+public protocol BotControl: Sendable {
+    var commandPrefix: String { get }
+    func commandList() async -> [any Command]
+    /// Whether `sender` is a configured admin on `network`, by authenticated account.
+    func isAdmin(_ sender: Sender, on network: NetworkID) async -> Bool
+    /// Clears the context the message belongs to, cancelling a reply in progress there.
+    func resetContext(of message: InboundMessage) async
+    /// Removes everything that concerns the sender, in memory and in storage; returns how many
+    /// transcript entries went.
+    func forget(_ user: UserID, on network: NetworkID) async throws -> Int
+    func status(of message: InboundMessage) async -> BotStatus
+    func setPaused(_ paused: Bool, channel: ChannelKey) async
+    var ignoreList: IgnoreList { get }
+}
+
+/// What `!status` reports.
+public struct BotStatus: Sendable, Hashable {
+    public var uptime: Duration
+    public var backend: String
+    public var sessions: Int
+    public var contextEntries: Int
+    public var queued: Int
+    public var generating: Bool
+    public var repliesSent: Int
+    public var paused: Bool
+}
+
+/// A bundle of commands and moderation hooks.
+public protocol Plugin: Sendable {
+    var name: String { get }
+    var commands: [any Command] { get }
+    var inboundHooks: [any ModerationHook] { get }
+    var outboundHooks: [any ModerationHook] { get }
+}
+
+extension Plugin {
+    public var commands: [any Command] { [] }
+    public var inboundHooks: [any ModerationHook] { [] }
+    public var outboundHooks: [any ModerationHook] { [] }
+}

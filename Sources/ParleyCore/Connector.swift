@@ -1,0 +1,77 @@
+/// A network Parley talks on: IRC, Matrix, the console.
+///
+/// A connector owns its transport. `run(events:)` connects, reconnects by itself, and hands every
+/// inbound event to `events` until the task is cancelled. `send(_:)` may be called concurrently
+/// from many sessions; the connector serialises and paces its own output.
+public protocol Connector: Sendable {
+    var network: NetworkID { get }
+    var capabilities: ConnectorCapabilities { get }
+
+    /// Runs until cancelled (or, for a finite input such as a piped console, until it ends).
+    func run(events: ConnectorEvents) async throws
+
+    /// Delivers one outbound message.
+    func send(_ message: OutboundMessage) async throws
+
+    /// Performs a moderation action in a channel, where the bot holds the right to.
+    func perform(_ action: ModerationAction, in channel: ChannelKey) async throws
+}
+
+extension Connector {
+    public func perform(_ action: ModerationAction, in channel: ChannelKey) async throws {
+        throw ConnectorError.unsupportedAction(action, network: network)
+    }
+}
+
+/// What a connector can do, which drives how the core delivers a streamed reply.
+public struct ConnectorCapabilities: Sendable, Hashable {
+    /// How a reply being generated reaches people.
+    public enum Streaming: Sendable, Hashable {
+        /// Once, when complete.
+        case whole
+        /// A line at a time, as each line completes (IRC).
+        case lines
+        /// Token by token, as fragments (the console).
+        case fragments
+    }
+
+    /// The most bytes of text one outbound message may carry, if the network limits it.
+    public var maxMessageBytes: Int?
+    public var streaming: Streaming
+    public var supportsThreads: Bool
+    /// The moderation actions the connector can perform at all (the bot's rights are checked then).
+    public var actions: Set<ModerationAction.Kind>
+
+    public init(
+        maxMessageBytes: Int? = nil,
+        streaming: Streaming = .whole,
+        supportsThreads: Bool = false,
+        actions: Set<ModerationAction.Kind> = []
+    ) {
+        self.maxMessageBytes = maxMessageBytes
+        self.streaming = streaming
+        self.supportsThreads = supportsThreads
+        self.actions = actions
+    }
+}
+
+/// Something a connector reports to the bot.
+public enum ConnectorEvent: Sendable {
+    case message(InboundMessage)
+    /// The connector's input has ended for good (a console at end of file); the bot finishes the
+    /// work it has and stops if it was asked to stop with its input.
+    case inputEnded(NetworkID)
+}
+
+/// Where a connector hands its inbound events; the bot owns the other end.
+public struct ConnectorEvents: Sendable {
+    private let continuation: AsyncStream<ConnectorEvent>.Continuation
+
+    public init(_ continuation: AsyncStream<ConnectorEvent>.Continuation) {
+        self.continuation = continuation
+    }
+
+    public func emit(_ event: ConnectorEvent) {
+        continuation.yield(event)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Delivers one streamed reply the way its connector wants it, passing every part through the
+/// outbound moderation hooks first.
+///
+/// - `.fragments`: every piece as it comes, then an end marker.
+/// - `.lines`: each line as soon as its line feed arrives; the rest at the end.
+/// - `.whole`: once, at the end.
+///
+/// A hook that stops a part stops the rest of the reply.
+struct ReplyWriter {
+    let connector: any Connector
+    let outbound: ModerationPipeline
+    /// Channel, thread, style and recipient of every message sent; `text` and `part` are set per part.
+    let template: OutboundMessage
+    let review: OutboundReview
+    /// Called with every verdict other than allow, for the log.
+    let report: @Sendable (ModerationVerdict, _ hook: String) async -> Void
+
+    private var pending = ""
+    /// What reached the channel, after moderation: what the transcript records.
+    private(set) var delivered = ""
+    private(set) var stopped = false
+    private var sentFragments = false
+
+    init(
+        connector: any Connector,
+        outbound: ModerationPipeline,
+        template: OutboundMessage,
+        review: OutboundReview,
+        report: @escaping @Sendable (ModerationVerdict, String) async -> Void
+    ) {
+        self.connector = connector
+        self.outbound = outbound
+        self.template = template
+        self.review = review
+        self.report = report
+    }
+
+    var hasDelivered: Bool { !delivered.isEmpty }
+
+    /// Takes the next piece of the reply; false once the reply has been stopped.
+    mutating func write(_ text: String) async throws -> Bool {
+        guard !stopped else { return false }
+        switch connector.capabilities.streaming {
+        case .fragments:
+            try await deliver(text, part: .fragment)
+        case .lines:
+            pending += text
+            while !stopped, let newline = pending.firstIndex(of: "\n") {
+                let line = String(pending[..<newline])
+                pending = String(pending[pending.index(after: newline)...])
+                try await deliverLine(line)
+            }
+        case .whole:
+            pending += text
+        }
+        return !stopped
+    }
+
+    /// Sends what is still held back.
+    mutating func finish() async throws {
+        switch connector.capabilities.streaming {
+        case .fragments:
+            guard sentFragments else { return }
+            try await connector.send(message(text: "", part: .end))
+        case .lines:
+            try await deliverLine(pending)
+        case .whole:
+            let text = pending.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty { try await deliver(text, part: .complete) }
+        }
+        pending = ""
+    }
+
+    /// Ends a reply that will not be finished (cancelled), closing an open fragment stream.
+    mutating func abandon() async {
+        pending = ""
+        stopped = true
+        if sentFragments { try? await connector.send(message(text: "", part: .end)) }
+    }
+
+    private mutating func deliverLine(_ line: String) async throws {
+        let line = line.trimmingCharacters(in: .whitespaces)
+        guard !line.isEmpty else { return }
+        try await deliver(line, part: .complete)
+    }
+
+    private mutating func deliver(_ text: String, part: OutboundMessage.Part) async throws {
+        guard !stopped else { return }
+        switch await outbound.review(draft: text, review) {
+        case .stop(let verdict, let hook):
+            stopped = true
+            await report(verdict, hook)
+        case .proceed(let text, let rewrites):
+            for rewrite in rewrites { await report(.rewrite(text, reason: rewrite.reason), rewrite.hook) }
+            guard !text.isEmpty else { return }
+            try await connector.send(message(text: text, part: part))
+            if part == .fragment { sentFragments = true }
+            if !delivered.isEmpty && part == .complete { delivered += "\n" }
+            delivered += text
+        }
+    }
+
+    private func message(text: String, part: OutboundMessage.Part) -> OutboundMessage {
+        var message = template
+        message.text = text
+        message.part = part
+        return message
+    }
+}

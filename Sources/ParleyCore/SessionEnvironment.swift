@@ -1,0 +1,17 @@
+import Logging
+
+/// What a channel session needs from the bot that owns it.
+struct SessionEnvironment: Sendable {
+    var connector: any Connector
+    var backends: [String: any GenerationBackend]
+    var outbound: ModerationPipeline
+    var store: (any ConversationStore)?
+    var limiter: GenerationLimiter
+    var logger: Logger
+    /// Reports a moderation verdict other than allow about an outbound part.
+    var reportOutbound: @Sendable (ModerationVerdict, _ hook: String, _ channel: ChannelKey) async -> Void
+    /// Counts a reply that reached its channel.
+    var replySent: @Sendable () async -> Void
+    /// Marks the end of a job the bot counted as pending.
+    var jobFinished: @Sendable () async -> Void
+}

@@ -1,0 +1,85 @@
+import ParleyCore
+
+/// Reads `defaults` and the `channels` rules.
+enum ChannelPolicyReader {
+    static let policyKeys = [
+        "trigger", "scope", "system_prompt", "system_prompt_file", "backend", "fallback", "model", "max_tokens",
+        "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as",
+    ]
+
+    /// The channel rules, each starting from `defaults`.
+    static func readRules(
+        _ node: ConfigNode?, defaults: ChannelPolicy, backends: [String], networks: [NetworkID]
+    ) throws -> [(match: ChannelMatch, policy: ChannelPolicy)] {
+        guard let node else { return [] }
+        return try node.list().map { entry in
+            let map = try entry.mapping(keys: ["match"] + policyKeys)
+            let matchNode = try map.required("match")
+            let matchMap = try matchNode.mapping(keys: ["network", "channel", "direct"])
+            let match = ChannelMatch(
+                network: try matchMap["network"].map { try ConfigLoader.readNetworkName($0, networks: networks) },
+                channel: try matchMap["channel"]?.nonEmptyString(),
+                direct: try matchMap["direct"]?.bool())
+            return (match, try apply(map, to: defaults, backends: backends))
+        }
+    }
+
+    /// The `defaults` section over Parley's own defaults.
+    static func read(_ node: ConfigNode?, base: ChannelPolicy, backends: [String]) throws -> ChannelPolicy {
+        guard let node else { return base }
+        return try apply(node.mapping(keys: policyKeys), to: base, backends: backends)
+    }
+
+    private static func apply(_ map: ConfigMapping, to base: ChannelPolicy, backends: [String]) throws -> ChannelPolicy {
+        var policy = base
+        if let trigger = map["trigger"] {
+            policy.triggers = try trigger.stringList().reduce(into: TriggerSet()) { set, name in
+                guard let match = TriggerSet.names.first(where: { $0.0 == name.lowercased() }) else {
+                    let names = TriggerSet.names.map(\.0)
+                    let hint = suggestion(for: name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+                    throw trigger.invalid("'\(name)' is not a trigger\(hint); use one or a list of: \(names.joined(separator: ", "))")
+                }
+                set.formUnion(match.1)
+            }
+        }
+        if let scope = map["scope"] {
+            policy.scope = try scope.choice(ContextScope.allCases.map { ($0.rawValue, $0) })
+        }
+        if let prompt = try map.secret("system_prompt") {
+            policy.systemPrompt = prompt.value
+        }
+        if let backend = map["backend"] {
+            policy.backend = try backendName(backend, backends: backends)
+        }
+        if let fallback = map["fallback"] {
+            policy.fallbacks = try fallback.stringList().map { name in
+                guard backends.contains(name) else { throw unknownBackend(name, at: fallback, backends: backends) }
+                return name
+            }
+        }
+        if let model = map["model"] { policy.parameters.model = try model.nonEmptyString() }
+        if let maxTokens = map["max_tokens"] { policy.parameters.maxTokens = try maxTokens.int(in: 1...131_072) }
+        if let temperature = map["temperature"] { policy.parameters.temperature = try temperature.double(in: 0...5) }
+        if let topP = map["top_p"] { policy.parameters.topP = try topP.double(in: 0...1) }
+        if let seed = map["seed"] { policy.parameters.seed = UInt64(try seed.int(in: 0...Int.max)) }
+        if let stop = map["stop"] { policy.parameters.stop = try stop.stringList() }
+        if let history = map["history"] { policy.historyLimit = try history.int(in: 1...10_000) }
+        if let record = map["record_chatter"] { policy.recordsChatter = try record.bool() }
+        if let queue = map["queue"] { policy.queueLimit = try queue.int(in: 0...1000) }
+        if let replyAs = map["reply_as"] {
+            policy.repliesAsNotice = try replyAs.choice([("message", false), ("notice", true)])
+        }
+        return policy
+    }
+
+    private static func backendName(_ node: ConfigNode, backends: [String]) throws -> String {
+        let name = try node.nonEmptyString()
+        guard backends.contains(name) else { throw unknownBackend(name, at: node, backends: backends) }
+        return name
+    }
+
+    private static func unknownBackend(_ name: String, at node: ConfigNode, backends: [String]) -> ConfigError {
+        let hint = suggestion(for: name, among: backends).map { " (did you mean '\($0)'?)" } ?? ""
+        return node.invalid("no backend named '\(name)'\(hint); configured backends: \(backends.joined(separator: ", "))")
+    }
+}

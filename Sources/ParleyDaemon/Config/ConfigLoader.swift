@@ -1,0 +1,187 @@
+public import Foundation
+import Logging
+import ParleyCore
+import ParleyStore
+import Yams
+
+/// Reads and validates a config file.
+public enum ConfigLoader {
+    /// Loads the config at `path`.
+    public static func load(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ParleyConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError.unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+        }
+        return try parse(text, file: path, environment: environment)
+    }
+
+    /// Parses config text; `file` names it in errors.
+    public static func parse(
+        _ text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ParleyConfiguration {
+        let root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: text) else {
+                throw ConfigError.syntax(file: file, line: nil, message: "the file is empty")
+            }
+            root = composed
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as YamlError {
+            let line: Int? = switch error {
+            case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+            default: nil
+            }
+            let problem: String = switch error {
+            case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
+            default: "\(error)"
+            }
+            throw ConfigError.syntax(file: file, line: line, message: problem)
+        } catch {
+            throw ConfigError.syntax(file: file, line: nil, message: "\(error)")
+        }
+        let source = ConfigSource(file: file, environment: environment) { path in
+            try String(contentsOfFile: path, encoding: .utf8)
+        }
+        return try read(ConfigNode(node: root, path: "", source: source))
+    }
+
+    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging"]
+
+    private static func read(_ root: ConfigNode) throws -> ParleyConfiguration {
+        let top = try root.mapping(keys: topLevelKeys)
+        var bot = try readBot(top["bot"])
+        let backends = try readBackends(top.required("backends"))
+        let networks = try readNetworks(top.required("networks"))
+        let backendNames = backends.map(\.name)
+        let defaults = try ChannelPolicyReader.read(
+            top["defaults"], base: ChannelPolicy(backend: backendNames.first ?? ""), backends: backendNames)
+        let rules = try ChannelPolicyReader.readRules(
+            top["channels"], defaults: defaults, backends: backendNames, networks: networks.map(\.name))
+        bot.admins = try readAdmins(top["admins"], networks: networks.map(\.name))
+        if let escalation = top["bot"].flatMap({ try? $0.mapping(keys: botKeys) })?["escalation_channel"] {
+            bot.escalationChannel = try readChannelKey(escalation, networks: networks.map(\.name))
+        }
+        return ParleyConfiguration(
+            bot: bot,
+            storage: try readStorage(top["storage"]),
+            backends: backends,
+            networks: networks,
+            policies: ChannelPolicies(rules: rules, fallback: defaults),
+            moderation: try ModerationReader.read(top["moderation"]),
+            logging: try readLogging(top["logging"]))
+    }
+
+    static let botKeys = ["name", "command_prefix", "ask_command", "max_concurrent_generations", "max_conversations", "escalation_channel"]
+
+    private static func readBot(_ node: ConfigNode?) throws -> BotConfiguration {
+        var bot = BotConfiguration()
+        guard let node else { return bot }
+        let map = try node.mapping(keys: botKeys)
+        if let name = map["name"] { bot.name = try name.nonEmptyString() }
+        if let prefix = map["command_prefix"] {
+            bot.commandPrefix = try prefix.nonEmptyString()
+            guard !bot.commandPrefix.contains(" ") else { throw prefix.invalid("the command prefix cannot contain spaces") }
+        }
+        if let ask = map["ask_command"] { bot.askCommand = try ask.nonEmptyString().lowercased() }
+        if let limit = map["max_concurrent_generations"] { bot.maxConcurrentGenerations = try limit.int(in: 1...64) }
+        if let limit = map["max_conversations"] { bot.maxSessions = try limit.int(in: 1...1_000_000) }
+        return bot
+    }
+
+    private static func readChannelKey(_ node: ConfigNode, networks: [NetworkID]) throws -> ChannelKey {
+        let map = try node.mapping(keys: ["network", "channel"])
+        let network = try readNetworkName(map.required("network"), networks: networks)
+        return ChannelKey(network: network, channel: try map.required("channel").nonEmptyString())
+    }
+
+    static func readNetworkName(_ node: ConfigNode, networks: [NetworkID]) throws -> NetworkID {
+        let name = NetworkID(try node.nonEmptyString())
+        guard networks.contains(name) else {
+            let names = networks.map(\.rawValue)
+            let hint = suggestion(for: name.rawValue, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+            throw node.invalid("no network named '\(name)'\(hint); configured networks: \(names.joined(separator: ", "))")
+        }
+        return name
+    }
+
+    private static func readStorage(_ node: ConfigNode?) throws -> StorageConfiguration {
+        var storage = StorageConfiguration(path: "data/parley.sqlite", retention: Retention())
+        guard let node else { return storage }
+        let map = try node.mapping(keys: ["path", "retention"])
+        if let path = map["path"] { storage.path = try path.nonEmptyString() }
+        if let retention = map["retention"] {
+            let retentionMap = try retention.mapping(keys: ["max_age_days", "max_entries_per_channel"])
+            if let days = retentionMap["max_age_days"] {
+                storage.retention.maxAge = .seconds(try days.int(in: 1...36_500) * 86_400)
+            }
+            if let entries = retentionMap["max_entries_per_channel"] {
+                storage.retention.maxEntriesPerSession = try entries.int(in: 1...1_000_000)
+            }
+        }
+        return storage
+    }
+
+    static let backendTypes = ["echo"]
+
+    private static func readBackends(_ node: ConfigNode) throws -> [BackendConfiguration] {
+        let entries = try node.namedEntries()
+        guard !entries.isEmpty else { throw node.invalid("configure at least one backend") }
+        return try entries.map { name, node in
+            let map = try node.mapping(keys: ["type", "context"])
+            let typeNode = try map.required("type")
+            let kind: BackendConfiguration.Kind = try typeNode.choice([("echo", .echo)])
+            let context = try map["context"]?.int(in: 256...1_048_576) ?? 4096
+            return BackendConfiguration(name: name, kind: kind, contextWindow: context)
+        }
+    }
+
+    private static func readNetworks(_ node: ConfigNode) throws -> [NetworkConfiguration] {
+        let entries = try node.namedEntries()
+        guard !entries.isEmpty else { throw node.invalid("configure at least one network") }
+        return try entries.map { name, node in
+            let map = try node.mapping(keys: ["type", "user"])
+            let kind: NetworkConfiguration.Kind = try map.required("type").choice([("console", .console(user: ""))])
+            switch kind {
+            case .console:
+                let user = try map["user"]?.nonEmptyString()
+                    ?? ProcessInfo.processInfo.environment["USER"] ?? "you"
+                return NetworkConfiguration(name: NetworkID(name), kind: .console(user: user))
+            }
+        }
+    }
+
+    private static func readAdmins(_ node: ConfigNode?, networks: [NetworkID]) throws -> AdminList {
+        guard let node else { return AdminList() }
+        return AdminList(try node.list().map { entry in
+            let map = try entry.mapping(keys: ["network", "account", "user_id"])
+            let network = try readNetworkName(map.required("network"), networks: networks)
+            switch (map["account"], map["user_id"]) {
+            case (let account?, nil), (nil, let account?):
+                return AdminList.Entry(network: network, account: try account.nonEmptyString())
+            case (_?, let second?):
+                throw ConfigError.conflictingKeys(second.location, "account", "user_id")
+            case (nil, nil):
+                throw ConfigError.missingKey(ConfigLocation(
+                    file: entry.source.file, keyPath: "\(entry.path).account", line: entry.line))
+            }
+        })
+    }
+
+    private static func readLogging(_ node: ConfigNode?) throws -> LoggingConfiguration {
+        var logging = LoggingConfiguration(level: .info, format: .text)
+        guard let node else { return logging }
+        let map = try node.mapping(keys: ["level", "format"])
+        if let level = map["level"] {
+            logging.level = try level.choice(Logger.Level.allCases.map { ($0.rawValue, $0) })
+        }
+        if let format = map["format"] {
+            logging.format = try format.choice(LoggingConfiguration.Format.allCases.map { ($0.rawValue, $0) })
+        }
+        return logging
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import Yams
+
+/// What a config is read with: its file name, the environment, and a way to read secret files.
+struct ConfigSource {
+    var file: String
+    var environment: [String: String]
+    var readFile: (String) throws -> String
+}
+
+/// One YAML node of a config, with the key path that leads to it, read into typed values with
+/// errors that say where and what would be valid.
+struct ConfigNode {
+    let node: Node
+    let path: String
+    let source: ConfigSource
+
+    var line: Int? { node.mark?.line }
+    var location: ConfigLocation { ConfigLocation(file: source.file, keyPath: path, line: line) }
+
+    func child(_ node: Node, key: String) -> ConfigNode {
+        ConfigNode(node: node, path: path.isEmpty ? key : "\(path).\(key)", source: source)
+    }
+
+    private var found: String {
+        switch node {
+        case .scalar(let scalar): scalar.string.isEmpty ? "an empty value" : "\"\(scalar.string)\""
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+
+    func wrongType(_ expected: String) -> ConfigError {
+        .wrongType(location, expected: expected, found: found)
+    }
+
+    func invalid(_ message: String) -> ConfigError {
+        .invalidValue(location, message: message)
+    }
+
+    /// The raw scalar text, before `${VAR}` substitution.
+    private func rawScalar(_ expected: String) throws -> String {
+        guard case .scalar(let scalar) = node else { throw wrongType(expected) }
+        return scalar.string
+    }
+
+    /// A string, with `${VAR}` replaced from the environment.
+    func string() throws -> String {
+        let raw = try rawScalar("a string")
+        return try substitutingEnvironment(in: raw)
+    }
+
+    func nonEmptyString() throws -> String {
+        let value = try string()
+        guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw wrongType("a non-empty string") }
+        return value
+    }
+
+    func int(in range: ClosedRange<Int>) throws -> Int {
+        let text = try string()
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            throw wrongType("an integer between \(range.lowerBound) and \(range.upperBound)")
+        }
+        guard range.contains(value) else {
+            throw invalid("\(value) is out of range; use an integer between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+
+    func double(in range: ClosedRange<Double>) throws -> Double {
+        let text = try string()
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+            throw wrongType("a number between \(range.lowerBound) and \(range.upperBound)")
+        }
+        guard range.contains(value) else {
+            throw invalid("\(value) is out of range; use a number between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+
+    func bool() throws -> Bool {
+        switch try string().lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw wrongType("true or false")
+        }
+    }
+
+    /// One of `choices`, by name.
+    func choice<T>(_ choices: [(String, T)]) throws -> T {
+        let text = try string()
+        if let match = choices.first(where: { $0.0 == text.lowercased() }) { return match.1 }
+        let names = choices.map(\.0)
+        let hint = suggestion(for: text, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+        throw invalid("'\(text)' is not valid\(hint); use one of: \(names.joined(separator: ", "))")
+    }
+
+    func list() throws -> [ConfigNode] {
+        guard case .sequence(let sequence) = node else { throw wrongType("a list") }
+        return sequence.enumerated().map { child($0.element, key: "[\($0.offset)]") }
+    }
+
+    /// A list of strings; a single string counts as a list of one.
+    func stringList() throws -> [String] {
+        if case .scalar = node { return [try string()] }
+        return try list().map { try $0.string() }
+    }
+
+    /// A mapping whose keys must all be among `keys`.
+    func mapping(keys: [String]) throws -> ConfigMapping {
+        guard case .mapping(let mapping) = node else { throw wrongType("a mapping") }
+        var pairs: [(String, ConfigNode)] = []
+        for (keyNode, valueNode) in mapping {
+            guard case .scalar(let key) = keyNode else { throw wrongType("a mapping with plain keys") }
+            let value = child(valueNode, key: key.string)
+            guard keys.contains(key.string) else {
+                let location = ConfigLocation(file: source.file, keyPath: value.path, line: keyNode.mark?.line)
+                throw ConfigError.unknownKey(location, valid: keys, suggestion: suggestion(for: key.string, among: keys))
+            }
+            pairs.append((key.string, value))
+        }
+        return ConfigMapping(node: self, pairs: pairs)
+    }
+
+    /// A mapping of names the operator chooses (backends, networks) to values.
+    func namedEntries() throws -> [(name: String, node: ConfigNode)] {
+        guard case .mapping(let mapping) = node else { throw wrongType("a mapping of names to settings") }
+        return try mapping.map { keyNode, valueNode in
+            guard case .scalar(let key) = keyNode, !key.string.isEmpty else { throw wrongType("a mapping with plain keys") }
+            return (key.string, child(valueNode, key: key.string))
+        }
+    }
+
+    private func substitutingEnvironment(in text: String) throws -> String {
+        guard text.contains("${") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw invalid("unterminated ${ in \"\(text)\"; write ${NAME}")
+            }
+            let name = String(rest[start.upperBound..<end])
+            guard let value = source.environment[name] else {
+                throw ConfigError.missingEnvironmentVariable(location, variable: name)
+            }
+            result += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+}
+
+/// The entries of one YAML mapping, looked up by key.
+struct ConfigMapping {
+    let node: ConfigNode
+    let pairs: [(String, ConfigNode)]
+
+    subscript(key: String) -> ConfigNode? {
+        pairs.first { $0.0 == key }?.1
+    }
+
+    func required(_ key: String) throws -> ConfigNode {
+        guard let value = self[key] else {
+            let path = node.path.isEmpty ? key : "\(node.path).\(key)"
+            throw ConfigError.missingKey(ConfigLocation(file: node.source.file, keyPath: path, line: node.line))
+        }
+        return value
+    }
+
+    /// A secret given inline as `key` (usually `${ENV_VAR}`) or read from the file named by
+    /// `key_file`; nil when neither is present.
+    func secret(_ key: String) throws -> Secret? {
+        let fileKey = key + "_file"
+        switch (self[key], self[fileKey]) {
+        case (nil, nil):
+            return nil
+        case (let inline?, nil):
+            return Secret(try inline.nonEmptyString())
+        case (nil, let file?):
+            let path = try file.nonEmptyString()
+            do {
+                let contents = try node.source.readFile(path)
+                let value = contents.trimmingCharacters(in: .newlines)
+                guard !value.isEmpty else { throw file.invalid("secret file \(path) is empty") }
+                return Secret(value)
+            } catch let error as ConfigError {
+                throw error
+            } catch {
+                throw ConfigError.unreadableSecret(file.location, path: path, reason: "\(error)")
+            }
+        case (_?, let file?):
+            throw ConfigError.conflictingKeys(file.location, key, fileKey)
+        }
+    }
+}
+
+/// A secret value (a password, a token) that never shows in logs or descriptions.
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The secret itself; read it only where it is used.
+    public let value: String
+
+    public init(_ value: String) {
+        self.value = value
+    }
+
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+}

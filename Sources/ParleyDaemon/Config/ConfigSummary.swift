@@ -1,0 +1,28 @@
+import ParleyCore
+
+/// What `parley config check` prints about a valid config. Secrets never appear in it.
+public struct ConfigSummary {
+    private let configuration: ParleyConfiguration
+
+    public init(_ configuration: ParleyConfiguration) {
+        self.configuration = configuration
+    }
+
+    public func text(file: String) -> String {
+        let backends = configuration.backends.map { "\($0.name) (\($0.kind), context \($0.contextWindow))" }
+        let networks = configuration.networks.map { network in
+            switch network.kind {
+            case .console(let user): "\(network.name) (console, user \(user))"
+            }
+        }
+        return """
+            \(file): OK
+              bot: \(configuration.bot.name), command prefix \(configuration.bot.commandPrefix)
+              backends: \(backends.joined(separator: ", "))
+              networks: \(networks.joined(separator: ", "))
+              channel rules: \(configuration.policies.rules.count), default backend \(configuration.policies.fallback.backend)
+              storage: \(configuration.storage.path)
+              admins: \(configuration.bot.admins.entries.count)
+            """
+    }
+}

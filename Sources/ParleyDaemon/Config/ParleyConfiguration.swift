@@ -1,0 +1,64 @@
+public import ParleyCore
+public import ParleyStore
+public import Logging
+
+/// A whole Parley config, typed and validated.
+public struct ParleyConfiguration: Sendable {
+    public var bot: BotConfiguration
+    public var storage: StorageConfiguration
+    public var backends: [BackendConfiguration]
+    public var networks: [NetworkConfiguration]
+    public var policies: ChannelPolicies
+    public var moderation: ModerationConfiguration
+    public var logging: LoggingConfiguration
+}
+
+/// Where state is kept.
+public struct StorageConfiguration: Sendable {
+    /// A file path, or `:memory:` to keep nothing across restarts.
+    public var path: String
+    public var retention: Retention
+}
+
+/// One configured generation backend.
+public struct BackendConfiguration: Sendable {
+    public enum Kind: Sendable {
+        /// Quotes the newest message back; checks wiring without a model.
+        case echo
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var contextWindow: Int
+}
+
+/// One configured network.
+public struct NetworkConfiguration: Sendable {
+    public enum Kind: Sendable {
+        /// Standard input and output; `user` is the name lines are attributed to.
+        case console(user: String)
+    }
+
+    public var name: NetworkID
+    public var kind: Kind
+}
+
+/// The built-in moderation hooks' settings.
+public struct ModerationConfiguration: Sendable {
+    public var perUser: RateLimit?
+    public var perChannel: RateLimit?
+    public var maxInputCharacters: Int
+    public var maxMentionsPerReply: Int
+    public var ignore: [String]
+    public var blocklist: [BlocklistHook.Rule]
+}
+
+/// How Parley logs.
+public struct LoggingConfiguration: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case text, json
+    }
+
+    public var level: Logger.Level
+    public var format: Format
+}

@@ -1,0 +1,98 @@
+public import ParleyCore
+import Foundation
+import Synchronization
+
+/// The console as a network: each line of standard input is a message from the local user in
+/// the channel `console`; replies print to standard output as they stream.
+///
+/// The local user is authenticated by the operating system (they run the process), so their
+/// account is their user name. Standard input is read on a thread of its own, never on the
+/// Swift cooperative pool.
+public final class ConsoleConnector: Connector {
+    public let network: NetworkID
+    public let capabilities = ConnectorCapabilities(streaming: .fragments)
+    private let user: String
+    private let botName: String
+    private let input: @Sendable () -> String?
+    private let output: @Sendable (String) -> Void
+    private let midReply = Mutex(false)
+
+    public static let channel = "console"
+
+    /// - Parameters:
+    ///   - input: reads one line, nil at end of input; standard input by default.
+    ///   - output: writes text; standard output by default.
+    public init(
+        network: NetworkID,
+        user: String,
+        botName: String,
+        input: @escaping @Sendable () -> String? = { readLine(strippingNewline: true) },
+        output: @escaping @Sendable (String) -> Void = ConsoleConnector.writeToStandardOutput
+    ) {
+        self.network = network
+        self.user = user
+        self.botName = botName
+        self.input = input
+        self.output = output
+    }
+
+    public func run(events: ConnectorEvents) async throws {
+        let (lines, continuation) = AsyncStream.makeStream(of: String.self)
+        let input = self.input
+        let reader = Thread {
+            while let line = input() {
+                continuation.yield(line)
+            }
+            continuation.finish()
+        }
+        reader.name = "parley.console.stdin"
+        reader.start()
+        var number = 0
+        for await line in lines {
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            number += 1
+            events.emit(.message(message(line, number: number)))
+        }
+        events.emit(.inputEnded(network))
+    }
+
+    func message(_ line: String, number: Int) -> InboundMessage {
+        let sender = Sender(id: UserID(user), displayName: user, account: user)
+        return InboundMessage(
+            id: MessageID("console-\(ProcessInfo.processInfo.processIdentifier)-\(number)"),
+            channel: ChannelKey(network: network, channel: Self.channel),
+            sender: sender,
+            text: line,
+            addressing: Addressing.detect(in: line, names: [botName]))
+    }
+
+    public func send(_ message: OutboundMessage) async throws {
+        let prefix = "<\(botName)> "
+        let text = message.text
+        let rendered: String = midReply.withLock { midReply in
+            switch message.part {
+            case .complete:
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                let body = lines.map { prefix + $0 }.joined(separator: "\n") + "\n"
+                defer { midReply = false }
+                return midReply ? "\n" + body : body
+            case .fragment:
+                defer { midReply = true }
+                let continued = text.replacingOccurrences(of: "\n", with: "\n" + prefix)
+                return midReply ? continued : prefix + continued
+            case .end:
+                defer { midReply = false }
+                return midReply ? text + "\n" : ""
+            }
+        }
+        output(rendered)
+    }
+
+    public func perform(_ action: ModerationAction, in channel: ChannelKey) async throws {
+        output("* \(botName) would \(action.kind.rawValue) \(action.target.displayName): \(action.reason)\n")
+    }
+
+    public static let writeToStandardOutput: @Sendable (String) -> Void = { text in
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}

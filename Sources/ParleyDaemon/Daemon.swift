@@ -1,0 +1,98 @@
+public import Logging
+import ParleyBackends
+public import ParleyCore
+import ParleyStore
+public import ServiceLifecycle
+import UnixSignals
+
+/// Builds Parley from a config: the store, the backends, the connectors, the bot, and the
+/// service group that runs them. `parley run` and `parley chat` are this plus `run()`.
+public enum Daemon {
+    /// What to run.
+    public enum Mode: Sendable {
+        /// Every configured network, until SIGTERM or SIGINT.
+        case daemon
+        /// The console only, until its input ends and every reply is out.
+        case chat
+    }
+
+    /// The parts, built and wired, ready to run.
+    public struct Assembly: Sendable {
+        public let bot: Bot
+        public let group: ServiceGroup
+
+        /// Runs every service until shutdown.
+        public func run() async throws {
+            try await group.run()
+        }
+    }
+
+    /// Wires everything the config names.
+    ///
+    /// - Parameter consoleIO: replaces standard input and output for console networks (tests).
+    public static func assemble(
+        _ configuration: ParleyConfiguration,
+        mode: Mode,
+        logger: Logger,
+        consoleIO: (input: @Sendable () -> String?, output: @Sendable (String) -> Void)? = nil
+    ) throws -> Assembly {
+        let store = try SQLiteStore(path: configuration.storage.path, retention: configuration.storage.retention)
+        let backends: [any GenerationBackend] = configuration.backends.map { backend in
+            switch backend.kind {
+            case .echo: EchoBackend(name: backend.name, contextWindow: backend.contextWindow)
+            }
+        }
+        var networks = configuration.networks
+        if mode == .chat {
+            networks = networks.filter { if case .console = $0.kind { true } else { false } }
+            if networks.isEmpty {
+                networks = [NetworkConfiguration(name: "console", kind: .console(user: "you"))]
+            }
+        }
+        let connectors: [any Connector] = networks.map { network in
+            switch network.kind {
+            case .console(let user):
+                if let consoleIO {
+                    ConsoleConnector(
+                        network: network.name, user: user, botName: configuration.bot.name,
+                        input: consoleIO.input, output: consoleIO.output)
+                } else {
+                    ConsoleConnector(network: network.name, user: user, botName: configuration.bot.name)
+                }
+            }
+        }
+        var botConfiguration = configuration.bot
+        botConfiguration.stopsWhenInputEnds = mode == .chat
+        let moderation = configuration.moderation
+        var inboundHooks: [any ModerationHook] = [
+            RateLimitHook(perUser: moderation.perUser, perChannel: moderation.perChannel),
+            InputLengthHook(maxCharacters: moderation.maxInputCharacters),
+        ]
+        var outboundHooks: [any ModerationHook] = []
+        if !moderation.blocklist.isEmpty {
+            let blocklist = BlocklistHook(rules: moderation.blocklist)
+            inboundHooks.insert(blocklist, at: 0)
+            outboundHooks.append(blocklist)
+        }
+        let bot = Bot(
+            configuration: botConfiguration,
+            connectors: connectors,
+            backends: backends,
+            policies: configuration.policies,
+            ignoreList: IgnoreList(moderation.ignore),
+            inboundHooks: inboundHooks,
+            outboundHooks: outboundHooks,
+            sanitizer: OutputSanitizer(maxMentions: moderation.maxMentionsPerReply),
+            store: store,
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: RetentionService(store: store, interval: .seconds(3600))),
+                    .init(service: BotService(bot: bot), successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        return Assembly(bot: bot, group: group)
+    }
+}

@@ -1,0 +1,189 @@
+public import ParleyCore
+public import Foundation
+import GRDB
+
+/// Parley's storage in one SQLite file: conversation contexts and the moderation log.
+///
+/// Writes go through one serial queue (GRDB's `DatabaseQueue`, in WAL mode), so the store may
+/// be used from any task.
+public final class SQLiteStore: ConversationStore {
+    private let database: DatabaseQueue
+    public let path: String
+    public let retention: Retention
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// `":memory:"` keeps everything in memory.
+    public init(path: String, retention: Retention = Retention()) throws {
+        self.path = path
+        self.retention = retention
+        do {
+            if path == ":memory:" {
+                database = try DatabaseQueue()
+            } else {
+                let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                var configuration = Configuration()
+                configuration.busyMode = .timeout(5)
+                database = try DatabaseQueue(path: path, configuration: configuration)
+                try database.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                }
+            }
+            try Schema.migrator.migrate(database)
+        } catch {
+            throw StoreError(path: path, detail: "\(error)")
+        }
+    }
+
+    /// The key a session is stored under. Fields are joined with U+001F, which no network allows
+    /// in a channel name or user id, so two sessions never share a key.
+    static func key(_ session: SessionKey) -> String {
+        [
+            session.channel.network.rawValue, session.channel.channel,
+            session.user?.rawValue ?? "", session.thread?.rawValue ?? "",
+        ].joined(separator: "\u{1F}")
+    }
+
+    public func entries(of session: SessionKey, limit: Int) async throws -> [ContextEntry] {
+        let key = Self.key(session)
+        return try await database.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT role, speaker, speaker_name, addressee, text, created_at FROM context_entry
+                    WHERE session = ? ORDER BY id DESC LIMIT ?
+                    """,
+                arguments: [key, limit])
+            return rows.reversed().map(Self.contextEntry(from:))
+        }
+    }
+
+    private static func contextEntry(from row: Row) -> ContextEntry {
+        let role: String = row["role"]
+        let speaker: String? = row["speaker"]
+        let addressee: String? = row["addressee"]
+        let createdAt: Double = row["created_at"]
+        let speakerName: String = row["speaker_name"]
+        let text: String = row["text"]
+        return ContextEntry(
+            role: ContextEntry.Role(rawValue: role) ?? .user,
+            speaker: speaker.map { UserID($0) },
+            speakerName: speakerName,
+            addressee: addressee.map { UserID($0) },
+            text: text,
+            time: Date(timeIntervalSince1970: createdAt))
+    }
+
+    public func append(_ entry: ContextEntry, to session: SessionKey) async throws {
+        let key = Self.key(session)
+        let maxEntries = retention.maxEntriesPerSession
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO context_entry (session, network, role, speaker, speaker_name, addressee, text, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key, session.channel.network.rawValue, entry.role.rawValue, entry.speaker?.rawValue,
+                    entry.speakerName, entry.addressee?.rawValue, entry.text, entry.time.timeIntervalSince1970,
+                ])
+            if let maxEntries {
+                try db.execute(
+                    sql: """
+                        DELETE FROM context_entry WHERE session = ? AND id <= (
+                            SELECT id FROM context_entry WHERE session = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
+                        """,
+                    arguments: [key, key, maxEntries])
+            }
+        }
+    }
+
+    public func clear(_ session: SessionKey) async throws {
+        let key = Self.key(session)
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM context_entry WHERE session = ?", arguments: [key])
+        }
+    }
+
+    public func forget(_ user: UserID, on network: NetworkID) async throws -> Int {
+        try await database.write { db in
+            try db.execute(
+                sql: "DELETE FROM context_entry WHERE network = ? AND (speaker = ? OR addressee = ?)",
+                arguments: [network.rawValue, user.rawValue, user.rawValue])
+            return db.changesCount
+        }
+    }
+
+    public func record(_ event: ModerationEvent) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO moderation_event (time, network, channel, user, hook, direction, verdict, reason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    event.time.timeIntervalSince1970, event.channel.network.rawValue, event.channel.channel,
+                    event.user?.rawValue, event.hook, event.direction.rawValue, event.verdict, event.reason,
+                ])
+        }
+    }
+
+    /// Deletes what the retention policy no longer keeps; returns how many entries went.
+    @discardableResult
+    public func applyRetention(now: Date = Date()) async throws -> Int {
+        let retention = self.retention
+        return try await database.write { db in
+            var removed = 0
+            if let maxAge = retention.maxAge {
+                let cutoff = now.timeIntervalSince1970 - Double(maxAge.components.seconds)
+                try db.execute(sql: "DELETE FROM context_entry WHERE created_at < ?", arguments: [cutoff])
+                removed += db.changesCount
+                try db.execute(sql: "DELETE FROM moderation_event WHERE time < ?", arguments: [cutoff])
+            }
+            if let maxEntries = retention.maxEntriesPerSession {
+                try db.execute(
+                    sql: """
+                        DELETE FROM context_entry WHERE id IN (
+                            SELECT id FROM (
+                                SELECT id, ROW_NUMBER() OVER (PARTITION BY session ORDER BY id DESC) AS newest
+                                FROM context_entry)
+                            WHERE newest > ?)
+                        """,
+                    arguments: [maxEntries])
+                removed += db.changesCount
+            }
+            return removed
+        }
+    }
+
+    /// The number of stored context entries, for status and tests.
+    public func entryCount() async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM context_entry") ?? 0 }
+    }
+
+    /// The stored moderation events, oldest first.
+    public func moderationEvents() async throws -> [ModerationEvent] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM moderation_event ORDER BY id").map(Self.moderationEvent(from:))
+        }
+    }
+
+    private static func moderationEvent(from row: Row) -> ModerationEvent {
+        let time: Double = row["time"]
+        let network: String = row["network"]
+        let user: String? = row["user"]
+        let direction: String = row["direction"]
+        let channel: String = row["channel"]
+        let hook: String = row["hook"]
+        let verdict: String = row["verdict"]
+        let reason: String = row["reason"]
+        return ModerationEvent(
+            time: Date(timeIntervalSince1970: time),
+            channel: ChannelKey(network: NetworkID(network), channel: channel),
+            user: user.map { UserID($0) },
+            hook: hook,
+            direction: ModerationEvent.Direction(rawValue: direction) ?? .inbound,
+            verdict: verdict,
+            reason: reason)
+    }
+}

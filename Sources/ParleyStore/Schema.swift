@@ -1,0 +1,41 @@
+import GRDB
+
+/// The database schema, as migrations applied in order. A released migration never changes;
+/// a new one is appended.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: context entries and moderation log") { db in
+            try db.execute(sql: """
+                CREATE TABLE context_entry (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    session TEXT NOT NULL,
+                    network TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+                    speaker TEXT,
+                    speaker_name TEXT NOT NULL,
+                    addressee TEXT,
+                    text TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX context_entry_by_session ON context_entry(session, id);
+                CREATE INDEX context_entry_by_speaker ON context_entry(network, speaker);
+                CREATE INDEX context_entry_by_addressee ON context_entry(network, addressee);
+                CREATE INDEX context_entry_by_time ON context_entry(created_at);
+                CREATE TABLE moderation_event (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    time REAL NOT NULL,
+                    network TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    user TEXT,
+                    hook TEXT NOT NULL,
+                    direction TEXT NOT NULL,
+                    verdict TEXT NOT NULL,
+                    reason TEXT NOT NULL
+                );
+                CREATE INDEX moderation_event_by_time ON moderation_event(time);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,47 @@
+public import ParleyCore
+import Synchronization
+
+/// A connector for tests: messages pushed in arrive at the bot; what the bot sends is recorded.
+public final class InMemoryConnector: Connector {
+    public let network: NetworkID
+    public let capabilities: ConnectorCapabilities
+    private let inbound: AsyncStream<ConnectorEvent>
+    private let inboundContinuation: AsyncStream<ConnectorEvent>.Continuation
+    private let log = Mutex<(sent: [OutboundMessage], actions: [ModerationAction])>(([], []))
+
+    public init(network: NetworkID = "test", capabilities: ConnectorCapabilities = ConnectorCapabilities()) {
+        self.network = network
+        self.capabilities = capabilities
+        (inbound, inboundContinuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
+    }
+
+    public func run(events: ConnectorEvents) async throws {
+        for await event in inbound {
+            events.emit(event)
+        }
+    }
+
+    public func send(_ message: OutboundMessage) async throws {
+        log.withLock { $0.sent.append(message) }
+    }
+
+    public func perform(_ action: ModerationAction, in channel: ChannelKey) async throws {
+        log.withLock { $0.actions.append(action) }
+    }
+
+    /// Delivers a message to the bot as if it came from the network.
+    public func push(_ message: InboundMessage) {
+        inboundContinuation.yield(.message(message))
+    }
+
+    /// Ends the input, as a console at end of file does.
+    public func endInput() {
+        inboundContinuation.yield(.inputEnded(network))
+    }
+
+    /// Everything sent so far, in order.
+    public var sent: [OutboundMessage] { log.withLock { $0.sent } }
+
+    /// Every moderation action performed so far.
+    public var actions: [ModerationAction] { log.withLock { $0.actions } }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `parley` command: routes to its subcommands.
+@main
+struct Parley: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parley",
+        abstract: "A chat bot daemon for IRC and Matrix, with a local or hosted language model.",
+        subcommands: [Run.self, Chat.self, ConfigCommand.self])
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+import ParleyDaemon
+
+/// `parley run`: the daemon, on every configured network, until SIGTERM or SIGINT.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the bot on every configured network.")
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async throws {
+        let configuration = try reportingConfigErrors { try options.loadConfiguration() }
+        let logger = options.bootstrapLogging(configuration.logging)
+        try await Daemon.assemble(configuration, mode: .daemon, logger: logger).run()
+    }
+}

@@ -1,0 +1,155 @@
+import ParleyCore
+import ParleyTesting
+import Testing
+
+@Suite struct BotTests {
+    static let bob = Sender(id: "bob", displayName: "bob", account: "bob")
+
+    @Test func repliesToAnAddressedMessageInItsChannel() async throws {
+        let tester = BotTester(backend: ScriptedBackend(replying: "Hello, alice."))
+        let message = tester.say("parley: hi")
+        let sent = try await tester.sentMessages(atLeast: 1)
+        #expect(sent[0].text == "Hello, alice.")
+        #expect(sent[0].channel == message.channel)
+        #expect(sent[0].replyTo == message.id)
+    }
+
+    @Test func keepsChannelsContextsApart() async throws {
+        let backend = ScriptedBackend(replying: "ok")
+        let tester = BotTester(backend: backend)
+        _ = try await tester.reply(to: "parley: secret in one", in: "#one")
+        _ = try await tester.reply(to: "parley: question in two", in: "#two")
+        let second = try #require(backend.requests.last)
+        #expect(!second.messages.contains { $0.content.contains("secret") })
+        #expect(second.messages.map(\.content) == [ChannelPolicy.defaultSystemPrompt, "alice: question in two"])
+    }
+
+    @Test func keepsUsersContextsApartInPerUserScope() async throws {
+        let backend = ScriptedBackend(replying: "ok")
+        let tester = BotTester(backend: backend, policy: ChannelPolicy(scope: .user, backend: backend.name))
+        _ = try await tester.reply(to: "parley: my order is 42", from: BotTester.alice)
+        _ = try await tester.reply(to: "parley: my order?", from: Self.bob)
+        _ = try await tester.reply(to: "parley: and mine?", from: BotTester.alice)
+        let requests = backend.requests
+        #expect(requests[1].messages.dropFirst().map(\.content) == ["bob: my order?"])
+        #expect(requests[2].messages.dropFirst().map(\.content) == ["alice: my order is 42", "ok", "alice: and mine?"])
+    }
+
+    @Test func sharesContextWithTheWholeChannelInChannelScope() async throws {
+        let backend = ScriptedBackend(replying: "ok")
+        let tester = BotTester(backend: backend)
+        tester.say("the build is red", from: Self.bob)
+        _ = try await tester.reply(to: "parley: why is the build red?")
+        let request = try #require(backend.requests.last)
+        #expect(request.messages.dropFirst().map(\.content) == ["bob: the build is red", "alice: why is the build red?"])
+    }
+
+    @Test func answersQueuedMessagesInOrderAndTellsTheSenderWhenTheQueueIsFull() async throws {
+        let gate = Gate()
+        let backend = ScriptedBackend { request in
+            await gate.wait()
+            return [request.messages.last?.content ?? ""]
+        }
+        let tester = BotTester(backend: backend, policy: ChannelPolicy(backend: backend.name, queueLimit: 2))
+        tester.say("parley: one")
+        _ = try await eventually("the first generation to start") { gate.arrivals == 1 ? true : nil }
+        tester.say("parley: two")
+        tester.say("parley: three")
+        tester.say("parley: four")
+        let busy = try await tester.sentMessages(atLeast: 1)
+        #expect(busy.map(\.text) == ["I'm still answering earlier messages here; please ask again in a moment."])
+        gate.open()
+        let sent = try await tester.sentMessages(atLeast: 4)
+        #expect(sent.dropFirst().map(\.text) == ["alice: one", "alice: two", "alice: three"])
+        try await tester.settle()
+        #expect(backend.requests.count == 3)
+    }
+
+    @Test func limitsConcurrentGenerationsAcrossChannels() async throws {
+        let gate = Gate()
+        let backend = ScriptedBackend { _ in
+            await gate.wait()
+            return ["done"]
+        }
+        let tester = BotTester(
+            configuration: BotConfiguration(maxConcurrentGenerations: 1), policy: ChannelPolicy(backend: backend.name),
+            backends: [backend])
+        tester.say("parley: a", in: "#a")
+        tester.say("parley: b", in: "#b")
+        _ = try await eventually("one generation to start") { gate.arrivals == 1 ? true : nil }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(gate.arrivals == 1)
+        gate.open()
+        _ = try await tester.sentMessages(atLeast: 2)
+        #expect(gate.arrivals == 2)
+    }
+
+    @Test func dropsItsOwnMessagesAndDuplicates() async throws {
+        let backend = ScriptedBackend(replying: "ok")
+        let tester = BotTester(backend: backend)
+        let me = Sender(id: "parley", displayName: "parley", isSelf: true)
+        tester.say("parley: talking to myself", from: me)
+        let message = tester.say("parley: once")
+        tester.connector.push(message)
+        try await tester.settle()
+        #expect(backend.requests.count == 1)
+        #expect(tester.connector.sent.count == 1)
+    }
+
+    @Test func resetClearsTheContextAndCancelsTheReplyInProgress() async throws {
+        let gate = Gate()
+        let backend = ScriptedBackend { request in
+            if request.messages.last?.content == "alice: slow" { await gate.wait() }
+            return ["ok"]
+        }
+        let tester = BotTester(backend: backend)
+        _ = try await tester.reply(to: "parley: remember 7")
+        tester.say("parley: slow")
+        _ = try await eventually("the slow generation to start") { gate.arrivals == 1 ? true : nil }
+        #expect(try await tester.reply(to: "!reset") == "Context cleared; I've forgotten this conversation.")
+        _ = try await tester.reply(to: "parley: what did I say?")
+        let last = try #require(backend.requests.last)
+        #expect(last.messages.dropFirst().map(\.content) == ["alice: what did I say?"])
+        gate.open()
+        try await tester.settle()
+        #expect(!tester.connector.sent.contains { $0.replyTo != nil && $0.text == "ok" && $0.channel.channel != "#test" })
+    }
+
+    @Test func fallsBackToTheNextBackendWhenTheFirstFails() async throws {
+        struct Down: Error {}
+        let primary = ScriptedBackend(name: "primary") { _ in throw Down() }
+        let fallback = ScriptedBackend(name: "fallback", replying: "from fallback")
+        let tester = BotTester(
+            policy: ChannelPolicy(backend: "primary", fallbacks: ["fallback"]), backends: [primary, fallback])
+        #expect(try await tester.reply(to: "parley: hi") == "from fallback")
+    }
+
+    @Test func tellsTheChannelInOneSentenceWhenEveryBackendFails() async throws {
+        struct Down: Error {}
+        let primary = ScriptedBackend(name: "primary") { _ in throw Down() }
+        let tester = BotTester(backend: primary)
+        #expect(try await tester.reply(to: "parley: hi") == GenerationError.backendFailed(backend: "", detail: "").userMessage)
+        #expect(try await tester.reply(to: "!ping") == "pong")
+    }
+
+    @Test func deliversEachLineAsItCompletesOnLineConnectors() async throws {
+        let backend = ScriptedBackend { _ in ["first ", "line\nsecond", " line\n", "third"] }
+        let tester = BotTester(
+            policy: ChannelPolicy(backend: backend.name), backends: [backend],
+            capabilities: ConnectorCapabilities(streaming: .lines))
+        tester.say("parley: three lines please")
+        let sent = try await tester.sentMessages(atLeast: 3)
+        #expect(sent.map(\.text) == ["first line", "second line", "third"])
+        #expect(sent.allSatisfy { $0.part == .complete })
+    }
+
+    @Test func streamsFragmentsAndEndsTheStreamOnFragmentConnectors() async throws {
+        let tester = BotTester(
+            policy: ChannelPolicy(backend: "scripted"), backends: [ScriptedBackend(replying: "a b c")],
+            capabilities: ConnectorCapabilities(streaming: .fragments))
+        tester.say("parley: go")
+        let sent = try await tester.sentMessages(atLeast: 4)
+        #expect(sent.map(\.text) == ["a ", "b ", "c", ""])
+        #expect(sent.map(\.part) == [.fragment, .fragment, .fragment, .end])
+    }
+}

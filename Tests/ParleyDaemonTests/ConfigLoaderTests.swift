@@ -1,0 +1,144 @@
+import Foundation
+import ParleyCore
+@testable import ParleyDaemon
+import Testing
+
+@Suite struct ConfigLoaderTests {
+    static let minimal = """
+        backends:
+          main: { type: echo }
+        networks:
+          console: { type: console }
+
+        """
+
+    func parse(_ text: String, environment: [String: String] = [:]) throws -> ParleyConfiguration {
+        try ConfigLoader.parse(text, file: "test.yaml", environment: environment)
+    }
+
+    func error(_ text: String, environment: [String: String] = [:]) -> ConfigError? {
+        do {
+            _ = try parse(text, environment: environment)
+            return nil
+        } catch {
+            return error as? ConfigError
+        }
+    }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    @Test func theEmbeddedDefaultIsConfigParleyYaml() throws {
+        let file = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("config/parley.yaml"), encoding: .utf8)
+        #expect(file == EmbeddedConfiguration.text, "run scripts/embed-default-config after editing config/parley.yaml")
+    }
+
+    @Test func loadsEveryShippedConfig() throws {
+        let folder = Self.repositoryRoot.appendingPathComponent("config")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 2)
+        for file in files {
+            _ = try ConfigLoader.load(path: folder.appendingPathComponent(file).path, environment: [:])
+        }
+    }
+
+    @Test func theDefaultIsAConsoleChannelThatAlwaysAnswers() throws {
+        let configuration = try ConfigLoader.parse(EmbeddedConfiguration.text, file: "embedded", environment: [:])
+        let policy = configuration.policies.policy(for: ChannelKey(network: "console", channel: "console"), isDirect: false)
+        #expect(policy.triggers == .always)
+        #expect(configuration.networks.map(\.name) == ["console"])
+    }
+
+    @Test func aMisspeltKeyNamesFileLinePathAndSuggestsTheRightOne() {
+        let error = error(Self.minimal + "bot:\n  nmae: parley\n")
+        #expect(error == .unknownKey(
+            ConfigLocation(file: "test.yaml", keyPath: "bot.nmae", line: 6),
+            valid: ConfigLoader.botKeys, suggestion: "name"))
+        #expect(error?.description.hasPrefix("test.yaml:6: bot.nmae: unknown key; did you mean 'name'?") == true)
+    }
+
+    @Test func aWrongTypeSaysWhatWasExpected() {
+        let error = error(Self.minimal + "bot:\n  max_concurrent_generations: lots\n")
+        #expect(error == .wrongType(
+            ConfigLocation(file: "test.yaml", keyPath: "bot.max_concurrent_generations", line: 6),
+            expected: "an integer between 1 and 64", found: "\"lots\""))
+    }
+
+    @Test func aMissingSecretNamesTheVariable() {
+        let text = Self.minimal + "defaults:\n  system_prompt: \"${PARLEY_PROMPT}\"\n"
+        #expect(error(text) == .missingEnvironmentVariable(
+            ConfigLocation(file: "test.yaml", keyPath: "defaults.system_prompt", line: 6), variable: "PARLEY_PROMPT"))
+        let configuration = try? parse(text, environment: ["PARLEY_PROMPT": "Be kind."])
+        #expect(configuration?.policies.fallback.systemPrompt == "Be kind.")
+    }
+
+    @Test func aSecretFileIsReadAndAMissingOneIsAClearError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("parley-prompt-\(UUID().uuidString)").path
+        try "From a file.\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = try parse(Self.minimal + "defaults:\n  system_prompt_file: \(path)\n")
+        #expect(configuration.policies.fallback.systemPrompt == "From a file.")
+        guard case .unreadableSecret(let location, let missing, _) = error(Self.minimal + "defaults:\n  system_prompt_file: /nonexistent/p\n") else {
+            Issue.record("expected an unreadable secret error")
+            return
+        }
+        #expect(location.keyPath == "defaults.system_prompt_file" && missing == "/nonexistent/p")
+    }
+
+    @Test func anUnknownBackendReferenceSuggestsTheConfiguredOne() {
+        let error = error(Self.minimal + "channels:\n  - match: { network: console }\n    backend: mian\n")
+        #expect(error?.description == "test.yaml:7: channels.[0].backend: no backend named 'mian' (did you mean 'main'?); configured backends: main")
+    }
+
+    @Test func invalidValuesListWhatWouldBeValid() {
+        #expect(error(Self.minimal + "defaults:\n  scope: room\n")?.description
+            == "test.yaml:6: defaults.scope: 'room' is not valid; use one of: channel, user, thread")
+        #expect(error(Self.minimal + "defaults:\n  trigger: [mention, alwys]\n")?.description
+            == "test.yaml:6: defaults.trigger: 'alwys' is not a trigger (did you mean 'always'?); use one or a list of: mention, prefix, direct, always, off")
+        #expect(error(Self.minimal + "moderation:\n  rate_limit: { per_user: fast }\n")?.location?.keyPath
+            == "moderation.rate_limit.per_user")
+        #expect(error(Self.minimal + "moderation:\n  blocklist: [{ pattern: \"(unclosed\" }]\n")?.location?.keyPath
+            == "moderation.blocklist.[0].pattern")
+    }
+
+    @Test func missingSectionsAndBrokenYamlAreReported() {
+        #expect(error("networks:\n  console: { type: console }\n") == .missingKey(ConfigLocation(file: "test.yaml", keyPath: "backends", line: 1)))
+        guard case .syntax(_, let line, _) = error("backends: [unclosed\n") else {
+            Issue.record("expected a syntax error")
+            return
+        }
+        #expect(line != nil)
+    }
+
+    @Test func parsesTriggersScopesAdminsAndModeration() throws {
+        let configuration = try parse(Self.minimal + """
+            defaults:
+              trigger: [mention, prefix]
+              scope: user
+              max_tokens: 100
+            channels:
+              - match: { network: console, channel: "#help" }
+                trigger: always
+                fallback: [main]
+            admins:
+              - { network: console, account: alice }
+            moderation:
+              rate_limit: { per_user: 3/min, per_channel: off }
+              ignore: ["*bot"]
+            """)
+        #expect(configuration.policies.fallback.triggers == [.mention, .prefix])
+        #expect(configuration.policies.fallback.scope == .user)
+        let help = configuration.policies.policy(for: ChannelKey(network: "console", channel: "#HELP"), isDirect: false)
+        #expect(help.triggers == .always && help.scope == .user && help.parameters.maxTokens == 100 && help.fallbacks == ["main"])
+        #expect(configuration.bot.admins.contains(Sender(id: "x", displayName: "x", account: "alice"), on: "console"))
+        #expect(configuration.moderation.perUser == RateLimit(count: 3, period: .seconds(60)))
+        #expect(configuration.moderation.perChannel == nil)
+        #expect(configuration.moderation.ignore == ["*bot"])
+    }
+
+    @Test func secretsNeverShowInDescriptions() {
+        let secret = Secret("hunter2")
+        #expect("\(secret)" == "<redacted>" && String(reflecting: secret) == "<redacted>")
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import ParleyCore
+import ParleyStore
+import ParleyTesting
+import Testing
+
+@Suite struct SQLiteStoreTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-store-\(UUID().uuidString)")
+    var path: String { folder.appendingPathComponent("parley.sqlite").path }
+    static let channel = ChannelKey(network: "test", channel: BotTester.channel)
+    static let session = SessionKey(channel: channel)
+
+    /// Counts rows straight from the file, not through the store under test.
+    func rowsOnDisk(where condition: String = "1") throws -> Int {
+        let database = try DatabaseQueue(path: path)
+        return try database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM context_entry WHERE \(condition)") ?? 0
+        }
+    }
+
+    @Test func restoresContextsAfterARestart() async throws {
+        let backend = ScriptedBackend(replying: "The answer is 42.")
+        do {
+            let tester = BotTester(backend: backend, store: try SQLiteStore(path: path))
+            _ = try await tester.reply(to: "parley: what is the answer?")
+            try await tester.settle()
+            await tester.stop()
+        }
+        let restarted = BotTester(backend: backend, store: try SQLiteStore(path: path))
+        _ = try await restarted.reply(to: "parley: say it again")
+        let request = try #require(backend.requests.last)
+        #expect(request.messages.dropFirst().map(\.content) == [
+            "alice: what is the answer?", "The answer is 42.", "alice: say it again",
+        ])
+    }
+
+    @Test func forgetMeRemovesTheRowsOnDisk() async throws {
+        let tester = BotTester(backend: ScriptedBackend(replying: "noted"), store: try SQLiteStore(path: path))
+        _ = try await tester.reply(to: "parley: my phone is 555-0100")
+        tester.say("unrelated chatter", from: Sender(id: "bob", displayName: "bob"))
+        try await tester.settle()
+        #expect(try rowsOnDisk(where: "speaker = 'alice' OR addressee = 'alice'") == 2)
+        _ = try await tester.reply(to: "!forget me")
+        #expect(try rowsOnDisk(where: "speaker = 'alice' OR addressee = 'alice'") == 0)
+        #expect(try rowsOnDisk(where: "text LIKE '%555-0100%'") == 0)
+        #expect(try rowsOnDisk(where: "speaker = 'bob'") == 1)
+    }
+
+    @Test func keepsAtMostTheConfiguredEntriesPerConversation() async throws {
+        let store = try SQLiteStore(path: path, retention: Retention(maxAge: nil, maxEntriesPerSession: 3))
+        for number in 1...5 {
+            try await store.append(
+                ContextEntry(role: .user, speaker: "a", speakerName: "a", text: "line \(number)"), to: Self.session)
+        }
+        let kept = try await store.entries(of: Self.session, limit: 10)
+        #expect(kept.map(\.text) == ["line 3", "line 4", "line 5"])
+        #expect(try rowsOnDisk() == 3)
+    }
+
+    @Test func deletesEntriesOlderThanTheMaximumAge() async throws {
+        let store = try SQLiteStore(path: path, retention: Retention(maxAge: .seconds(86_400), maxEntriesPerSession: nil))
+        let now = Date()
+        try await store.append(
+            ContextEntry(role: .user, speaker: "a", speakerName: "a", text: "old", time: now.addingTimeInterval(-2 * 86_400)),
+            to: Self.session)
+        try await store.append(ContextEntry(role: .user, speaker: "a", speakerName: "a", text: "new", time: now), to: Self.session)
+        #expect(try await store.applyRetention(now: now) == 1)
+        #expect(try await store.entries(of: Self.session, limit: 10).map(\.text) == ["new"])
+    }
+
+    @Test func reopeningAnExistingFileKeepsItsDataAndSchema() async throws {
+        do {
+            let store = try SQLiteStore(path: path)
+            try await store.append(ContextEntry(role: .user, speaker: "a", speakerName: "a", text: "kept"), to: Self.session)
+        }
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.entries(of: Self.session, limit: 10).map(\.text) == ["kept"])
+    }
+
+    @Test func keepsTheModerationLog() async throws {
+        let store = try SQLiteStore(path: path)
+        let event = ModerationEvent(
+            time: Date(timeIntervalSince1970: 1_700_000_000), channel: Self.channel, user: "bob", hook: "blocklist",
+            direction: .inbound, verdict: "drop", reason: "matches blocklist pattern /spam/")
+        try await store.record(event)
+        #expect(try await store.moderationEvents() == [event])
+    }
+
+    @Test func anUnwritableLocationIsAClearError() throws {
+        #expect {
+            try SQLiteStore(path: "/proc/parley/cannot/be/here.sqlite")
+        } throws: { error in
+            "\(error)".hasPrefix("storage at /proc/parley/cannot/be/here.sqlite:")
+        }
+    }
+}
