@@ -21,6 +21,8 @@ public actor Bot: BotControl {
     private let limiter: GenerationLimiter
 
     private var sessions: [SessionKey: ChannelSession] = [:]
+    /// When each session last took a message, for least-recently-used eviction.
+    private var sessionUse: [SessionKey: Duration] = [:]
     private var seen = RecentMessageIDs(capacity: 4096)
     private var paused: Set<ChannelKey> = []
     private var repliesSent = 0
@@ -166,7 +168,7 @@ public actor Bot: BotControl {
         let key = SessionKey(for: message, scope: policy.scope)
         if var prompt {
             if message.text != original.text { prompt = message.body }
-            let (session, isNew) = sessionFor(key, policy: policy)
+            let (session, isNew) = await sessionFor(key, policy: policy)
             var spawn = Spawn(sessionWorkers: isNew ? [session] : [])
             if await session.enqueue(message, prompt: prompt, now: clock.now()) {
                 pending += 1
@@ -177,7 +179,7 @@ public actor Bot: BotControl {
             return spawn
         }
         if policy.recordsChatter && policy.scope != .user && !message.isDirect {
-            let (session, isNew) = sessionFor(key, policy: policy)
+            let (session, isNew) = await sessionFor(key, policy: policy)
             let entry = ContextEntry(
                 role: .user, speaker: message.sender.id, speakerName: message.sender.displayName,
                 text: message.text, time: message.time)
@@ -318,8 +320,10 @@ public actor Bot: BotControl {
     // MARK: - Sessions
 
     /// The session for `key`, created if it is new (its worker is then for the caller to start).
-    private func sessionFor(_ key: SessionKey, policy: ChannelPolicy) -> (session: ChannelSession, isNew: Bool) {
+    private func sessionFor(_ key: SessionKey, policy: ChannelPolicy) async -> (session: ChannelSession, isNew: Bool) {
+        defer { sessionUse[key] = clock.now() }
         if let session = sessions[key] { return (session, false) }
+        await evictIfNeeded()
         guard let connector = connectors[key.channel.network] else {
             preconditionFailure("a message arrived from network \(key.channel.network), which has no connector")
         }
@@ -337,7 +341,7 @@ public actor Bot: BotControl {
             jobFinished: { [self] in await workFinished() })
         let session = ChannelSession(key: key, policy: policy, environment: environment, now: clock.now())
         sessions[key] = session
-        evictIfNeeded()
+        sessionUse[key] = clock.now()
         return (session, true)
     }
 
@@ -345,15 +349,16 @@ public actor Bot: BotControl {
         repliesSent += 1
     }
 
-    /// Lets go of least recently used sessions beyond the limit (their workers end once idle).
-    private func evictIfNeeded() {
-        guard sessions.count > configuration.maxSessions else { return }
-        let excess = sessions.count - configuration.maxSessions
-        let victims = sessions.keys.prefix(excess)
+    /// Lets go of the least recently used sessions beyond the limit. A session let go finishes
+    /// what it has queued, then its worker ends; its transcript stays in storage and is restored
+    /// if the conversation comes back.
+    private func evictIfNeeded() async {
+        guard sessions.count >= configuration.maxSessions else { return }
+        let excess = sessions.count - configuration.maxSessions + 1
+        let victims = sessionUse.sorted { $0.value < $1.value }.prefix(excess).map(\.key)
         for key in victims {
-            if let session = sessions.removeValue(forKey: key) {
-                Task { await session.close() }
-            }
+            sessionUse[key] = nil
+            await sessions.removeValue(forKey: key)?.close()
         }
     }
 

@@ -1,35 +1,39 @@
+/// An identifier that is a string underneath but a type of its own, so that a user id is never
+/// passed where a message id belongs.
+public protocol StringIdentifier: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    var rawValue: String { get }
+    init(_ rawValue: String)
+}
+
+extension StringIdentifier {
+    public init(stringLiteral value: String) { self.init(value) }
+    public var description: String { rawValue }
+}
+
 /// The name of a configured network (`libera`, `matrix`, `console`), as the config spells it.
-public struct NetworkID: Hashable, Sendable, Comparable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct NetworkID: StringIdentifier, Comparable {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
     public static func < (lhs: NetworkID, rhs: NetworkID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// A stable identifier of a person on one network, chosen by the connector
 /// (an IRC services account or nick, a Matrix user id).
-public struct UserID: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct UserID: StringIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
 }
 
 /// A connector's identifier for one message (an IRC msgid tag, a Matrix event id).
-public struct MessageID: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct MessageID: StringIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
 }
 
 /// The root of a thread a message belongs to (a Matrix thread root event id).
-public struct ThreadID: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct ThreadID: StringIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
 }
 
 /// One conversation place: a channel, a room, or a direct conversation, on one network.

@@ -152,4 +152,18 @@ import Testing
         #expect(sent.map(\.text) == ["a ", "b ", "c", ""])
         #expect(sent.map(\.part) == [.fragment, .fragment, .fragment, .end])
     }
+
+    @Test func aConversationLetGoForRoomComesBackFromStorage() async throws {
+        let backend = ScriptedBackend(replying: "ok")
+        let tester = BotTester(
+            configuration: BotConfiguration(maxSessions: 2), policy: ChannelPolicy(backend: backend.name),
+            backends: [backend], store: InMemoryConversationStore())
+        _ = try await tester.reply(to: "parley: remember a", in: "#a")
+        _ = try await tester.reply(to: "parley: in b", in: "#b")
+        _ = try await tester.reply(to: "parley: in c", in: "#c")
+        #expect(await tester.bot.status(of: tester.say("!status", in: "#c")).sessions == 2)
+        _ = try await tester.reply(to: "parley: what was a?", in: "#a")
+        let request = try #require(backend.requests.last)
+        #expect(request.messages.dropFirst().map(\.content) == ["alice: remember a", "ok", "alice: what was a?"])
+    }
 }
