@@ -170,6 +170,11 @@ actor ChannelSession {
             } catch is CancellationError {
                 await writer.abandon()
                 return
+            } catch let error as DeliveryError {
+                environment.logger.error(
+                    "could not deliver a reply", metadata: ["bot.session": "\(key)", "error": "\(error.underlying)"])
+                await finishReply(writer, to: message)
+                return
             } catch {
                 environment.logger.warning(
                     "generation failed",
@@ -179,15 +184,20 @@ actor ChannelSession {
                 if writer.hasDelivered {
                     await writer.abandon()
                     await finishReply(writer, to: message)
-                    return
+                    break
                 }
             }
         }
         let sentence = (failure as? any UserPresentableError)?.userMessage
             ?? GenerationError.backendFailed(backend: policy.backend, detail: "").userMessage
-        var template = makeWriter(for: message).template
-        template.text = sentence
-        try? await environment.connector.send(template)
+        var notice = makeWriter(for: message).template
+        notice.text = sentence
+        do {
+            try await environment.connector.send(notice)
+        } catch {
+            environment.logger.error(
+                "could not tell the channel that generation failed", metadata: ["bot.session": "\(key)", "error": "\(error)"])
+        }
     }
 
     private func generate(

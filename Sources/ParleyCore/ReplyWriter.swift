@@ -63,7 +63,7 @@ struct ReplyWriter {
         switch connector.capabilities.streaming {
         case .fragments:
             guard sentFragments else { return }
-            try await connector.send(message(text: "", part: .end))
+            try await send(message(text: "", part: .end))
         case .lines:
             try await deliverLine(pending)
         case .whole:
@@ -95,10 +95,18 @@ struct ReplyWriter {
         case .proceed(let text, let rewrites):
             for rewrite in rewrites { await report(.rewrite(text, reason: rewrite.reason), rewrite.hook) }
             guard !text.isEmpty else { return }
-            try await connector.send(message(text: text, part: part))
+            try await send(message(text: text, part: part))
             if part == .fragment { sentFragments = true }
             if !delivered.isEmpty && part == .complete { delivered += "\n" }
             delivered += text
+        }
+    }
+
+    private func send(_ message: OutboundMessage) async throws {
+        do {
+            try await connector.send(message)
+        } catch {
+            throw DeliveryError(underlying: error)
         }
     }
 
@@ -108,4 +116,10 @@ struct ReplyWriter {
         message.part = part
         return message
     }
+}
+
+/// The connector could not deliver part of a reply; unlike a backend failure, another backend
+/// would not help.
+struct DeliveryError: Error {
+    var underlying: any Error
 }

@@ -166,4 +166,49 @@ import Testing
         let request = try #require(backend.requests.last)
         #expect(request.messages.dropFirst().map(\.content) == ["alice: remember a", "ok", "alice: what was a?"])
     }
+
+    @Test func keepsThreadsContextsApartInThreadScope() async throws {
+        let backend = ScriptedBackend(replying: "ok")
+        let tester = BotTester(backend: backend, policy: ChannelPolicy(scope: .thread, backend: backend.name))
+        _ = try await tester.reply(to: "parley: topic one", thread: "t1")
+        _ = try await tester.reply(to: "parley: topic two", thread: "t2")
+        let answer = try await tester.reply(to: "parley: more on one", thread: "t1")
+        #expect(answer == "ok")
+        let requests = backend.requests
+        #expect(requests[1].messages.dropFirst().map(\.content) == ["alice: topic two"])
+        #expect(requests[2].messages.dropFirst().map(\.content) == ["alice: topic one", "ok", "alice: more on one"])
+        #expect(tester.connector.sent.map(\.thread) == ["t1", "t2", "t1"])
+    }
+
+    @Test func aBackendThatFailsMidReplyKeepsWhatWasSaidAndTellsTheChannel() async throws {
+        struct Broken: Error {}
+        let backend = ScriptedBackend { _ in
+            throw Broken()
+        }
+        let partial = PartialBackend()
+        let tester = BotTester(
+            policy: ChannelPolicy(backend: partial.name, fallbacks: [backend.name]), backends: [partial, backend],
+            capabilities: ConnectorCapabilities(streaming: .lines))
+        tester.say("parley: go")
+        let sent = try await tester.sentMessages(atLeast: 2)
+        #expect(sent.map(\.text) == ["first line", GenerationError.backendFailed(backend: "", detail: "").userMessage])
+        try await tester.settle()
+        #expect(backend.requests.isEmpty, "a fallback after visible text would answer twice")
+    }
+}
+
+/// Streams one complete line, then fails.
+struct PartialBackend: GenerationBackend {
+    struct Broken: Error {}
+    let name = "partial"
+    let contextWindow = 4096
+
+    func tokenCount(of message: ChatMessage) -> Int { 1 }
+
+    func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationChunk, any Error> {
+        AsyncThrowingStream { continuation in
+            continuation.yield(GenerationChunk(text: "first line\nsecond"))
+            continuation.finish(throwing: Broken())
+        }
+    }
 }
