@@ -33,9 +33,15 @@ let package = Package(
             dependencies: ["ParleyCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
+        .target(name: "CParleyKernels"),
+        .target(
+            name: "ParleyInference",
+            dependencies: ["CParleyKernels"],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "ParleyBackends",
-            dependencies: ["ParleyCore"],
+            dependencies: ["ParleyCore", "ParleyInference"],
             swiftSettings: upcoming
         ),
         .target(
@@ -46,7 +52,7 @@ let package = Package(
         .target(
             name: "ParleyDaemon",
             dependencies: [
-                "ParleyCore", "ParleyStore", "ParleyBackends",
+                "ParleyCore", "ParleyStore", "ParleyBackends", "ParleyInference",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -63,6 +69,9 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore", "ParleyTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "ParleyInferenceTests", dependencies: ["ParleyInference", "CParleyKernels"], exclude: ["Fixtures"],
+            swiftSettings: upcoming),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(name: "ParleyDaemonTests", dependencies: ["ParleyDaemon", "ParleyTesting"], swiftSettings: upcoming),
     ]

@@ -1,5 +1,6 @@
 public import Logging
 import ParleyBackends
+import ParleyInference
 public import ParleyCore
 import ParleyStore
 public import ServiceLifecycle
@@ -37,9 +38,15 @@ public enum Daemon {
         consoleIO: (input: @Sendable () -> String?, output: @Sendable (String) -> Void)? = nil
     ) throws -> Assembly {
         let store = try SQLiteStore(path: configuration.storage.path, retention: configuration.storage.retention)
-        let backends: [any GenerationBackend] = configuration.backends.map { backend in
+        let backends: [any GenerationBackend] = try configuration.backends.map { backend in
             switch backend.kind {
-            case .echo: EchoBackend(name: backend.name, contextWindow: backend.contextWindow)
+            case .echo:
+                return EchoBackend(name: backend.name, contextWindow: backend.contextWindow)
+            case .local(let local):
+                logger.info("loading model", metadata: ["gen.backend": "\(backend.name)", "gen.model": "\(local.model)"])
+                let model = try LanguageModel(path: local.model, contextLength: backend.contextWindow, threads: local.threads)
+                let engine = InferenceEngine(model: model, cachedConversations: local.cachedConversations)
+                return LocalBackend(name: backend.name, engine: engine)
             }
         }
         var networks = configuration.networks

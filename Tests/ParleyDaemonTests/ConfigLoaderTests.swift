@@ -45,6 +45,11 @@ import Testing
 
     @Test func theDefaultIsAConsoleChannelThatAlwaysAnswers() throws {
         let configuration = try ConfigLoader.parse(EmbeddedConfiguration.text, file: "embedded", environment: [:])
+        guard case .local(let local) = configuration.backends.first?.kind else {
+            Issue.record("the default backend should be the local engine")
+            return
+        }
+        #expect(local.model == "models/SmolLM2-135M-Instruct.Q4_1.gguf")
         let policy = configuration.policies.policy(for: ChannelKey(network: "console", channel: "console"), isDirect: false)
         #expect(policy.triggers == .always)
         #expect(configuration.networks.map(\.name) == ["console"])
@@ -135,6 +140,11 @@ import Testing
         #expect(configuration.moderation.perUser == RateLimit(count: 3, period: .seconds(60)))
         #expect(configuration.moderation.perChannel == nil)
         #expect(configuration.moderation.ignore == ["*bot"])
+    }
+
+    @Test func aLocalBackendNeedsAModelFileThatExists() {
+        let text = "backends:\n  l: { type: local, model: /nonexistent/m.gguf }\nnetworks:\n  console: { type: console }\n"
+        #expect(error(text)?.description.hasPrefix("test.yaml:2: backends.l.model: model file /nonexistent/m.gguf does not exist") == true)
     }
 
     @Test func secretsNeverShowInDescriptions() {

@@ -8,7 +8,20 @@ import Testing
 @Suite struct ConsoleChatTests {
     /// Runs `parley chat` in-process on `lines` with a config whose storage is a temporary file;
     /// returns what it printed.
-    func chat(_ lines: [String], config: String = EmbeddedConfiguration.text) async throws -> String {
+    static let echoConfig = """
+        storage: { path: data/parley.sqlite }
+        backends:
+          default: { type: echo }
+        networks:
+          console: { type: console }
+        channels:
+          - match: { network: console }
+            trigger: always
+            backend: default
+
+        """
+
+    func chat(_ lines: [String], config: String = Self.echoConfig) async throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-chat-\(UUID().uuidString)")
         let text = config.replacingOccurrences(of: "data/parley.sqlite", with: folder.appendingPathComponent("p.sqlite").path)
         let configuration = try ConfigLoader.parse(text, file: "test.yaml", environment: [:])
@@ -34,8 +47,16 @@ import Testing
     }
 
     @Test func honoursTheChannelsTrigger() async throws {
-        let config = EmbeddedConfiguration.text.replacingOccurrences(of: "trigger: always", with: "trigger: mention")
+        let config = Self.echoConfig.replacingOccurrences(of: "trigger: always", with: "trigger: mention")
         #expect(try await chat(["not for you", "parley: for you"], config: config) == "<parley> You said: for you\n")
+    }
+
+    @Test func theEmbeddedDefaultAnswersWithTheLocalModel() async throws {
+        let printed = try await chat(["parley: hello"], config: EmbeddedConfiguration.text)
+        #expect(printed.hasPrefix("<parley> "))
+        #expect(printed.hasSuffix("\n"))
+        #expect(printed.count > "<parley> \n".count)
+        #expect(!printed.contains("You said"))
     }
 
     @Test func theConsoleUserIsTheLocalAccount() {

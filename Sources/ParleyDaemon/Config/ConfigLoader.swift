@@ -126,17 +126,32 @@ public enum ConfigLoader {
         return storage
     }
 
-    static let backendTypes = ["echo"]
-
     private static func readBackends(_ node: ConfigNode) throws -> [BackendConfiguration] {
         let entries = try node.namedEntries()
         guard !entries.isEmpty else { throw node.invalid("configure at least one backend") }
         return try entries.map { name, node in
-            let map = try node.mapping(keys: ["type", "context"])
+            let map = try node.mapping(keys: ["type", "context", "model", "threads", "cached_conversations"])
             let typeNode = try map.required("type")
-            let kind: BackendConfiguration.Kind = try typeNode.choice([("echo", .echo)])
-            let context = try map["context"]?.int(in: 256...1_048_576) ?? 4096
-            return BackendConfiguration(name: name, kind: kind, contextWindow: context)
+            let type = try typeNode.choice([("echo", "echo"), ("local", "local")])
+            let context = try map["context"]?.int(in: 256...1_048_576)
+            switch type {
+            case "local":
+                let modelNode = try map.required("model")
+                let model = try modelNode.nonEmptyString()
+                guard FileManager.default.fileExists(atPath: model) else {
+                    throw modelNode.invalid("model file \(model) does not exist (scripts/fetch-model fetches the reference model)")
+                }
+                let local = LocalModelConfiguration(
+                    model: model,
+                    threads: try map["threads"]?.int(in: 1...256),
+                    cachedConversations: try map["cached_conversations"]?.int(in: 1...1024) ?? 4)
+                return BackendConfiguration(name: name, kind: .local(local), contextWindow: context ?? 4096)
+            default:
+                for key in ["model", "threads", "cached_conversations"] where map[key] != nil {
+                    throw map[key]!.invalid("'\(key)' applies to local backends only")
+                }
+                return BackendConfiguration(name: name, kind: .echo, contextWindow: context ?? 4096)
+            }
         }
     }
 

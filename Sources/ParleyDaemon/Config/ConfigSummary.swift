@@ -9,7 +9,12 @@ public struct ConfigSummary {
     }
 
     public func text(file: String) -> String {
-        let backends = configuration.backends.map { "\($0.name) (\($0.kind), context \($0.contextWindow))" }
+        let backends = configuration.backends.map { backend in
+            switch backend.kind {
+            case .echo: "\(backend.name) (echo, context \(backend.contextWindow))"
+            case .local(let local): "\(backend.name) (local \(local.model), context \(backend.contextWindow))"
+            }
+        }
         let networks = configuration.networks.map { network in
             switch network.kind {
             case .console(let user): "\(network.name) (console, user \(user))"

@@ -4,10 +4,9 @@ public enum EmbeddedConfiguration {
     public static let name = "<embedded config/parley.yaml>"
 
     public static let text = #"""
-# Parley's embedded default: one console channel answered by the built-in echo backend.
+# Parley's embedded default: one console channel answered by the local inference engine with
+# the reference model (SmolLM2-135M-Instruct, Q4_1), which scripts/fetch-model puts in models/.
 # `parley chat` and `parley run` use this when no --config is given.
-# Until the local inference engine lands, the default backend is `echo`, which quotes the
-# newest message back: it exercises triggers, context, moderation and delivery without a model.
 bot:
   name: parley
   command_prefix: "!"
@@ -15,12 +14,18 @@ storage:
   path: data/parley.sqlite
   retention: { max_age_days: 30, max_entries_per_channel: 500 }
 backends:
-  default: { type: echo, context: 4096 }
+  local:
+    type: local
+    model: models/SmolLM2-135M-Instruct.Q4_1.gguf
+    context: 2048               # tokens per conversation (prompt and reply)
+    cached_conversations: 4     # KV caches kept, so follow-ups prefill only their new tokens
+    # threads: 2                # default: every core
 networks:
   console: { type: console }
 defaults:
-  backend: default
+  backend: local
   max_tokens: 256
+  temperature: 0.7
 channels:
   - match: { network: console }
     trigger: always

@@ -25,11 +25,23 @@ public struct BackendConfiguration: Sendable {
     public enum Kind: Sendable {
         /// Quotes the newest message back; checks wiring without a model.
         case echo
+        /// Parley's own engine on a GGUF model file.
+        case local(LocalModelConfiguration)
     }
 
     public var name: String
     public var kind: Kind
     public var contextWindow: Int
+}
+
+/// The local engine's settings.
+public struct LocalModelConfiguration: Sendable {
+    /// The GGUF file.
+    public var model: String
+    /// Worker threads, the caller included; nil uses every core.
+    public var threads: Int?
+    /// Conversations whose KV caches are kept for fast follow-ups.
+    public var cachedConversations: Int
 }
 
 /// One configured network.

@@ -1,0 +1,77 @@
+// Parley's hot quantised kernels: dot products of ggml weight blocks with quantised
+// activations, matrix-vector products over rows of blocks, and fp16 conversion.
+// Each has a portable version and x86 versions chosen once at run time (AVX2, AVX-512 VNNI);
+// no -march flags are needed to build them.
+#ifndef PARLEY_KERNELS_H
+#define PARLEY_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PK_QK 32  // elements per block of every 32-element format
+
+// ggml Q4_0: d (fp16), 16 bytes of nibbles; value = d * (q - 8).
+typedef struct { uint16_t d; uint8_t qs[PK_QK / 2]; } pk_block_q4_0;
+// ggml Q4_1: d, m (fp16), 16 bytes of nibbles; value = d * q + m.
+// Element i < 16 is the low nibble of qs[i]; element i >= 16 the high nibble of qs[i - 16].
+typedef struct { uint16_t d; uint16_t m; uint8_t qs[PK_QK / 2]; } pk_block_q4_1;
+// ggml Q8_0: d (fp16), 32 signed bytes; value = d * q.
+typedef struct { uint16_t d; int8_t qs[PK_QK]; } pk_block_q8_0;
+
+// Activations, quantised per 32 with a float scale (Parley's own, never stored in files).
+// pk_act_q8: value = d * q. s = d * sum(q), so that a weight block's minimum folds into one product.
+typedef struct { float d; float s; int8_t qs[PK_QK]; } pk_act_q8;
+
+_Static_assert(sizeof(pk_block_q4_0) == 18, "Q4_0 block is 18 bytes");
+_Static_assert(sizeof(pk_block_q4_1) == 20, "Q4_1 block is 20 bytes");
+_Static_assert(sizeof(pk_block_q8_0) == 34, "Q8_0 block is 34 bytes");
+_Static_assert(sizeof(pk_act_q8) == 40, "activation block is 40 bytes");
+
+// Which implementation the dispatcher chose: 0 portable, 1 AVX2, 2 AVX-512 VNNI.
+int pk_implementation(void);
+// Forces an implementation (for tests and benchmarks); returns the one in force afterwards,
+// which is lower than asked when the CPU lacks the features.
+int pk_force_implementation(int level);
+
+float pk_fp16_to_fp32(uint16_t h);
+uint16_t pk_fp32_to_fp16(float f);
+void pk_fp16_to_fp32_row(const uint16_t *x, float *y, size_t n);
+
+// Quantises n floats (n a multiple of 32) into n / 32 activation blocks.
+void pk_quantize_act_q8(const float *x, pk_act_q8 *y, size_t n);
+
+// Dot product of one weight row of n elements (n / 32 blocks) with activation blocks.
+float pk_dot_q4_0(const pk_block_q4_0 *w, const pk_act_q8 *x, size_t n);
+float pk_dot_q4_1(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n);
+float pk_dot_q8_0(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n);
+
+// y[r] = dot(row r of w, x) for r in [row_begin, row_end); rows are row_bytes apart, n elements each.
+// type: 2 = Q4_0, 3 = Q4_1, 8 = Q8_0 (ggml's numbering).
+void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
+               const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end);
+
+// Float helpers for attention: the dot product of two rows, and y += a * x.
+float pk_dot_f32(const float *a, const float *b, size_t n);
+void pk_axpy_f32(float *y, float a, const float *x, size_t n);
+// The same over fp16 rows (the KV cache), accumulating in f32.
+float pk_dot_f16(const uint16_t *a, const uint16_t *b, size_t n);
+void pk_axpy_f16(float *y, float a, const uint16_t *x, size_t n);
+// Converts n floats to fp16 (round to nearest even).
+void pk_fp32_to_fp16_row(const float *x, uint16_t *y, size_t n);
+
+// A hint to the CPU inside a spin-wait loop (x86 PAUSE).
+static inline void pk_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,286 @@
+#include "parley_kernels.h"
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define PK_X86 1
+#include <immintrin.h>
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Portable versions: the definition of every kernel, and what the fast ones are tested against.
+// ---------------------------------------------------------------------------------------------
+
+// As ggml's x86 path quantises activations: id = 127 / amax, round half to even, and the
+// scale and scaled sum rounded through fp16 (ggml stores them as fp16), so that logits agree
+// with llama.cpp's to its own rounding.
+static void quantize_act_portable(const float *x, pk_act_q8 *y, size_t n) {
+    for (size_t b = 0; b < n / PK_QK; b++) {
+        const float *xb = x + b * PK_QK;
+        float amax = 0.0f;
+        for (int j = 0; j < PK_QK; j++) {
+            float a = fabsf(xb[j]);
+            if (a > amax) amax = a;
+        }
+        const float d = amax / 127.0f;
+        const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < PK_QK; j++) {
+            int q = (int)nearbyintf(xb[j] * id);
+            y[b].qs[j] = (int8_t)q;
+            sum += q;
+        }
+        y[b].d = pk_fp16_to_fp32(pk_fp32_to_fp16(d));
+        y[b].s = pk_fp16_to_fp32(pk_fp32_to_fp16(d * (float)sum));
+    }
+}
+
+static float dot_q4_0_portable(const pk_block_q4_0 *w, const pk_act_q8 *x, size_t n) {
+    float sum = 0.0f;
+    for (size_t b = 0; b < n / PK_QK; b++) {
+        int sumi = 0;
+        for (int j = 0; j < PK_QK / 2; j++) {
+            sumi += ((w[b].qs[j] & 0x0f) - 8) * x[b].qs[j];
+            sumi += ((w[b].qs[j] >> 4) - 8) * x[b].qs[j + PK_QK / 2];
+        }
+        sum += pk_fp16_to_fp32(w[b].d) * x[b].d * (float)sumi;
+    }
+    return sum;
+}
+
+static float dot_q4_1_portable(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n) {
+    float sum = 0.0f;
+    for (size_t b = 0; b < n / PK_QK; b++) {
+        int sumi = 0;
+        for (int j = 0; j < PK_QK / 2; j++) {
+            sumi += (w[b].qs[j] & 0x0f) * x[b].qs[j];
+            sumi += (w[b].qs[j] >> 4) * x[b].qs[j + PK_QK / 2];
+        }
+        sum += pk_fp16_to_fp32(w[b].d) * x[b].d * (float)sumi + pk_fp16_to_fp32(w[b].m) * x[b].s;
+    }
+    return sum;
+}
+
+static float dot_q8_0_portable(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) {
+    float sum = 0.0f;
+    for (size_t b = 0; b < n / PK_QK; b++) {
+        int sumi = 0;
+        for (int j = 0; j < PK_QK; j++) sumi += w[b].qs[j] * x[b].qs[j];
+        sum += pk_fp16_to_fp32(w[b].d) * x[b].d * (float)sumi;
+    }
+    return sum;
+}
+
+// ---------------------------------------------------------------------------------------------
+// x86: AVX2 (maddubs + madd) and AVX-512 VNNI (one dpbusd per block), chosen at run time.
+// ---------------------------------------------------------------------------------------------
+
+#ifdef PK_X86
+
+#define PK_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define PK_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")))
+
+PK_AVX2 static inline float hsum_avx2(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+PK_AVX2 static inline float half_avx2(uint16_t h) {
+    return _cvtsh_ss(h);
+}
+
+/// The 32 nibbles of a block as bytes 0..15, in element order (low nibbles, then high).
+PK_AVX2 static inline __m256i nibbles_avx2(const uint8_t *qs) {
+    const __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    const __m128i mask = _mm_set1_epi8(0x0f);
+    const __m128i lo = _mm_and_si128(raw, mask);
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask);
+    return _mm256_set_m128i(hi, lo);
+}
+
+/// Sum of products of unsigned bytes u and signed bytes s, as 8 int32.
+PK_AVX2 static inline __m256i dot_u8s8_avx2(__m256i u, __m256i s) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+
+PK_AVX2 static void quantize_act_avx2(const float *x, pk_act_q8 *y, size_t n) {
+    const __m256 sign_mask = _mm256_set1_ps(-0.0f);
+    for (size_t b = 0; b < n / PK_QK; b++) {
+        const float *xb = x + b * PK_QK;
+        __m256 v[4];
+        __m256 amax = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(xb + 8 * k);
+            amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign_mask, v[k]));
+        }
+        __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        m = _mm_max_ss(m, _mm_movehdup_ps(m));
+        const float amax_s = _mm_cvtss_f32(m);
+        const float d = amax_s / 127.0f;
+        const float id = amax_s != 0.0f ? 127.0f / amax_s : 0.0f;
+        const __m256 scale = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) {
+            // Round half to even (the default rounding mode), as ggml's x86 path does.
+            q[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        }
+        __m256i sum = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        s = _mm_hadd_epi32(s, s);
+        s = _mm_hadd_epi32(s, s);
+        // Pack 32 int32 to int8 in element order.
+        __m256i p01 = _mm256_packs_epi32(q[0], q[1]);
+        __m256i p23 = _mm256_packs_epi32(q[2], q[3]);
+        __m256i p = _mm256_packs_epi16(p01, p23);
+        p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)y[b].qs, p);
+        y[b].d = _cvtsh_ss(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
+        y[b].s = _cvtsh_ss(_cvtss_sh(d * (float)_mm_cvtsi128_si32(s), _MM_FROUND_TO_NEAREST_INT));
+    }
+}
+
+PK_AVX2 static float dot_q4_0_avx2(const pk_block_q4_0 *w, const pk_act_q8 *x, size_t n) {
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i eight = _mm256_set1_epi8(8);
+    for (size_t b = 0; b < n / PK_QK; b++) {
+        __m256i wq = _mm256_sub_epi8(nibbles_avx2(w[b].qs), eight);
+        __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
+        __m256i p = dot_u8s8_avx2(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc);
+    }
+    return hsum_avx2(acc);
+}
+
+PK_AVX2 static float dot_q4_1_avx2(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n) {
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    for (size_t b = 0; b < n / PK_QK; b++) {
+        __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
+        __m256i p = dot_u8s8_avx2(nibbles_avx2(w[b].qs), xq);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc);
+        mins += half_avx2(w[b].m) * x[b].s;
+    }
+    return hsum_avx2(acc) + mins;
+}
+
+PK_AVX2 static float dot_q8_0_avx2(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) {
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n / PK_QK; b++) {
+        __m256i wq = _mm256_loadu_si256((const __m256i *)w[b].qs);
+        __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
+        __m256i p = dot_u8s8_avx2(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc);
+    }
+    return hsum_avx2(acc);
+}
+
+PK_VNNI static float dot_q4_1_vnni(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n) {
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    for (size_t b = 0; b < n / PK_QK; b++) {
+        __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
+        __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), nibbles_avx2(w[b].qs), xq);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), acc);
+        mins += _cvtsh_ss(w[b].m) * x[b].s;
+    }
+    return hsum_avx2(acc) + mins;
+}
+
+PK_VNNI static float dot_q8_0_vnni(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) {
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n / PK_QK; b++) {
+        __m256i wq = _mm256_loadu_si256((const __m256i *)w[b].qs);
+        __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
+        __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), acc);
+    }
+    return hsum_avx2(acc);
+}
+
+#endif  // PK_X86
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch
+// ---------------------------------------------------------------------------------------------
+
+typedef float (*dot_q4_0_fn)(const pk_block_q4_0 *, const pk_act_q8 *, size_t);
+typedef float (*dot_q4_1_fn)(const pk_block_q4_1 *, const pk_act_q8 *, size_t);
+typedef float (*dot_q8_0_fn)(const pk_block_q8_0 *, const pk_act_q8 *, size_t);
+typedef void (*quantize_fn)(const float *, pk_act_q8 *, size_t);
+
+static struct {
+    int level;
+    quantize_fn quantize;
+    dot_q4_0_fn q4_0;
+    dot_q4_1_fn q4_1;
+    dot_q8_0_fn q8_0;
+} pk = {0, quantize_act_portable, dot_q4_0_portable, dot_q4_1_portable, dot_q8_0_portable};
+
+static int supported_level(void) {
+#ifdef PK_X86
+    __builtin_cpu_init();
+    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    int vnni = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+    return vnni ? 2 : avx2 ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+int pk_force_implementation(int level) {
+    int best = supported_level();
+    if (level > best) level = best;
+    if (level < 0) level = 0;
+    pk.level = level;
+    pk.quantize = quantize_act_portable;
+    pk.q4_0 = dot_q4_0_portable;
+    pk.q4_1 = dot_q4_1_portable;
+    pk.q8_0 = dot_q8_0_portable;
+#ifdef PK_X86
+    if (level >= 1) {
+        pk.quantize = quantize_act_avx2;
+        pk.q4_0 = dot_q4_0_avx2;
+        pk.q4_1 = dot_q4_1_avx2;
+        pk.q8_0 = dot_q8_0_avx2;
+    }
+    if (level >= 2) {
+        pk.q4_1 = dot_q4_1_vnni;
+        pk.q8_0 = dot_q8_0_vnni;
+    }
+#endif
+    return pk.level;
+}
+
+__attribute__((constructor)) static void pk_init(void) {
+    pk_force_implementation(2);
+}
+
+int pk_implementation(void) { return pk.level; }
+
+void pk_quantize_act_q8(const float *x, pk_act_q8 *y, size_t n) { pk.quantize(x, y, n); }
+float pk_dot_q4_0(const pk_block_q4_0 *w, const pk_act_q8 *x, size_t n) { return pk.q4_0(w, x, n); }
+float pk_dot_q4_1(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n) { return pk.q4_1(w, x, n); }
+float pk_dot_q8_0(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) { return pk.q8_0(w, x, n); }
+
+void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
+               const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end) {
+    const char *base = (const char *)w;
+    switch (type) {
+    case 2:
+        for (size_t r = row_begin; r < row_end; r++) y[r] = pk.q4_0((const pk_block_q4_0 *)(base + r * row_bytes), x, n);
+        break;
+    case 3:
+        for (size_t r = row_begin; r < row_end; r++) y[r] = pk.q4_1((const pk_block_q4_1 *)(base + r * row_bytes), x, n);
+        break;
+    case 8:
+        for (size_t r = row_begin; r < row_end; r++) y[r] = pk.q8_0((const pk_block_q8_0 *)(base + r * row_bytes), x, n);
+        break;
+    default:
+        for (size_t r = row_begin; r < row_end; r++) y[r] = NAN;
+        break;
+    }
+}

@@ -1,0 +1,74 @@
+/// The weights of a llama-family model, as views into the mapped file (norm vectors copied,
+/// being tiny). Shapes are checked against the hyper-parameters when loading.
+struct ModelWeights: Sendable {
+    struct Layer: Sendable {
+        var attentionNorm: [Float]  // [dimension]
+        var query: WeightMatrix  // dimension → heads × headDimension
+        var key: WeightMatrix  // dimension → kvDimension
+        var value: WeightMatrix  // dimension → kvDimension
+        var queryBias: [Float]?  // [heads × headDimension]   (qwen2)
+        var keyBias: [Float]?  // [kvDimension]
+        var valueBias: [Float]?  // [kvDimension]
+        var attentionOutput: WeightMatrix  // heads × headDimension → dimension
+        var feedForwardNorm: [Float]  // [dimension]
+        var gate: WeightMatrix  // dimension → feedForward
+        var up: WeightMatrix  // dimension → feedForward
+        var down: WeightMatrix  // feedForward → dimension
+    }
+
+    var tokenEmbedding: WeightMatrix  // vocabulary rows of dimension
+    var layers: [Layer]
+    var outputNorm: [Float]  // [dimension]
+    var output: WeightMatrix  // dimension → vocabulary (the embedding when tied)
+
+    init(file: GGUFFile, hyper: ModelHyperparameters) throws {
+        let d = hyper.dimension
+        let q = hyper.heads * hyper.headDimension
+        let kv = hyper.kvDimension
+        func matrix(_ name: String, columns: Int, rows: Int) throws -> WeightMatrix {
+            guard let info = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
+            guard info.dimensions == [columns, rows] else {
+                throw ModelError.tensorShape(name: name, expected: [columns, rows], found: info.dimensions)
+            }
+            guard MatVec.supports(info.type) else {
+                throw ModelError.unsupportedTensorType(name: name, type: info.type.description)
+            }
+            return WeightMatrix(info, in: file)
+        }
+        func vector(_ name: String, count: Int) throws -> [Float] {
+            guard let info = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
+            guard info.elementCount == count, info.dimensions.count == 1 else {
+                throw ModelError.tensorShape(name: name, expected: [count], found: info.dimensions)
+            }
+            guard [.f32, .f16, .bf16].contains(info.type) else {
+                throw ModelError.unsupportedTensorType(name: name, type: info.type.description)
+            }
+            var values = [Float](repeating: 0, count: count)
+            values.withUnsafeMutableBufferPointer { buffer in
+                Dequantize.row(info.type, file.data(of: info).baseAddress!, count: count, into: buffer.baseAddress!)
+            }
+            return values
+        }
+        tokenEmbedding = try matrix("token_embd.weight", columns: d, rows: hyper.vocabularySize)
+        layers = try (0..<hyper.layers).map { i in
+            let p = "blk.\(i)."
+            return Layer(
+                attentionNorm: try vector(p + "attn_norm.weight", count: d),
+                query: try matrix(p + "attn_q.weight", columns: d, rows: q),
+                key: try matrix(p + "attn_k.weight", columns: d, rows: kv),
+                value: try matrix(p + "attn_v.weight", columns: d, rows: kv),
+                queryBias: hyper.hasQKVBias ? try vector(p + "attn_q.bias", count: q) : nil,
+                keyBias: hyper.hasQKVBias ? try vector(p + "attn_k.bias", count: kv) : nil,
+                valueBias: hyper.hasQKVBias ? try vector(p + "attn_v.bias", count: kv) : nil,
+                attentionOutput: try matrix(p + "attn_output.weight", columns: q, rows: d),
+                feedForwardNorm: try vector(p + "ffn_norm.weight", count: d),
+                gate: try matrix(p + "ffn_gate.weight", columns: d, rows: hyper.feedForward),
+                up: try matrix(p + "ffn_up.weight", columns: d, rows: hyper.feedForward),
+                down: try matrix(p + "ffn_down.weight", columns: hyper.feedForward, rows: d))
+        }
+        outputNorm = try vector("output_norm.weight", count: d)
+        output = file.tensor(named: "output.weight") == nil
+            ? tokenEmbedding
+            : try matrix("output.weight", columns: d, rows: hyper.vocabularySize)
+    }
+}

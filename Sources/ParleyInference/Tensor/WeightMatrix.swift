@@ -1,0 +1,27 @@
+/// A weight matrix in the mapped model file: `rows` rows of `columns` elements of `type`,
+/// `rowBytes` apart. ggml stores a linear layer `[in, out]` as `out` rows of `in` elements, so
+/// row r holds the weights of output r.
+///
+/// `@unchecked Sendable`: `data` points into a read-only mapping that the model's `GGUFFile`
+/// keeps alive for as long as the model (and so this matrix) exists; nothing ever writes to it.
+struct WeightMatrix: @unchecked Sendable {
+    let name: String
+    let type: GGMLType
+    let rows: Int
+    let columns: Int
+    let rowBytes: Int
+    let data: UnsafeRawPointer
+
+    init(_ info: TensorInfo, in file: GGUFFile) {
+        name = info.name
+        type = info.type
+        columns = info.dimensions[0]
+        rows = info.rows
+        rowBytes = info.rowBytes
+        data = file.data(of: info).baseAddress!
+    }
+
+    func row(_ index: Int) -> UnsafeRawPointer {
+        data + index * rowBytes
+    }
+}

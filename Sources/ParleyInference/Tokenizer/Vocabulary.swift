@@ -1,0 +1,71 @@
+/// A model's vocabulary as its GGUF metadata gives it.
+struct Vocabulary: Sendable {
+    /// ggml's token types.
+    enum TokenType: Int, Sendable {
+        case undefined = 0, normal = 1, unknown = 2, control = 3, userDefined = 4, unused = 5, byte = 6
+    }
+
+    let tokens: [String]
+    let types: [TokenType]
+    let scores: [Float]
+    let ids: [String: Int]
+    let bos: Int?
+    let eos: Int?
+    /// Tokens that end a turn or the text (EOS, EOT, `<|im_end|>`, `<|eot_id|>`, …).
+    let endOfGeneration: Set<Int>
+    let addsBOS: Bool
+
+    init(file: GGUFFile) throws {
+        guard let tokenValues = file["tokenizer.ggml.tokens"]?.array else {
+            throw ModelError.missingMetadata("tokenizer.ggml.tokens")
+        }
+        let tokens = try tokenValues.map { value in
+            guard let token = value.string else {
+                throw ModelError.invalidMetadata(key: "tokenizer.ggml.tokens", problem: "holds a value that is not a string")
+            }
+            return token
+        }
+        guard !tokens.isEmpty else {
+            throw ModelError.invalidMetadata(key: "tokenizer.ggml.tokens", problem: "is empty")
+        }
+        self.tokens = tokens
+        let rawTypes = file["tokenizer.ggml.token_type"]?.array ?? []
+        types = tokens.indices.map { index in
+            index < rawTypes.count ? TokenType(rawValue: rawTypes[index].integer ?? 1) ?? .normal : .normal
+        }
+        let rawScores = file["tokenizer.ggml.scores"]?.array ?? []
+        scores = tokens.indices.map { index in index < rawScores.count ? Float(rawScores[index].number ?? 0) : 0 }
+        var ids: [String: Int] = [:]
+        ids.reserveCapacity(tokens.count)
+        for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }
+        self.ids = ids
+
+        func tokenID(_ key: String) throws -> Int? {
+            guard let value = file[key] else { return nil }
+            guard let id = value.integer, tokens.indices.contains(id) else {
+                throw ModelError.invalidMetadata(key: key, problem: "is not a token id below \(tokens.count)")
+            }
+            return id
+        }
+        bos = try tokenID("tokenizer.ggml.bos_token_id")
+        eos = try tokenID("tokenizer.ggml.eos_token_id")
+        var endOfGeneration = Set<Int>()
+        for key in ["tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"] {
+            if let id = try tokenID(key) { endOfGeneration.insert(id) }
+        }
+        for name in ["<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>"] {
+            if let id = ids[name], types[id] == .control || types[id] == .userDefined { endOfGeneration.insert(id) }
+        }
+        self.endOfGeneration = endOfGeneration
+        addsBOS = file["tokenizer.ggml.add_bos_token"]?.bool ?? false
+    }
+
+    var count: Int { tokens.count }
+
+    /// Tokens written literally in text that stand for themselves when special tokens are parsed.
+    var specialTokens: [(text: String, id: Int)] {
+        tokens.enumerated()
+            .filter { (types[$0.offset] == .control || types[$0.offset] == .userDefined) && !$0.element.isEmpty }
+            .map { ($0.element, $0.offset) }
+    }
+}

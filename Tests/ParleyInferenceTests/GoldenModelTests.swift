@@ -1,0 +1,73 @@
+import Foundation
+@testable import ParleyInference
+import Testing
+
+/// The engine against llama.cpp on the reference model (Fixtures/smollm2-135m-q4_1.json).
+@Suite(.serialized) struct GoldenModelTests {
+    static let model: Result<LanguageModel, any Error> = Result {
+        guard FileManager.default.fileExists(atPath: Golden.modelPath) else { throw Golden.ModelMissing() }
+        return try LanguageModel(path: Golden.modelPath, contextLength: 512, threads: 2)
+    }
+
+    static func top(_ logits: [Float], _ k: Int) -> [(id: Int, logit: Float)] {
+        logits.enumerated().sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
+            .prefix(k).map { ($0.offset, $0.element) }
+    }
+
+    @Test(arguments: Golden.shared.chat_cases.indices)
+    func firstPositionMatchesLlamaCpp(index: Int) throws {
+        let golden = Golden.shared.chat_cases[index]
+        let model = try Self.model.get()
+        let logits = try model.evaluate(golden.prompt_ids, cache: model.makeCache())
+        let top = Self.top(logits, 5)
+        if golden.top1_minus_top2_logit_margin_per_step[0] >= 0.3 {
+            #expect(top[0].id == golden.first_position_top5[0].id, "\(golden.name)")
+        }
+        for candidate in golden.first_position_top5 {
+            #expect(abs(logits[candidate.id] - candidate.logit) <= 0.5, "\(golden.name): token \(candidate.id) \(logits[candidate.id]) vs \(candidate.logit)")
+        }
+    }
+}
+
+extension GoldenModelTests {
+    static func argmax(_ logits: [Float]) -> Int {
+        var best = 0
+        for i in logits.indices where logits[i] > logits[best] { best = i }
+        return best
+    }
+
+    @Test(arguments: Golden.shared.chat_cases.indices)
+    func teacherForcedStepsAgreeWithLlamaCpp(index: Int) throws {
+        let golden = Golden.shared.chat_cases[index]
+        let model = try Self.model.get()
+        let cache = model.makeCache()
+        var steps = [try model.evaluate(golden.prompt_ids, cache: cache)]
+        steps += try model.evaluateAll(Array(golden.generated_ids.dropLast()), cache: cache)
+        for (step, logits) in steps.enumerated() {
+            let expected = golden.generated_ids[step]
+            let margin = golden.top1_minus_top2_logit_margin_per_step[step]
+            let top = logits[Self.argmax(logits)]
+            if margin >= 0.3 {
+                #expect(Self.argmax(logits) == expected, "\(golden.name) step \(step): margin \(margin)")
+            } else {
+                #expect(top - logits[expected] <= 0.5, "\(golden.name) step \(step): \(top) vs \(logits[expected])")
+            }
+        }
+    }
+
+    @Test(arguments: Golden.shared.chat_cases.indices)
+    func greedyGenerationMatchesUntilTheFirstCloseCall(index: Int) throws {
+        let golden = Golden.shared.chat_cases[index]
+        let model = try Self.model.get()
+        let cache = model.makeCache()
+        let decisive = golden.top1_minus_top2_logit_margin_per_step.prefix { $0 >= 0.3 }.count
+        var logits = try model.evaluate(golden.prompt_ids, cache: cache)
+        var generated: [Int] = []
+        while generated.count < decisive {
+            let next = Self.argmax(logits)
+            generated.append(next)
+            logits = try model.evaluate([next], cache: cache)
+        }
+        #expect(generated == Array(golden.generated_ids.prefix(decisive)), "\(golden.name): \(decisive) decisive steps")
+    }
+}
