@@ -211,13 +211,24 @@ typedef float (*dot_q4_1_fn)(const pk_block_q4_1 *, const pk_act_q8 *, size_t);
 typedef float (*dot_q8_0_fn)(const pk_block_q8_0 *, const pk_act_q8 *, size_t);
 typedef void (*quantize_fn)(const float *, pk_act_q8 *, size_t);
 
-static struct {
-    int level;
+typedef struct {
     quantize_fn quantize;
     dot_q4_0_fn q4_0;
     dot_q4_1_fn q4_1;
     dot_q8_0_fn q8_0;
-} pk = {0, quantize_act_portable, dot_q4_0_portable, dot_q4_1_portable, dot_q8_0_portable};
+} kernel_table;
+
+// One table per implementation level; a level the build cannot target repeats the one below.
+static const kernel_table tables[3] = {
+    {quantize_act_portable, dot_q4_0_portable, dot_q4_1_portable, dot_q8_0_portable},
+#ifdef PK_X86
+    {quantize_act_avx2, dot_q4_0_avx2, dot_q4_1_avx2, dot_q8_0_avx2},
+    {quantize_act_avx2, dot_q4_0_avx2, dot_q4_1_vnni, dot_q8_0_vnni},
+#else
+    {quantize_act_portable, dot_q4_0_portable, dot_q4_1_portable, dot_q8_0_portable},
+    {quantize_act_portable, dot_q4_0_portable, dot_q4_1_portable, dot_q8_0_portable},
+#endif
+};
 
 static int supported_level(void) {
 #ifdef PK_X86
@@ -231,53 +242,56 @@ static int supported_level(void) {
 #endif
 }
 
+// The level in force; written once by the constructor (or by pk_force_implementation in a
+// benchmark, before any kernel runs), read by every call.
+static int current_level = 0;
+
+__attribute__((constructor)) static void pk_init(void) { current_level = supported_level(); }
+
+int pk_implementation(void) { return current_level; }
+int pk_max_implementation(void) { return supported_level(); }
+
 int pk_force_implementation(int level) {
     int best = supported_level();
-    if (level > best) level = best;
-    if (level < 0) level = 0;
-    pk.level = level;
-    pk.quantize = quantize_act_portable;
-    pk.q4_0 = dot_q4_0_portable;
-    pk.q4_1 = dot_q4_1_portable;
-    pk.q8_0 = dot_q8_0_portable;
-#ifdef PK_X86
-    if (level >= 1) {
-        pk.quantize = quantize_act_avx2;
-        pk.q4_0 = dot_q4_0_avx2;
-        pk.q4_1 = dot_q4_1_avx2;
-        pk.q8_0 = dot_q8_0_avx2;
-    }
-    if (level >= 2) {
-        pk.q4_1 = dot_q4_1_vnni;
-        pk.q8_0 = dot_q8_0_vnni;
-    }
-#endif
-    return pk.level;
+    current_level = level < 0 ? 0 : level > best ? best : level;
+    return current_level;
 }
 
-__attribute__((constructor)) static void pk_init(void) {
-    pk_force_implementation(2);
+static const kernel_table *table_at(int level) {
+    int best = supported_level();
+    return &tables[level < 0 ? 0 : level > best ? best : level];
 }
 
-int pk_implementation(void) { return pk.level; }
+void pk_quantize_act_q8(const float *x, pk_act_q8 *y, size_t n) { tables[current_level].quantize(x, y, n); }
+float pk_dot_q4_0(const pk_block_q4_0 *w, const pk_act_q8 *x, size_t n) { return tables[current_level].q4_0(w, x, n); }
+float pk_dot_q4_1(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n) { return tables[current_level].q4_1(w, x, n); }
+float pk_dot_q8_0(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) { return tables[current_level].q8_0(w, x, n); }
 
-void pk_quantize_act_q8(const float *x, pk_act_q8 *y, size_t n) { pk.quantize(x, y, n); }
-float pk_dot_q4_0(const pk_block_q4_0 *w, const pk_act_q8 *x, size_t n) { return pk.q4_0(w, x, n); }
-float pk_dot_q4_1(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n) { return pk.q4_1(w, x, n); }
-float pk_dot_q8_0(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) { return pk.q8_0(w, x, n); }
+void pk_quantize_act_q8_at(int level, const float *x, pk_act_q8 *y, size_t n) { table_at(level)->quantize(x, y, n); }
+
+float pk_dot_at(int level, int type, const void *w, const pk_act_q8 *x, size_t n) {
+    const kernel_table *t = table_at(level);
+    switch (type) {
+    case 2: return t->q4_0((const pk_block_q4_0 *)w, x, n);
+    case 3: return t->q4_1((const pk_block_q4_1 *)w, x, n);
+    case 8: return t->q8_0((const pk_block_q8_0 *)w, x, n);
+    default: return NAN;
+    }
+}
 
 void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
                const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end) {
     const char *base = (const char *)w;
+    const kernel_table *t = &tables[current_level];
     switch (type) {
     case 2:
-        for (size_t r = row_begin; r < row_end; r++) y[r] = pk.q4_0((const pk_block_q4_0 *)(base + r * row_bytes), x, n);
+        for (size_t r = row_begin; r < row_end; r++) y[r] = t->q4_0((const pk_block_q4_0 *)(base + r * row_bytes), x, n);
         break;
     case 3:
-        for (size_t r = row_begin; r < row_end; r++) y[r] = pk.q4_1((const pk_block_q4_1 *)(base + r * row_bytes), x, n);
+        for (size_t r = row_begin; r < row_end; r++) y[r] = t->q4_1((const pk_block_q4_1 *)(base + r * row_bytes), x, n);
         break;
     case 8:
-        for (size_t r = row_begin; r < row_end; r++) y[r] = pk.q8_0((const pk_block_q8_0 *)(base + r * row_bytes), x, n);
+        for (size_t r = row_begin; r < row_end; r++) y[r] = t->q8_0((const pk_block_q8_0 *)(base + r * row_bytes), x, n);
         break;
     default:
         for (size_t r = row_begin; r < row_end; r++) y[r] = NAN;

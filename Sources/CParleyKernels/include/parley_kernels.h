@@ -33,9 +33,14 @@ _Static_assert(sizeof(pk_act_q8) == 40, "activation block is 40 bytes");
 
 // Which implementation the dispatcher chose: 0 portable, 1 AVX2, 2 AVX-512 VNNI.
 int pk_implementation(void);
-// Forces an implementation (for tests and benchmarks); returns the one in force afterwards,
-// which is lower than asked when the CPU lacks the features.
+// The best implementation this CPU supports.
+int pk_max_implementation(void);
+// Forces an implementation for the whole process (benchmarks only, before any kernel runs);
+// returns the one in force, which is lower than asked when the CPU lacks the features.
 int pk_force_implementation(int level);
+// One implementation's kernels, whatever is in force (for tests comparing them).
+void pk_quantize_act_q8_at(int level, const float *x, pk_act_q8 *y, size_t n);
+float pk_dot_at(int level, int type, const void *w, const pk_act_q8 *x, size_t n);
 
 float pk_fp16_to_fp32(uint16_t h);
 uint16_t pk_fp32_to_fp16(float f);

@@ -1,0 +1,166 @@
+import CParleyKernels
+import Foundation
+@testable import ParleyInference
+import Testing
+
+/// The C kernels against plain float references, on fresh random data each run (the seed is
+/// printed, so that a failure can be replayed), at every implementation the CPU has.
+@Suite struct KernelTests {
+    static let seed = UInt64.random(in: 1...UInt64.max)
+    static let levels = Array(0...Int(pk_max_implementation()))
+
+    init() {
+        print("KernelTests seed: \(Self.seed); implementations: \(Self.levels)")
+    }
+
+    struct Random {
+        var generator: SplitMix64
+        init(_ seed: UInt64) { generator = SplitMix64(seed: seed) }
+        mutating func float() -> Float { Float(Double(generator.next() >> 11) / Double(1 << 53)) * 2 - 1 }
+        mutating func floats(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in float() * scale } }
+    }
+
+    /// Quantises floats into ggml blocks of `type` the plain way (as ggml's reference quantisers do).
+    static func quantise(_ x: [Float], as type: GGMLType) -> [UInt8] {
+        var out: [UInt8] = []
+        func half(_ f: Float) { withUnsafeBytes(of: pk_fp32_to_fp16(f).littleEndian) { out += $0 } }
+        switch type {
+        case .f32:
+            for v in x { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
+        case .f16:
+            for v in x { half(v) }
+        case .bf16:
+            for v in x { withUnsafeBytes(of: UInt16(v.bitPattern >> 16).littleEndian) { out += $0 } }
+        case .q8_0:
+            for b in stride(from: 0, to: x.count, by: 32) {
+                let block = x[b..<b + 32]
+                let d = (block.map(abs).max() ?? 0) / 127
+                half(d)
+                for v in block { out.append(UInt8(bitPattern: Int8(d == 0 ? 0 : (v / d).rounded()))) }
+            }
+        case .q4_0:
+            for b in stride(from: 0, to: x.count, by: 32) {
+                let block = Array(x[b..<b + 32])
+                let extreme = block.max { abs($0) < abs($1) } ?? 0
+                let d = extreme / -8
+                half(d)
+                let q = block.map { v in UInt8(min(15, max(0, Int((d == 0 ? 0 : v / d) + 8.5)))) }
+                for j in 0..<16 { out.append(q[j] | q[j + 16] << 4) }
+            }
+        case .q4_1:
+            for b in stride(from: 0, to: x.count, by: 32) {
+                let block = Array(x[b..<b + 32])
+                let low = block.min() ?? 0, high = block.max() ?? 0
+                let d = (high - low) / 15
+                half(d)
+                half(low)
+                let q = block.map { v in UInt8(min(15, max(0, Int((d == 0 ? 0 : (v - low) / d) + 0.5)))) }
+                for j in 0..<16 { out.append(q[j] | q[j + 16] << 4) }
+            }
+        default:
+            Issue.record("no test quantiser for \(type)")
+        }
+        return out
+    }
+
+    static func dequantise(_ bytes: [UInt8], as type: GGMLType, count: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            out.withUnsafeMutableBufferPointer { Dequantize.row(type, raw.baseAddress!, count: count, into: $0.baseAddress!) }
+        }
+        return out
+    }
+
+    @Test(arguments: [GGMLType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1])
+    func dequantisationStaysWithinTheTypesPrecision(type: GGMLType) {
+        var random = Random(Self.seed ^ UInt64(type.rawValue))
+        let n = 32 * 13
+        let x = random.floats(n, scale: 3)
+        let back = Self.dequantise(Self.quantise(x, as: type), as: type, count: n)
+        let tolerance: Float = switch type {
+        case .f32: 0
+        case .f16: 3e-3
+        case .bf16: 2.5e-2
+        case .q8_0: 3.0 / 127
+        default: 6.0 / 15
+        }
+        for i in 0..<n {
+            #expect(abs(back[i] - x[i]) <= tolerance, "\(type) element \(i): \(x[i]) → \(back[i]) (seed \(Self.seed))")
+        }
+    }
+
+    @Test(arguments: [GGMLType.q8_0, .q4_0, .q4_1], [32, 32 * 7, 576, 1536])
+    func quantisedDotProductsMatchTheFloatReference(type: GGMLType, n: Int) {
+        var random = Random(Self.seed ^ UInt64(n) ^ UInt64(type.rawValue) << 32)
+        let weights = Self.quantise(random.floats(n), as: type)
+        let w = Self.dequantise(weights, as: type, count: n)
+        let x = random.floats(n, scale: 4)
+        for level in Self.levels {
+            var act = [pk_act_q8](repeating: pk_act_q8(), count: n / 32)
+            pk_quantize_act_q8_at(Int32(level), x, &act, n)
+            // Exactly the products the kernel sums, in floats: the quantised activations.
+            var xq = [Float](repeating: 0, count: n)
+            for b in 0..<n / 32 {
+                withUnsafeBytes(of: act[b].qs) { qs in
+                    for j in 0..<32 { xq[b * 32 + j] = act[b].d * Float(Int8(bitPattern: qs[j])) }
+                }
+            }
+            let exact = zip(w, xq).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            let reference = zip(w, x).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            let fast = weights.withUnsafeBytes { raw in
+                pk_dot_at(Int32(level), Int32(type.rawValue), raw.baseAddress!, act, n)
+            }
+            let scale = zip(w, x).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
+            // The same sum in another order, and the fp16 rounding of the activation sum s (Q4_1).
+            #expect(abs(fast - exact) <= 2e-3 * scale + 1e-4, "\(type) n=\(n) level \(level): \(fast) vs \(exact) (seed \(Self.seed))")
+            // Within the activation quantisation error budget of the float reference.
+            #expect(abs(fast - reference) <= 0.02 * scale + 1e-3, "\(type) n=\(n) level \(level): \(fast) vs \(reference) (seed \(Self.seed))")
+        }
+    }
+
+    @Test func everyImplementationQuantisesActivationsIdentically() {
+        var random = Random(Self.seed)
+        let n = 32 * 9
+        let x = random.floats(n, scale: 10)
+        var results: [[Int8]] = []
+        for level in Self.levels {
+            var act = [pk_act_q8](repeating: pk_act_q8(), count: n / 32)
+            pk_quantize_act_q8_at(Int32(level), x, &act, n)
+            results.append(act.flatMap { block in withUnsafeBytes(of: block.qs) { $0.map { Int8(bitPattern: $0) } } })
+        }
+        #expect(results.allSatisfy { $0 == results[0] }, "seed \(Self.seed)")
+    }
+
+    @Test func fp16ConversionRoundTripsEveryHalf() {
+        for bits in UInt16.min...UInt16.max {
+            let value = pk_fp16_to_fp32(bits)
+            if value.isNaN { continue }
+            #expect(pk_fp32_to_fp16(value) == bits)
+            #expect(value == Float(Float16(bitPattern: bits)))
+        }
+    }
+
+    @Test func matVecSplitsRowsAcrossThreadsWithoutChangingResults() {
+        var random = Random(Self.seed)
+        let rows = 37, columns = 64
+        let bytes = Self.quantise(random.floats(rows * columns), as: .q4_1)
+        let x = random.floats(columns)
+        var act = [pk_act_q8](repeating: pk_act_q8(), count: columns / 32)
+        pk_quantize_act_q8(x, &act, columns)
+        var single = [Float](repeating: 0, count: rows)
+        pk_matvec(3, bytes, 40, columns, act, &single, 0, rows)
+        let pool = ThreadPool(threads: 2)
+        var split = [Float](repeating: 0, count: rows)
+        split.withUnsafeMutableBufferPointer { out in
+            let y = out.baseAddress!
+            bytes.withUnsafeBytes { raw in
+                act.withUnsafeBufferPointer { a in
+                    pool.parallelFor(rows) { range in
+                        pk_matvec(3, raw.baseAddress!, 40, columns, a.baseAddress!, y, range.lowerBound, range.upperBound)
+                    }
+                }
+            }
+        }
+        #expect(split == single)
+    }
+}
