@@ -1,4 +1,5 @@
 #include "parley_kernels.h"
+#include <math.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -111,4 +112,26 @@ void pk_fp32_to_fp16_row(const float *x, uint16_t *y, size_t n) {
     }
 #endif
     for (size_t i = 0; i < n; i++) y[i] = pk_fp32_to_fp16(x[i]);
+}
+
+void pk_attend(const uint16_t *q, const uint16_t *keys, const uint16_t *values, size_t stride,
+               size_t positions, size_t head_size, float scale, float *scores, float *out) {
+    float maximum = -INFINITY;
+    for (size_t t = 0; t < positions; t++) {
+        float s = pk_dot_f16(q, keys + t * stride, head_size) * scale;
+        scores[t] = s;
+        if (s > maximum) maximum = s;
+    }
+    double sum = 0.0;
+    for (size_t t = 0; t < positions; t++) {
+        float e = expf(scores[t] - maximum);
+        scores[t] = e;
+        sum += e;
+    }
+    const float inverse = (float)(1.0 / sum);
+    for (size_t i = 0; i < head_size; i++) out[i] = 0.0f;
+    for (size_t t = 0; t < positions; t++) {
+        float weight = pk_fp16_to_fp32(pk_fp32_to_fp16(scores[t] * inverse));
+        pk_axpy_f16(out, weight, values + t * stride, head_size);
+    }
 }

@@ -65,6 +65,22 @@ void pk_axpy_f32(float *y, float a, const float *x, size_t n);
 // The same over fp16 rows (the KV cache), accumulating in f32.
 float pk_dot_f16(const uint16_t *a, const uint16_t *b, size_t n);
 void pk_axpy_f16(float *y, float a, const uint16_t *x, size_t n);
+// One attention head over `positions` cached positions: scores = softmax(scale * q·k_t), with
+// the weights rounded to fp16 as they meet the fp16 values, then out = sum_t weight_t * v_t.
+// q, keys and values are fp16; key and value t start at keys + t * stride (values likewise).
+// scores needs room for `positions` floats.
+void pk_attend(const uint16_t *q, const uint16_t *keys, const uint16_t *values, size_t stride,
+               size_t positions, size_t head_size, float scale, float *scores, float *out);
+// The per-token elementwise steps of a llama-family layer, as llama.cpp computes them.
+// out = x / sqrt(mean(x^2) + eps) * w (the sum of squares in double). out may be x.
+void pk_rms_norm(float *out, const float *x, const float *w, size_t n, float eps);
+// gate = silu(gate) * up
+void pk_swiglu(float *gate, const float *up, size_t n);
+// x += y
+void pk_add(float *x, const float *y, size_t n);
+// Rotary embedding of `heads` heads of `head_size` at `position`: the first `rope_dims` of each
+// head rotate in pairs, adjacent (x[2i], x[2i+1]) when `halves` is 0, else (x[i], x[i + d/2]).
+void pk_rope(float *x, size_t heads, size_t head_size, size_t rope_dims, int position, float base, int halves);
 // Converts n floats to fp16 (round to nearest even).
 void pk_fp32_to_fp16_row(const float *x, uint16_t *y, size_t n);
 

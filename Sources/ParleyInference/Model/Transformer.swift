@@ -86,13 +86,14 @@ final class Transformer: @unchecked Sendable {
 
         for (l, layer) in weights.layers.enumerated() {
             // ---- attention ----
-            rmsNorm(s.xb, s.x, layer.attentionNorm, d)
+            pk_rms_norm(s.xb, s.x, layer.attentionNorm, d, h.normEpsilon)
             prepare(s.xb, for: [layer.query, layer.key, layer.value])
             project(layer.query, s.xb, into: s.q, bias: layer.queryBias)
             project(layer.key, s.xb, into: s.k, bias: layer.keyBias)
             project(layer.value, s.xb, into: s.v, bias: layer.valueBias)
-            rotate(s.q, heads: h.heads, position: position)
-            rotate(s.k, heads: h.kvHeads, position: position)
+            let halves: Int32 = h.ropeStyle == .halves ? 1 : 0
+            pk_rope(s.q, h.heads, headSize, h.ropeDimension, Int32(position), h.ropeBase, halves)
+            pk_rope(s.k, h.kvHeads, headSize, h.ropeDimension, Int32(position), h.ropeBase, halves)
             let slot = cache.offset(position: position, layer: l)
             pk_fp32_to_fp16_row(s.k, cache.keys + slot, kvDim)
             pk_fp32_to_fp16_row(s.v, cache.values + slot, kvDim)
@@ -104,45 +105,30 @@ final class Transformer: @unchecked Sendable {
             let stride = h.layers * kvDim
             pool.parallelFor(h.heads) { heads in
                 for head in heads {
-                    let q = s.qHalf + head * headSize
-                    let scores = s.scores + head * cache.capacity
-                    let kvOffset = (head / groupSize) * headSize
-                    let keys = cache.keys + l * kvDim + kvOffset
-                    for t in 0..<positions {
-                        scores[t] = pk_dot_f16(q, keys + t * stride, headSize) * scale
-                    }
-                    softmax(scores, positions)
-                    // The weights meet fp16 values in fp16, as in llama.cpp.
-                    for t in 0..<positions { scores[t] = pk_fp16_to_fp32(pk_fp32_to_fp16(scores[t])) }
-                    let out = s.xb + head * headSize
-                    out.initialize(repeating: 0, count: headSize)
-                    let values = cache.values + l * kvDim + kvOffset
-                    for t in 0..<positions {
-                        pk_axpy_f16(out, scores[t], values + t * stride, headSize)
-                    }
+                    let kvOffset = l * kvDim + (head / groupSize) * headSize
+                    pk_attend(
+                        s.qHalf + head * headSize, cache.keys + kvOffset, cache.values + kvOffset, stride,
+                        positions, headSize, scale, s.scores + head * cache.capacity, s.xb + head * headSize)
                 }
             }
             prepare(s.xb, for: [layer.attentionOutput])
             project(layer.attentionOutput, s.xb, into: s.xb2)
-            for i in 0..<d { s.x[i] += s.xb2[i] }
+            pk_add(s.x, s.xb2, d)
 
             // ---- feed-forward (SwiGLU) ----
-            rmsNorm(s.xb, s.x, layer.feedForwardNorm, d)
+            pk_rms_norm(s.xb, s.x, layer.feedForwardNorm, d, h.normEpsilon)
             prepare(s.xb, for: [layer.gate, layer.up])
             project(layer.gate, s.xb, into: s.hb)
             project(layer.up, s.xb, into: s.hb2)
-            for i in 0..<h.feedForward {
-                let g = s.hb[i]
-                s.hb[i] = g / (1 + exp(-g)) * s.hb2[i]
-            }
+            pk_swiglu(s.hb, s.hb2, h.feedForward)
             prepare(s.hb, for: [layer.down])
             project(layer.down, s.hb, into: s.xb2)
-            for i in 0..<d { s.x[i] += s.xb2[i] }
+            pk_add(s.x, s.xb2, d)
         }
         cache.appendToken(token)
         guard wanted else { return nil }
 
-        rmsNorm(s.x, s.x, weights.outputNorm, d)
+        pk_rms_norm(s.x, s.x, weights.outputNorm, d, h.normEpsilon)
         prepare(s.x, for: [weights.output])
         project(weights.output, s.x, into: s.logits)
         return UnsafeBufferPointer(start: s.logits, count: h.vocabularySize)
@@ -164,43 +150,5 @@ final class Transformer: @unchecked Sendable {
             for i in 0..<w.rows { y[i] += bias[i] }
         }
     }
-
-    /// out = x / rms(x) * weight
-    private func rmsNorm(_ out: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ weight: [Float], _ n: Int) {
-        var sum: Float = 0
-        for i in 0..<n { sum += x[i] * x[i] }
-        let scale = 1 / (sum / Float(n) + hyper.normEpsilon).squareRoot()
-        for i in 0..<n { out[i] = x[i] * scale * weight[i] }
-    }
-
-    /// Rotary position embedding of every head of `vectors` at `position`.
-    private func rotate(_ vectors: UnsafeMutablePointer<Float>, heads: Int, position: Int) {
-        let headSize = hyper.headDimension
-        let dims = hyper.ropeDimension
-        let thetaScale = pow(hyper.ropeBase, -2 / Float(dims))
-        for head in 0..<heads {
-            let v = vectors + head * headSize
-            var theta = Float(position)
-            for i in 0..<dims / 2 {
-                let cosine = cos(theta), sine = sin(theta)
-                let (a, b) = hyper.ropeStyle == .adjacent ? (2 * i, 2 * i + 1) : (i, i + dims / 2)
-                let x0 = v[a], x1 = v[b]
-                v[a] = x0 * cosine - x1 * sine
-                v[b] = x0 * sine + x1 * cosine
-                theta *= thetaScale
-            }
-        }
-    }
 }
 
-/// In-place softmax of the first `n` values.
-func softmax(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
-    var maximum = -Float.infinity
-    for i in 0..<n where x[i] > maximum { maximum = x[i] }
-    var sum: Float = 0
-    for i in 0..<n {
-        x[i] = exp(x[i] - maximum)
-        sum += x[i]
-    }
-    for i in 0..<n { x[i] /= sum }
-}

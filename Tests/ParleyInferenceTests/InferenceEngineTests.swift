@@ -1,0 +1,84 @@
+import Foundation
+@testable import ParleyInference
+import Testing
+
+@Suite(.serialized) struct InferenceEngineTests {
+    static let engine: Result<InferenceEngine, any Error> = Result {
+        InferenceEngine(model: try GoldenModelTests.model.get(), cachedConversations: 2)
+    }
+
+    func run(_ engine: InferenceEngine, _ request: InferenceRequest) async throws -> (text: String, stats: InferenceStatistics) {
+        var text = ""
+        var stats: InferenceStatistics?
+        for try await event in engine.generate(request) {
+            switch event {
+            case .text(let piece): text += piece
+            case .finished(let statistics): stats = statistics
+            }
+        }
+        return (text, try #require(stats))
+    }
+
+    static func commonPrefix(_ a: [Int], _ b: [Int]) -> Int {
+        zip(a, b).prefix { $0 == $1 }.count
+    }
+
+    @Test func aFollowUpPrefillsOnlyItsOwnTokens() async throws {
+        let engine = try Self.engine.get()
+        var history: [ChatTemplate.Message] = [.init(role: "system", content: "You are a helpful assistant.")]
+        for turn in 1...12 {
+            history.append(.init(role: "user", content: "Tell me fact number \(turn) about the history of the Internet Relay Chat protocol, its servers, its channels and the people who wrote its specifications."))
+            history.append(.init(role: "assistant", content: "Fact \(turn): IRC was created in 1988 by Jarkko Oikarinen at the University of Oulu; it spread through networks such as EFnet, Undernet, DALnet and later Libera.Chat."))
+        }
+        history.append(.init(role: "user", content: "Summarise all that."))
+        let first = try await run(engine, InferenceRequest(prompt: .messages(history), conversation: "c1", maxTokens: 8))
+        #expect(first.stats.promptTokens.count > 1000)
+        #expect(first.stats.prefilledTokens == first.stats.promptTokens.count)
+
+        history.append(.init(role: "assistant", content: first.text))
+        history.append(.init(role: "user", content: "Thanks! And who wrote RFC 1459?"))
+        let second = try await run(engine, InferenceRequest(prompt: .messages(history), conversation: "c1", maxTokens: 8))
+        // The last token of a reply cut at the limit was sampled but never run through the model.
+        let cached = first.stats.promptTokens + first.stats.generatedTokens.dropLast(first.stats.ending == .length ? 1 : 0)
+        let reused = Self.commonPrefix(second.stats.promptTokens, cached)
+        #expect(reused >= first.stats.promptTokens.count, "the whole earlier prompt is reused")
+        #expect(second.stats.prefilledTokens == second.stats.promptTokens.count - reused)
+        #expect(second.stats.prefilledTokens < 40, "only the new turn is prefilled: \(second.stats.prefilledTokens)")
+
+        // Another conversation does not disturb the first one's cache.
+        _ = try await run(engine, InferenceRequest(prompt: .text("Hello"), conversation: "c2", maxTokens: 2))
+        let third = try await run(engine, InferenceRequest(prompt: .messages(history), conversation: "c1", maxTokens: 2))
+        #expect(third.stats.prefilledTokens == 1, "an identical prompt re-runs only its last token")
+    }
+
+    @Test func stopsAtEndOfGenerationAndAtStopStringsAndAtTheTokenLimit() async throws {
+        let engine = try Self.engine.get()
+        let golden = Golden.shared.chat_cases[0]  // "The capital of France is Paris." then <|im_end|>
+        let messages = golden.messages.map { ChatTemplate.Message(role: $0.role, content: $0.content) }
+        let natural = try await run(engine, InferenceRequest(prompt: .messages(messages), maxTokens: 48))
+        #expect(natural.stats.ending == .endOfGeneration)
+        #expect(natural.stats.promptTokens == golden.prompt_ids)
+        let stopped = try await run(engine, InferenceRequest(prompt: .messages(messages), maxTokens: 48, stop: [" is "]))
+        #expect(stopped.stats.ending == .stopString)
+        #expect(!stopped.text.contains(" is "))
+        let limited = try await run(engine, InferenceRequest(prompt: .messages(messages), maxTokens: 3))
+        #expect(limited.stats.ending == .length && limited.stats.generatedTokens.count == 3)
+    }
+
+    @Test func samplingWithASeedIsRepeatable() async throws {
+        let engine = try Self.engine.get()
+        let sampling = SamplingParameters(temperature: 0.9, seed: 42)
+        let request = InferenceRequest(prompt: .text("Once upon a time"), maxTokens: 12, sampling: sampling, ignoreEndOfGeneration: true)
+        let a = try await run(engine, request)
+        let b = try await run(engine, request)
+        #expect(a.stats.generatedTokens == b.stats.generatedTokens)
+    }
+
+    @Test func aPromptLongerThanTheContextIsAClearError() async throws {
+        let engine = try Self.engine.get()
+        let long = String(repeating: "word ", count: 2500)
+        await #expect(throws: ModelError.self) {
+            _ = try await run(engine, InferenceRequest(prompt: .text(long), maxTokens: 4))
+        }
+    }
+}
