@@ -27,7 +27,8 @@ public struct ModelHyperparameters: Sendable, Hashable {
 
     public var kvDimension: Int { kvHeads * headDimension }
 
-    init(file: GGUFFile) throws {
+    /// The hyper-parameters a model file's metadata gives, validated.
+    public init(file: GGUFFile) throws {
         guard let architecture = file["general.architecture"]?.string else {
             throw ModelError.missingMetadata("general.architecture")
         }

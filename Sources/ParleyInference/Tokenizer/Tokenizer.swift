@@ -5,6 +5,11 @@ public struct Tokenizer: Sendable {
     /// Special tokens by first character, longest first, for splitting them out of text.
     private let specials: [Character: [(text: String, id: Int)]]
 
+    /// The tokenizer a model file describes.
+    public init(gguf file: GGUFFile) throws {
+        try self.init(file: file)
+    }
+
     init(file: GGUFFile) throws {
         let model = file["tokenizer.ggml.model"]?.string ?? "(none)"
         guard model == "gpt2" else { throw ModelError.unsupportedTokenizer(model) }
