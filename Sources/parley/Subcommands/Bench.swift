@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Repetitions; the median is reported.") var repetitions = 3
 
     func run() throws {
-        let model = try reportingModelErrors {
+        let model = try reportingInputErrors {
             try LanguageModel(path: file, contextLength: promptTokens + genTokens + 8, threads: threads)
         }
         // Deterministic, ordinary token ids (not special ones).

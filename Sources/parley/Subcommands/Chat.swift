@@ -9,8 +9,9 @@ struct Chat: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
-        let configuration = try reportingConfigErrors { try options.loadConfiguration() }
+        let configuration = try reportingInputErrors { try options.loadConfiguration() }
         let logger = options.bootstrapLogging(configuration.logging)
-        try await Daemon.assemble(configuration, mode: .chat, logger: logger).run()
+        let assembly = try reportingInputErrors { try Daemon.assemble(configuration, mode: .chat, logger: logger) }
+        try await assembly.run()
     }
 }

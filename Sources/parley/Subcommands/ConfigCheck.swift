@@ -17,7 +17,7 @@ struct ConfigCheck: ParsableCommand {
     var file: String
 
     func run() throws {
-        let configuration = try reportingConfigErrors { try ConfigLoader.load(path: file) }
+        let configuration = try reportingInputErrors { try ConfigLoader.load(path: file) }
         print(ConfigSummary(configuration).text(file: file))
     }
 }

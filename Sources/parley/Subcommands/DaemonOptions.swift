@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 public import Logging
 public import ParleyDaemon
+import ParleyInference
 
 /// Options shared by the commands that start Parley.
 struct DaemonOptions: ParsableArguments {
@@ -39,13 +40,21 @@ struct DaemonOptions: ParsableArguments {
 extension LoggingConfiguration.Format: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// Runs a subcommand body, turning a config error into its message and exit code 78 (EX_CONFIG)
-/// instead of a stack of Swift error text.
-func reportingConfigErrors<T>(_ body: () throws -> T) throws -> T {
+/// Runs a subcommand body, turning an error in what the user gave (a config file, a model file)
+/// into its one-line message and a sysexits code, 78 (EX_CONFIG) or 65 (EX_DATAERR), instead of
+/// a stack of Swift error text.
+func reportingInputErrors<T>(_ body: () throws -> T) throws -> T {
+    let code: Int32
+    let message: String
     do {
         return try body()
     } catch let error as ConfigError {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode(78)
+        (code, message) = (78, "\(error)")
+    } catch let error as GGUFError {
+        (code, message) = (65, "\(error)")
+    } catch let error as ModelError {
+        (code, message) = (65, "\(error)")
     }
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    throw ExitCode(code)
 }

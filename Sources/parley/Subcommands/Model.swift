@@ -15,19 +15,6 @@ func printJSON(_ value: Any) throws {
     print(String(decoding: data, as: UTF8.self))
 }
 
-/// Runs a body that loads a model, turning model and file errors into one line and exit code 65.
-func reportingModelErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as GGUFError {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode(65)
-    } catch let error as ModelError {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode(65)
-    }
-}
-
 /// Messages from a JSON file: `[{"role": "user", "content": "…"}, …]`.
 func readMessages(_ path: String) throws -> [ChatTemplate.Message] {
     do {
@@ -45,7 +32,7 @@ struct ModelInfo: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let gguf = try reportingModelErrors { try GGUFFile(path: file) }
+        let gguf = try reportingInputErrors { try GGUFFile(path: file) }
         var types: [String: Int] = [:]
         for tensor in gguf.tensors { types[tensor.type.description, default: 0] += 1 }
         let template = ChatTemplate(jinja: gguf["tokenizer.chat_template"]?.string)
@@ -88,7 +75,7 @@ struct ModelTokenize: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let tokenizer = try reportingModelErrors { try Tokenizer(gguf: GGUFFile(path: file)) }
+        let tokenizer = try reportingInputErrors { try Tokenizer(gguf: GGUFFile(path: file)) }
         let ids = tokenizer.encode(text)
         if json {
             try printJSON(["ids": ids, "pieces": ids.map { String(decoding: tokenizer.bytes(of: $0), as: UTF8.self) }])
@@ -106,7 +93,7 @@ struct ModelRender: ParsableCommand {
     @Option(help: "A JSON file of messages.") var messages: String
 
     func run() throws {
-        let gguf = try reportingModelErrors { try GGUFFile(path: file) }
+        let gguf = try reportingInputErrors { try GGUFFile(path: file) }
         let template = ChatTemplate(jinja: gguf["tokenizer.chat_template"]?.string)
         print(template.render(try readMessages(messages)), terminator: "")
     }

@@ -21,7 +21,7 @@ struct ModelGenerate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let model = try reportingModelErrors { try LanguageModel(path: file, threads: threads) }
+        let model = try reportingInputErrors { try LanguageModel(path: file, threads: threads) }
         let engine = InferenceEngine(model: model)
         let input: InferenceRequest.Prompt = if let prompt { .text(prompt) } else { .messages(try readMessages(messages!)) }
         var sampling = SamplingParameters.greedy
@@ -67,7 +67,7 @@ struct ModelLogits: ParsableCommand {
             throw ValidationError("\(ids): expected a JSON array of token ids (\(error))")
         }
         guard (1...tokens.count).contains(from) else { throw ValidationError("--from must be between 1 and \(tokens.count)") }
-        let model = try reportingModelErrors { try LanguageModel(path: file, threads: nil) }
+        let model = try reportingInputErrors { try LanguageModel(path: file, threads: nil) }
         let cache = model.makeCache()
         if from > 1 { _ = try model.evaluate(Array(tokens[..<(from - 1)]), cache: cache) }
         let rows = try model.evaluateAll(Array(tokens[(from - 1)...]), cache: cache)

@@ -8,8 +8,9 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
-        let configuration = try reportingConfigErrors { try options.loadConfiguration() }
+        let configuration = try reportingInputErrors { try options.loadConfiguration() }
         let logger = options.bootstrapLogging(configuration.logging)
-        try await Daemon.assemble(configuration, mode: .daemon, logger: logger).run()
+        let assembly = try reportingInputErrors { try Daemon.assemble(configuration, mode: .daemon, logger: logger) }
+        try await assembly.run()
     }
 }
