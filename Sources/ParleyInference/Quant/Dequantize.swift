@@ -38,6 +38,12 @@ enum Dequantize {
                 let d = half(block.loadUnaligned(as: UInt16.self))
                 for j in 0..<32 { out[j] = d * Float(block.load(fromByteOffset: 2 + j, as: Int8.self)) }
             }
+        case .q4_K:
+            superBlocks(source, count: count, bytes: 144, into: destination, KQuants.dequantizeQ4K)
+        case .q5_K:
+            superBlocks(source, count: count, bytes: 176, into: destination, KQuants.dequantizeQ5K)
+        case .q6_K:
+            superBlocks(source, count: count, bytes: 210, into: destination, KQuants.dequantizeQ6K)
         default:
             for i in 0..<count { destination[i] = .nan }
         }
@@ -45,6 +51,13 @@ enum Dequantize {
 
     static func half(_ bits: UInt16) -> Float {
         pk_fp16_to_fp32(bits)
+    }
+
+    private static func superBlocks(
+        _ source: UnsafeRawPointer, count: Int, bytes: Int, into destination: UnsafeMutablePointer<Float>,
+        _ body: (UnsafeRawPointer, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        for b in 0..<count / 256 { body(source + b * bytes, destination + b * 256) }
     }
 
     private static func blocks(

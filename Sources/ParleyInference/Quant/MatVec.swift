@@ -9,7 +9,7 @@ enum MatVec {
     }
 
     static func supports(_ type: GGMLType) -> Bool {
-        isQuantised(type) || type == .f32 || type == .f16 || type == .bf16
+        isQuantised(type) || [.f32, .f16, .bf16, .q4_K, .q5_K, .q6_K].contains(type)
     }
 
     /// y = W x. `quantised` must hold x quantised (`quantise`) when W's type is quantised.
@@ -22,6 +22,8 @@ enum MatVec {
                 pk_matvec(Int32(w.type.rawValue), w.data, w.rowBytes, w.columns, quantised, y, rows.lowerBound, rows.upperBound)
             }
         } else {
+            // Types without an integer kernel yet (floats, K-quants): each row dequantised, then
+            // a float dot product.
             pool.parallelFor(w.rows) { rows in
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: w.columns)
                 defer { scratch.deallocate() }

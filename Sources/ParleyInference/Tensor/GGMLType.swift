@@ -39,7 +39,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
-    /// Whether the engine can dequantise and multiply with this type.
+    /// Whether the engine can dequantise and multiply with this type (K-quants through
+    /// dequantisation; the integer kernels cover Q4_0, Q4_1 and Q8_0).
     public var isSupported: Bool {
         switch self {
         case .f32, .f16, .bf16, .q4_0, .q4_1, .q8_0, .q4_K, .q5_K, .q6_K: true

@@ -12,6 +12,15 @@ struct WeightMatrix: @unchecked Sendable {
     let rowBytes: Int
     let data: UnsafeRawPointer
 
+    init(name: String, type: GGMLType, rows: Int, columns: Int, rowBytes: Int, data: UnsafeRawPointer) {
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.columns = columns
+        self.rowBytes = rowBytes
+        self.data = data
+    }
+
     init(_ info: TensorInfo, in file: GGUFFile) {
         name = info.name
         type = info.type
