@@ -155,26 +155,36 @@ PK_AVX2 static float dot_q4_0_avx2(const pk_block_q4_0 *w, const pk_act_q8 *x, s
 }
 
 PK_AVX2 static float dot_q4_1_avx2(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n) {
-    __m256 acc = _mm256_setzero_ps();
+    // Two accumulators, so that consecutive blocks' multiply-adds do not wait on each other.
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     float mins = 0.0f;
-    for (size_t b = 0; b < n / PK_QK; b++) {
-        __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
-        __m256i p = dot_u8s8_avx2(nibbles_avx2(w[b].qs), xq);
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc);
+    const size_t nb = n / PK_QK;
+    size_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        __m256i p0 = dot_u8s8_avx2(nibbles_avx2(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
+        __m256i p1 = dot_u8s8_avx2(nibbles_avx2(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)x[b + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(half_avx2(w[b + 1].d) * x[b + 1].d), acc1);
+        mins += half_avx2(w[b].m) * x[b].s;
+        mins += half_avx2(w[b + 1].m) * x[b + 1].s;
+    }
+    for (; b < nb; b++) {
+        __m256i p = dot_u8s8_avx2(nibbles_avx2(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc0);
         mins += half_avx2(w[b].m) * x[b].s;
     }
-    return hsum_avx2(acc) + mins;
+    return hsum_avx2(_mm256_add_ps(acc0, acc1)) + mins;
 }
 
 PK_AVX2 static float dot_q8_0_avx2(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) {
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     for (size_t b = 0; b < n / PK_QK; b++) {
         __m256i wq = _mm256_loadu_si256((const __m256i *)w[b].qs);
         __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
         __m256i p = dot_u8s8_avx2(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc);
+        acc[b & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc[b & 1]);
     }
-    return hsum_avx2(acc);
+    return hsum_avx2(_mm256_add_ps(acc[0], acc[1]));
 }
 
 PK_VNNI static float dot_q4_1_vnni(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n) {
@@ -296,5 +306,25 @@ void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
     default:
         for (size_t r = row_begin; r < row_end; r++) y[r] = NAN;
         break;
+    }
+}
+
+void pk_matmul(int type, const void *w, size_t row_bytes, size_t n,
+               const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
+               size_t row_begin, size_t row_end) {
+    const char *base = (const char *)w;
+    const kernel_table *t = &tables[current_level];
+    for (size_t r = row_begin; r < row_end; r++) {
+        const void *row = base + r * row_bytes;
+        for (size_t b = 0; b < batch; b++) {
+            const pk_act_q8 *xb = x + b * x_stride;
+            float *yb = y + b * y_stride + r;
+            switch (type) {
+            case 2: *yb = t->q4_0((const pk_block_q4_0 *)row, xb, n); break;
+            case 3: *yb = t->q4_1((const pk_block_q4_1 *)row, xb, n); break;
+            case 8: *yb = t->q8_0((const pk_block_q8_0 *)row, xb, n); break;
+            default: *yb = NAN; break;
+            }
+        }
     }
 }

@@ -59,6 +59,12 @@ float pk_dot_q8_0(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n);
 void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
                const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end);
 
+// The same for a batch of `batch` activation rows (x + b * x_stride blocks), each weight row read
+// once for all of them: y[b * y_stride + r] = dot(row r of w, row b of x). Prompt processing.
+void pk_matmul(int type, const void *w, size_t row_bytes, size_t n,
+               const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
+               size_t row_begin, size_t row_end);
+
 // Float helpers for attention: the dot product of two rows, and y += a * x.
 float pk_dot_f32(const float *a, const float *b, size_t n);
 void pk_axpy_f32(float *y, float a, const float *x, size_t n);

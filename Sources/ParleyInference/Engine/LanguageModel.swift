@@ -52,20 +52,14 @@ public final class LanguageModel: Sendable {
     public func evaluate(_ ids: [Int], cache: KVCache) throws -> [Float] {
         precondition(!ids.isEmpty, "evaluate needs at least one token")
         return try transformer.withLock { transformer in
-            for id in ids.dropLast() {
-                _ = try transformer.forward(token: id, cache: cache, logits: false)
-            }
-            guard let logits = try transformer.forward(token: ids[ids.count - 1], cache: cache, logits: true) else {
-                return []
-            }
-            return Array(logits)
+            Array(try transformer.forward(tokens: ids, cache: cache, logits: true)!)
         }
     }
 
     /// Like `evaluate`, but returns the logits after every one of `ids` (teacher forcing).
     public func evaluateAll(_ ids: [Int], cache: KVCache) throws -> [[Float]] {
         try transformer.withLock { transformer in
-            try ids.map { id in Array(try transformer.forward(token: id, cache: cache, logits: true)!) }
+            try ids.map { id in Array(try transformer.forward(tokens: [id], cache: cache, logits: true)!) }
         }
     }
 }

@@ -14,48 +14,57 @@ final class Transformer: @unchecked Sendable {
     let contextLength: Int
     private let state: RunState
 
+    /// Tokens run through the layers together: each weight row is read once for all of them.
+    static let maxBatch = 32
+
     init(file: GGUFFile, contextLength: Int, threads: Int) throws {
         self.file = file
         hyper = try ModelHyperparameters(file: file)
         weights = try ModelWeights(file: file, hyper: hyper)
         self.contextLength = contextLength
         pool = ThreadPool(threads: threads)
-        state = RunState(hyper: hyper, contextLength: contextLength)
+        state = RunState(hyper: hyper, contextLength: contextLength, batch: Self.maxBatch)
     }
 
     func makeCache() -> KVCache {
         KVCache(layers: hyper.layers, kvDimension: hyper.kvDimension, capacity: contextLength)
     }
 
-    /// The scratch of one forward pass. Every buffer is sized once, for the largest use.
+    /// The scratch of one forward pass: per-token buffers for a whole batch, token b's at
+    /// `buffer + b * width`. Every buffer is sized once, for the largest use.
     final class RunState {
-        let x: UnsafeMutablePointer<Float>  // [dimension] the residual stream
-        let xb: UnsafeMutablePointer<Float>  // [max(dimension, q)] normed input / attention output
-        let xb2: UnsafeMutablePointer<Float>  // [dimension] projection output
-        let q: UnsafeMutablePointer<Float>  // [heads × headDimension]
-        let qHalf: UnsafeMutablePointer<UInt16>  // [heads × headDimension] q in fp16, as the KV cache
-        let k: UnsafeMutablePointer<Float>  // [kvDimension]
-        let v: UnsafeMutablePointer<Float>  // [kvDimension]
-        let hb: UnsafeMutablePointer<Float>  // [feedForward]
-        let hb2: UnsafeMutablePointer<Float>  // [feedForward]
-        let scores: UnsafeMutablePointer<Float>  // [heads × contextLength]
+        let x: UnsafeMutablePointer<Float>  // [batch][dimension] the residual stream
+        let xb: UnsafeMutablePointer<Float>  // [batch][max(dimension, q)] normed input / attention output
+        let xb2: UnsafeMutablePointer<Float>  // [batch][dimension] projection output
+        let q: UnsafeMutablePointer<Float>  // [batch][heads × headDimension]
+        let qHalf: UnsafeMutablePointer<UInt16>  // [batch][heads × headDimension] q in fp16, as the KV cache
+        let k: UnsafeMutablePointer<Float>  // [batch][kvDimension]
+        let v: UnsafeMutablePointer<Float>  // [batch][kvDimension]
+        let hb: UnsafeMutablePointer<Float>  // [batch][feedForward]
+        let hb2: UnsafeMutablePointer<Float>  // [batch][feedForward]
+        let scores: UnsafeMutablePointer<Float>  // [heads][contextLength]
         let logits: UnsafeMutablePointer<Float>  // [vocabulary]
-        let quantised: UnsafeMutablePointer<pk_act_q8>  // [max(dimension, q, feedForward) / 32]
+        let quantised: UnsafeMutablePointer<pk_act_q8>  // [batch][quantisedStride]
+        /// Activation blocks per token in `quantised`.
+        let quantisedStride: Int
+        let wide: Int  // max(dimension, q)
 
-        init(hyper: ModelHyperparameters, contextLength: Int) {
+        init(hyper: ModelHyperparameters, contextLength: Int, batch: Int) {
             let q = hyper.heads * hyper.headDimension
-            x = .allocate(capacity: hyper.dimension)
-            xb = .allocate(capacity: max(hyper.dimension, q))
-            xb2 = .allocate(capacity: hyper.dimension)
-            self.q = .allocate(capacity: q)
-            qHalf = .allocate(capacity: q)
-            k = .allocate(capacity: hyper.kvDimension)
-            v = .allocate(capacity: hyper.kvDimension)
-            hb = .allocate(capacity: hyper.feedForward)
-            hb2 = .allocate(capacity: hyper.feedForward)
+            wide = max(hyper.dimension, q)
+            x = .allocate(capacity: batch * hyper.dimension)
+            xb = .allocate(capacity: batch * wide)
+            xb2 = .allocate(capacity: batch * hyper.dimension)
+            self.q = .allocate(capacity: batch * q)
+            qHalf = .allocate(capacity: batch * q)
+            k = .allocate(capacity: batch * hyper.kvDimension)
+            v = .allocate(capacity: batch * hyper.kvDimension)
+            hb = .allocate(capacity: batch * hyper.feedForward)
+            hb2 = .allocate(capacity: batch * hyper.feedForward)
             scores = .allocate(capacity: hyper.heads * contextLength)
             logits = .allocate(capacity: hyper.vocabularySize)
-            quantised = .allocate(capacity: (max(hyper.dimension, q, hyper.feedForward) + 31) / 32)
+            quantisedStride = (max(wide, hyper.feedForward) + 31) / 32
+            quantised = .allocate(capacity: batch * quantisedStride)
         }
 
         deinit {
@@ -67,88 +76,125 @@ final class Transformer: @unchecked Sendable {
 
     // MARK: - The forward pass
 
-    /// Runs `token` at the next position of `cache`, stores its keys and values there, and
-    /// returns the next-token logits when asked (a prompt's earlier tokens need none).
-    func forward(token: Int, cache: KVCache, logits wanted: Bool) throws -> UnsafeBufferPointer<Float>? {
+    /// Runs `tokens` at the next positions of `cache`, at most `maxBatch` at a time, stores their
+    /// keys and values there, and returns the next-token logits after the last one when asked
+    /// (a prompt's earlier tokens need none).
+    func forward(tokens: [Int], cache: KVCache, logits wanted: Bool) throws -> UnsafeBufferPointer<Float>? {
+        guard cache.count + tokens.count <= cache.capacity else {
+            throw ModelError.contextFull(needed: cache.count + tokens.count, available: cache.capacity)
+        }
+        for token in tokens where !(0..<hyper.vocabularySize).contains(token) { throw ModelError.invalidToken(token) }
+        var start = 0
+        while start < tokens.count {
+            let batch = Array(tokens[start..<min(tokens.count, start + Self.maxBatch)])
+            start += batch.count
+            forwardBatch(batch, cache: cache)
+        }
+        guard wanted, !tokens.isEmpty else { return nil }
+        return logits(ofRow: (tokens.count - 1) % Self.maxBatch)
+    }
+
+    /// One batch through every layer; leaves the final residual of token b in `x + b * dimension`.
+    private func forwardBatch(_ tokens: [Int], cache: KVCache) {
         let h = hyper
         let s = state
-        let position = cache.count
-        guard position < cache.capacity else { throw ModelError.contextFull(needed: position + 1, available: cache.capacity) }
-        guard (0..<h.vocabularySize).contains(token) else { throw ModelError.invalidToken(token) }
-        cache.reserve(position: position)
+        let n = tokens.count
+        let first = cache.count
+        cache.reserve(position: first + n - 1)
         let d = h.dimension
+        let qDim = h.heads * h.headDimension
         let headSize = h.headDimension
         let kvDim = h.kvDimension
         let groupSize = h.heads / h.kvHeads
+        let halves: Int32 = h.ropeStyle == .halves ? 1 : 0
 
-        // x = embedding of the token
-        Dequantize.row(weights.tokenEmbedding.type, weights.tokenEmbedding.row(token), count: d, into: s.x)
+        // x = embedding of each token
+        for (b, token) in tokens.enumerated() {
+            Dequantize.row(weights.tokenEmbedding.type, weights.tokenEmbedding.row(token), count: d, into: s.x + b * d)
+        }
 
         for (l, layer) in weights.layers.enumerated() {
             // ---- attention ----
-            pk_rms_norm(s.xb, s.x, layer.attentionNorm, d, h.normEpsilon)
-            prepare(s.xb, for: [layer.query, layer.key, layer.value])
-            project(layer.query, s.xb, into: s.q, bias: layer.queryBias)
-            project(layer.key, s.xb, into: s.k, bias: layer.keyBias)
-            project(layer.value, s.xb, into: s.v, bias: layer.valueBias)
-            let halves: Int32 = h.ropeStyle == .halves ? 1 : 0
-            pk_rope(s.q, h.heads, headSize, h.ropeDimension, Int32(position), h.ropeBase, halves)
-            pk_rope(s.k, h.kvHeads, headSize, h.ropeDimension, Int32(position), h.ropeBase, halves)
-            let slot = cache.offset(position: position, layer: l)
-            pk_fp32_to_fp16_row(s.k, cache.keys + slot, kvDim)
-            pk_fp32_to_fp16_row(s.v, cache.values + slot, kvDim)
-            pk_fp32_to_fp16_row(s.q, s.qHalf, h.heads * headSize)
+            for b in 0..<n { pk_rms_norm(s.xb + b * s.wide, s.x + b * d, layer.attentionNorm, d, h.normEpsilon) }
+            prepare(s.xb, stride: s.wide, count: n, for: [layer.query, layer.key, layer.value])
+            project(layer.query, s.xb, stride: s.wide, into: s.q, outStride: qDim, count: n, bias: layer.queryBias)
+            project(layer.key, s.xb, stride: s.wide, into: s.k, outStride: kvDim, count: n, bias: layer.keyBias)
+            project(layer.value, s.xb, stride: s.wide, into: s.v, outStride: kvDim, count: n, bias: layer.valueBias)
+            for b in 0..<n {
+                let position = first + b
+                pk_rope(s.q + b * qDim, h.heads, headSize, h.ropeDimension, Int32(position), h.ropeBase, halves)
+                pk_rope(s.k + b * kvDim, h.kvHeads, headSize, h.ropeDimension, Int32(position), h.ropeBase, halves)
+                let slot = cache.offset(position: position, layer: l)
+                pk_fp32_to_fp16_row(s.k + b * kvDim, cache.keys + slot, kvDim)
+                pk_fp32_to_fp16_row(s.v + b * kvDim, cache.values + slot, kvDim)
+                pk_fp32_to_fp16_row(s.q + b * qDim, s.qHalf + b * qDim, qDim)
+            }
 
-            // Each head attends over positions 0...position; heads are split over the threads.
+            // Token b attends over positions 0...first+b; its heads are split over the threads.
             let scale = 1 / Float(headSize).squareRoot()
-            let positions = position + 1
             let stride = h.layers * kvDim
-            pool.parallelFor(h.heads) { heads in
-                for head in heads {
-                    let kvOffset = l * kvDim + (head / groupSize) * headSize
-                    pk_attend(
-                        s.qHalf + head * headSize, cache.keys + kvOffset, cache.values + kvOffset, stride,
-                        positions, headSize, scale, s.scores + head * cache.capacity, s.xb + head * headSize)
+            for b in 0..<n {
+                let positions = first + b + 1
+                let q = s.qHalf + b * qDim
+                let out = s.xb + b * s.wide
+                pool.parallelFor(h.heads) { heads in
+                    for head in heads {
+                        let kvOffset = l * kvDim + (head / groupSize) * headSize
+                        pk_attend(
+                            q + head * headSize, cache.keys + kvOffset, cache.values + kvOffset, stride,
+                            positions, headSize, scale, s.scores + head * cache.capacity, out + head * headSize)
+                    }
                 }
             }
-            prepare(s.xb, for: [layer.attentionOutput])
-            project(layer.attentionOutput, s.xb, into: s.xb2)
-            pk_add(s.x, s.xb2, d)
+            prepare(s.xb, stride: s.wide, count: n, for: [layer.attentionOutput])
+            project(layer.attentionOutput, s.xb, stride: s.wide, into: s.xb2, outStride: d, count: n)
+            pk_add(s.x, s.xb2, n * d)
 
             // ---- feed-forward (SwiGLU) ----
-            pk_rms_norm(s.xb, s.x, layer.feedForwardNorm, d, h.normEpsilon)
-            prepare(s.xb, for: [layer.gate, layer.up])
-            project(layer.gate, s.xb, into: s.hb)
-            project(layer.up, s.xb, into: s.hb2)
-            pk_swiglu(s.hb, s.hb2, h.feedForward)
-            prepare(s.hb, for: [layer.down])
-            project(layer.down, s.hb, into: s.xb2)
-            pk_add(s.x, s.xb2, d)
+            let f = h.feedForward
+            for b in 0..<n { pk_rms_norm(s.xb + b * s.wide, s.x + b * d, layer.feedForwardNorm, d, h.normEpsilon) }
+            prepare(s.xb, stride: s.wide, count: n, for: [layer.gate, layer.up])
+            project(layer.gate, s.xb, stride: s.wide, into: s.hb, outStride: f, count: n)
+            project(layer.up, s.xb, stride: s.wide, into: s.hb2, outStride: f, count: n)
+            pk_swiglu(s.hb, s.hb2, n * f)
+            prepare(s.hb, stride: f, count: n, for: [layer.down])
+            project(layer.down, s.hb, stride: f, into: s.xb2, outStride: d, count: n)
+            pk_add(s.x, s.xb2, n * d)
         }
-        cache.appendToken(token)
-        guard wanted else { return nil }
-
-        pk_rms_norm(s.x, s.x, weights.outputNorm, d, h.normEpsilon)
-        prepare(s.x, for: [weights.output])
-        project(weights.output, s.x, into: s.logits)
-        return UnsafeBufferPointer(start: s.logits, count: h.vocabularySize)
+        for token in tokens { cache.appendToken(token) }
     }
 
-    /// Quantises `x` into the shared activation buffer when any of `matrices` needs it; the
-    /// projections of `x` that follow use it.
-    private func prepare(_ x: UnsafeMutablePointer<Float>, for matrices: [WeightMatrix]) {
+    /// The logits after the token in row `b` of the last batch.
+    private func logits(ofRow b: Int) -> UnsafeBufferPointer<Float> {
+        let s = state
+        let d = hyper.dimension
+        pk_rms_norm(s.xb, s.x + b * d, weights.outputNorm, d, hyper.normEpsilon)
+        prepare(s.xb, stride: s.wide, count: 1, for: [weights.output])
+        project(weights.output, s.xb, stride: s.wide, into: s.logits, outStride: hyper.vocabularySize, count: 1)
+        return UnsafeBufferPointer(start: s.logits, count: hyper.vocabularySize)
+    }
+
+    /// Quantises `count` rows of `x` (`stride` apart) into the shared activation buffer when any
+    /// of `matrices` needs it; the projections of `x` that follow use it.
+    private func prepare(_ x: UnsafeMutablePointer<Float>, stride: Int, count: Int, for matrices: [WeightMatrix]) {
         guard let first = matrices.first(where: { MatVec.isQuantised($0.type) }) else { return }
-        MatVec.quantise(x, count: first.columns, into: state.quantised)
+        for b in 0..<count {
+            MatVec.quantise(x + b * stride, count: first.columns, into: state.quantised + b * state.quantisedStride)
+        }
     }
 
-    /// y = W x (+ bias), with x prepared.
+    /// y_b = W x_b (+ bias) for `count` rows, x prepared.
     private func project(
-        _ w: WeightMatrix, _ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, bias: [Float]? = nil
+        _ w: WeightMatrix, _ x: UnsafeMutablePointer<Float>, stride: Int, into y: UnsafeMutablePointer<Float>,
+        outStride: Int, count: Int, bias: [Float]? = nil
     ) {
-        MatVec.multiply(w, x: x, quantised: state.quantised, into: y, pool: pool)
+        MatVec.multiply(
+            w, x: x, xStride: stride, quantised: state.quantised, quantisedStride: state.quantisedStride,
+            count: count, into: y, yStride: outStride, pool: pool)
         if let bias {
-            for i in 0..<w.rows { y[i] += bias[i] }
+            for b in 0..<count {
+                for i in 0..<w.rows { y[b * outStride + i] += bias[i] }
+            }
         }
     }
 }
-

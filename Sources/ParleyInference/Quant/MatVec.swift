@@ -1,7 +1,7 @@
 import CParleyKernels
 
-/// Matrix-vector products over weight matrices of any supported type, split over the engine's
-/// threads by rows.
+/// Matrix products of weight matrices of any supported type with one or more activation rows,
+/// split over the engine's threads by weight rows.
 enum MatVec {
     /// Types with an integer kernel in `CParleyKernels`; activations are quantised for them.
     static func isQuantised(_ type: GGMLType) -> Bool {
@@ -12,24 +12,29 @@ enum MatVec {
         isQuantised(type) || [.f32, .f16, .bf16, .q4_K, .q5_K, .q6_K].contains(type)
     }
 
-    /// y = W x. `quantised` must hold x quantised (`quantise`) when W's type is quantised.
+    /// y_b = W x_b for `count` rows b. x_b is at `x + b * xStride`; its quantised form (which
+    /// must be there when W's type is quantised) at `quantised + b * quantisedStride`; y_b goes to
+    /// `y + b * yStride`.
     static func multiply(
-        _ w: WeightMatrix, x: UnsafePointer<Float>, quantised: UnsafePointer<pk_act_q8>,
-        into y: UnsafeMutablePointer<Float>, pool: ThreadPool
+        _ w: WeightMatrix, x: UnsafePointer<Float>, xStride: Int = 0,
+        quantised: UnsafePointer<pk_act_q8>, quantisedStride: Int = 0, count: Int = 1,
+        into y: UnsafeMutablePointer<Float>, yStride: Int = 0, pool: ThreadPool
     ) {
         if isQuantised(w.type) {
             pool.parallelFor(w.rows) { rows in
-                pk_matvec(Int32(w.type.rawValue), w.data, w.rowBytes, w.columns, quantised, y, rows.lowerBound, rows.upperBound)
+                pk_matmul(
+                    Int32(w.type.rawValue), w.data, w.rowBytes, w.columns, quantised, quantisedStride, count,
+                    y, yStride, rows.lowerBound, rows.upperBound)
             }
         } else {
-            // Types without an integer kernel yet (floats, K-quants): each row dequantised, then
-            // a float dot product.
+            // Types without an integer kernel yet (floats, K-quants): each row dequantised once,
+            // then float dot products with every activation row.
             pool.parallelFor(w.rows) { rows in
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: w.columns)
                 defer { scratch.deallocate() }
                 for r in rows {
                     Dequantize.row(w.type, w.row(r), count: w.columns, into: scratch)
-                    y[r] = pk_dot_f32(scratch, x, w.columns)
+                    for b in 0..<count { y[b * yStride + r] = pk_dot_f32(scratch, x + b * xStride, w.columns) }
                 }
             }
         }
