@@ -176,6 +176,28 @@ PK_AVX2 static float dot_q4_1_avx2(const pk_block_q4_1 *w, const pk_act_q8 *x, s
     return hsum_avx2(_mm256_add_ps(acc0, acc1)) + mins;
 }
 
+/// Four activation rows against one Q4_1 weight row: each weight block is unpacked once for all
+/// four. Per row, the sums are formed exactly as dot_q4_1_avx2 forms them (even and odd blocks in
+/// separate accumulators), so a token's result does not depend on the batch it came in.
+PK_AVX2 static void dot4_q4_1_avx2(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t x_stride, size_t n, float out[4]) {
+    __m256 acc[4][2];
+    float mins[4] = {0, 0, 0, 0};
+    for (int k = 0; k < 4; k++) acc[k][0] = acc[k][1] = _mm256_setzero_ps();
+    const size_t nb = n / PK_QK;
+    for (size_t b = 0; b < nb; b++) {
+        const __m256i wq = nibbles_avx2(w[b].qs);
+        const float dw = half_avx2(w[b].d), mw = half_avx2(w[b].m);
+        const size_t parity = b < nb - (nb % 2) ? (b & 1) : 0;
+        for (int k = 0; k < 4; k++) {
+            const pk_act_q8 *xk = x + k * x_stride + b;
+            __m256i p = dot_u8s8_avx2(wq, _mm256_loadu_si256((const __m256i *)xk->qs));
+            acc[k][parity] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * xk->d), acc[k][parity]);
+            mins[k] += mw * xk->s;
+        }
+    }
+    for (int k = 0; k < 4; k++) out[k] = hsum_avx2(_mm256_add_ps(acc[k][0], acc[k][1])) + mins[k];
+}
+
 PK_AVX2 static float dot_q8_0_avx2(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) {
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     for (size_t b = 0; b < n / PK_QK; b++) {
@@ -314,16 +336,30 @@ void pk_matmul(int type, const void *w, size_t row_bytes, size_t n,
                size_t row_begin, size_t row_end) {
     const char *base = (const char *)w;
     const kernel_table *t = &tables[current_level];
-    for (size_t r = row_begin; r < row_end; r++) {
-        const void *row = base + r * row_bytes;
-        for (size_t b = 0; b < batch; b++) {
-            const pk_act_q8 *xb = x + b * x_stride;
-            float *yb = y + b * y_stride + r;
-            switch (type) {
-            case 2: *yb = t->q4_0((const pk_block_q4_0 *)row, xb, n); break;
-            case 3: *yb = t->q4_1((const pk_block_q4_1 *)row, xb, n); break;
-            case 8: *yb = t->q8_0((const pk_block_q8_0 *)row, xb, n); break;
-            default: *yb = NAN; break;
+    // Tiles of 8 activation rows, so that they stay in L1 while a thread's weight rows stream by.
+    for (size_t b0 = 0; b0 < batch; b0 += 8) {
+        const size_t b1 = b0 + 8 < batch ? b0 + 8 : batch;
+        for (size_t r = row_begin; r < row_end; r++) {
+            const void *row = base + r * row_bytes;
+            size_t b = b0;
+#ifdef PK_X86
+            if (type == 3 && current_level >= 1) {
+                for (; b + 4 <= b1; b += 4) {
+                    float out[4];
+                    dot4_q4_1_avx2((const pk_block_q4_1 *)row, x + b * x_stride, x_stride, n, out);
+                    for (int k = 0; k < 4; k++) y[(b + k) * y_stride + r] = out[k];
+                }
+            }
+#endif
+            for (; b < b1; b++) {
+                const pk_act_q8 *xb = x + b * x_stride;
+                float *yb = y + b * y_stride + r;
+                switch (type) {
+                case 2: *yb = t->q4_0((const pk_block_q4_0 *)row, xb, n); break;
+                case 3: *yb = t->q4_1((const pk_block_q4_1 *)row, xb, n); break;
+                case 8: *yb = t->q8_0((const pk_block_q8_0 *)row, xb, n); break;
+                default: *yb = NAN; break;
+                }
             }
         }
     }

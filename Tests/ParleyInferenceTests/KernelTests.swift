@@ -163,4 +163,28 @@ import Testing
         }
         #expect(split == single)
     }
+
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0])
+    func batchedProductsEqualOneTokenAtATimeExactly(type: GGMLType) {
+        var random = Random(Self.seed ^ 0xBA7C4)
+        let rows = 5, columns = 32 * 7, batch = 11
+        let rowBytes = type.rowBytes(columns)!
+        let weights = Self.quantise(random.floats(rows * columns), as: type)
+        var acts = [pk_act_q8](repeating: pk_act_q8(), count: batch * columns / 32)
+        for b in 0..<batch {
+            let x = random.floats(columns, scale: 3)
+            acts.withUnsafeMutableBufferPointer { pk_quantize_act_q8(x, $0.baseAddress! + b * columns / 32, columns) }
+        }
+        var batched = [Float](repeating: 0, count: batch * rows)
+        weights.withUnsafeBytes { raw in
+            pk_matmul(Int32(type.rawValue), raw.baseAddress!, rowBytes, columns, acts, columns / 32, batch, &batched, rows, 0, rows)
+            for b in 0..<batch {
+                var single = [Float](repeating: 0, count: rows)
+                acts.withUnsafeBufferPointer { a in
+                    pk_matvec(Int32(type.rawValue), raw.baseAddress!, rowBytes, columns, a.baseAddress! + b * columns / 32, &single, 0, rows)
+                }
+                #expect(Array(batched[b * rows..<(b + 1) * rows]) == single, "\(type) token \(b) (seed \(Self.seed))")
+            }
+        }
+    }
 }
