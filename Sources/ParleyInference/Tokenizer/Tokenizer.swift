@@ -1,7 +1,12 @@
 /// Turns text into a model's token ids and back, as the model's GGUF metadata describes.
 public struct Tokenizer: Sendable {
     private let vocabulary: Vocabulary
-    private let bpe: BPETokenizer
+    private let model: Model
+    /// The two tokenizer models GGUF files use.
+    private enum Model: Sendable {
+        case bytePairs(BPETokenizer)
+        case sentencePiece(SentencePieceTokenizer)
+    }
     /// Special tokens by first character, longest first, for splitting them out of text.
     private let specials: [Character: [(text: String, id: Int)]]
 
@@ -11,10 +16,29 @@ public struct Tokenizer: Sendable {
     }
 
     init(file: GGUFFile) throws {
-        let model = file["tokenizer.ggml.model"]?.string ?? "(none)"
-        guard model == "gpt2" else { throw ModelError.unsupportedTokenizer(model) }
-        vocabulary = try Vocabulary(file: file)
-        bpe = try BPETokenizer(vocabulary: vocabulary, file: file)
+        let name = file["tokenizer.ggml.model"]?.string ?? "(none)"
+        let vocabulary = try Vocabulary(file: file)
+        let model: Model
+        switch name {
+        case "gpt2":
+            model = .bytePairs(try BPETokenizer(vocabulary: vocabulary, file: file))
+        case "llama":
+            let prefix = file["tokenizer.ggml.add_space_prefix"]?.bool ?? true
+            model = .sentencePiece(SentencePieceTokenizer(vocabulary: vocabulary, addsSpacePrefix: prefix))
+        default:
+            throw ModelError.unsupportedTokenizer(name)
+        }
+        self.init(vocabulary: vocabulary, model: model)
+    }
+
+    /// A SentencePiece tokenizer over a vocabulary given directly (tests).
+    init(sentencePiece vocabulary: Vocabulary, addsSpacePrefix: Bool = true) {
+        self.init(vocabulary: vocabulary, model: .sentencePiece(SentencePieceTokenizer(vocabulary: vocabulary, addsSpacePrefix: addsSpacePrefix)))
+    }
+
+    private init(vocabulary: Vocabulary, model: Model) {
+        self.vocabulary = vocabulary
+        self.model = model
         var specials: [Character: [(text: String, id: Int)]] = [:]
         for special in vocabulary.specialTokens {
             guard let first = special.text.first else { continue }
@@ -34,14 +58,14 @@ public struct Tokenizer: Sendable {
     public func encode(_ text: String, parseSpecial: Bool = true, addBOS: Bool = false) -> [Int] {
         var ids: [Int] = []
         if addBOS, let bos = vocabulary.bos { ids.append(bos) }
-        guard parseSpecial, !specials.isEmpty else { return ids + bpe.encode(text) }
+        guard parseSpecial, !specials.isEmpty else { return ids + plain(text, atStart: true) }
         var plainStart = text.startIndex
         var index = text.startIndex
         while index < text.endIndex {
             if let candidates = specials[text[index]],
                 let match = candidates.first(where: { text[index...].hasPrefix($0.text) })
             {
-                if plainStart < index { ids += bpe.encode(String(text[plainStart..<index])) }
+                if plainStart < index { ids += plain(String(text[plainStart..<index]), atStart: plainStart == text.startIndex) }
                 ids.append(match.id)
                 index = text.index(index, offsetBy: match.text.count)
                 plainStart = index
@@ -49,16 +73,24 @@ public struct Tokenizer: Sendable {
                 index = text.index(after: index)
             }
         }
-        if plainStart < text.endIndex { ids += bpe.encode(String(text[plainStart...])) }
+        if plainStart < text.endIndex { ids += plain(String(text[plainStart...]), atStart: plainStart == text.startIndex) }
         return ids
+    }
+
+    private func plain(_ text: String, atStart: Bool) -> [Int] {
+        switch model {
+        case .bytePairs(let bpe): bpe.encode(text)
+        case .sentencePiece(let spm): spm.encode(text, atStart: atStart)
+        }
     }
 
     /// The bytes of one token (special tokens as their text).
     public func bytes(of id: Int) -> [UInt8] {
         guard vocabulary.tokens.indices.contains(id) else { return [] }
-        switch vocabulary.types[id] {
-        case .control, .userDefined: return Array(vocabulary.tokens[id].utf8)
-        default: return bpe.bytes(of: id)
+        switch (vocabulary.types[id], model) {
+        case (.control, _), (.userDefined, _): return Array(vocabulary.tokens[id].utf8)
+        case (_, .bytePairs(let bpe)): return bpe.bytes(of: id)
+        case (_, .sentencePiece(let spm)): return spm.bytes(of: id)
         }
     }
 

@@ -15,6 +15,20 @@ struct Vocabulary: Sendable {
     let endOfGeneration: Set<Int>
     let addsBOS: Bool
 
+    /// A vocabulary given directly (tests).
+    init(tokens: [String], types: [TokenType], scores: [Float], bos: Int?, eos: Int?, addsBOS: Bool) {
+        self.tokens = tokens
+        self.types = types
+        self.scores = scores
+        var ids: [String: Int] = [:]
+        for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }
+        self.ids = ids
+        self.bos = bos
+        self.eos = eos
+        endOfGeneration = eos.map { [$0] } ?? []
+        self.addsBOS = addsBOS
+    }
+
     init(file: GGUFFile) throws {
         guard let tokenValues = file["tokenizer.ggml.tokens"]?.array else {
             throw ModelError.missingMetadata("tokenizer.ggml.tokens")
@@ -57,7 +71,9 @@ struct Vocabulary: Sendable {
             if let id = ids[name], types[id] == .control || types[id] == .userDefined { endOfGeneration.insert(id) }
         }
         self.endOfGeneration = endOfGeneration
-        addsBOS = file["tokenizer.ggml.add_bos_token"]?.bool ?? false
+        // SentencePiece models start with BOS unless the file says otherwise; BPE models the reverse.
+        let isSentencePiece = file["tokenizer.ggml.model"]?.string == "llama"
+        addsBOS = file["tokenizer.ggml.add_bos_token"]?.bool ?? isSentencePiece
     }
 
     var count: Int { tokens.count }
