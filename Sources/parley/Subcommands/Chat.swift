@@ -9,9 +9,6 @@ struct Chat: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
-        let configuration = try reportingInputErrors { try options.loadConfiguration() }
-        let logger = options.bootstrapLogging(configuration.logging)
-        let assembly = try reportingInputErrors { try Daemon.assemble(configuration, mode: .chat, logger: logger) }
-        try await assembly.run()
+        try await options.run(.chat)
     }
 }

@@ -21,6 +21,14 @@ struct DaemonOptions: ParsableArguments {
         return try ConfigLoader.parse(EmbeddedConfiguration.text, file: EmbeddedConfiguration.name)
     }
 
+    /// Loads the config, sets up logging, builds Parley and runs it until it stops.
+    func run(_ mode: Daemon.Mode) async throws {
+        let configuration = try reportingInputErrors { try loadConfiguration() }
+        let logger = bootstrapLogging(configuration.logging)
+        let assembly = try reportingInputErrors { try Daemon.assemble(configuration, mode: mode, logger: logger) }
+        try await assembly.run()
+    }
+
     /// Sets up swift-log as the config and the flags say; returns Parley's logger.
     func bootstrapLogging(_ logging: LoggingConfiguration) -> Logger {
         let format = logFormat ?? logging.format

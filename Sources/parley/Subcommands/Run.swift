@@ -8,9 +8,6 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
-        let configuration = try reportingInputErrors { try options.loadConfiguration() }
-        let logger = options.bootstrapLogging(configuration.logging)
-        let assembly = try reportingInputErrors { try Daemon.assemble(configuration, mode: .daemon, logger: logger) }
-        try await assembly.run()
+        try await options.run(.daemon)
     }
 }
