@@ -9,30 +9,30 @@ public import Logging
 public actor Bot: BotControl {
     public nonisolated let configuration: BotConfiguration
     public nonisolated let ignoreList: IgnoreList
-    private let connectors: [NetworkID: any Connector]
-    private let backends: [String: any GenerationBackend]
-    private let policies: ChannelPolicies
-    private let inbound: ModerationPipeline
-    private let outbound: ModerationPipeline
-    private let commands: [any Command]
-    private let store: (any ConversationStore)?
-    private let clock: any MonotonicClock
-    private let logger: Logger
-    private let limiter: GenerationLimiter
+    let connectors: [NetworkID: any Connector]
+    let backends: [String: any GenerationBackend]
+    let policies: ChannelPolicies
+    let inbound: ModerationPipeline
+    let outbound: ModerationPipeline
+    let commands: [any Command]
+    let store: (any ConversationStore)?
+    let clock: any MonotonicClock
+    let logger: Logger
+    let limiter: GenerationLimiter
 
-    private var sessions: [SessionKey: ChannelSession] = [:]
+    var sessions: [SessionKey: ChannelSession] = [:]
     /// When each session last took a message, for least-recently-used eviction.
-    private var sessionUse: [SessionKey: Duration] = [:]
-    private var seen = RecentMessageIDs(capacity: 4096)
-    private var paused: Set<ChannelKey> = []
-    private var repliesSent = 0
+    var sessionUse: [SessionKey: Duration] = [:]
+    var seen = RecentMessageIDs(capacity: 4096)
+    var paused: Set<ChannelKey> = []
+    var repliesSent = 0
     /// How many inbound messages have been fully handled (queued, answered by a command, or
     /// dropped); lets tests know that the bot has seen what they pushed.
-    public private(set) var messagesHandled = 0
-    private let started: Duration
+    public internal(set) var messagesHandled = 0
+    let started: Duration
     /// Work accepted and not finished: events being handled, jobs queued, commands running.
-    private var pending = 0
-    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    var pending = 0
+    var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// - Parameters:
     ///   - inboundHooks: run on every message after the ignore list, in order.
@@ -112,7 +112,7 @@ public actor Bot: BotControl {
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
-    private func workFinished() {
+    func workFinished() {
         pending -= 1
         guard pending == 0 else { return }
         for waiter in idleWaiters { waiter.resume() }
@@ -136,7 +136,7 @@ public actor Bot: BotControl {
     }
 
     /// Decides what a message asks for; returns the work to run concurrently.
-    private func handle(_ original: InboundMessage) async -> Spawn {
+    func handle(_ original: InboundMessage) async -> Spawn {
         guard !original.sender.isSelf else { return Spawn() }
         guard seen.insert(original.id) else {
             logger.debug("duplicate message dropped", metadata: ["bot.message": "\(original.id)"])
@@ -192,7 +192,7 @@ public actor Bot: BotControl {
     /// The command a message runs, if any: the prefix and a known command word. Unknown
     /// commands are answered only when the message was addressed to the bot or direct, so that
     /// several bots can share a prefix in one channel.
-    private func parseCommand(_ message: InboundMessage) -> (command: any Command, arguments: String)? {
+    func parseCommand(_ message: InboundMessage) -> (command: any Command, arguments: String)? {
         let body = message.body
         guard body.hasPrefix(commandPrefix) else { return nil }
         let afterPrefix = body.dropFirst(commandPrefix.count)
@@ -206,7 +206,7 @@ public actor Bot: BotControl {
         return (UnknownCommand(word: word), arguments)
     }
 
-    private func commandWork(_ command: any Command, arguments: String, message: InboundMessage) -> Work {
+    func commandWork(_ command: any Command, arguments: String, message: InboundMessage) -> Work {
         let admins = configuration.admins
         return { [self] in
             let reply: String?
@@ -231,13 +231,13 @@ public actor Bot: BotControl {
         }
     }
 
-    private func replyWork(to message: InboundMessage, _ text: String) -> Work {
+    func replyWork(to message: InboundMessage, _ text: String) -> Work {
         { [self] in await deliver(text, to: message) }
     }
 
     /// Sends a short answer of the bot's own (a command's reply, a warning) through the outbound
     /// hooks.
-    private func deliver(_ text: String, to message: InboundMessage) async {
+    func deliver(_ text: String, to message: InboundMessage) async {
         guard let connector = connectors[message.channel.network] else { return }
         let review = OutboundReview(channel: message.channel, knownNames: [])
         switch await outbound.review(draft: text, review) {
@@ -254,158 +254,6 @@ public actor Bot: BotControl {
                 logger.error("could not send", metadata: ["bot.channel": "\(message.channel)", "error": "\(error)"])
             }
         }
-    }
-
-    // MARK: - Moderation
-
-    /// The work a stopping verdict asks for: a word to the sender, a note to humans, an action.
-    private func consequences(of verdict: ModerationVerdict, for message: InboundMessage, isRequest: Bool) -> [Work] {
-        switch verdict {
-        case .allow, .rewrite, .drop:
-            return []
-        case .respond(let text, _):
-            return [replyWork(to: message, text)]
-        case .escalate(let reason):
-            var work: [Work] = []
-            if let target = configuration.escalationChannel {
-                let note = "Escalation from \(message.sender.displayName) in \(message.channel.channel): \(message.text) (\(reason))"
-                work.append { [self] in
-                    var forward = message
-                    forward.channel = target
-                    forward.thread = nil
-                    await deliver(note, to: forward)
-                }
-            } else {
-                logger.warning("escalation requested but no escalation channel is configured",
-                               metadata: ["bot.channel": "\(message.channel)"])
-            }
-            if isRequest {
-                work.append(replyWork(to: message, "I've passed this on to a person who can help; they'll get back to you."))
-            }
-            return work
-        case .act(let action, _):
-            guard let connector = connectors[message.channel.network] else { return [] }
-            return [{ [self] in
-                do {
-                    try await connector.perform(action, in: message.channel)
-                } catch {
-                    logger.warning("moderation action failed",
-                                   metadata: ["bot.channel": "\(message.channel)", "bot.action": "\(action.kind)", "error": "\(error)"])
-                }
-            }]
-        }
-    }
-
-    /// Logs a verdict other than allow, and keeps it in the moderation log.
-    private func note(
-        _ verdict: ModerationVerdict, hook: String, direction: ModerationEvent.Direction,
-        channel: ChannelKey, user: UserID?
-    ) async {
-        let reason = verdict.reason ?? ""
-        logger.notice(
-            "moderation verdict",
-            metadata: [
-                "mod.hook": "\(hook)", "mod.verdict": "\(verdict.label)", "mod.direction": "\(direction.rawValue)",
-                "mod.reason": "\(reason)", "bot.channel": "\(channel)",
-            ])
-        let event = ModerationEvent(
-            channel: channel, user: user, hook: hook, direction: direction, verdict: verdict.label, reason: reason)
-        do {
-            try await store?.record(event)
-        } catch {
-            logger.error("could not store a moderation event", metadata: ["error": "\(error)"])
-        }
-    }
-
-    // MARK: - Sessions
-
-    /// The session for `key`, created if it is new (its worker is then for the caller to start).
-    private func sessionFor(_ key: SessionKey, policy: ChannelPolicy) async -> (session: ChannelSession, isNew: Bool) {
-        defer { sessionUse[key] = clock.now() }
-        if let session = sessions[key] { return (session, false) }
-        await evictIfNeeded()
-        guard let connector = connectors[key.channel.network] else {
-            preconditionFailure("a message arrived from network \(key.channel.network), which has no connector")
-        }
-        let environment = SessionEnvironment(
-            connector: connector,
-            backends: backends,
-            outbound: outbound,
-            store: store,
-            limiter: limiter,
-            logger: logger,
-            reportOutbound: { [self] verdict, hook, channel in
-                await note(verdict, hook: hook, direction: .outbound, channel: channel, user: nil)
-            },
-            replySent: { [self] in await countReply() },
-            jobFinished: { [self] in await workFinished() })
-        let session = ChannelSession(key: key, policy: policy, environment: environment, now: clock.now())
-        sessions[key] = session
-        sessionUse[key] = clock.now()
-        return (session, true)
-    }
-
-    private func countReply() {
-        repliesSent += 1
-    }
-
-    /// Lets go of the least recently used sessions beyond the limit. A session let go finishes
-    /// what it has queued, then its worker ends; its transcript stays in storage and is restored
-    /// if the conversation comes back.
-    private func evictIfNeeded() async {
-        guard sessions.count >= configuration.maxSessions else { return }
-        let excess = sessions.count - configuration.maxSessions + 1
-        let victims = sessionUse.sorted { $0.value < $1.value }.prefix(excess).map(\.key)
-        for key in victims {
-            sessionUse[key] = nil
-            await sessions.removeValue(forKey: key)?.close()
-        }
-    }
-
-    // MARK: - BotControl
-
-    public func commandList() -> [any Command] { commands }
-
-    public func isAdmin(_ sender: Sender, on network: NetworkID) -> Bool {
-        configuration.admins.contains(sender, on: network)
-    }
-
-    public func resetContext(of message: InboundMessage) async {
-        let policy = policies.policy(for: message.channel, isDirect: message.isDirect)
-        let key = SessionKey(for: message, scope: policy.scope)
-        if let session = sessions[key] {
-            await session.reset()
-        } else {
-            try? await store?.clear(key)
-        }
-    }
-
-    public func forget(_ user: UserID, on network: NetworkID) async throws -> Int {
-        var removed = 0
-        for (key, session) in sessions where key.channel.network == network {
-            removed += await session.forget(user)
-        }
-        let stored = try await store?.forget(user, on: network) ?? 0
-        logger.notice("forgot a user on request", metadata: ["bot.network": "\(network)"])
-        return max(removed, stored)
-    }
-
-    public func status(of message: InboundMessage) async -> BotStatus {
-        let policy = policies.policy(for: message.channel, isDirect: message.isDirect)
-        let session = sessions[SessionKey(for: message, scope: policy.scope)]
-        return BotStatus(
-            uptime: clock.now() - started,
-            backend: policy.backend,
-            sessions: sessions.count,
-            contextEntries: await session?.entryCount ?? 0,
-            queued: await session?.queued ?? 0,
-            generating: await session?.isGenerating ?? false,
-            repliesSent: repliesSent,
-            paused: paused.contains(message.channel))
-    }
-
-    public func setPaused(_ isPaused: Bool, channel: ChannelKey) {
-        if isPaused { paused.insert(channel) } else { paused.remove(channel) }
     }
 }
 

@@ -1,0 +1,48 @@
+import Logging
+
+/// The operations commands and plugins may ask of the bot.
+extension Bot {
+    public func commandList() -> [any Command] { commands }
+
+    public func isAdmin(_ sender: Sender, on network: NetworkID) -> Bool {
+        configuration.admins.contains(sender, on: network)
+    }
+
+    public func resetContext(of message: InboundMessage) async {
+        let policy = policies.policy(for: message.channel, isDirect: message.isDirect)
+        let key = SessionKey(for: message, scope: policy.scope)
+        if let session = sessions[key] {
+            await session.reset()
+        } else {
+            try? await store?.clear(key)
+        }
+    }
+
+    public func forget(_ user: UserID, on network: NetworkID) async throws -> Int {
+        var removed = 0
+        for (key, session) in sessions where key.channel.network == network {
+            removed += await session.forget(user)
+        }
+        let stored = try await store?.forget(user, on: network) ?? 0
+        logger.notice("forgot a user on request", metadata: ["bot.network": "\(network)"])
+        return max(removed, stored)
+    }
+
+    public func status(of message: InboundMessage) async -> BotStatus {
+        let policy = policies.policy(for: message.channel, isDirect: message.isDirect)
+        let session = sessions[SessionKey(for: message, scope: policy.scope)]
+        return BotStatus(
+            uptime: clock.now() - started,
+            backend: policy.backend,
+            sessions: sessions.count,
+            contextEntries: await session?.entryCount ?? 0,
+            queued: await session?.queued ?? 0,
+            generating: await session?.isGenerating ?? false,
+            repliesSent: repliesSent,
+            paused: paused.contains(message.channel))
+    }
+
+    public func setPaused(_ isPaused: Bool, channel: ChannelKey) {
+        if isPaused { paused.insert(channel) } else { paused.remove(channel) }
+    }
+}

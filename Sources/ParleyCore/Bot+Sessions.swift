@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+
+/// Creating channel sessions and letting the least recently used go.
+extension Bot {
+    /// The session for `key`, created if it is new (its worker is then for the caller to start).
+    func sessionFor(_ key: SessionKey, policy: ChannelPolicy) async -> (session: ChannelSession, isNew: Bool) {
+        defer { sessionUse[key] = clock.now() }
+        if let session = sessions[key] { return (session, false) }
+        await evictIfNeeded()
+        guard let connector = connectors[key.channel.network] else {
+            preconditionFailure("a message arrived from network \(key.channel.network), which has no connector")
+        }
+        let environment = SessionEnvironment(
+            connector: connector,
+            backends: backends,
+            outbound: outbound,
+            store: store,
+            limiter: limiter,
+            logger: logger,
+            reportOutbound: { [self] verdict, hook, channel in
+                await note(verdict, hook: hook, direction: .outbound, channel: channel, user: nil)
+            },
+            replySent: { [self] in await countReply() },
+            jobFinished: { [self] in await workFinished() })
+        let session = ChannelSession(key: key, policy: policy, environment: environment, now: clock.now())
+        sessions[key] = session
+        sessionUse[key] = clock.now()
+        return (session, true)
+    }
+
+    func countReply() {
+        repliesSent += 1
+    }
+
+    /// Lets go of the least recently used sessions beyond the limit. A session let go finishes
+    /// what it has queued, then its worker ends; its transcript stays in storage and is restored
+    /// if the conversation comes back.
+    func evictIfNeeded() async {
+        guard sessions.count >= configuration.maxSessions else { return }
+        let excess = sessions.count - configuration.maxSessions + 1
+        let victims = sessionUse.sorted { $0.value < $1.value }.prefix(excess).map(\.key)
+        for key in victims {
+            sessionUse[key] = nil
+            await sessions.removeValue(forKey: key)?.close()
+        }
+    }
+}
