@@ -74,6 +74,20 @@ import Testing
         #expect(a.stats.generatedTokens == b.stats.generatedTokens)
     }
 
+    @Test func abandoningAStreamStopsTheGenerationBetweenTokens() async throws {
+        let engine = InferenceEngine(model: try GoldenModelTests.model.get())
+        let request = InferenceRequest(prompt: .text("Count: one, two, three,"), maxTokens: 1000, ignoreEndOfGeneration: true)
+        var pieces = 0
+        for try await event in engine.generate(request) {
+            if case .text = event { pieces += 1 }
+            if pieces == 3 { break }
+        }
+        // The engine runs one job at a time: this one starts only after the abandoned one ended.
+        let next = try await run(engine, InferenceRequest(prompt: .text("Hi"), maxTokens: 2))
+        #expect(next.stats.generatedTokens.count == 2)
+        #expect(engine.generatedTokenCount < 100, "the abandoned generation went on for \(engine.generatedTokenCount - 2) tokens")
+    }
+
     @Test func aPromptLongerThanTheContextIsAClearError() async throws {
         let engine = try Self.engine.get()
         let long = String(repeating: "word ", count: 2500)
