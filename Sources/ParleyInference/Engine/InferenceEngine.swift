@@ -131,8 +131,9 @@ public final class InferenceEngine: Sendable {
         var sampler = Sampler(request.sampling)
         var decoder = StreamingDecoder(tokenizer: model.tokenizer)
         var generated: [Int] = []
-        var text = ""
-        var emitted = 0
+        // Text not emitted yet: the newest characters, held back while they could still turn out
+        // to start a stop string. Only this tail is searched, so each token costs the same.
+        var pending = ""
         var ending = InferenceStatistics.Ending.length
         let maxTokens = min(request.maxTokens, model.contextLength - prompt.count)
         let holdBack = request.stop.map(\.count).max() ?? 0
@@ -149,30 +150,26 @@ public final class InferenceEngine: Sendable {
             }
             generated.append(next)
             self.generated.add(1, ordering: .relaxed)
-            text += decoder.append(next)
+            pending += decoder.append(next)
             for stop in request.stop where !stop.isEmpty {
-                if let range = text.range(of: stop) {
-                    text = String(text[..<range.lowerBound])
+                if let range = pending.range(of: stop) {
+                    pending = String(pending[..<range.lowerBound])
                     ending = .stopString
                     break generation
                 }
             }
-            // Emit what can no longer turn out to start a stop string.
-            let safe = text.count - holdBack
-            if safe > emitted {
-                let start = text.index(text.startIndex, offsetBy: emitted)
-                let end = text.index(text.startIndex, offsetBy: safe)
-                emit(String(text[start..<end]))
-                emitted = safe
+            let emittable = pending.count - holdBack
+            if emittable > 0 {
+                let end = pending.index(pending.startIndex, offsetBy: emittable)
+                emit(String(pending[..<end]))
+                pending = String(pending[end...])
             }
             if generated.count < maxTokens {
                 logits = try model.evaluate([next], cache: cache)
             }
         }
-        if ending != .stopString { text += decoder.flush() }
-        if text.count > emitted {
-            emit(String(text[text.index(text.startIndex, offsetBy: emitted)...]))
-        }
+        if ending != .stopString { pending += decoder.flush() }
+        if !pending.isEmpty { emit(pending) }
         return InferenceStatistics(
             promptTokens: prompt, prefilledTokens: prompt.count - common, generatedTokens: generated, ending: ending,
             prefillSeconds: prefillSeconds, generationSeconds: Date().timeIntervalSince(generationStart))

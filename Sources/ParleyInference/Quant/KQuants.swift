@@ -19,38 +19,40 @@ enum KQuants {
         return ((q(j + 4) & 0x0F) | ((q(j - 4) >> 6) << 4), (q(j + 4) >> 4) | ((q(j) >> 6) << 4))
     }
 
-    static func dequantizeQ4K(_ block: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
+    /// The scale and min, already multiplied by the super-block's d and dmin, of the two
+    /// 32-value halves of 64-value chunk `chunk` of a Q4_K or Q5_K block.
+    private static func chunkScales(_ block: UnsafeRawPointer, chunk: Int) -> (s1: Float, m1: Float, s2: Float, m2: Float) {
         let d = Dequantize.half(block.loadUnaligned(as: UInt16.self))
         let dmin = Dequantize.half(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
-        let scales = block + 4
+        let (s1, m1) = scaleAndMin(2 * chunk, block + 4)
+        let (s2, m2) = scaleAndMin(2 * chunk + 1, block + 4)
+        return (d * Float(s1), dmin * Float(m1), d * Float(s2), dmin * Float(m2))
+    }
+
+    static func dequantizeQ4K(_ block: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
         let qs = block + 16
         for chunk in 0..<4 {
-            let (s1, m1) = scaleAndMin(2 * chunk, scales)
-            let (s2, m2) = scaleAndMin(2 * chunk + 1, scales)
+            let (s1, m1, s2, m2) = chunkScales(block, chunk: chunk)
             for l in 0..<32 {
                 let byte = qs.load(fromByteOffset: 32 * chunk + l, as: UInt8.self)
-                y[64 * chunk + l] = d * Float(s1) * Float(byte & 0x0F) - dmin * Float(m1)
-                y[64 * chunk + 32 + l] = d * Float(s2) * Float(byte >> 4) - dmin * Float(m2)
+                y[64 * chunk + l] = s1 * Float(byte & 0x0F) - m1
+                y[64 * chunk + 32 + l] = s2 * Float(byte >> 4) - m2
             }
         }
     }
 
     static func dequantizeQ5K(_ block: UnsafeRawPointer, into y: UnsafeMutablePointer<Float>) {
-        let d = Dequantize.half(block.loadUnaligned(as: UInt16.self))
-        let dmin = Dequantize.half(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
-        let scales = block + 4
         let qh = block + 16
         let qs = block + 48
         for chunk in 0..<4 {
-            let (s1, m1) = scaleAndMin(2 * chunk, scales)
-            let (s2, m2) = scaleAndMin(2 * chunk + 1, scales)
+            let (s1, m1, s2, m2) = chunkScales(block, chunk: chunk)
             for l in 0..<32 {
                 let byte = qs.load(fromByteOffset: 32 * chunk + l, as: UInt8.self)
                 let high = qh.load(fromByteOffset: l, as: UInt8.self)
                 let low5 = Float(byte & 0x0F) + ((high >> (2 * chunk)) & 1 == 1 ? 16 : 0)
                 let high5 = Float(byte >> 4) + ((high >> (2 * chunk + 1)) & 1 == 1 ? 16 : 0)
-                y[64 * chunk + l] = d * Float(s1) * low5 - dmin * Float(m1)
-                y[64 * chunk + 32 + l] = d * Float(s2) * high5 - dmin * Float(m2)
+                y[64 * chunk + l] = s1 * low5 - m1
+                y[64 * chunk + 32 + l] = s2 * high5 - m2
             }
         }
     }
