@@ -36,16 +36,18 @@ extension GoldenModelTests {
         return best
     }
 
-    /// How far llama.cpp's own greedy margins move between machines: llama.cpp built here
-    /// (AVX2) against the golden file (AVX-512), teacher-forced on the same four cases, differs
-    /// by up to 0.68. Below this margin a step can flip in any engine that does not reproduce
-    /// the golden machine's rounding bit for bit.
+    /// How far llama.cpp's own greedy margins move between builds: llama.cpp built here (AVX2),
+    /// teacher-forced on the four golden cases, differs from the golden file (made on an AVX-512
+    /// host) by up to 0.68 at steps where both pick the same token. Below this margin a step can
+    /// flip in any engine that does not reproduce the golden machine's rounding bit for bit. (The
+    /// issue asks for 0.3; measured here, the engine misses that at one step of 192:
+    /// three_red_fruits step 20, golden margin 0.36. llama.cpp's AVX2 build meets it, by 0.13 at
+    /// its closest.)
     static let crossMachineMargin: Float = 0.7
 
     /// Fed the golden prompt and generated ids, the golden token is the engine's top-1 wherever
     /// the golden margin exceeds llama.cpp's own cross-machine noise, and within 0.5 of the
-    /// engine's top logit everywhere else. (The issue asks for top-1 from a margin of 0.3; see
-    /// `crossMachineMargin` for why that is not yet met at every step.)
+    /// engine's top logit everywhere else.
     @Test(arguments: Golden.shared.chat_cases.indices)
     func teacherForcedStepsAgreeWithLlamaCpp(index: Int) throws {
         let golden = Golden.shared.chat_cases[index]

@@ -65,18 +65,44 @@ void pk_matmul(int type, const void *w, size_t row_bytes, size_t n,
                const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
                size_t row_begin, size_t row_end);
 
-// Float helpers for attention: the dot product of two rows, and y += a * x.
+// Weight matrices repacked at load time for the fast products: groups of PK_PACK_ROWS rows,
+// interleaved block by block, group g's block b at index g * (n / 32) + b. Same size as the file's.
+#define PK_PACK_ROWS 8
+// Q4_1 group block: d and m of the 8 rows in lane order 0, 2, 4, 6, 1, 3, 5, 7 (the order the
+// AVX2 reduction yields), then each row's 16 bytes of nibbles in row order.
+typedef struct { uint16_t d[8]; uint16_t m[8]; uint8_t qs[8][PK_QK / 2]; } pk_block_q4_1x8;
+// Q8_0 group block: d of the 8 rows, then each row's 32 quants, in row order.
+typedef struct { uint16_t d[8]; int8_t qs[8][PK_QK]; } pk_block_q8_0x8;
+_Static_assert(sizeof(pk_block_q4_1x8) == 8 * sizeof(pk_block_q4_1), "a Q4_1 group block holds 8 blocks");
+_Static_assert(sizeof(pk_block_q8_0x8) == 8 * sizeof(pk_block_q8_0), "a Q8_0 group block holds 8 blocks");
+
+// Bytes of the packed form of `rows` rows of n elements of `type` (3 = Q4_1, 8 = Q8_0);
+// 0 when the type has no packed form or rows is not a multiple of PK_PACK_ROWS.
+size_t pk_packed_size(int type, size_t rows, size_t n);
+// Packs rows (row_bytes apart) into out (pk_packed_size bytes); returns 0 when it cannot.
+int pk_pack(int type, const void *w, size_t row_bytes, size_t rows, size_t n, void *out);
+// y[t * y_stride + r] = dot(row r, activation row t) for the rows of groups [group_begin, group_end)
+// and the `batch` activation rows at x + t * x_stride. Each row's result is the same whatever
+// the batch: a token's logits do not depend on the prompt it came in.
+void pk_packed_matmul(int type, const void *w, size_t n, const pk_act_q8 *x, size_t x_stride,
+                      size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end);
+// The same with one implementation level, for tests comparing them.
+void pk_packed_matmul_at(int level, int type, const void *w, size_t n, const pk_act_q8 *x, size_t x_stride,
+                         size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end);
+
+// The float dot product of two rows.
 float pk_dot_f32(const float *a, const float *b, size_t n);
-void pk_axpy_f32(float *y, float a, const float *x, size_t n);
-// The same over fp16 rows (the KV cache), accumulating in f32.
-float pk_dot_f16(const uint16_t *a, const uint16_t *b, size_t n);
-void pk_axpy_f16(float *y, float a, const uint16_t *x, size_t n);
 // One attention head over `positions` cached positions: scores = softmax(scale * q·k_t), with
 // the weights rounded to fp16 as they meet the fp16 values, then out = sum_t weight_t * v_t.
 // q, keys and values are fp16; key and value t start at keys + t * stride (values likewise).
 // scores needs room for `positions` floats.
 void pk_attend(const uint16_t *q, const uint16_t *keys, const uint16_t *values, size_t stride,
                size_t positions, size_t head_size, float scale, float *scores, float *out);
+// The same with one implementation level, for tests comparing them.
+void pk_attend_at(int level, const uint16_t *q, const uint16_t *keys, const uint16_t *values, size_t stride,
+                  size_t positions, size_t head_size, float scale, float *scores, float *out);
+// The largest head the vector attention takes (larger heads take the portable one).
+#define PK_MAX_HEAD_SIZE 256
 // The per-token elementwise steps of a llama-family layer, as llama.cpp computes them.
 // out = x / sqrt(mean(x^2) + eps) * w (the sum of squares in double). out may be x.
 void pk_rms_norm(float *out, const float *x, const float *w, size_t n, float eps);

@@ -141,6 +141,12 @@ public final class GGUFFile: Sendable {
     }
 
     public var fileSize: Int { file.bytes.count }
+
+    /// Tells the kernel that `tensor`'s bytes will not be read again soon (they were copied):
+    /// its pages leave the process's resident set and come back from the page cache if read.
+    func releasePages(of tensor: TensorInfo) {
+        file.releasePages(tensor.offset..<tensor.offset + tensor.byteCount)
+    }
 }
 
 /// Where one tensor is in a GGUF file and what it holds.

@@ -3,7 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// A file mapped read-only into memory. Weights are used in place, never copied.
+/// A file mapped read-only into memory. Weights are used in place or copied once into a packed
+/// form, whose file pages are then released.
 ///
 /// `@unchecked Sendable`: the mapping is created once, never written (PROT_READ), and unmapped
 /// only in `deinit`, when no one can hold a reference any more; concurrent reads are safe.
@@ -33,6 +34,17 @@ final class MappedFile: @unchecked Sendable {
             throw GGUFError(file: path, offset: nil, reason: .unreadable(String(cString: strerror(errno))))
         }
         bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    /// Drops the whole pages inside `range` from the resident set (MADV_DONTNEED on a private,
+    /// read-only file mapping only unmaps them; a later read faults them in from the file).
+    func releasePages(_ range: Range<Int>) {
+        guard let base = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound / page * page
+        guard start < end else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 
     deinit {

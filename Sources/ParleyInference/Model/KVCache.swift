@@ -1,7 +1,9 @@
 /// The keys and values of every position a sequence has seen, for every layer, so that each new
-/// token attends to the past without recomputing it. Laid out position-major
-/// (`[position][layer][kvDimension]`) so that it grows by appending; stored as fp16, as
-/// llama.cpp stores it by default (half the memory, and the same rounding).
+/// token attends to the past without recomputing it. Laid out layer-major
+/// (`[layer][position][kvDimension]`, `allocated` positions per layer), so that one layer's
+/// attention reads a dense block rather than a few bytes every `layers × kvDimension`; it grows
+/// by doubling, each layer's rows moved. Stored as fp16, as llama.cpp stores it by default (half
+/// the memory, and the same rounding).
 ///
 /// `@unchecked Sendable`: owned by one conversation, used by one generation at a time (the
 /// engine serialises them) and never shared between threads except inside one forward pass,
@@ -36,27 +38,26 @@ public final class KVCache: @unchecked Sendable {
     /// Bytes held now.
     public var memoryBytes: Int { 2 * allocated * layers * kvDimension * MemoryLayout<UInt16>.size }
 
-    /// Where position `position`, layer `layer` starts.
+    /// Where position `position`, layer `layer` starts; positions of a layer are `kvDimension` apart.
     func offset(position: Int, layer: Int) -> Int {
-        (position * layers + layer) * kvDimension
+        (layer * allocated + position) * kvDimension
     }
 
     /// Makes room for position `position` (growing by doubling).
     func reserve(position: Int) {
         guard position >= allocated else { return }
         let grown = min(capacity, max(position + 1, allocated * 2))
-        let oldCount = allocated * layers * kvDimension
-        let newCount = grown * layers * kvDimension
-        keys = Self.moved(keys, count: oldCount, into: newCount)
-        values = Self.moved(values, count: oldCount, into: newCount)
+        keys = moved(keys, into: grown)
+        values = moved(values, into: grown)
         allocated = grown
     }
 
-    private static func moved(
-        _ old: UnsafeMutablePointer<UInt16>, count: Int, into capacity: Int
-    ) -> UnsafeMutablePointer<UInt16> {
-        let new = UnsafeMutablePointer<UInt16>.allocate(capacity: capacity)
-        new.update(from: old, count: count)
+    /// The stored positions of every layer, moved into room for `grown` positions per layer.
+    private func moved(_ old: UnsafeMutablePointer<UInt16>, into grown: Int) -> UnsafeMutablePointer<UInt16> {
+        let new = UnsafeMutablePointer<UInt16>.allocate(capacity: grown * layers * kvDimension)
+        for layer in 0..<layers {
+            (new + layer * grown * kvDimension).update(from: old + layer * allocated * kvDimension, count: count * kvDimension)
+        }
         old.deallocate()
         return new
     }

@@ -1,5 +1,5 @@
 /// The weights of a llama-family model, as views into the mapped file (norm vectors copied,
-/// being tiny). Shapes are checked against the hyper-parameters when loading.
+/// being tiny), the matrices with a packed form also repacked for the fast kernels. Shapes are checked against the hyper-parameters when loading.
 struct ModelWeights: Sendable {
     struct Layer: Sendable {
         var attentionNorm: [Float]  // [dimension]
@@ -25,7 +25,9 @@ struct ModelWeights: Sendable {
         let d = hyper.dimension
         let q = hyper.heads * hyper.headDimension
         let kv = hyper.kvDimension
-        func matrix(_ name: String, columns: Int, rows: Int) throws -> WeightMatrix {
+        /// A matrix of products is packed for the fast kernels, and its file pages released
+        /// (they would only be read again for the embedding lookup).
+        func matrix(_ name: String, columns: Int, rows: Int, product: Bool = true) throws -> WeightMatrix {
             guard let info = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
             guard info.dimensions == [columns, rows] else {
                 throw ModelError.tensorShape(name: name, expected: [columns, rows], found: info.dimensions)
@@ -33,7 +35,12 @@ struct ModelWeights: Sendable {
             guard MatVec.supports(info.type) else {
                 throw ModelError.unsupportedTensorType(name: name, type: info.type.description)
             }
-            return WeightMatrix(info, in: file)
+            var matrix = WeightMatrix(info, in: file)
+            if product, let packed = PackedMatrix(matrix) {
+                matrix.packed = packed
+                file.releasePages(of: info)
+            }
+            return matrix
         }
         func vector(_ name: String, count: Int) throws -> [Float] {
             guard let info = file.tensor(named: name) else { throw ModelError.missingTensor(name) }
@@ -49,7 +56,7 @@ struct ModelWeights: Sendable {
             }
             return values
         }
-        tokenEmbedding = try matrix("token_embd.weight", columns: d, rows: hyper.vocabularySize)
+        tokenEmbedding = try matrix("token_embd.weight", columns: d, rows: hyper.vocabularySize, product: false)
         layers = try (0..<hyper.layers).map { i in
             let p = "blk.\(i)."
             return Layer(
@@ -67,8 +74,11 @@ struct ModelWeights: Sendable {
                 down: try matrix(p + "ffn_down.weight", columns: hyper.feedForward, rows: d))
         }
         outputNorm = try vector("output_norm.weight", count: d)
-        output = file.tensor(named: "output.weight") == nil
-            ? tokenEmbedding
-            : try matrix("output.weight", columns: d, rows: hyper.vocabularySize)
+        if file.tensor(named: "output.weight") == nil {
+            output = tokenEmbedding
+            output.packed = PackedMatrix(tokenEmbedding)
+        } else {
+            output = try matrix("output.weight", columns: d, rows: hyper.vocabularySize)
+        }
     }
 }

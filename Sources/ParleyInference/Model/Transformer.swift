@@ -22,8 +22,9 @@ final class Transformer: @unchecked Sendable {
         hyper = try ModelHyperparameters(file: file)
         weights = try ModelWeights(file: file, hyper: hyper)
         self.contextLength = contextLength
-        pool = ThreadPool(threads: threads)
-        state = RunState(hyper: hyper, contextLength: contextLength, batch: Self.maxBatch)
+        let pool = ThreadPool(threads: threads)
+        self.pool = pool
+        state = RunState(hyper: hyper, contextLength: contextLength, batch: Self.maxBatch, threads: pool.threadCount)
     }
 
     func makeCache() -> KVCache {
@@ -42,14 +43,14 @@ final class Transformer: @unchecked Sendable {
         let v: UnsafeMutablePointer<Float>  // [batch][kvDimension]
         let hb: UnsafeMutablePointer<Float>  // [batch][feedForward]
         let hb2: UnsafeMutablePointer<Float>  // [batch][feedForward]
-        let scores: UnsafeMutablePointer<Float>  // [heads][contextLength]
+        let scores: UnsafeMutablePointer<Float>  // [threads][contextLength] each thread's attention weights
         let logits: UnsafeMutablePointer<Float>  // [vocabulary]
         let quantised: UnsafeMutablePointer<pk_act_q8>  // [batch][quantisedStride]
         /// Activation blocks per token in `quantised`.
         let quantisedStride: Int
         let wide: Int  // max(dimension, q)
 
-        init(hyper: ModelHyperparameters, contextLength: Int, batch: Int) {
+        init(hyper: ModelHyperparameters, contextLength: Int, batch: Int, threads: Int) {
             let q = hyper.heads * hyper.headDimension
             wide = max(hyper.dimension, q)
             x = .allocate(capacity: batch * hyper.dimension)
@@ -61,7 +62,7 @@ final class Transformer: @unchecked Sendable {
             v = .allocate(capacity: batch * hyper.kvDimension)
             hb = .allocate(capacity: batch * hyper.feedForward)
             hb2 = .allocate(capacity: batch * hyper.feedForward)
-            scores = .allocate(capacity: hyper.heads * contextLength)
+            scores = .allocate(capacity: threads * contextLength)
             logits = .allocate(capacity: hyper.vocabularySize)
             quantisedStride = (max(wide, hyper.feedForward) + 31) / 32
             quantised = .allocate(capacity: batch * quantisedStride)
@@ -80,8 +81,8 @@ final class Transformer: @unchecked Sendable {
     /// keys and values there, and returns the next-token logits after the last one when asked
     /// (a prompt's earlier tokens need none).
     func forward(tokens: [Int], cache: KVCache, logits wanted: Bool) throws -> UnsafeBufferPointer<Float>? {
-        guard cache.count + tokens.count <= cache.capacity else {
-            throw ModelError.contextFull(needed: cache.count + tokens.count, available: cache.capacity)
+        guard cache.count + tokens.count <= min(cache.capacity, contextLength) else {
+            throw ModelError.contextFull(needed: cache.count + tokens.count, available: min(cache.capacity, contextLength))
         }
         for token in tokens where !(0..<hyper.vocabularySize).contains(token) { throw ModelError.invalidToken(token) }
         var start = 0
@@ -117,9 +118,10 @@ final class Transformer: @unchecked Sendable {
             // ---- attention ----
             for b in 0..<n { pk_rms_norm(s.xb + b * s.wide, s.x + b * d, layer.attentionNorm, d, h.normEpsilon) }
             prepare(s.xb, stride: s.wide, count: n, for: [layer.query, layer.key, layer.value])
-            project(layer.query, s.xb, stride: s.wide, into: s.q, outStride: qDim, count: n, bias: layer.queryBias)
-            project(layer.key, s.xb, stride: s.wide, into: s.k, outStride: kvDim, count: n, bias: layer.keyBias)
-            project(layer.value, s.xb, stride: s.wide, into: s.v, outStride: kvDim, count: n, bias: layer.valueBias)
+            project(
+                [(layer.query, s.q, qDim, layer.queryBias), (layer.key, s.k, kvDim, layer.keyBias),
+                 (layer.value, s.v, kvDim, layer.valueBias)],
+                s.xb, stride: s.wide, count: n)
             for b in 0..<n {
                 let position = first + b
                 pk_rope(s.q + b * qDim, h.heads, headSize, h.ropeDimension, Int32(position), h.ropeBase, halves)
@@ -130,35 +132,34 @@ final class Transformer: @unchecked Sendable {
                 pk_fp32_to_fp16_row(s.q + b * qDim, s.qHalf + b * qDim, qDim)
             }
 
-            // Token b attends over positions 0...first+b; its heads are split over the threads.
+            // Token b attends over positions 0...first+b; the (token, head) pairs are split over
+            // the threads, each with its own scratch for the attention weights.
             let scale = 1 / Float(headSize).squareRoot()
-            let stride = h.layers * kvDim
-            for b in 0..<n {
-                let positions = first + b + 1
-                let q = s.qHalf + b * qDim
-                let out = s.xb + b * s.wide
-                pool.parallelFor(h.heads) { heads in
-                    for head in heads {
-                        let kvOffset = l * kvDim + (head / groupSize) * headSize
-                        pk_attend(
-                            q + head * headSize, cache.keys + kvOffset, cache.values + kvOffset, stride,
-                            positions, headSize, scale, s.scores + head * cache.capacity, out + head * headSize)
-                    }
+            let layerStart = cache.offset(position: 0, layer: l)
+            let pairs = n * h.heads
+            let threads = pool.threadCount
+            pool.run { thread in
+                let scores = s.scores + thread * contextLength
+                for pair in pairs * thread / threads..<pairs * (thread + 1) / threads {
+                    let (b, head) = pair.quotientAndRemainder(dividingBy: h.heads)
+                    let kvOffset = layerStart + (head / groupSize) * headSize
+                    pk_attend(
+                        s.qHalf + b * qDim + head * headSize, cache.keys + kvOffset, cache.values + kvOffset, kvDim,
+                        first + b + 1, headSize, scale, scores, s.xb + b * s.wide + head * headSize)
                 }
             }
             prepare(s.xb, stride: s.wide, count: n, for: [layer.attentionOutput])
-            project(layer.attentionOutput, s.xb, stride: s.wide, into: s.xb2, outStride: d, count: n)
+            project([(layer.attentionOutput, s.xb2, d, nil)], s.xb, stride: s.wide, count: n)
             pk_add(s.x, s.xb2, n * d)
 
             // ---- feed-forward (SwiGLU) ----
             let f = h.feedForward
             for b in 0..<n { pk_rms_norm(s.xb + b * s.wide, s.x + b * d, layer.feedForwardNorm, d, h.normEpsilon) }
             prepare(s.xb, stride: s.wide, count: n, for: [layer.gate, layer.up])
-            project(layer.gate, s.xb, stride: s.wide, into: s.hb, outStride: f, count: n)
-            project(layer.up, s.xb, stride: s.wide, into: s.hb2, outStride: f, count: n)
+            project([(layer.gate, s.hb, f, nil), (layer.up, s.hb2, f, nil)], s.xb, stride: s.wide, count: n)
             pk_swiglu(s.hb, s.hb2, n * f)
             prepare(s.hb, stride: f, count: n, for: [layer.down])
-            project(layer.down, s.hb, stride: f, into: s.xb2, outStride: d, count: n)
+            project([(layer.down, s.xb2, d, nil)], s.hb, stride: f, count: n)
             pk_add(s.x, s.xb2, n * d)
         }
         for token in tokens { cache.appendToken(token) }
@@ -170,7 +171,7 @@ final class Transformer: @unchecked Sendable {
         let d = hyper.dimension
         pk_rms_norm(s.xb, s.x + b * d, weights.outputNorm, d, hyper.normEpsilon)
         prepare(s.xb, stride: s.wide, count: 1, for: [weights.output])
-        project(weights.output, s.xb, stride: s.wide, into: s.logits, outStride: hyper.vocabularySize, count: 1)
+        project([(weights.output, s.logits, hyper.vocabularySize, nil)], s.xb, stride: s.wide, count: 1)
         return UnsafeBufferPointer(start: s.logits, count: hyper.vocabularySize)
     }
 
@@ -183,15 +184,19 @@ final class Transformer: @unchecked Sendable {
         }
     }
 
-    /// y_b = W x_b (+ bias) for `count` rows, x prepared.
+    /// y_b = W x_b (+ bias) for `count` rows of x (prepared) and every (W, y, y's stride, bias),
+    /// in one pass over the threads.
     private func project(
-        _ w: WeightMatrix, _ x: UnsafeMutablePointer<Float>, stride: Int, into y: UnsafeMutablePointer<Float>,
-        outStride: Int, count: Int, bias: [Float]? = nil
+        _ products: [(WeightMatrix, UnsafeMutablePointer<Float>, Int, [Float]?)],
+        _ x: UnsafeMutablePointer<Float>, stride: Int, count: Int
     ) {
         MatVec.multiply(
-            w, x: x, xStride: stride, quantised: state.quantised, quantisedStride: state.quantisedStride,
-            count: count, into: y, yStride: outStride, pool: pool)
-        if let bias {
+            products.map { MatVec.Product(matrix: $0.0, y: $0.1, yStride: $0.2) },
+            MatVec.Input(
+                x: x, xStride: stride, quantised: state.quantised, quantisedStride: state.quantisedStride, count: count),
+            pool: pool)
+        for (w, y, outStride, bias) in products {
+            guard let bias else { continue }
             for b in 0..<count {
                 for i in 0..<w.rows { y[b * outStride + i] += bias[i] }
             }

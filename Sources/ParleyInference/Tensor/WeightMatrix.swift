@@ -11,6 +11,8 @@ struct WeightMatrix: @unchecked Sendable {
     let columns: Int
     let rowBytes: Int
     let data: UnsafeRawPointer
+    /// The rows repacked for the fast kernels, when the type has a packed form.
+    var packed: PackedMatrix?
 
     init(name: String, type: GGMLType, rows: Int, columns: Int, rowBytes: Int, data: UnsafeRawPointer) {
         self.name = name

@@ -1,0 +1,32 @@
+import CParleyKernels
+
+/// A weight matrix repacked at load time for the fast products: groups of 8 rows interleaved
+/// block by block (`pk_block_q4_1x8`, `pk_block_q8_0x8`), the same number of bytes as in the
+/// file. Like llama.cpp's CPU repacking, it trades one copy at load for kernels that compute
+/// 8 rows per pass over an activation block.
+///
+/// `@unchecked Sendable`: the buffer is written once in `init` and only read afterwards; it is
+/// freed in `deinit`, when no one can hold a reference any more.
+final class PackedMatrix: @unchecked Sendable {
+    let type: GGMLType
+    let groups: Int
+    let columns: Int
+    let data: UnsafeMutableRawPointer
+
+    /// The packed form of `matrix`, or nil when its type or shape has none.
+    init?(_ matrix: WeightMatrix) {
+        let size = pk_packed_size(Int32(matrix.type.rawValue), matrix.rows, matrix.columns)
+        guard size > 0 else { return nil }
+        data = .allocate(byteCount: size, alignment: 64)
+        guard pk_pack(Int32(matrix.type.rawValue), matrix.data, matrix.rowBytes, matrix.rows, matrix.columns, data) == 1
+        else {
+            data.deallocate()
+            return nil
+        }
+        type = matrix.type
+        groups = matrix.rows / Int(PK_PACK_ROWS)
+        columns = matrix.columns
+    }
+
+    deinit { data.deallocate() }
+}
