@@ -118,20 +118,24 @@ static void matmul_x8_portable(int type, const void *w, size_t n, const pk_act_q
 /// The 8 int32 block sums of a Q4_1 group with one activation block, lanes in q4_1_lane_row
 /// order. lo[k] and hi[k] hold rows 2k and 2k+1: their low nibbles (elements 0..15) and high
 /// nibbles (16..31), one row per 128-bit half, so each half meets the same 16 activation bytes.
-/// Two maddubs products of a nibble (<= 15) and an int8 sum to at most 2 * 2 * 15 * 128 = 7680,
-/// inside int16.
+///
+/// The sums stay in int16 as long as they can, since the multiply port is what limits this
+/// kernel: a nibble (<= 15) times an activation (|q| <= 127, never -128) is at most 1905, so
+/// maddubs lanes (2 products) stay within 3810, the sum of the low and high halves within 7620,
+/// and two rounds of pairwise hadd (16 products) within 30480 < 32767. One multiply-add with
+/// ones then gives 32 products per int32 lane.
 PK_AVX2 static inline __m256i q4_1x8_sums_avx2(const __m256i lo[4], const __m256i hi[4], const pk_act_q8 *xb) {
     const __m256i xlo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)xb->qs));
     const __m256i xhi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(xb->qs + 16)));
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256i s[4];
+    __m256i p[4];
+#pragma GCC unroll 4
     for (int k = 0; k < 4; k++) {
-        const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(lo[k], xlo), _mm256_maddubs_epi16(hi[k], xhi));
-        s[k] = _mm256_madd_epi16(p, ones);  // rows 2k (lanes 0..3) and 2k+1 (lanes 4..7)
+        p[k] = _mm256_add_epi16(_mm256_maddubs_epi16(lo[k], xlo), _mm256_maddubs_epi16(hi[k], xhi));
     }
-    // Per 128-bit half: hadd(s0, s1) = [r0 r0 r2 r2 | r1 r1 r3 r3], hadd(s2, s3) = [r4 r4 r6 r6 | r5 r5 r7 r7],
-    // and their hadd = [r0 r2 r4 r6 | r1 r3 r5 r7].
-    return _mm256_hadd_epi32(_mm256_hadd_epi32(s[0], s[1]), _mm256_hadd_epi32(s[2], s[3]));
+    // Per 128-bit half: hadd(p0, p1) = [r0 x4, r2 x4 | r1 x4, r3 x4], hadd(p2, p3) likewise for rows 4..7,
+    // their hadd = [r0 x2, r2 x2, r4 x2, r6 x2 | r1 x2, r3 x2, r5 x2, r7 x2], and madd = [r0 r2 r4 r6 | r1 r3 r5 r7].
+    const __m256i q = _mm256_hadd_epi16(_mm256_hadd_epi16(p[0], p[1]), _mm256_hadd_epi16(p[2], p[3]));
+    return _mm256_madd_epi16(q, _mm256_set1_epi16(1));
 }
 
 /// One group's rows against `tile` consecutive activation rows; `tile` is a constant at each
@@ -185,6 +189,7 @@ PK_AVX2 static void matmul_q4_1x8_avx2(const pk_block_q4_1x8 *w, size_t n, const
 PK_AVX2 static inline __m256i q8_0x8_sums_avx2(const pk_block_q8_0x8 *p, __m256i xq) {
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i s[8];
+#pragma GCC unroll 8
     for (int k = 0; k < 8; k++) {
         const __m256i wq = _mm256_loadu_si256((const __m256i *)p->qs[k]);
         s[k] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq)), ones);

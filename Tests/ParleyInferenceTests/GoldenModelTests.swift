@@ -36,13 +36,14 @@ extension GoldenModelTests {
         return best
     }
 
-    /// How far llama.cpp's own greedy margins move between builds: llama.cpp built here (AVX2),
-    /// teacher-forced on the four golden cases, differs from the golden file (made on an AVX-512
-    /// host) by up to 0.68 at steps where both pick the same token. Below this margin a step can
-    /// flip in any engine that does not reproduce the golden machine's rounding bit for bit. (The
-    /// issue asks for 0.3; measured here, the engine misses that at one step of 192:
-    /// three_red_fruits step 20, golden margin 0.36. llama.cpp's AVX2 build meets it, by 0.13 at
-    /// its closest.)
+    /// How far llama.cpp's own greedy margins move between builds and settings: llama.cpp built
+    /// here (AVX2), teacher-forced on the four golden cases, differs from the golden file (made on
+    /// an AVX-512 host) by up to 0.68 at steps where both pick the same token; and the golden
+    /// file's own flash-attention variant leaves the golden path at python_factorial step 29,
+    /// where the golden margin is 0.45. Below this margin a step can flip in any engine that does
+    /// not reproduce the golden build's rounding bit for bit. (The issue asks for 0.3; measured
+    /// here, the engine misses that at one step of 192: three_red_fruits step 20, golden margin
+    /// 0.36, and is within 0.5 of the top logit there.)
     static let crossMachineMargin: Float = 0.7
 
     /// Fed the golden prompt and generated ids, the golden token is the engine's top-1 wherever
