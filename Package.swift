@@ -44,6 +44,13 @@ let package = Package(
             dependencies: ["ParleyCore", "ParleyInference"],
             swiftSettings: upcoming
         ),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "COpenSSLShims", dependencies: ["COpenSSL"]),
+        .target(
+            name: "ParleyIRC",
+            dependencies: ["ParleyCore", "COpenSSL", "COpenSSLShims", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "ParleyTesting",
             dependencies: ["ParleyCore"],
@@ -72,6 +79,7 @@ let package = Package(
         .testTarget(
             name: "ParleyInferenceTests", dependencies: ["ParleyInference", "CParleyKernels"], exclude: ["Fixtures"],
             swiftSettings: upcoming),
+        .testTarget(name: "ParleyIRCTests", dependencies: ["ParleyIRC", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(name: "ParleyDaemonTests", dependencies: ["ParleyDaemon", "ParleyTesting"], swiftSettings: upcoming),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ParleyCore
 import ParleyDaemon
 import Synchronization
 import Testing
@@ -11,7 +12,7 @@ import Testing
         handler.logLevel = .info
         handler[metadataKey: "bot.network"] = "libera"
         let logger = Logger(label: "parley") { _ in handler }
-        logger.info("connected", metadata: ["irc.nick": "parley", "secret": "\(ParleyDaemon.Secret("hunter2"))"])
+        logger.info("connected", metadata: ["irc.nick": "parley", "secret": "\(ParleyCore.Secret("hunter2"))"])
         logger.debug("not at this level")
         let written = lines.withLock { $0 }
         #expect(written.count == 1)

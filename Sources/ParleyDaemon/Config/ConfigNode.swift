@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 import Yams
 
 /// What a config is read with: its file name, the environment, and a way to read secret files.
@@ -194,17 +195,4 @@ struct ConfigMapping {
             throw ConfigError.conflictingKeys(file.location, key, fileKey)
         }
     }
-}
-
-/// A secret value (a password, a token) that never shows in logs or descriptions.
-public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
-    /// The secret itself; read it only where it is used.
-    public let value: String
-
-    public init(_ value: String) {
-        self.value = value
-    }
-
-    public var description: String { "<redacted>" }
-    public var debugDescription: String { "<redacted>" }
 }

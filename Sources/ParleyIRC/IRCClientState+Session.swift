@@ -1,0 +1,165 @@
+import Foundation
+
+/// After registration: channels, the people in them and their accounts, chat lines, CTCP.
+extension IRCClientState {
+    /// The WHOX token Parley's WHO requests carry, so that replies to others' requests are ignored.
+    static let whoxToken = "152"
+
+    mutating func session(_ message: IRCMessage, now: Duration) -> [IRCClientAction] {
+        let fold = support.caseMapping.fold
+        let sourceNick = message.source?.nick ?? ""
+        let fromUs = support.caseMapping.equal(sourceNick, nick)
+        switch message.command {
+        case "JOIN":
+            guard let channel = message.parameters.first else { return [] }
+            // extended-join: JOIN #channel account :realname ("*" for no account)
+            if message.parameters.count >= 2 { remember(account: message.parameters[1], of: sourceNick) }
+            if let tagged = message.tags["account"] { remember(account: tagged, of: sourceNick) }
+            guard fromUs else { return [] }
+            channels[fold(channel)] = channel
+            hostmask = message.source
+            var actions: [IRCClientAction] = [.joined(channel: channel)]
+            if support.whox {
+                actions.append(.send(IRCMessage("WHO", [channel, "%tna,\(Self.whoxToken)"]), urgent: false))
+            }
+            return actions
+        case "PART":
+            guard fromUs, let channel = message.parameters.first else { return [] }
+            return leave(channel)
+        case "KICK":
+            guard message.parameters.count >= 2, support.caseMapping.equal(message.parameters[1], nick) else { return [] }
+            let channel = message.parameters[0]
+            if configuration.rejoinAfterKick { rejoins.append((channel, now + configuration.rejoinDelay)) }
+            return leave(channel)
+        case "INVITE":
+            guard configuration.joinOnInvite, message.parameters.count >= 2,
+                  support.caseMapping.equal(message.parameters[0], nick) else { return [] }
+            return join(message.parameters[1])
+        case "NICK":
+            guard let new = message.parameters.first else { return [] }
+            if let account = accounts.removeValue(forKey: fold(sourceNick)) { accounts[fold(new)] = account }
+            for channel in operators.keys where operators[channel]!.remove(fold(sourceNick)) != nil {
+                operators[channel]!.insert(fold(new))
+            }
+            if fromUs {
+                nick = new
+            } else if support.caseMapping.equal(sourceNick, configuration.nick) {
+                // Whoever held our configured nick let it go.
+                return [.send(IRCMessage("NICK", [configuration.nick]), urgent: false)]
+            }
+            return []
+        case "QUIT":
+            accounts[fold(sourceNick)] = nil
+            if support.caseMapping.equal(sourceNick, configuration.nick), !support.caseMapping.equal(nick, configuration.nick) {
+                return [.send(IRCMessage("NICK", [configuration.nick]), urgent: false)]
+            }
+            return []
+        case "ACCOUNT":
+            if let account = message.parameters.first { remember(account: account, of: sourceNick) }
+            return []
+        case "354":
+            // WHOX reply: <me> <token> <nick> <account>
+            guard message.parameters.count >= 4, message.parameters[1] == Self.whoxToken else { return [] }
+            remember(account: message.parameters[3], of: message.parameters[2])
+            return []
+        case "353":
+            // NAMES: <me> <type> <channel> :[prefixes]nick…
+            guard message.parameters.count >= 4 else { return [] }
+            let channel = fold(message.parameters[2])
+            let operatorSymbols = Set(support.prefixes.prefix { $0.mode != "v" && $0.mode != "h" }.map(\.symbol))
+            for entry in message.parameters[3].split(separator: " ") {
+                let symbols = entry.prefix { support.prefixSymbols.contains($0) }
+                let name = String(entry.dropFirst(symbols.count).prefix { $0 != "!" })
+                if symbols.contains(where: operatorSymbols.contains) { operators[channel, default: []].insert(fold(name)) }
+            }
+            return []
+        case "MODE":
+            trackOperatorModes(message)
+            return []
+        case "PRIVMSG", "NOTICE":
+            return chat(message)
+        default:
+            return []
+        }
+    }
+
+    private mutating func leave(_ channel: String) -> [IRCClientAction] {
+        channels[support.caseMapping.fold(channel)] = nil
+        operators[support.caseMapping.fold(channel)] = nil
+        return [.left(channel: channel)]
+    }
+
+    private mutating func remember(account: String, of nick: String) {
+        accounts[support.caseMapping.fold(nick)] = (account == "*" || account == "0" || account.isEmpty) ? nil : account
+    }
+
+    /// `MODE #channel +o-v nick nick`: track who holds operator rights.
+    private mutating func trackOperatorModes(_ message: IRCMessage) {
+        guard message.parameters.count >= 3, support.isChannel(message.parameters[0]) else { return }
+        let channel = support.caseMapping.fold(message.parameters[0])
+        let operatorModes = Set(support.prefixes.prefix { $0.mode != "v" && $0.mode != "h" }.map(\.mode))
+        let prefixModes = Set(support.prefixes.map(\.mode))
+        var adding = true
+        var arguments = message.parameters.dropFirst(2).makeIterator()
+        for mode in message.parameters[1] {
+            if mode == "+" { adding = true; continue }
+            if mode == "-" { adding = false; continue }
+            // Only prefix modes are tracked; other modes with arguments cannot be told apart
+            // without CHANMODES, so stop at the first one.
+            guard prefixModes.contains(mode), let target = arguments.next() else { return }
+            guard operatorModes.contains(mode) else { continue }
+            if adding {
+                operators[channel, default: []].insert(support.caseMapping.fold(target))
+            } else {
+                operators[channel]?.remove(support.caseMapping.fold(target))
+            }
+        }
+    }
+
+    private mutating func chat(_ message: IRCMessage) -> [IRCClientAction] {
+        guard let source = message.source, message.parameters.count >= 2 else { return [] }
+        let target = message.parameters[0]
+        var text = message.parameters[1]
+        let isNotice = message.command == "NOTICE"
+        // Our own lines come back with echo-message; the bot never answers itself.
+        if support.caseMapping.equal(source.nick, nick) { return [] }
+        // Services and the server speak without a user@host; their notices are not chat.
+        if source.user == nil && source.host == nil && isNotice { return [] }
+        var kind: IRCChatMessage.Kind = isNotice ? .notice : .privmsg
+        if text.hasPrefix("\u{01}") {
+            let body = text.dropFirst().prefix { $0 != "\u{01}" }
+            let command = body.prefix { $0 != " " }.uppercased()
+            let argument = String(body.dropFirst(command.count).drop(while: { $0 == " " }))
+            switch command {
+            case "ACTION":
+                kind = .action
+                text = argument
+            case "VERSION" where !isNotice:
+                guard let reply = configuration.versionReply else { return [] }
+                return [.send(IRCMessage("NOTICE", [source.nick, "\u{01}VERSION \(reply)\u{01}"]), urgent: false)]
+            case "PING" where !isNotice:
+                // The argument goes back as it came, within the line limit and without controls.
+                let echo = String(argument.unicodeScalars.filter { $0.value >= 0x20 && $0 != "\u{7F}" }.prefix(64))
+                return [.send(IRCMessage("NOTICE", [source.nick, "\u{01}PING \(echo)\u{01}"]), urgent: false)]
+            default:
+                return []
+            }
+        }
+        let isChannel = support.isChannel(target)
+        let folded = support.caseMapping.fold(source.nick)
+        let account = enabledCapabilities.contains("account-tag") ? message.tags["account"] : accounts[folded]
+        return [.message(IRCChatMessage(
+            source: source, target: target, text: text, kind: kind, account: account,
+            fromBot: message.tags["bot"] != nil,
+            fromOperator: isChannel && operators[support.caseMapping.fold(target)]?.contains(folded) == true,
+            id: message.tags["msgid"], time: message.tags["time"].flatMap(Self.serverTime), isChannel: isChannel))]
+    }
+
+    /// IRCv3 server-time: `2026-11-29T12:00:00.000Z`.
+    static func serverTime(_ text: String) -> Date? {
+        var style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        style.timeZone = .gmt
+        if let date = try? style.parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+}

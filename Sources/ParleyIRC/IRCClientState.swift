@@ -1,0 +1,262 @@
+import Foundation
+import ParleyCore
+
+/// The IRC client protocol as a value type: events in (connected, a line received, time
+/// passing), actions out (lines to send, messages for the bot, a disconnect). It performs no
+/// I/O and reads no clock, so tests drive it line by line with exact wire strings.
+///
+/// Registration: `CAP LS 302`, `PASS`, `NICK`, `USER`; the capabilities Parley uses are
+/// requested from what the server lists; SASL (PLAIN, EXTERNAL, SCRAM-SHA-256) runs before
+/// `CAP END`. After 001 it tracks ISUPPORT, its channels and the accounts of the people in
+/// them, answers PING and CTCP VERSION/PING, pings a silent server, rejoins after a kick,
+/// and takes its configured nick back when it is free.
+public struct IRCClientState: Sendable {
+    public let configuration: IRCSessionConfiguration
+
+    enum Phase: Equatable {
+        case idle
+        /// CAP LS sent; the listing may span several lines.
+        case listingCapabilities
+        /// CAP REQ sent; waiting for ACK or NAK.
+        case requestingCapabilities
+        /// AUTHENTICATE in progress since the given time.
+        case authenticating(since: Duration)
+        /// CAP END sent (or no CAP at all); waiting for 001.
+        case awaitingWelcome
+        case registered
+    }
+
+    var phase: Phase = .idle
+    /// The nick the server knows us by (or the one being tried during registration).
+    public internal(set) var nick: String
+    private var nickAttempt = 0
+    public internal(set) var support = IRCSupport()
+    /// Capabilities the server offers, with their values (`sasl=PLAIN,EXTERNAL`).
+    public internal(set) var offeredCapabilities: [String: String] = [:]
+    public internal(set) var enabledCapabilities: Set<String> = []
+    /// The account SASL logged in as (900).
+    public internal(set) var account: String?
+    var saslExchange: (any SASLExchange)?
+    var saslChallenge = ""
+    /// Channels joined, by folded name, with the name as the server spells it.
+    public internal(set) var channels: [String: String] = [:]
+    /// Services accounts of nicks the client has seen, by folded nick.
+    var accounts: [String: String] = [:]
+    /// Channel operators (prefix at least `@`), by folded channel, then folded nick.
+    var operators: [String: Set<String>] = [:]
+    /// Our own `nick!user@host` as the server shows it to others (from our JOIN).
+    public internal(set) var hostmask: IRCSource?
+    var lastHeard: Duration = .zero
+    var pingSent: Duration?
+    var rejoins: [(channel: String, at: Duration)] = []
+    var lastRegain: Duration = .zero
+
+    /// What Parley asks for when the server offers it.
+    static let wantedCapabilities: Set<String> = [
+        "message-tags", "server-time", "account-tag", "extended-join", "multi-prefix", "cap-notify",
+        "batch", "echo-message", "account-notify", "away-notify", "chghost", "userhost-in-names", "invite-notify",
+    ]
+
+    public init(configuration: IRCSessionConfiguration) {
+        self.configuration = configuration
+        nick = configuration.nick
+    }
+
+    public var isRegistered: Bool { phase == .registered }
+
+    // MARK: - Events
+
+    /// The transport is up: start registration.
+    public mutating func connected(now: Duration) -> [IRCClientAction] {
+        phase = .listingCapabilities
+        lastHeard = now
+        var lines = [IRCMessage("CAP", ["LS", "302"])]
+        if let password = configuration.serverPassword { lines.append(IRCMessage("PASS", [password.value])) }
+        lines.append(IRCMessage("NICK", [nick]))
+        lines.append(IRCMessage("USER", [configuration.user, "0", "*", configuration.realName]))
+        return lines.map { .send($0, urgent: true) }
+    }
+
+    /// A line from the server.
+    public mutating func received(_ message: IRCMessage, now: Duration) -> [IRCClientAction] {
+        lastHeard = now
+        pingSent = nil
+        switch message.command {
+        case "PING":
+            return [.send(IRCMessage("PONG", message.parameters.isEmpty ? [""] : message.parameters), urgent: true)]
+        case "PONG":
+            return []
+        case "ERROR":
+            return [.disconnect(IRCDisconnect(reason: .serverError(message.parameters.last ?? ""), retry: true))]
+        case "CAP":
+            return capability(message, now: now)
+        case "AUTHENTICATE":
+            return authenticate(message)
+        case "900":
+            if message.parameters.count >= 3 { account = message.parameters[2] }
+            return []
+        case "903":
+            return finishSASL()
+        case "902", "904", "905", "906", "908":
+            return saslFailed(message)
+        case "907":
+            // Already logged in (a reconnect that kept the login): nothing left to prove.
+            guard case .authenticating = phase else { return [] }
+            saslExchange = nil
+            return endCapabilities()
+        case "001":
+            return welcome(message, now: now)
+        case "005":
+            support.apply(message)
+            return []
+        case "376", "422":
+            return joinConfiguredChannels()
+        case "432", "433", "436", "437":
+            return nickRefused(message)
+        case "464":
+            return [.disconnect(IRCDisconnect(reason: .passwordRefused, retry: true))]
+        default:
+            return session(message, now: now)
+        }
+    }
+
+    /// Time passed: ping a silent server, give up on one that stays silent, time SASL out,
+    /// rejoin after kicks, try for the configured nick.
+    public mutating func tick(now: Duration) -> [IRCClientAction] {
+        var actions: [IRCClientAction] = []
+        if case .authenticating(let since) = phase, now - since >= configuration.saslTimeout {
+            actions.append(.send(IRCMessage("AUTHENTICATE", ["*"]), urgent: true))
+            actions += saslFailed(reason: "services did not answer within \(configuration.saslTimeout)")
+            return actions
+        }
+        if let sent = pingSent {
+            if now - sent >= configuration.pingTimeout {
+                let silent = Int((now - lastHeard).components.seconds)
+                return [.disconnect(IRCDisconnect(reason: .pingTimeout(seconds: silent), retry: true))]
+            }
+        } else if now - lastHeard >= configuration.pingInterval {
+            pingSent = now
+            actions.append(.send(IRCMessage("PING", ["parley"]), urgent: true))
+        }
+        guard phase == .registered else { return actions }
+        let due = rejoins.filter { $0.at <= now }
+        rejoins.removeAll { $0.at <= now }
+        for rejoin in due { actions += join(rejoin.channel) }
+        if !support.caseMapping.equal(nick, configuration.nick), now - lastRegain >= configuration.regainInterval {
+            lastRegain = now
+            actions.append(.send(IRCMessage("NICK", [configuration.nick]), urgent: false))
+        }
+        return actions
+    }
+
+    // MARK: - Capabilities
+
+    private mutating func capability(_ message: IRCMessage, now: Duration) -> [IRCClientAction] {
+        // CAP <target> <subcommand> [*] :<list>
+        guard message.parameters.count >= 3 else { return [] }
+        let subcommand = message.parameters[1].uppercased()
+        let more = message.parameters.count >= 4 && message.parameters[2] == "*"
+        let list = message.parameters.last!.split(separator: " ").map(String.init)
+        switch subcommand {
+        case "LS":
+            for item in list {
+                let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                offeredCapabilities[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            guard !more, phase == .listingCapabilities else { return [] }
+            return requestCapabilities()
+        case "ACK":
+            for item in list {
+                if item.hasPrefix("-") { enabledCapabilities.remove(String(item.dropFirst())) } else { enabledCapabilities.insert(item) }
+            }
+            guard phase == .requestingCapabilities, !more else { return [] }
+            return startSASL(now: now)
+        case "NAK":
+            guard phase == .requestingCapabilities else { return [] }
+            // The whole request is refused; go on with what is already enabled.
+            return startSASL(now: now)
+        case "NEW":
+            for item in list {
+                let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                offeredCapabilities[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            let wanted = list.map { String($0.split(separator: "=")[0]) }
+                .filter { Self.wantedCapabilities.contains($0) && !enabledCapabilities.contains($0) }
+            return wanted.isEmpty ? [] : [.send(IRCMessage("CAP", ["REQ", wanted.joined(separator: " ")]), urgent: false)]
+        case "DEL":
+            for item in list {
+                offeredCapabilities[item] = nil
+                enabledCapabilities.remove(item)
+            }
+            return []
+        default:
+            return []
+        }
+    }
+
+    private mutating func requestCapabilities() -> [IRCClientAction] {
+        var wanted = Self.wantedCapabilities.filter { offeredCapabilities[$0] != nil }
+        if let sasl = configuration.sasl, let offered = offeredCapabilities["sasl"] {
+            let mechanisms = offered.split(separator: ",").map { $0.uppercased() }
+            if offered.isEmpty || mechanisms.contains(sasl.mechanism) { wanted.insert("sasl") }
+        }
+        guard !wanted.isEmpty else { return endCapabilities() }
+        phase = .requestingCapabilities
+        return [.send(IRCMessage("CAP", ["REQ", wanted.sorted().joined(separator: " ")]), urgent: true)]
+    }
+
+    mutating func endCapabilities() -> [IRCClientAction] {
+        phase = .awaitingWelcome
+        return [.send(IRCMessage("CAP", ["END"]), urgent: true)]
+    }
+
+    // MARK: - Registration
+
+    private mutating func welcome(_ message: IRCMessage, now: Duration) -> [IRCClientAction] {
+        if let given = message.parameters.first { nick = given }
+        phase = .registered
+        lastRegain = now
+        var actions: [IRCClientAction] = [.registered(nick: nick)]
+        if account == nil, let password = configuration.nickServPassword {
+            let account = configuration.sasl.flatMap(\.account) ?? configuration.nick
+            actions.append(.send(IRCMessage("PRIVMSG", ["NickServ", "IDENTIFY \(account) \(password.value)"]), urgent: false))
+        }
+        return actions
+    }
+
+    private mutating func nickRefused(_ message: IRCMessage) -> [IRCClientAction] {
+        // After registration this answers our attempt to regain the configured nick: keep ours.
+        guard phase != .registered else { return [] }
+        let candidates = [configuration.nick] + configuration.alternateNicks
+        nickAttempt += 1
+        if nickAttempt < candidates.count {
+            nick = candidates[nickAttempt]
+        } else if nickAttempt < candidates.count + 5 {
+            let base = String(configuration.nick.prefix(max(1, (support.nickLength ?? 9) - 3)))
+            nick = base + String(Int.random(in: 100...999))
+        } else {
+            return [.disconnect(IRCDisconnect(reason: .noUsableNick, retry: true))]
+        }
+        return [.send(IRCMessage("NICK", [nick]), urgent: true)]
+    }
+
+    mutating func joinConfiguredChannels() -> [IRCClientAction] {
+        configuration.channels.flatMap { join($0.name) }
+    }
+
+    /// JOIN with the channel's configured key, if any.
+    mutating func join(_ channel: String) -> [IRCClientAction] {
+        let key = configuration.channels.first { support.caseMapping.equal($0.name, channel) }?.key
+        return [.send(IRCMessage("JOIN", key.map { [channel, $0.value] } ?? [channel]), urgent: false)]
+    }
+}
+
+extension SASLCredentials {
+    /// The account named in the credentials, if any.
+    var account: String? {
+        switch self {
+        case .plain(let account, _), .scramSHA256(let account, _): account
+        case .external: nil
+        }
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import ParleyCore
+@testable import ParleyIRC
+import Testing
+
+/// Drives the client state machine with the lines a server sends, checking the exact lines the
+/// client writes back. No sockets, no clock: time is a number the test advances.
+struct ClientDriver {
+    var state: IRCClientState
+    var now: Duration = .zero
+    /// Everything the client wrote, as wire strings.
+    var sent: [String] = []
+    var actions: [IRCClientAction] = []
+
+    init(_ configuration: IRCSessionConfiguration) {
+        state = IRCClientState(configuration: configuration)
+    }
+
+    mutating func connect() {
+        record(state.connected(now: now))
+    }
+
+    /// Feeds server lines; returns what the client wrote in answer.
+    @discardableResult
+    mutating func server(_ lines: String...) -> [String] {
+        let before = sent.count
+        for line in lines { record(state.received(try! IRCMessage(parsing: line), now: now)) }
+        return Array(sent[before...])
+    }
+
+    @discardableResult
+    mutating func advance(_ duration: Duration) -> [String] {
+        let before = sent.count
+        now += duration
+        record(state.tick(now: now))
+        return Array(sent[before...])
+    }
+
+    private mutating func record(_ new: [IRCClientAction]) {
+        actions += new
+        for action in new {
+            if case .send(let message, _) = action { sent.append(try! message.serialized()) }
+        }
+    }
+
+    var disconnect: IRCDisconnect? {
+        for action in actions { if case .disconnect(let reason) = action { return reason } }
+        return nil
+    }
+
+    var messages: [IRCChatMessage] {
+        actions.compactMap { if case .message(let message) = $0 { message } else { nil } }
+    }
+
+    /// Registration through to the end of the MOTD, with the given capabilities offered.
+    mutating func register(offering capabilities: String = "message-tags server-time account-tag extended-join multi-prefix", isupport: String = "CASEMAPPING=rfc1459 CHANTYPES=# PREFIX=(ov)@+ WHOX") {
+        connect()
+        server(":irc.test CAP * LS :\(capabilities)")
+        let request = try! IRCMessage(parsing: sent.last!)
+        if request.parameters.first == "REQ" { server(":irc.test CAP * ACK :\(request.parameters[1])") }
+        server(":irc.test 001 \(state.nick) :Welcome", ":irc.test 005 \(state.nick) \(isupport) :are supported", ":irc.test 376 \(state.nick) :End of MOTD")
+    }
+}
+
+@Suite struct IRCClientStateTests {
+    static let plain = IRCSessionConfiguration(
+        nick: "parley", sasl: .plain(account: "parley", password: Secret("hunter2")),
+        channels: [.init("#help"), .init("#staff", key: Secret("sekrit"))])
+
+    @Test func registersWithCapabilitiesAndSASLPlain() {
+        var client = ClientDriver(Self.plain)
+        client.connect()
+        #expect(client.sent == ["CAP LS 302", "NICK parley", "USER parley 0 * :Parley chat bot"])
+        #expect(client.server(
+            ":irc.test CAP * LS * :account-notify account-tag away-notify batch cap-notify chghost",
+            ":irc.test CAP * LS :echo-message extended-join message-tags multi-prefix sasl=PLAIN,EXTERNAL server-time unknown-cap"
+        ) == ["CAP REQ :account-notify account-tag away-notify batch cap-notify chghost echo-message extended-join message-tags multi-prefix sasl server-time"])
+        #expect(client.server(":irc.test CAP * ACK :account-notify account-tag away-notify batch cap-notify chghost echo-message extended-join message-tags multi-prefix sasl server-time")
+            == ["AUTHENTICATE PLAIN"])
+        // base64("parley\0parley\0hunter2")
+        #expect(client.server("AUTHENTICATE :+") == ["AUTHENTICATE cGFybGV5AHBhcmxleQBodW50ZXIy"])
+        #expect(client.server(":irc.test 900 parley parley!parley@host parley :You are now logged in as parley") == [])
+        #expect(client.server(":irc.test 903 parley :SASL authentication successful") == ["CAP END"])
+        #expect(client.state.account == "parley")
+        #expect(client.server(":irc.test 001 parley :Welcome", ":irc.test 376 parley :End of MOTD") == ["JOIN #help", "JOIN #staff sekrit"])
+        #expect(client.actions.contains(.registered(nick: "parley")))
+        #expect(client.disconnect == nil)
+    }
+
+    @Test(arguments: ["904", "905", "906", "902", "908"])
+    func aSASLFailureAbortsByDefault(numeric: String) {
+        var client = ClientDriver(Self.plain)
+        client.connect()
+        client.server(":irc.test CAP * LS :sasl", ":irc.test CAP * ACK :sasl", "AUTHENTICATE +")
+        #expect(client.server(":irc.test \(numeric) parley :failed") == [])
+        guard case .saslFailed(let detail)? = client.disconnect?.reason else {
+            Issue.record("no SASL failure for \(numeric)")
+            return
+        }
+        #expect(detail.contains(numeric))
+        #expect(!detail.contains("hunter2"))
+    }
+
+    @Test func aSASLFailureCanContinueUnauthenticatedWhenConfigured() {
+        var configuration = Self.plain
+        configuration.onSASLFailure = .continue
+        var client = ClientDriver(configuration)
+        client.connect()
+        client.server(":irc.test CAP * LS :sasl", ":irc.test CAP * ACK :sasl", "AUTHENTICATE +")
+        #expect(client.server(":irc.test 904 parley :SASL authentication failed") == ["CAP END"])
+        #expect(client.disconnect == nil && client.state.account == nil)
+    }
+
+    @Test func silentServicesTimeOutWithAnAbort() {
+        var client = ClientDriver(Self.plain)
+        client.connect()
+        client.server(":irc.test CAP * LS :sasl", ":irc.test CAP * ACK :sasl")
+        #expect(client.advance(.seconds(29)) == [])
+        #expect(client.advance(.seconds(1)) == ["AUTHENTICATE *"])
+        guard case .saslFailed(let detail)? = client.disconnect?.reason else {
+            Issue.record("no SASL timeout")
+            return
+        }
+        #expect(detail.contains("did not answer"))
+    }
+
+    @Test func aMechanismTheServerDoesNotListIsNotRequested() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley", sasl: .plain(account: "p", password: Secret("x")), nickServPassword: Secret("x")))
+        client.connect()
+        // Only EXTERNAL offered: no sasl in the request, and NickServ instead after 001.
+        #expect(client.server(":irc.test CAP * LS :sasl=EXTERNAL message-tags") == ["CAP REQ message-tags"])
+        #expect(client.server(":irc.test CAP * ACK message-tags") == ["CAP END"])
+        #expect(client.server(":irc.test 001 parley :Welcome") == ["PRIVMSG NickServ :IDENTIFY p x"])
+    }
+
+    @Test func longPayloadsAreSplitIntoFourHundredByteChunks() {
+        let exact = IRCClientState.authenticateLines([UInt8](repeating: 0x41, count: 300))  // 400 base64 bytes
+        #expect(exact.map { $0.parameters[0].count } == [400, 1])
+        #expect(exact.last?.parameters == ["+"])
+        let long = IRCClientState.authenticateLines([UInt8](repeating: 0x41, count: 700))  // 936 bytes
+        #expect(long.map { $0.parameters[0].count } == [400, 400, 136])
+        #expect(IRCClientState.authenticateLines([]).map(\.parameters) == [["+"]])
+    }
+
+    @Test func nickCollisionsTryTheAlternatesThenDigits() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley"))
+        client.connect()
+        client.server(":irc.test CAP * LS :")
+        #expect(client.server(":irc.test 433 * parley :Nickname is already in use") == ["NICK parley_"])
+        #expect(client.server(":irc.test 433 * parley_ :Nickname is already in use") == ["NICK parley__"])
+        let next = client.server(":irc.test 432 * parley__ :Erroneous nickname")
+        #expect(next.count == 1 && next[0].hasPrefix("NICK parley") && next[0].dropFirst(11).allSatisfy(\.isNumber))
+        client.server(":irc.test 001 parley123 :Welcome")
+        #expect(client.state.nick == "parley123")
+    }
+
+    @Test func theConfiguredNickIsTakenBackWhenItsHolderLeaves() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley"))
+        client.connect()
+        client.server(":irc.test CAP * LS :", ":irc.test 433 * parley :in use", ":irc.test 001 parley_ :Welcome")
+        #expect(client.server(":parley!x@y QUIT :bye") == ["NICK parley"])
+        #expect(client.server(":parley_!p@h NICK parley") == [])
+        #expect(client.state.nick == "parley")
+        // And, failing that, periodically.
+        var other = ClientDriver(IRCSessionConfiguration(nick: "parley", regainInterval: .seconds(60)))
+        other.connect()
+        other.server(":irc.test CAP * LS :", ":irc.test 433 * parley :in use", ":irc.test 001 parley_ :Welcome")
+        #expect(other.advance(.seconds(59)) == [])
+        #expect(other.advance(.seconds(1)) == ["NICK parley"])
+        #expect(other.server(":irc.test 433 parley_ parley :in use") == [])
+    }
+
+    @Test func pingsAreAnsweredAndASilentServerIsDropped() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley", pingInterval: .seconds(90), pingTimeout: .seconds(60)))
+        client.register()
+        #expect(client.server("PING :irc.test") == ["PONG irc.test"])
+        #expect(client.advance(.seconds(89)) == [])
+        #expect(client.advance(.seconds(1)) == ["PING parley"])
+        #expect(client.advance(.seconds(59)) == [])
+        #expect(client.disconnect == nil)
+        client.advance(.seconds(1))
+        #expect(client.disconnect?.reason == .pingTimeout(seconds: 150))
+    }
+
+    @Test func anAnswerResetsThePingTimer() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley", pingInterval: .seconds(90), pingTimeout: .seconds(60)))
+        client.register()
+        client.advance(.seconds(90))
+        client.server(":irc.test PONG irc.test :parley")
+        #expect(client.advance(.seconds(89)) == [])
+        #expect(client.disconnect == nil)
+    }
+
+    @Test func serverErrorsEndTheConnectionAndBansAreRecognised() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley"))
+        client.register()
+        client.server("ERROR :Closing Link: parley[127.0.0.1] (K-Lined: spam)")
+        #expect(client.disconnect?.isBan == true)
+        var other = ClientDriver(IRCSessionConfiguration(nick: "parley"))
+        other.register()
+        other.server("ERROR :Closing Link: parley[127.0.0.1] (Ping timeout: 120 seconds)")
+        #expect(other.disconnect?.isBan == false)
+    }
+
+    @Test func channelMessagesCarryTheSendersAccountFromTheTag() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register()
+        client.server(
+            "@account=alice;msgid=abc;time=2026-11-29T12:00:00.000Z :alice!a@host PRIVMSG #help :parley: hello",
+            ":mallory!m@host PRIVMSG #help :parley: I am alice",
+            "@bot :otherbot!b@host PRIVMSG #help :beep")
+        let messages = client.messages
+        #expect(messages.count == 3)
+        #expect(messages[0].account == "alice" && messages[0].id == "abc" && messages[0].isChannel)
+        #expect(messages[0].time == Date(timeIntervalSince1970: 1_795_953_600))
+        #expect(messages[1].account == nil)
+        #expect(messages[2].fromBot)
+    }
+
+    static let plainWithoutSASL = IRCSessionConfiguration(nick: "parley", channels: [.init("#help")])
+
+    @Test func accountsComeFromExtendedJoinAndWHOXWithoutTheTag() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register(offering: "extended-join")
+        #expect(client.server(":parley!p@bot.host JOIN #help * :Parley") == ["WHO #help %tna,152"])
+        client.server(
+            ":irc.test 354 parley 152 bob bobacct", ":irc.test 354 parley 999 eve wrongtoken",
+            ":carol!c@h JOIN #help carolacct :Carol",
+            ":bob!b@h PRIVMSG #help :hi", ":carol!c@h PRIVMSG #help :hi", ":eve!e@h PRIVMSG #help :hi")
+        #expect(client.messages.map(\.account) == ["bobacct", "carolacct", nil])
+        #expect(client.state.hostmask == IRCSource(nick: "parley", user: "p", host: "bot.host"))
+        client.server(":carol!c@h ACCOUNT *", ":carol!c@h PRIVMSG #help :hi again")
+        #expect(client.messages.last?.account == nil)
+    }
+
+    @Test func operatorsAreTrackedFromNamesAndModes() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register()
+        client.server(
+            ":parley!p@h JOIN #help", ":irc.test 353 parley = #help :@alice +bob carol",
+            ":alice!a@h PRIVMSG #help :x", ":bob!b@h PRIVMSG #help :x",
+            ":alice!a@h MODE #help +o-o bob alice", ":alice!a@h PRIVMSG #help :x", ":bob!b@h PRIVMSG #help :x")
+        #expect(client.messages.map(\.fromOperator) == [true, false, false, true])
+    }
+
+    @Test func kicksRejoinAfterADelayAndInvitesFollowTheConfig() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley", channels: [.init("#help", key: Secret("k"))], rejoinDelay: .seconds(10)))
+        client.register()
+        client.server(":parley!p@h JOIN #help")
+        client.server(":op!o@h KICK #help parley :out")
+        #expect(client.actions.contains(.left(channel: "#help")))
+        #expect(client.advance(.seconds(9)) == [])
+        #expect(client.advance(.seconds(1)) == ["JOIN #help k"])
+        #expect(client.server(":op!o@h INVITE parley #elsewhere") == [])
+        var inviting = ClientDriver(IRCSessionConfiguration(nick: "parley", joinOnInvite: true))
+        inviting.register()
+        #expect(inviting.server(":op!o@h INVITE parley :#elsewhere") == ["JOIN #elsewhere"])
+    }
+
+    @Test func ctcpVersionAndPingAreAnsweredByNoticeAndActionsBecomeMessages() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register()
+        #expect(client.server(":bob!b@h PRIVMSG parley :\u{01}VERSION\u{01}") == ["NOTICE bob :\u{01}VERSION Parley\u{01}"])
+        #expect(client.server(":bob!b@h PRIVMSG parley :\u{01}PING 12345\u{01}") == ["NOTICE bob :\u{01}PING 12345\u{01}"])
+        // A CTCP reply (a NOTICE) is never answered.
+        #expect(client.server(":bob!b@h NOTICE parley :\u{01}VERSION\u{01}") == [])
+        client.server(":bob!b@h PRIVMSG #help :\u{01}ACTION waves at parley\u{01}")
+        #expect(client.messages.last?.kind == .action && client.messages.last?.text == "waves at parley")
+    }
+
+    @Test func ourOwnEchoedLinesAndServiceNoticesAreNotChat() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register(offering: "echo-message")
+        client.server(":parley!p@h PRIVMSG #help :my own words", ":irc.test NOTICE parley :*** server notice")
+        #expect(client.messages.isEmpty)
+    }
+}

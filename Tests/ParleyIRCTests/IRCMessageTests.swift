@@ -1,0 +1,91 @@
+@testable import ParleyIRC
+import Testing
+
+@Suite struct IRCMessageTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let line: String
+        let tags: [String: String]
+        let source: String?
+        let command: String
+        let parameters: [String]
+        var testDescription: String { line }
+    }
+
+    static let cases: [Case] = [
+        .init(line: "PING :irc.example.net", tags: [:], source: nil, command: "PING", parameters: ["irc.example.net"]),
+        .init(line: ":nick!user@host PRIVMSG #chan :hello there", tags: [:], source: "nick!user@host", command: "PRIVMSG", parameters: ["#chan", "hello there"]),
+        .init(line: ":irc.example.net 001 parley :Welcome to the network", tags: [:], source: "irc.example.net", command: "001", parameters: ["parley", "Welcome to the network"]),
+        .init(line: "@time=2026-11-29T12:00:00.000Z;account=alice :alice!a@h PRIVMSG #c :hi", tags: ["time": "2026-11-29T12:00:00.000Z", "account": "alice"], source: "alice!a@h", command: "PRIVMSG", parameters: ["#c", "hi"]),
+        .init(line: "@a=x\\:y\\sz\\\\w\\r\\n;b;c= :s CMD", tags: ["a": "x;y z\\w\r\n", "b": "", "c": ""], source: "s", command: "CMD", parameters: []),
+        // Odd spacing: runs of spaces between parameters, and a trailing parameter without a colon.
+        .init(line: ":s   NOTICE    *   hello", tags: [:], source: "s", command: "NOTICE", parameters: ["*", "hello"]),
+        .init(line: "privmsg #c ::starts with a colon", tags: [:], source: nil, command: "PRIVMSG", parameters: ["#c", ":starts with a colon"]),
+        .init(line: "CAP * LS :", tags: [:], source: nil, command: "CAP", parameters: ["*", "LS", ""]),
+        .init(line: "AUTHENTICATE :+", tags: [:], source: nil, command: "AUTHENTICATE", parameters: ["+"]),
+        .init(line: "@unknown\\escape=a\\bc\\ :s X", tags: ["unknown\\escape": "abc"], source: "s", command: "X", parameters: []),
+    ]
+
+    @Test(arguments: cases)
+    func parsesLinesAsServersSendThem(_ c: Case) throws {
+        let message = try IRCMessage(parsing: c.line)
+        #expect(message.tags == c.tags)
+        #expect(message.source?.description == c.source)
+        #expect(message.command == c.command)
+        #expect(message.parameters == c.parameters)
+    }
+
+    @Test(arguments: cases)
+    func serialisingAndParsingAgainGivesTheSameMessage(_ c: Case) throws {
+        let message = try IRCMessage(parsing: c.line)
+        #expect(try IRCMessage(parsing: try message.serialized()) == message)
+    }
+
+    @Test func tagValuesRoundTripEveryEscapedCharacter() throws {
+        let value = "semi;colon space back\\slash cr\rlf\n plain=equals"
+        let message = IRCMessage(tags: ["+example.org/x": value], "TAGMSG", ["#c"])
+        let line = try message.serialized()
+        #expect(!line.contains("\r") && !line.contains("\n") && !line.contains(";colon"))
+        #expect(try IRCMessage(parsing: line).tags["+example.org/x"] == value)
+    }
+
+    @Test func sourcesSplitIntoNickUserAndHost() {
+        #expect(IRCSource(parsing: "nick!user@host") == IRCSource(nick: "nick", user: "user", host: "host"))
+        #expect(IRCSource(parsing: "nick@host") == IRCSource(nick: "nick", host: "host"))
+        #expect(IRCSource(parsing: "irc.example.net") == IRCSource(nick: "irc.example.net"))
+    }
+
+    @Test(arguments: ["", "   ", "@a=b", ":source", ":source ", ": PRIVMSG #c :x", "PRIV-MSG #c", "@t=1 :s"])
+    func malformedLinesAreErrorsNotCrashes(_ line: String) {
+        #expect(throws: IRCParseError.self) { try IRCMessage(parsing: line) }
+    }
+
+    @Test func nothingInAParameterCanStartASecondCommand() {
+        let attempts = ["hi\r\nQUIT :bye", "hi\nQUIT", "hi\rQUIT", "nul\0byte"]
+        for text in attempts {
+            #expect(throws: IRCEncodingError.forbiddenCharacter(parameter: 1)) {
+                try IRCMessage("PRIVMSG", ["#c", text]).serialized()
+            }
+        }
+    }
+
+    @Test func middleParametersMustBeSingleWords() {
+        #expect(throws: IRCEncodingError.invalidMiddleParameter(index: 0)) { try IRCMessage("PRIVMSG", ["#a b", "x"]).serialized() }
+        #expect(throws: IRCEncodingError.invalidMiddleParameter(index: 0)) { try IRCMessage("PRIVMSG", [":c", "x"]).serialized() }
+        #expect(throws: IRCEncodingError.invalidMiddleParameter(index: 0)) { try IRCMessage("PRIVMSG", ["", "x"]).serialized() }
+    }
+
+    @Test func theLastParameterGetsAColonOnlyWhenItNeedsOne() throws {
+        #expect(try IRCMessage("JOIN", ["#c"]).serialized() == "JOIN #c")
+        #expect(try IRCMessage("PRIVMSG", ["#c", "two words"]).serialized() == "PRIVMSG #c :two words")
+        #expect(try IRCMessage("PRIVMSG", ["#c", ":)"]).serialized() == "PRIVMSG #c ::)")
+        #expect(try IRCMessage("USER", ["parley", "0", "*", ""]).serialized() == "USER parley 0 * :")
+    }
+
+    @Test func linesOverTheLimitAreRefused() throws {
+        let body = String(repeating: "é", count: 300)  // 600 bytes
+        #expect(throws: IRCEncodingError.tooLong(bytes: 613, limit: 512)) { try IRCMessage("PRIVMSG", ["#c", body]).serialized() }
+        // Tags do not count against the 512 bytes.
+        let tagged = IRCMessage(tags: ["label": String(repeating: "x", count: 600)], "PRIVMSG", ["#c", "x"])
+        #expect(throws: Never.self) { try tagged.serialized() }
+    }
+}
