@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "ParleyDaemon",
             dependencies: [
-                "ParleyCore", "ParleyStore", "ParleyBackends", "ParleyInference",
+                "ParleyCore", "ParleyStore", "ParleyBackends", "ParleyInference", "ParleyIRC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -80,6 +80,9 @@ let package = Package(
             name: "ParleyInferenceTests", dependencies: ["ParleyInference", "CParleyKernels"], exclude: ["Fixtures"],
             swiftSettings: upcoming),
         .testTarget(name: "ParleyIRCTests", dependencies: ["ParleyIRC", "ParleyTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "ParleyIRCIntegrationTests", dependencies: ["ParleyIRC", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(name: "ParleyDaemonTests", dependencies: ["ParleyDaemon", "ParleyTesting"], swiftSettings: upcoming),
     ]

@@ -1,6 +1,7 @@
 public import Logging
 import ParleyBackends
 import ParleyInference
+import ParleyIRC
 public import ParleyCore
 import ParleyStore
 public import ServiceLifecycle
@@ -66,6 +67,8 @@ public enum Daemon {
                 } else {
                     ConsoleConnector(network: network.name, user: user, botName: configuration.bot.name)
                 }
+            case .irc(let irc):
+                IRCConnector(configuration: irc, logger: Self.networkLogger(logger, network.name))
             }
         }
         var botConfiguration = configuration.bot
@@ -101,5 +104,12 @@ public enum Daemon {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         return Assembly(bot: bot, group: group)
+    }
+
+    /// A logger that tags every line with the network it concerns.
+    static func networkLogger(_ logger: Logger, _ network: NetworkID) -> Logger {
+        var logger = logger
+        logger[metadataKey: "bot.network"] = "\(network)"
+        return logger
     }
 }

@@ -159,10 +159,15 @@ public enum ConfigLoader {
         let entries = try node.namedEntries()
         guard !entries.isEmpty else { throw node.invalid("configure at least one network") }
         return try entries.map { name, node in
-            let map = try node.mapping(keys: ["type", "user"])
-            let kind: NetworkConfiguration.Kind = try map.required("type").choice([("console", .console(user: ""))])
-            switch kind {
-            case .console:
+            // The type decides which keys are valid; read it first from the union of them.
+            let any = try node.mapping(keys: Array(Set(["type", "user"] + IRCNetworkReader.keys)).sorted())
+            let type = try any.required("type").choice([("console", "console"), ("irc", "irc")])
+            switch type {
+            case "irc":
+                let configuration = try IRCNetworkReader.read(name: NetworkID(name), node)
+                return NetworkConfiguration(name: NetworkID(name), kind: .irc(configuration))
+            default:
+                let map = try node.mapping(keys: ["type", "user"])
                 let user = try map["user"]?.nonEmptyString()
                     ?? ProcessInfo.processInfo.environment["USER"] ?? "you"
                 return NetworkConfiguration(name: NetworkID(name), kind: .console(user: user))

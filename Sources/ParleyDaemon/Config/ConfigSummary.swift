@@ -1,3 +1,4 @@
+import ParleyIRC
 import ParleyCore
 
 /// What `parley config check` prints about a valid config. Secrets never appear in it.
@@ -18,6 +19,7 @@ public struct ConfigSummary {
         let networks = configuration.networks.map { network in
             switch network.kind {
             case .console(let user): "\(network.name) (console, user \(user))"
+            case .irc(let irc): "\(network.name) (irc \(irc.endpoint.host):\(irc.endpoint.port), \(Self.tls(irc.endpoint.tls)), nick \(irc.session.nick), sasl \(irc.session.sasl?.mechanism ?? "off"), channels \(irc.session.channels.map(\.name).joined(separator: " ")))"
             }
         }
         return """
@@ -29,5 +31,15 @@ public struct ConfigSummary {
               storage: \(configuration.storage.path)
               admins: \(configuration.bot.admins.entries.count)
             """
+    }
+
+    private static func tls(_ settings: IRCEndpoint.TLSSettings?) -> String {
+        guard let settings else { return "plaintext" }
+        return switch settings.verification {
+        case .system: "TLS verified"
+        case .caFile(let path): "TLS verified against \(path)"
+        case .pinnedSHA256: "TLS pinned"
+        case .none: "TLS NOT verified"
+        }
     }
 }

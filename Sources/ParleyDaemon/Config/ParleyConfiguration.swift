@@ -1,6 +1,7 @@
 public import ParleyCore
 public import ParleyStore
 public import Logging
+public import ParleyIRC
 
 /// A whole Parley config, typed and validated.
 public struct ParleyConfiguration: Sendable {
@@ -49,6 +50,8 @@ public struct NetworkConfiguration: Sendable {
     public enum Kind: Sendable {
         /// Standard input and output; `user` is the name lines are attributed to.
         case console(user: String)
+        /// An IRC network.
+        case irc(IRCConnectorConfiguration)
     }
 
     public var name: NetworkID

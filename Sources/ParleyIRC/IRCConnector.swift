@@ -1,0 +1,84 @@
+public import Logging
+public import ParleyCore
+import Synchronization
+
+/// One IRC network for the bot: connects (TLS by default), registers, joins its channels, hands
+/// chat to the core and writes replies, and reconnects by itself with exponential backoff and
+/// jitter whenever the connection is lost.
+public final class IRCConnector: Connector {
+    public let configuration: IRCConnectorConfiguration
+    public var network: NetworkID { configuration.network }
+    public let capabilities: ConnectorCapabilities
+    private let logger: Logger
+    private let clock: any MonotonicClock
+    private let open: @Sendable (IRCEndpoint) async throws -> any IRCByteStream
+    private let current = Mutex<IRCSession?>(nil)
+
+    /// - Parameter open: opens the byte stream; by default a TCP or TLS socket (tests pass an
+    ///   in-memory server).
+    public init(
+        configuration: IRCConnectorConfiguration,
+        logger: Logger,
+        clock: any MonotonicClock = SystemMonotonicClock(),
+        open: (@Sendable (IRCEndpoint) async throws -> any IRCByteStream)? = nil
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        self.open = open ?? { try await SocketTransport.connect(to: $0) }
+        capabilities = ConnectorCapabilities(
+            maxMessageBytes: nil, streaming: .lines, supportsThreads: false, actions: [.kick, .ban, .quiet])
+    }
+
+    public func run(events: ConnectorEvents) async throws {
+        var failures = 0
+        while !Task.isCancelled {
+            let endpoint = configuration.endpoint
+            if endpoint.tls?.verification == IRCEndpoint.TLSSettings.Verification.none {
+                logger.warning("TLS certificate verification is off for this network (tls.verify: false); anyone on the path can read and change the traffic", metadata: ["irc.host": "\(endpoint.host)"])
+            } else if endpoint.tls == nil {
+                logger.warning("connecting without TLS (tls: false): passwords and messages cross the network in clear", metadata: ["irc.host": "\(endpoint.host)"])
+            }
+            var outcome: IRCDisconnect?
+            do {
+                logger.info("connecting", metadata: ["irc.host": "\(endpoint.host)", "irc.port": "\(endpoint.port)"])
+                let stream = try await open(endpoint)
+                let session = IRCSession(stream: stream, configuration: configuration, events: events, clock: clock, logger: logger)
+                current.withLock { $0 = session }
+                outcome = await session.run()
+                let registered = await session.isRegistered
+                current.withLock { $0 = nil }
+                if registered { failures = 0 }
+            } catch {
+                logger.warning("connection failed", metadata: ["irc.error": "\(error)"])
+            }
+            if Task.isCancelled { break }
+            if let outcome { logger.warning("disconnected", metadata: ["irc.reason": "\(outcome)"]) }
+            failures += 1
+            let delay = Self.backoff(after: failures, base: configuration.reconnectDelay, cap: configuration.maxReconnectDelay, ban: outcome?.isBan ?? false)
+            logger.info("reconnecting later", metadata: ["irc.delay": "\(delay)"])
+            try? await Task.sleep(for: delay)
+        }
+    }
+
+    /// Exponential backoff with full jitter in its upper half: `base × 2^(failures-1)`, capped,
+    /// the wait drawn from [half, all] of it; a ban waits the cap.
+    static func backoff(after failures: Int, base: Duration, cap: Duration, ban: Bool) -> Duration {
+        if ban { return cap }
+        let exponent = min(failures - 1, 20)
+        let ceiling = min(cap, base * (1 << max(0, exponent)))
+        return ceiling * Double.random(in: 0.5...1.0)
+    }
+
+    public func send(_ message: OutboundMessage) async throws {
+        guard let session = current.withLock({ $0 }) else { throw ConnectorError.notConnected(network) }
+        // A fragment of a token stream never reaches IRC: the core sends whole lines here.
+        guard message.part != .end || !message.text.isEmpty else { return }
+        try await session.deliver(message)
+    }
+
+    public func perform(_ action: ModerationAction, in channel: ChannelKey) async throws {
+        guard let session = current.withLock({ $0 }) else { throw ConnectorError.notConnected(network) }
+        try await session.perform(action, in: channel.channel)
+    }
+}

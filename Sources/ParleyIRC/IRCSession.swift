@@ -1,0 +1,249 @@
+import Foundation
+import Logging
+import ParleyCore
+
+/// A byte stream to a server: the TLS or TCP transport, or an in-memory one in tests.
+public protocol IRCByteStream: Sendable {
+    var incoming: AsyncThrowingStream<[UInt8], any Error> { get }
+    func send(_ bytes: [UInt8])
+    func close()
+}
+
+extension SocketTransport: IRCByteStream {}
+
+/// One connection's life: the state machine fed from the stream, its actions performed, the
+/// bot's replies split into lines and paced through the flood queue. Owned by the connector,
+/// which runs `run()` for each connection and routes replies here while it lasts.
+actor IRCSession {
+    private var state: IRCClientState
+    private var framer = IRCLineFramer()
+    private var bucket: FloodBucket
+    private let stream: any IRCByteStream
+    private let configuration: IRCConnectorConfiguration
+    private let events: ConnectorEvents
+    private let clock: any MonotonicClock
+    private let logger: Logger
+    private let paced: AsyncStream<[UInt8]>.Continuation
+    private let pacedLines: AsyncStream<[UInt8]>
+    /// Lines of replies held back by the per-reply cap, by folded channel, for `more`.
+    private var overflow: [String: [String]] = [:]
+    /// Lines sent per reply (channel and the message answered), for the cap.
+    private var sentPerReply: [OutboundKey: Int] = [:]
+    private var overflowedReplies: Set<OutboundKey> = []
+    /// Replies whose first line has gone out (with the asker's nick in front).
+    private var addressedReplies: Set<OutboundKey> = []
+    private var messageCounter = 0
+
+    struct OutboundKey: Hashable {
+        var channel: String
+        var replyTo: MessageID?
+    }
+
+    init(stream: any IRCByteStream, configuration: IRCConnectorConfiguration, events: ConnectorEvents, clock: any MonotonicClock, logger: Logger) {
+        self.stream = stream
+        self.configuration = configuration
+        self.events = events
+        self.clock = clock
+        self.logger = logger
+        state = IRCClientState(configuration: configuration.session)
+        bucket = FloodBucket(configuration.flood, now: clock.now())
+        (pacedLines, paced) = AsyncStream.makeStream(of: [UInt8].self)
+    }
+
+    var isRegistered: Bool { state.isRegistered }
+    var nick: String { state.nick }
+
+    /// Runs the connection until the server or the state machine ends it, or the task is
+    /// cancelled (then it says QUIT). Returns why it ended.
+    func run() async -> IRCDisconnect? {
+        perform(state.connected(now: clock.now()))
+        let result = await withTaskGroup(of: IRCDisconnect?.self) { group in
+            group.addTask { await self.readLoop() }
+            group.addTask { await self.tickLoop() }
+            group.addTask { await self.writeLoop() }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if Task.isCancelled {
+            send(IRCMessage("QUIT", ["Parley shutting down"]), urgent: true)
+        }
+        paced.finish()
+        stream.close()
+        return result
+    }
+
+    // MARK: - Loops
+
+    private func readLoop() async -> IRCDisconnect? {
+        do {
+            for try await chunk in stream.incoming {
+                for line in framer.append(chunk) {
+                    if let end = receive(line) { return end }
+                }
+                let discarded = framer.takeDiscardedCount()
+                if discarded > 0 { logger.warning("discarded over-long lines from the server", metadata: ["irc.lines": "\(discarded)"]) }
+            }
+            return Task.isCancelled ? nil : IRCDisconnect(reason: .serverError("the connection was closed"), retry: true)
+        } catch {
+            return IRCDisconnect(reason: .serverError("\(error)"), retry: true)
+        }
+    }
+
+    private func tickLoop() async -> IRCDisconnect? {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            if Task.isCancelled { return nil }
+            if let end = perform(state.tick(now: clock.now())) { return end }
+        }
+        return nil
+    }
+
+    /// Writes queued lines no faster than the flood control allows.
+    private func writeLoop() async -> IRCDisconnect? {
+        for await line in pacedLines {
+            let wait = bucket.reserve(at: clock.now())
+            if wait > .zero { try? await Task.sleep(for: wait) }
+            if Task.isCancelled { return nil }
+            stream.send(line)
+        }
+        return nil
+    }
+
+    private func receive(_ bytes: [UInt8]) -> IRCDisconnect? {
+        let text = IRCText.decode(bytes)
+        do {
+            let message = try IRCMessage(parsing: text)
+            return perform(state.received(message, now: clock.now()))
+        } catch {
+            logger.warning("skipped a malformed line", metadata: ["irc.error": "\(error)"])
+            return nil
+        }
+    }
+
+    // MARK: - Actions
+
+    @discardableResult
+    private func perform(_ actions: [IRCClientAction]) -> IRCDisconnect? {
+        for action in actions {
+            switch action {
+            case .send(let message, let urgent):
+                send(message, urgent: urgent)
+            case .registered(let nick):
+                logger.info("registered", metadata: ["irc.nick": "\(nick)", "irc.account": "\(state.account ?? "none")"])
+            case .joined(let channel):
+                logger.info("joined", metadata: ["irc.channel": "\(channel)"])
+            case .left(let channel):
+                logger.info("left", metadata: ["irc.channel": "\(channel)"])
+            case .message(let chat):
+                inbound(chat)
+            case .disconnect(let reason):
+                return reason
+            }
+        }
+        return nil
+    }
+
+    private func send(_ message: IRCMessage, urgent: Bool) {
+        do {
+            let bytes = Array(try message.serialized().utf8) + [13, 10]
+            if urgent { stream.send(bytes) } else { paced.yield(bytes) }
+        } catch {
+            logger.error("refused to write a malformed line", metadata: ["irc.command": "\(message.command)", "irc.error": "\(error)"])
+        }
+    }
+
+    /// A chat line for the bot: private messages as direct channels keyed by the sender.
+    /// Notices are never answered (RFC 2812: automatic replies must not answer a NOTICE).
+    private func inbound(_ chat: IRCChatMessage) {
+        guard chat.kind != .notice else { return }
+        let fold = state.support.caseMapping.fold
+        let channelName = chat.isChannel ? fold(chat.target) : fold(chat.source.nick)
+        let addressing = Addressing.detect(in: chat.text, names: [state.nick], fold: fold)
+        if isMoreRequest(addressing: addressing, text: chat.text, direct: !chat.isChannel), sendMore(to: chat.isChannel ? chat.target : chat.source.nick) {
+            return
+        }
+        messageCounter += 1
+        let sender = Sender(
+            id: UserID(chat.account.map { "account:" + $0 } ?? fold(chat.source.nick)),
+            displayName: chat.source.nick, account: chat.account, isOperator: chat.fromOperator, isBot: chat.fromBot)
+        events.emit(.message(InboundMessage(
+            id: MessageID(chat.id ?? "irc-\(configuration.network)-\(messageCounter)"),
+            channel: ChannelKey(network: configuration.network, channel: channelName),
+            sender: sender,
+            text: chat.kind == .action ? "* \(chat.source.nick) \(chat.text)" : chat.text,
+            isDirect: !chat.isChannel,
+            addressing: chat.isChannel ? addressing : (addressing == .none ? .mentioned : addressing),
+            time: chat.time ?? Date())))
+    }
+
+    // MARK: - Replies
+
+    /// The most bytes of text in one PRIVMSG/NOTICE to `target`: the line limit less CR-LF and
+    /// the `:nick!user@host PRIVMSG target :` prefix the server adds when relaying it.
+    func textBudget(for target: String, command: String) -> Int {
+        let mask = state.hostmask
+        let user = mask?.user ?? "~" + configuration.session.user
+        let host = mask?.host ?? String(repeating: "x", count: 63)
+        let prefix = ":\(state.nick)!\(user)@\(host) \(command) \(target) :"
+        return state.support.lineLength - 2 - prefix.utf8.count
+    }
+
+    func deliver(_ message: OutboundMessage) throws {
+        guard state.isRegistered else { throw ConnectorError.notConnected(configuration.network) }
+        let target = message.channel.channel
+        let command = message.style == .notice || configuration.replyStyle == .notice ? "NOTICE" : "PRIVMSG"
+        let splitter = IRCLineSplitter(budget: textBudget(for: target, command: command), keepFormatting: configuration.keepFormatting)
+        var text = message.text
+        let reply = OutboundKey(channel: state.support.caseMapping.fold(target), replyTo: message.replyTo)
+        if configuration.addressReplies, state.support.isChannel(target), let recipient = message.recipient,
+           message.replyTo != nil, addressedReplies.insert(reply).inserted {
+            // The IRC way: the first line of an answer in a channel names whom it answers.
+            text = "\(recipient.displayName): " + text
+            if addressedReplies.count > 256 { addressedReplies = [reply] }
+        }
+        var lines = splitter.split(text)
+        guard !lines.isEmpty else { return }
+        if let cap = configuration.maxLinesPerReply {
+            // Lines past the cap wait for "more"; the first time a reply reaches it, one marker says so.
+            let key = reply
+            let already = sentPerReply[key, default: 0]
+            let room = max(0, cap - already)
+            if lines.count > room {
+                overflow[key.channel, default: []] += lines[room...]
+                lines = Array(lines[..<room])
+                if overflowedReplies.insert(key).inserted { lines.append(moreMarker) }
+            }
+            sentPerReply[key] = already + min(lines.count, room)
+            if sentPerReply.count > 256 { sentPerReply.removeAll(); overflowedReplies.removeAll() }
+        }
+        for line in lines { send(IRCMessage(command, [target, line]), urgent: false) }
+    }
+
+    private func isMoreRequest(addressing: Addressing, text: String, direct: Bool) -> Bool {
+        let body: String
+        if case .addressed(let rest) = addressing { body = rest } else if direct { body = text } else { return false }
+        return body.trimmingCharacters(in: .whitespaces).lowercased() == "more"
+    }
+
+    /// Sends the next batch of held lines for `target`; false when nothing is held.
+    private func sendMore(to target: String) -> Bool {
+        let key = state.support.caseMapping.fold(target)
+        guard var held = overflow[key], !held.isEmpty else { return false }
+        let batch = Array(held.prefix(configuration.maxLinesPerReply ?? held.count))
+        held.removeFirst(batch.count)
+        overflow[key] = held.isEmpty ? nil : held
+        let command = configuration.replyStyle == .notice ? "NOTICE" : "PRIVMSG"
+        for line in batch { send(IRCMessage(command, [target, line]), urgent: false) }
+        if !held.isEmpty { send(IRCMessage(command, [target, moreMarker]), urgent: false) }
+        return true
+    }
+
+    private var moreMarker: String { "(more: say \"\(state.nick): more\")" }
+
+    /// Kick, ban or quiet in a channel (the server refuses if the bot lacks the rights).
+    func perform(_ action: ModerationAction, in channel: String) throws {
+        guard state.isRegistered else { throw ConnectorError.notConnected(configuration.network) }
+        for message in IRCModeration.commands(for: action, in: channel) { send(message, urgent: false) }
+    }
+}

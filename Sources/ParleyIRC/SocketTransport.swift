@@ -1,0 +1,200 @@
+import COpenSSL
+import COpenSSLShims
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A byte stream to an IRC server, plain TCP or TLS over the system's OpenSSL, run by one thread
+/// of its own: resolving, connecting, the handshake and every read and write block that thread
+/// (polling a non-blocking socket), never the Swift cooperative pool. One thread also means one
+/// user of the `SSL` object, which OpenSSL requires.
+///
+/// Bytes read arrive on `incoming`; `send` queues bytes and wakes the thread through a pipe;
+/// `close` flushes what is queued, shuts TLS down and ends `incoming`.
+///
+/// `@unchecked Sendable`: `outgoing` and `closing` are guarded by `lock`; the socket, the pipe and
+/// the `SSL` object are used only by the transport's thread (and freed by it); `incoming`'s
+/// continuation is thread-safe.
+final class SocketTransport: @unchecked Sendable {
+    let incoming: AsyncThrowingStream<[UInt8], any Error>
+    private let continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
+    private let lock = Mutex<(outgoing: [UInt8], closing: Bool)>(([], false))
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+
+    private init(wakeRead: Int32, wakeWrite: Int32) {
+        (incoming, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self, throwing: (any Error).self)
+        self.wakeRead = wakeRead
+        self.wakeWrite = wakeWrite
+    }
+
+    /// Connects (and handshakes) on a new thread; returns once the stream is ready.
+    static func connect(to endpoint: IRCEndpoint) async throws -> SocketTransport {
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw IRCTransportError.io("pipe: \(String(cString: strerror(errno)))") }
+        for end in pipeEnds { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
+        let transport = SocketTransport(wakeRead: pipeEnds[0], wakeWrite: pipeEnds[1])
+        return try await withCheckedThrowingContinuation { ready in
+            let thread = Thread {
+                let stream: Stream
+                do {
+                    stream = try Stream.open(endpoint)
+                } catch {
+                    Glibc.close(transport.wakeRead)
+                    Glibc.close(transport.wakeWrite)
+                    ready.resume(throwing: error)
+                    return
+                }
+                ready.resume(returning: transport)
+                transport.run(stream)
+            }
+            thread.name = "parley.irc.\(endpoint.host)"
+            thread.start()
+        }
+    }
+
+    /// Queues bytes for the server.
+    func send(_ bytes: [UInt8]) {
+        lock.withLock { $0.outgoing += bytes }
+        wake()
+    }
+
+    /// Flushes what is queued (for up to two seconds), then closes.
+    func close() {
+        lock.withLock { $0.closing = true }
+        wake()
+    }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    // MARK: - The transport's thread
+
+    private func run(_ stream: Stream) {
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        var closeDeadline: ContinuousClock.Instant?
+        var failure: (any Error)?
+        loop: while true {
+            let (more, closing) = lock.withLock { state in
+                defer { state.outgoing.removeAll(keepingCapacity: true) }
+                return (state.outgoing, state.closing)
+            }
+            pending += more
+            if closing && closeDeadline == nil { closeDeadline = .now + .seconds(2) }
+            var wantsWrite = false
+            do {
+                while !pending.isEmpty {
+                    guard let written = try stream.write(pending) else {
+                        wantsWrite = true
+                        break
+                    }
+                    pending.removeFirst(written)
+                }
+                reading: while true {
+                    switch try stream.read(into: &buffer) {
+                    case .data(let count): continuation.yield(Array(buffer[..<count]))
+                    case .wouldBlock: break reading
+                    case .end: break loop
+                    }
+                }
+            } catch {
+                failure = error
+                break loop
+            }
+            if let deadline = closeDeadline, pending.isEmpty || ContinuousClock.now >= deadline { break loop }
+            var fds = [
+                pollfd(fd: stream.socket, events: Int16(POLLIN) | (wantsWrite || !pending.isEmpty ? Int16(POLLOUT) : 0), revents: 0),
+                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+            ]
+            _ = poll(&fds, 2, closeDeadline == nil ? -1 : 100)
+            if fds[1].revents != 0 {
+                var drain = [UInt8](repeating: 0, count: 64)
+                while read(wakeRead, &drain, drain.count) > 0 {}
+            }
+        }
+        stream.shutdown()
+        Glibc.close(wakeRead)
+        Glibc.close(wakeWrite)
+        if let failure { continuation.finish(throwing: failure) } else { continuation.finish() }
+    }
+}
+
+// MARK: - A connected socket, with or without TLS
+
+extension SocketTransport {
+    enum ReadResult { case data(Int), wouldBlock, end }
+
+    /// The socket and, for TLS, its context and connection; owned by the transport's thread.
+    final class Stream {
+        let socket: Int32
+        private let context: OpaquePointer?
+        private let ssl: OpaquePointer?
+
+        private init(socket: Int32, context: OpaquePointer?, ssl: OpaquePointer?) {
+            self.socket = socket
+            self.context = context
+            self.ssl = ssl
+        }
+
+        static func open(_ endpoint: IRCEndpoint) throws -> Stream {
+            let deadline = ContinuousClock.now + endpoint.connectTimeout
+            let socket = try TCPConnection.connect(host: endpoint.host, port: endpoint.port, deadline: deadline)
+            guard let tls = endpoint.tls else { return Stream(socket: socket, context: nil, ssl: nil) }
+            do {
+                let (context, ssl) = try TLSHandshake.perform(on: socket, host: endpoint.host, settings: tls, deadline: deadline, port: endpoint.port)
+                return Stream(socket: socket, context: context, ssl: ssl)
+            } catch {
+                Glibc.close(socket)
+                throw error
+            }
+        }
+
+        /// Bytes written, or nil when the socket cannot take any now.
+        func write(_ bytes: [UInt8]) throws -> Int? {
+            if let ssl {
+                let result = bytes.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32(min($0.count, Int(Int32.max)))) }
+                if result > 0 { return Int(result) }
+                switch SSL_get_error(ssl, result) {
+                case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return nil
+                default: throw IRCTransportError.io("TLS write failed: \(TLSHandshake.lastError())")
+                }
+            }
+            let result = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if result >= 0 { return result }
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return nil }
+            throw IRCTransportError.io(String(cString: strerror(errno)))
+        }
+
+        func read(into buffer: inout [UInt8]) throws -> ReadResult {
+            if let ssl {
+                let result = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+                if result > 0 { return .data(Int(result)) }
+                switch SSL_get_error(ssl, result) {
+                case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wouldBlock
+                case SSL_ERROR_ZERO_RETURN: return .end
+                case SSL_ERROR_SYSCALL where errno == 0: return .end
+                default: throw IRCTransportError.io("TLS read failed: \(TLSHandshake.lastError())")
+                }
+            }
+            let result = buffer.withUnsafeMutableBytes { Glibc.recv(socket, $0.baseAddress, $0.count, 0) }
+            if result > 0 { return .data(result) }
+            if result == 0 { return .end }
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return .wouldBlock }
+            throw IRCTransportError.io(String(cString: strerror(errno)))
+        }
+
+        func shutdown() {
+            if let ssl {
+                _ = SSL_shutdown(ssl)
+                SSL_free(ssl)
+            }
+            if let context { SSL_CTX_free(context) }
+            Glibc.close(socket)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ParleyCore
+@testable import ParleyDaemon
+import ParleyIRC
+import Testing
+
+@Suite struct IRCNetworkReaderTests {
+    static let base = """
+        backends:
+          main: { type: echo }
+        networks:
+          libera:
+            type: irc
+            host: irc.libera.chat
+            nick: parley
+
+        """
+
+    func parse(_ text: String, environment: [String: String] = [:]) throws -> IRCConnectorConfiguration {
+        let configuration = try ConfigLoader.parse(text, file: "test.yaml", environment: environment)
+        guard case .irc(let irc) = configuration.networks[0].kind else { throw ConfigError.missingKey(ConfigLocation(file: "", keyPath: "", line: nil)) }
+        return irc
+    }
+
+    func error(_ text: String, environment: [String: String] = [:]) -> String {
+        do {
+            _ = try parse(text, environment: environment)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func tlsWithVerificationIsTheDefault() throws {
+        let irc = try parse(Self.base)
+        #expect(irc.endpoint == IRCEndpoint(host: "irc.libera.chat", port: 6697, tls: .init(verification: .system)))
+        #expect(irc.session.nick == "parley" && irc.session.sasl == nil && irc.maxLinesPerReply == 6)
+    }
+
+    @Test func readsEverySetting() throws {
+        let text = Self.base + """
+                port: 7000
+                tls: { ca_file: /etc/ssl/irc-ca.pem, client_cert: /etc/parley/cert.pem, client_key: /etc/parley/key.pem }
+                alternate_nicks: [parley2]
+                sasl: { mechanism: scram-sha-256, account: parleybot, password: "${IRC_PASSWORD}", on_failure: continue }
+                channels: ["#parley", { name: "#staff", key: "${STAFF_KEY}" }]
+                flood: { burst: 3, interval_ms: 2000 }
+                reply_with: notice
+                max_lines_per_reply: 0
+                join_on_invite: true
+            """
+        let irc = try parse(text, environment: ["IRC_PASSWORD": "s3cret", "STAFF_KEY": "k"])
+        #expect(irc.endpoint.port == 7000)
+        #expect(irc.endpoint.tls == .init(verification: .caFile("/etc/ssl/irc-ca.pem"), clientCertificate: "/etc/parley/cert.pem", clientKey: "/etc/parley/key.pem"))
+        #expect(irc.session.sasl == .scramSHA256(account: "parleybot", password: Secret("s3cret")))
+        #expect(irc.session.onSASLFailure == .continue && irc.session.joinOnInvite)
+        #expect(irc.session.alternateNicks == ["parley2"])
+        #expect(irc.session.channels == [.init("#parley"), .init("#staff", key: Secret("k"))])
+        #expect(irc.flood == FloodControl(burst: 3, interval: .seconds(2)))
+        #expect(irc.replyStyle == .notice && irc.maxLinesPerReply == nil)
+    }
+
+    @Test func plaintextAndUnverifiedTLSAreExplicit() throws {
+        #expect(try parse(Self.base + "    tls: false\n").endpoint.tls == nil)
+        #expect(try parse(Self.base + "    tls: false\n").endpoint.port == 6667)
+        #expect(try parse(Self.base + "    tls: { verify: false }\n").endpoint.tls?.verification == IRCEndpoint.TLSSettings.Verification.none)
+    }
+
+    @Test func mistakesAreClearErrors() {
+        #expect(error(Self.base + "    chanels: [\"#a\"]\n").contains("did you mean 'channels'?"))
+        #expect(error(Self.base + "    channels: [\"parley\"]\n").contains("is not a channel name"))
+        #expect(error(Self.base + "    tls: { pin_sha256: abc }\n").contains("64 hex digits"))
+        #expect(error(Self.base + "    sasl: { mechanism: external }\n").contains("needs a client certificate"))
+        #expect(error(Self.base + "    sasl: { account: parley }\n").contains("sasl.password"))
+        #expect(error(Self.base + "    sasl: { mechanism: plane, account: a, password: b }\n").contains("did you mean 'plain'?"))
+        #expect(error(Self.base + "    tls: { verify: false, ca_file: x }\n").contains("contradicts"))
+        // An IRC key on a console network is refused.
+        #expect(error("backends:\n  main: { type: echo }\nnetworks:\n  c: { type: console, host: x }\n").contains("unknown key"))
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import ParleyCore
+@testable import ParleyIRC
+import ParleyTesting
+import Synchronization
+import Testing
+
+/// The IRC connector against a real inspircd with atheme services on 127.0.0.1, over TLS with
+/// verification. One at a time: one test restarts the server.
+@Suite(.serialized) struct IRCNetworkTests {
+    let network: TestNetwork
+
+    init() throws {
+        network = try TestNetwork.load()
+    }
+
+    /// A bot on the test network with a scripted backend.
+    final class RunningBot: Sendable {
+        let nick: String
+        let log = CapturedLog()
+        let connector: IRCConnector
+        private let task: Task<Void, any Error>
+
+        init(network: TestNetwork, channels: [String], reply: String, sasl: SASLCredentials? = nil, endpoint: IRCEndpoint? = nil,
+             flood: FloodControl = FloodControl(burst: 4, interval: .milliseconds(500)), maxLines: Int? = nil) {
+            nick = TestNetwork.unique("pb")
+            let session = IRCSessionConfiguration(
+                nick: nick,
+                sasl: sasl ?? .plain(account: network.botAccount, password: Secret(network.botPassword)),
+                channels: channels.map { .init($0) }, rejoinDelay: .seconds(1))
+            let configuration = IRCConnectorConfiguration(
+                network: "testnet", endpoint: endpoint ?? network.verifiedEndpoint, session: session, flood: flood,
+                maxLinesPerReply: maxLines, reconnectDelay: .milliseconds(500), maxReconnectDelay: .seconds(2))
+            connector = IRCConnector(configuration: configuration, logger: log.logger)
+            let backend = ScriptedBackend(replying: reply)
+            let bot = Bot(
+                configuration: BotConfiguration(name: nick), connectors: [connector], backends: [backend],
+                policies: ChannelPolicies(fallback: ChannelPolicy(backend: backend.name)),
+                logger: Logger(label: "parley.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            task = Task { try await bot.run() }
+        }
+
+        func stop() async {
+            task.cancel()
+            _ = await task.result
+        }
+
+        /// Until the bot logs that it joined `channel` (`count` times: once per connection).
+        func waitUntilJoined(_ channel: String, count: Int = 1, timeout: Duration = .seconds(30)) async throws {
+            _ = try await eventually("\(nick) in \(channel)", timeout: timeout) {
+                log.lines.withLock { $0.filter { $0.contains("joined") && $0.contains("irc.channel=\(channel)") }.count } >= count ? true : nil
+            }
+        }
+
+        func waitUntilRegistered() async throws {
+            _ = try await eventually("\(nick) registered", timeout: .seconds(30)) { log.contains("registered") ? true : nil }
+        }
+    }
+
+    @Test func connectsOverVerifiedTLSAndLogsInWithSASLPlain() async throws {
+        let bot = RunningBot(network: network, channels: [], reply: "x")
+        defer { Task { await bot.stop() } }
+        try await bot.waitUntilRegistered()
+        #expect(bot.log.contains("irc.account=\(network.botAccount)"))
+        #expect(!bot.log.contains(network.botPassword))
+    }
+
+    @Test func aWrongPasswordIsAClearSASLFailure() async throws {
+        let bot = RunningBot(network: network, channels: [], reply: "x", sasl: .plain(account: network.botAccount, password: Secret("not-the-password")))
+        defer { Task { await bot.stop() } }
+        _ = try await eventually("the SASL failure", timeout: .seconds(30)) {
+            bot.log.contains("SASL authentication failed: the credentials were refused (904)") ? true : nil
+        }
+        #expect(!bot.log.contains("registered"))
+        #expect(!bot.log.contains("not-the-password"))
+    }
+
+    @Test func saslExternalLogsInWithTheClientCertificate() async throws {
+        let endpoint = IRCEndpoint(host: "localhost", port: network.tlsPort, tls: .init(
+            verification: .caFile(network.caFile), clientCertificate: network.clientCertificate, clientKey: network.clientKey))
+        let bot = RunningBot(network: network, channels: [], reply: "x", sasl: .external, endpoint: endpoint)
+        defer { Task { await bot.stop() } }
+        try await bot.waitUntilRegistered()
+        #expect(bot.log.contains("irc.account=\(network.botAccount)"))
+    }
+
+    @Test func aCertificateNotSignedByATrustedCAIsRefused() async throws {
+        // The test CA is not in the system store.
+        let endpoint = IRCEndpoint(host: "localhost", port: network.tlsPort, tls: .init(verification: .system), connectTimeout: .seconds(5))
+        await #expect(throws: IRCTransportError.self) { _ = try await SocketTransport.connect(to: endpoint) }
+        do {
+            _ = try await SocketTransport.connect(to: endpoint)
+        } catch let error as IRCTransportError {
+            guard case .certificate = error else { Issue.record("expected a certificate error, got \(error)"); return }
+        }
+        // The right CA but the wrong name.
+        let wrongName = IRCEndpoint(host: "127.0.0.2", port: network.tlsPort, tls: .init(verification: .caFile(network.caFile)), connectTimeout: .seconds(5))
+        await #expect(throws: IRCTransportError.self) { _ = try await SocketTransport.connect(to: wrongName) }
+    }
+
+    @Test func aPinnedFingerprintReplacesTheChainCheck() async throws {
+        let pem = try String(contentsOfFile: network.caFile.replacingOccurrences(of: "ca.pem", with: "server.pem"), encoding: .utf8)
+        let der = Data(base64Encoded: pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined())!
+        let fingerprint = OpenSSLCrypto.sha256(Array(der)).map { String(format: "%02X", $0) }.joined(separator: ":")
+        let pinned = IRCEndpoint(host: "127.0.0.1", port: network.tlsPort, tls: .init(verification: .pinnedSHA256(fingerprint)), connectTimeout: .seconds(5))
+        let stream = try await SocketTransport.connect(to: pinned)
+        stream.close()
+        let wrong = IRCEndpoint(host: "127.0.0.1", port: network.tlsPort, tls: .init(verification: .pinnedSHA256(String(repeating: "ab", count: 32))), connectTimeout: .seconds(5))
+        do {
+            _ = try await SocketTransport.connect(to: wrong)
+            Issue.record("a wrong pin was accepted")
+        } catch let error as IRCTransportError {
+            guard case .pinMismatch(_, let found) = error else { Issue.record("expected a pin mismatch, got \(error)"); return }
+            #expect(found == fingerprint.lowercased().replacingOccurrences(of: ":", with: ""))
+        }
+    }
+
+    @Test func answersAPersonWhoAddressesItAndComesBackAfterTheServerRestarts() async throws {
+        let channel = TestNetwork.unique("#t")
+        let bot = RunningBot(network: network, channels: [channel], reply: "Hello from Parley.")
+        defer { Task { await bot.stop() } }
+        try await bot.waitUntilRegistered()
+        try await bot.waitUntilJoined(channel)
+        var alice = try await HumanClient.connect(to: network, nick: TestNetwork.unique("al"), account: (network.humanAccount, network.humanPassword))
+        try await alice.join(channel)
+        alice.say("\(bot.nick): hello there", to: channel)
+        _ = try await eventually("the bot's reply") { alice.lines(from: bot.nick, in: channel).first }
+        #expect(alice.lines(from: bot.nick, in: channel).map(\.text) == ["\(alice.nick): Hello from Parley."])
+
+        // The server dies and comes back: the bot reconnects, rejoins and answers, by itself.
+        try network.restartServer()
+        try await bot.waitUntilJoined(channel, count: 2, timeout: .seconds(60))
+        alice = try await HumanClient.connect(to: network, nick: TestNetwork.unique("al"))
+        try await alice.join(channel)
+        alice.say("\(bot.nick): still there?", to: channel)
+        _ = try await eventually("the bot's reply after the restart", timeout: .seconds(20)) { alice.lines(from: bot.nick, in: channel).first }
+        alice.quit()
+    }
+
+    @Test func aLongReplyArrivesAsSeveralLinesPacedByFloodControl() async throws {
+        let channel = TestNetwork.unique("#t")
+        let sentence = "Parley splits long replies at word boundaries so that each line fits what the server relays, Ünïcödé included."
+        let reply = Array(repeating: sentence, count: 12).joined(separator: " ")
+        let interval = Duration.milliseconds(700)
+        let bot = RunningBot(network: network, channels: [channel], reply: reply, flood: FloodControl(burst: 2, interval: interval))
+        defer { Task { await bot.stop() } }
+        try await bot.waitUntilRegistered()
+        try await bot.waitUntilJoined(channel)
+        let bob = try await HumanClient.connect(to: network, nick: TestNetwork.unique("bo"))
+        try await bob.join(channel)
+        bob.say("\(bot.nick): tell me everything", to: channel)
+        let prefix = "\(bob.nick): "
+        let lines = try await eventually("the whole reply", timeout: .seconds(40)) { () -> [(text: String, at: ContinuousClock.Instant)]? in
+            let lines = bob.lines(from: bot.nick, in: channel)
+            let text = lines.map(\.text).joined(separator: " ")
+            return text.hasSuffix("included.") && text.count >= prefix.count + reply.count ? lines : nil
+        }
+        #expect(lines.count > 3)
+        // Every line fit: the server relayed it whole (it would have cut an over-long one).
+        let relayed = lines.map(\.text).joined(separator: " ")
+        #expect(relayed == prefix + reply)
+        for line in lines { #expect(line.text.utf8.count <= 512 - 2 - ":\(bot.nick)!x@y PRIVMSG \(channel) :".utf8.count) }
+        // Two lines at once, then one per interval (allowing for scheduling noise, never faster).
+        let gaps = zip(lines.dropFirst(), lines).map { $0.at - $1.at }
+        for gap in gaps.dropFirst(1) { #expect(gap >= interval * 0.8, "lines came \(gap) apart") }
+        bob.quit()
+    }
+}

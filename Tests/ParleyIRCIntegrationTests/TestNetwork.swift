@@ -1,0 +1,99 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import ParleyIRC
+import ParleyCore
+import ParleyTesting
+import Logging
+import Synchronization
+
+/// The IRC network `scripts/irc-test-server start` runs for these tests (its settings in
+/// `.build-irc/env`). A missing network fails the tests: it is never a skip.
+struct TestNetwork {
+    let host: String
+    let tlsPort: Int
+    let plainPort: Int
+    let caFile: String
+    let clientCertificate: String
+    let clientKey: String
+    let botAccount: String
+    let botPassword: String
+    let humanAccount: String
+    let humanPassword: String
+    let repository: URL
+
+    struct Missing: Error, CustomStringConvertible {
+        var description: String { "no IRC test network: run `scripts/irc-test-server start` (scripts/test does)" }
+    }
+
+    static func load() throws -> TestNetwork {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        guard let text = try? String(contentsOf: repository.appendingPathComponent(".build-irc/env"), encoding: .utf8) else { throw Missing() }
+        var values: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
+        }
+        func value(_ key: String) throws -> String {
+            guard let value = values[key] else { throw Missing() }
+            return value
+        }
+        return TestNetwork(
+            host: try value("PARLEY_IRC_HOST"), tlsPort: Int(try value("PARLEY_IRC_TLS_PORT"))!,
+            plainPort: Int(try value("PARLEY_IRC_PLAIN_PORT"))!, caFile: try value("PARLEY_IRC_CA"),
+            clientCertificate: try value("PARLEY_IRC_CLIENT_CERT"), clientKey: try value("PARLEY_IRC_CLIENT_KEY"),
+            botAccount: try value("PARLEY_IRC_BOT_ACCOUNT"), botPassword: try value("PARLEY_IRC_BOT_PASSWORD"),
+            humanAccount: try value("PARLEY_IRC_HUMAN_ACCOUNT"), humanPassword: try value("PARLEY_IRC_HUMAN_PASSWORD"),
+            repository: repository)
+    }
+
+    var verifiedEndpoint: IRCEndpoint {
+        IRCEndpoint(host: "localhost", port: tlsPort, tls: .init(verification: .caFile(caFile)), connectTimeout: .seconds(5))
+    }
+
+    /// A fresh name, so that tests sharing the network never see each other.
+    static func unique(_ prefix: String) -> String {
+        prefix + String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+    }
+
+    /// Kills the IRC server and starts it again (services relink by themselves).
+    /// Spawned and reaped directly: Foundation's `Process` waits on SIGCHLD, which the test
+    /// runner's signal mask can keep from arriving.
+    func restartServer() throws {
+        let script = repository.appendingPathComponent("scripts/irc-test-server").path
+        let arguments = ["/bin/bash", script, "restart-ircd"]
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        guard posix_spawn(&pid, "/bin/bash", nil, nil, argv, environ) == 0 else { throw Missing() }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else { throw Missing() }
+    }
+}
+
+/// Log lines a test can look at.
+final class CapturedLog: Sendable {
+    let lines = Mutex<[String]>([])
+
+    var logger: Logger {
+        Logger(label: "parley.irc.test") { _ in CapturingHandler(log: self) }
+    }
+
+    func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
+
+    struct CapturingHandler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let extra = (event.metadata ?? [:]).map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+            log.lines.withLock { $0.append("\(event.level) \(event.message) \(extra)") }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import ParleyCore
+@testable import ParleyIRC
+import ParleyTesting
+import Synchronization
+import Testing
+
+/// The connector over an in-memory server: what reaches the wire for what the bot says.
+@Suite struct IRCConnectorTests {
+    /// A server that the test plays by hand: lines it writes go to the client, lines the client
+    /// writes are recorded.
+    final class MemoryServer: IRCByteStream {
+        let incoming: AsyncThrowingStream<[UInt8], any Error>
+        private let continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
+        let written = Mutex<[String]>([])
+
+        init() {
+            (incoming, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self, throwing: (any Error).self)
+        }
+
+        func send(_ bytes: [UInt8]) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            written.withLock { $0 += text.split(separator: "\r\n", omittingEmptySubsequences: true).map(String.init) }
+        }
+
+        func close() { continuation.finish() }
+
+        func say(_ line: String) { continuation.yield(Array((line + "\r\n").utf8)) }
+
+        var lines: [String] { written.withLock { $0 } }
+    }
+
+    struct Harness {
+        let server = MemoryServer()
+        let connector: IRCConnector
+        let events: AsyncStream<ConnectorEvent>
+        let task: Task<Void, any Error>
+
+        init(maxLines: Int? = 3, flood: FloodControl = FloodControl(burst: 1000, interval: .milliseconds(1))) async throws {
+            let server = self.server
+            let configuration = IRCConnectorConfiguration(
+                network: "net", endpoint: IRCEndpoint(host: "irc.test", port: 6697),
+                session: IRCSessionConfiguration(nick: "parley", channels: [.init("#c")]),
+                flood: flood, maxLinesPerReply: maxLines)
+            let connector = IRCConnector(
+                configuration: configuration, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
+                open: { _ in server })
+            self.connector = connector
+            let (events, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
+            self.events = events
+            task = Task { try await connector.run(events: ConnectorEvents(continuation)) }
+            _ = try await eventually("registration") { server.lines.contains("USER parley 0 * :Parley chat bot") ? true : nil }
+            server.say(":irc.test CAP * LS :")
+            server.say(":irc.test 001 parley :Welcome")
+            server.say(":irc.test 005 parley CASEMAPPING=rfc1459 :are supported")
+            server.say(":irc.test 376 parley :End of MOTD")
+            server.say(":parley!bot@bot.example JOIN #c")
+            _ = try await eventually("the join") { server.lines.contains("JOIN #c") ? true : nil }
+        }
+
+        /// Sends a reply and returns the lines it put on the wire.
+        func reply(_ text: String, to id: String = "m1") async throws -> [String] {
+            let before = server.lines.count
+            try await connector.send(OutboundMessage(
+                channel: ChannelKey(network: "net", channel: "#c"), text: text, replyTo: MessageID(id),
+                recipient: Sender(id: "alice", displayName: "alice")))
+            try await Task.sleep(for: .milliseconds(50))
+            return Array(server.lines[before...])
+        }
+    }
+
+    @Test func aReplyCannotInjectACommand() async throws {
+        let harness = try await Harness()
+        defer { harness.task.cancel() }
+        let lines = try await harness.reply("sure\r\nQUIT :x\r\nJOIN #evil\nMODE #c +o mallory\u{0}KICK #c op")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let message = try IRCMessage(parsing: line)
+            #expect(message.command == "PRIVMSG" && message.parameters.first == "#c", "\(line)")
+        }
+    }
+
+    @Test func longRepliesFitTheLineTheServerRelaysAndTheRestWaitsForMore() async throws {
+        let harness = try await Harness(maxLines: 3)
+        defer { harness.task.cancel() }
+        let words = (1...400).map { "wörd\($0)" }.joined(separator: " ")
+        let lines = try await harness.reply(words)
+        // The server will relay each as ":parley!bot@bot.example PRIVMSG #c :<text>".
+        let prefix = ":parley!bot@bot.example PRIVMSG #c :"
+        for line in lines { #expect(prefix.utf8.count + (try IRCMessage(parsing: line).parameters[1]).utf8.count + 2 <= 512) }
+        #expect(lines.count == 4)
+        #expect(lines.last == "PRIVMSG #c :(more: say \"parley: more\")")
+        #expect(try IRCMessage(parsing: lines[0]).parameters[1].hasPrefix("alice: wörd1 wörd2"))
+
+        // "more" is answered by the connector, not the bot.
+        let before = harness.server.lines.count
+        harness.server.say(":alice!a@h PRIVMSG #c :parley: more")
+        _ = try await eventually("the next lines") { harness.server.lines.count >= before + 4 ? true : nil }
+        let next = harness.server.lines[before...].map { try! IRCMessage(parsing: $0).parameters[1] }
+        let shown = (lines.dropLast().map { try! IRCMessage(parsing: $0).parameters[1] } + next.dropLast()).joined(separator: " ")
+        #expect(shown.hasPrefix("alice: " + words.prefix(40)))
+        #expect(words.hasPrefix(shown.dropFirst("alice: ".count)))
+    }
+
+    @Test func noticesAreNeverAnsweredAndPrivateMessagesAreDirect() async throws {
+        let harness = try await Harness()
+        defer { harness.task.cancel() }
+        harness.server.say(":bob!b@h NOTICE #c :parley: hello?")
+        harness.server.say(":bob!b@h PRIVMSG parley :hi there")
+        harness.server.say(":carol!c@h PRIVMSG #c :Parley, what time is it?")
+        var received: [InboundMessage] = []
+        for await event in harness.events {
+            if case .message(let message) = event { received.append(message) }
+            if received.count == 2 { break }
+        }
+        #expect(received[0].isDirect && received[0].channel.channel == "bob" && received[0].text == "hi there")
+        #expect(received[1].channel.channel == "#c" && received[1].addressing == .addressed(body: "what time is it?"))
+    }
+
+    @Test func aLostConnectionIsRetriedWithGrowingJitteredDelays() {
+        for failures in 1...12 {
+            let delay = IRCConnector.backoff(after: failures, base: .seconds(2), cap: .seconds(300), ban: false)
+            let ceiling = min(Duration.seconds(300), .seconds(2) * (1 << (failures - 1)))
+            #expect(delay <= ceiling && delay >= ceiling / 2)
+        }
+        #expect(IRCConnector.backoff(after: 1, base: .seconds(2), cap: .seconds(300), ban: true) == .seconds(300))
+    }
+}
