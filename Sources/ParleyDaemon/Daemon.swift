@@ -68,7 +68,9 @@ public enum Daemon {
                     ConsoleConnector(network: network.name, user: user, botName: configuration.bot.name)
                 }
             case .irc(let irc):
-                IRCConnector(configuration: irc, logger: Self.networkLogger(logger, network.name))
+                IRCConnector(
+                    configuration: irc, logger: Self.networkLogger(logger, network.name),
+                    stsStore: StoredSTSPolicies(store: store))
             }
         }
         var botConfiguration = configuration.bot

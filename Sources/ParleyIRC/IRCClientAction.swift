@@ -11,6 +11,9 @@ public enum IRCClientAction: Sendable, Equatable {
     case left(channel: String)
     /// A PRIVMSG, NOTICE or CTCP ACTION from someone else.
     case message(IRCChatMessage)
+    /// The server, over TLS, advertised a strict transport security policy for this long
+    /// (0: remove the policy). Store it, so that no later connection uses plaintext.
+    case stsPolicy(seconds: Int)
     /// Close this connection.
     case disconnect(IRCDisconnect)
 }
@@ -56,6 +59,8 @@ public struct IRCDisconnect: Sendable, Equatable, CustomStringConvertible {
         case noUsableNick
         /// The server password was refused (464).
         case passwordRefused
+        /// A plaintext connection was told to use TLS on this port (IRCv3 STS): reconnect so at once.
+        case stsUpgrade(port: Int)
     }
 
     public var reason: Reason
@@ -77,6 +82,7 @@ public struct IRCDisconnect: Sendable, Equatable, CustomStringConvertible {
         case .saslFailed(let detail): "SASL authentication failed: \(detail)"
         case .noUsableNick: "every configured nick was refused"
         case .passwordRefused: "the server password was refused (464)"
+        case .stsUpgrade(let port): "the server requires TLS (STS); reconnecting on port \(port)"
         }
     }
 }

@@ -50,6 +50,7 @@ public struct IRCClientState: Sendable {
     var pingSent: Duration?
     var rejoins: [(channel: String, at: Duration)] = []
     var lastRegain: Duration = .zero
+    var stsHandled = false
 
     /// What Parley asks for when the server offers it.
     static let wantedCapabilities: Set<String> = [
@@ -57,8 +58,12 @@ public struct IRCClientState: Sendable {
         "batch", "echo-message", "account-notify", "away-notify", "chghost", "userhost-in-names", "invite-notify",
     ]
 
-    public init(configuration: IRCSessionConfiguration) {
+    /// Whether the connection is TLS (STS policies are only believed over TLS).
+    public let isSecure: Bool
+
+    public init(configuration: IRCSessionConfiguration, isSecure: Bool = true) {
         self.configuration = configuration
+        self.isSecure = isSecure
         nick = configuration.nick
     }
 
@@ -163,8 +168,10 @@ public struct IRCClientState: Sendable {
                 let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 offeredCapabilities[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
             }
-            guard !more, phase == .listingCapabilities else { return [] }
-            return requestCapabilities()
+            let sts = stsAction() ?? []
+            if phase == .idle { return sts }  // told to upgrade: nothing more on this connection
+            guard !more, phase == .listingCapabilities else { return sts }
+            return sts + requestCapabilities()
         case "ACK":
             for item in list {
                 if item.hasPrefix("-") { enabledCapabilities.remove(String(item.dropFirst())) } else { enabledCapabilities.insert(item) }
@@ -180,9 +187,11 @@ public struct IRCClientState: Sendable {
                 let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 offeredCapabilities[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
             }
+            let sts = stsAction() ?? []
+            if phase == .idle { return sts }
             let wanted = list.map { String($0.split(separator: "=")[0]) }
                 .filter { Self.wantedCapabilities.contains($0) && !enabledCapabilities.contains($0) }
-            return wanted.isEmpty ? [] : [.send(IRCMessage("CAP", ["REQ", wanted.joined(separator: " ")]), urgent: false)]
+            return sts + (wanted.isEmpty ? [] : [.send(IRCMessage("CAP", ["REQ", wanted.joined(separator: " ")]), urgent: false)])
         case "DEL":
             for item in list {
                 offeredCapabilities[item] = nil
@@ -192,6 +201,22 @@ public struct IRCClientState: Sendable {
         default:
             return []
         }
+    }
+
+    /// IRCv3 STS: over plaintext, an advertised port means "reconnect with TLS there, now";
+    /// over TLS, the duration is the policy to keep. A policy is acted on once per connection.
+    private mutating func stsAction() -> [IRCClientAction]? {
+        guard let value = offeredCapabilities["sts"], !stsHandled else { return nil }
+        let advertisement = STSPolicy.Advertisement(value)
+        if !isSecure {
+            guard let port = advertisement.port else { return nil }
+            stsHandled = true
+            phase = .idle
+            return [.disconnect(IRCDisconnect(reason: .stsUpgrade(port: port), retry: true))]
+        }
+        guard let seconds = advertisement.duration else { return nil }
+        stsHandled = true
+        return [.stsPolicy(seconds: seconds)]
     }
 
     private mutating func requestCapabilities() -> [IRCClientAction] {

@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 public import ParleyCore
 import Synchronization
@@ -12,6 +13,7 @@ public final class IRCConnector: Connector {
     private let logger: Logger
     private let clock: any MonotonicClock
     private let open: @Sendable (IRCEndpoint) async throws -> any IRCByteStream
+    private let stsStore: (any STSPolicyStore)?
     private let current = Mutex<IRCSession?>(nil)
 
     /// - Parameter open: opens the byte stream; by default a TCP or TLS socket (tests pass an
@@ -20,11 +22,13 @@ public final class IRCConnector: Connector {
         configuration: IRCConnectorConfiguration,
         logger: Logger,
         clock: any MonotonicClock = SystemMonotonicClock(),
+        stsStore: (any STSPolicyStore)? = nil,
         open: (@Sendable (IRCEndpoint) async throws -> any IRCByteStream)? = nil
     ) {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
+        self.stsStore = stsStore
         self.open = open ?? { try await SocketTransport.connect(to: $0) }
         capabilities = ConnectorCapabilities(
             maxMessageBytes: nil, streaming: .lines, supportsThreads: false, actions: [.kick, .ban, .quiet])
@@ -32,8 +36,9 @@ public final class IRCConnector: Connector {
 
     public func run(events: ConnectorEvents) async throws {
         var failures = 0
+        var upgradePort: Int?
         while !Task.isCancelled {
-            let endpoint = configuration.endpoint
+            let endpoint = await effectiveEndpoint(upgradePort: upgradePort)
             if endpoint.tls?.verification == IRCEndpoint.TLSSettings.Verification.none {
                 logger.warning("TLS certificate verification is off for this network (tls.verify: false); anyone on the path can read and change the traffic", metadata: ["irc.host": "\(endpoint.host)"])
             } else if endpoint.tls == nil {
@@ -43,7 +48,9 @@ public final class IRCConnector: Connector {
             do {
                 logger.info("connecting", metadata: ["irc.host": "\(endpoint.host)", "irc.port": "\(endpoint.port)"])
                 let stream = try await open(endpoint)
-                let session = IRCSession(stream: stream, configuration: configuration, events: events, clock: clock, logger: logger)
+                let session = IRCSession(
+                    stream: stream, configuration: configuration, endpoint: endpoint, stsStore: stsStore, events: events,
+                    clock: clock, logger: logger)
                 current.withLock { $0 = session }
                 outcome = await session.run()
                 let registered = await session.isRegistered
@@ -53,12 +60,38 @@ public final class IRCConnector: Connector {
                 logger.warning("connection failed", metadata: ["irc.error": "\(error)"])
             }
             if Task.isCancelled { break }
+            if case .stsUpgrade(let port)? = outcome?.reason {
+                logger.info("upgrading to TLS as the server's STS policy requires", metadata: ["irc.port": "\(port)"])
+                upgradePort = port
+                continue
+            }
             if let outcome { logger.warning("disconnected", metadata: ["irc.reason": "\(outcome)"]) }
             failures += 1
             let delay = Self.backoff(after: failures, base: configuration.reconnectDelay, cap: configuration.maxReconnectDelay, ban: outcome?.isBan ?? false)
             logger.info("reconnecting later", metadata: ["irc.delay": "\(delay)"])
             try? await Task.sleep(for: delay)
         }
+    }
+
+    /// The configured endpoint, unless it is plaintext and STS says otherwise: a server that told
+    /// this process to upgrade, or a stored policy that has not expired, means TLS (fully
+    /// verified) on the policy's port. There is no fallback to plaintext while a policy holds.
+    func effectiveEndpoint(upgradePort: Int?) async -> IRCEndpoint {
+        var endpoint = configuration.endpoint
+        guard endpoint.tls == nil else { return endpoint }
+        var port = upgradePort
+        if port == nil, let stsStore {
+            do {
+                if let policy = try await stsStore.policy(for: endpoint.host), policy.expires > Date() { port = policy.port }
+            } catch {
+                logger.warning("could not read the STS policies", metadata: ["irc.error": "\(error)"])
+            }
+        }
+        if let port {
+            endpoint.tls = IRCEndpoint.TLSSettings()
+            endpoint.port = port
+        }
+        return endpoint
     }
 
     /// Exponential backoff with full jitter in its upper half: `base × 2^(failures-1)`, capped,

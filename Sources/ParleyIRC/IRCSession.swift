@@ -39,13 +39,24 @@ actor IRCSession {
         var replyTo: MessageID?
     }
 
-    init(stream: any IRCByteStream, configuration: IRCConnectorConfiguration, events: ConnectorEvents, clock: any MonotonicClock, logger: Logger) {
+    /// Where the connection goes (after any STS upgrade), and where STS policies are kept.
+    private let endpoint: IRCEndpoint
+    private let stsStore: (any STSPolicyStore)?
+    /// A policy the server advertised, to be stored by the read loop (which may await).
+    private var advertisedSTS: Int?
+
+    init(
+        stream: any IRCByteStream, configuration: IRCConnectorConfiguration, endpoint: IRCEndpoint,
+        stsStore: (any STSPolicyStore)?, events: ConnectorEvents, clock: any MonotonicClock, logger: Logger
+    ) {
         self.stream = stream
         self.configuration = configuration
+        self.endpoint = endpoint
+        self.stsStore = stsStore
         self.events = events
         self.clock = clock
         self.logger = logger
-        state = IRCClientState(configuration: configuration.session)
+        state = IRCClientState(configuration: configuration.session, isSecure: endpoint.tls != nil)
         bucket = FloodBucket(configuration.flood, now: clock.now())
         (pacedLines, paced) = AsyncStream.makeStream(of: [UInt8].self)
     }
@@ -80,6 +91,10 @@ actor IRCSession {
             for try await chunk in stream.incoming {
                 for line in framer.append(chunk) {
                     if let end = receive(line) { return end }
+                    if let seconds = advertisedSTS {
+                        advertisedSTS = nil
+                        await store(stsSeconds: seconds)
+                    }
                 }
                 let discarded = framer.takeDiscardedCount()
                 if discarded > 0 { logger.warning("discarded over-long lines from the server", metadata: ["irc.lines": "\(discarded)"]) }
@@ -87,6 +102,21 @@ actor IRCSession {
             return Task.isCancelled ? nil : IRCDisconnect(reason: .serverError("the connection was closed"), retry: true)
         } catch {
             return IRCDisconnect(reason: .serverError("\(error)"), retry: true)
+        }
+    }
+
+    private func store(stsSeconds seconds: Int) async {
+        guard let stsStore else { return }
+        do {
+            if seconds == 0 {
+                try await stsStore.removePolicy(for: endpoint.host)
+            } else {
+                let policy = STSPolicy(port: endpoint.port, expires: Date().addingTimeInterval(TimeInterval(seconds)))
+                try await stsStore.save(policy, for: endpoint.host)
+            }
+            logger.info("stored the server's TLS-only (STS) policy", metadata: ["irc.host": "\(endpoint.host)", "irc.sts_seconds": "\(seconds)"])
+        } catch {
+            logger.warning("could not store the STS policy", metadata: ["irc.error": "\(error)"])
         }
     }
 
@@ -137,6 +167,8 @@ actor IRCSession {
                 logger.info("left", metadata: ["irc.channel": "\(channel)"])
             case .message(let chat):
                 inbound(chat)
+            case .stsPolicy(let seconds):
+                advertisedSTS = seconds
             case .disconnect(let reason):
                 return reason
             }

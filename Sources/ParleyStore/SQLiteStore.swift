@@ -7,7 +7,7 @@ import GRDB
 /// Writes go through one serial queue (GRDB's `DatabaseQueue`, in WAL mode), so the store may
 /// be used from any task.
 public final class SQLiteStore: ConversationStore {
-    private let database: DatabaseQueue
+    let database: DatabaseQueue
     public let path: String
     public let retention: Retention
 

@@ -36,6 +36,15 @@ enum Schema {
                 CREATE INDEX moderation_event_by_time ON moderation_event(time);
                 """)
         }
+        migrator.registerMigration("v2: IRC strict transport security policies") { db in
+            try db.execute(sql: """
+                CREATE TABLE irc_sts_policy (
+                    host TEXT PRIMARY KEY NOT NULL,
+                    port INTEGER NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

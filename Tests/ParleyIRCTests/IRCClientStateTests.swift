@@ -275,3 +275,31 @@ struct ClientDriver {
         #expect(client.messages.isEmpty)
     }
 }
+
+@Suite struct STSTests {
+    @Test func aPlaintextConnectionToldToUpgradeDisconnectsAtOnce() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley"))
+        client.state = IRCClientState(configuration: IRCSessionConfiguration(nick: "parley"), isSecure: false)
+        client.connect()
+        let sent = client.server(":irc.test CAP * LS :multi-prefix sts=port=6697,duration=300 server-time")
+        #expect(sent.isEmpty, "nothing more is said in plaintext")
+        #expect(client.disconnect?.reason == .stsUpgrade(port: 6697))
+    }
+
+    @Test func overTLSThePolicyIsKeptAndRegistrationGoesOn() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley"))
+        client.connect()
+        #expect(client.server(":irc.test CAP * LS :sts=duration=86400,port=6697 server-time") == ["CAP REQ server-time"])
+        #expect(client.actions.contains(.stsPolicy(seconds: 86400)))
+        #expect(client.disconnect == nil)
+    }
+
+    @Test func advertisementsWithoutTheNeededKeyAreIgnored() {
+        var insecure = ClientDriver(IRCSessionConfiguration(nick: "parley"))
+        insecure.state = IRCClientState(configuration: IRCSessionConfiguration(nick: "parley"), isSecure: false)
+        insecure.connect()
+        insecure.server(":irc.test CAP * LS :sts=duration=300")
+        #expect(insecure.disconnect == nil)
+        #expect(STSPolicy.Advertisement("port=99999,duration=-5") == STSPolicy.Advertisement(""))
+    }
+}

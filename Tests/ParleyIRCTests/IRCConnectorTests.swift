@@ -126,4 +126,51 @@ import Testing
         }
         #expect(IRCConnector.backoff(after: 1, base: .seconds(2), cap: .seconds(300), ban: true) == .seconds(300))
     }
+
+    /// STS policies in memory.
+    final class MemoryPolicies: STSPolicyStore {
+        let policies = Mutex<[String: STSPolicy]>([:])
+        func policy(for host: String) async throws -> STSPolicy? { policies.withLock { $0[host] } }
+        func save(_ policy: STSPolicy, for host: String) async throws { policies.withLock { $0[host] = policy } }
+        func removePolicy(for host: String) async throws { policies.withLock { $0[host] = nil } }
+    }
+
+    @Test func stsUpgradesAPlaintextConnectionAndTheStoredPolicyHoldsForTheNextStart() async throws {
+        let policies = MemoryPolicies()
+        let opened = Mutex<[IRCEndpoint]>([])
+        let servers = Mutex<[MemoryServer]>([])
+        let configuration = IRCConnectorConfiguration(
+            network: "net", endpoint: IRCEndpoint(host: "irc.test", port: 6667, tls: nil),
+            session: IRCSessionConfiguration(nick: "parley"), reconnectDelay: .milliseconds(10))
+        func connector() -> IRCConnector {
+            IRCConnector(
+                configuration: configuration, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
+                stsStore: policies,
+                open: { endpoint in
+                    let server = MemoryServer()
+                    opened.withLock { $0.append(endpoint) }
+                    servers.withLock { $0.append(server) }
+                    return server
+                })
+        }
+        let first = connector()
+        let (_, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
+        let task = Task { try await first.run(events: ConnectorEvents(continuation)) }
+        defer { task.cancel() }
+        _ = try await eventually("the plaintext connection") { servers.withLock { $0.first } }
+            .say(":irc.test CAP * LS :sts=port=6697,duration=600")
+        let secure = try await eventually("the TLS connection") { servers.withLock { $0.count == 2 ? $0[1] : nil } }
+        #expect(opened.withLock { $0[1] } == IRCEndpoint(host: "irc.test", port: 6697, tls: .init(verification: .system)))
+        secure.say(":irc.test CAP * LS :sts=port=6697,duration=600")
+        let stored = try await eventually("the stored policy") { try await policies.policy(for: "irc.test") }
+        #expect(stored.port == 6697 && stored.expires > Date().addingTimeInterval(590))
+        task.cancel()
+
+        // A new process with the same store never tries plaintext.
+        let second = connector()
+        let again = Task { try await second.run(events: ConnectorEvents(continuation)) }
+        defer { again.cancel() }
+        _ = try await eventually("the next start's connection") { opened.withLock { $0.count >= 3 ? true : nil } }
+        #expect(opened.withLock { $0[2] }.tls != nil && opened.withLock { $0[2] }.port == 6697)
+    }
 }
