@@ -19,18 +19,27 @@ import Testing
         #expect(lines == ["first", "second", "third", "fourth"])
     }
 
-    @Test(arguments: [7, 8, 9, 10, 13, 50])
-    func multiByteTextIsNeverCutInsideACodePoint(budget: Int) {
-        // 2-, 3- and 4-byte scalars, a flag (two scalars), and a family (joined scalars).
-        let word = "ééé中文字😀😀🇫🇷👨‍👩‍👧ñ"
-        let text = Array(repeating: word, count: 5).joined(separator: " ")
+    /// 2-, 3- and 4-byte scalars, a flag (two scalars) and a family (scalars joined by ZWJ).
+    static let multiByteWord = "ééé中文字😀😀🇫🇷👨‍👩‍👧ñ"
+
+    @Test(arguments: [60, 61, 62, 63, 64, 100])
+    func multiByteWordsWrapWithinTheLimitAndReassembleExactly(budget: Int) {
+        let text = Array(repeating: Self.multiByteWord, count: 9).joined(separator: " ")
+        let lines = IRCLineSplitter(budget: budget).split(text)
+        #expect(lines.count > 1)
+        for line in lines { #expect(line.utf8.count <= budget, "\(line) is \(line.utf8.count) bytes") }
+        #expect(lines.joined(separator: " ") == text)
+    }
+
+    @Test(arguments: [4, 5, 7, 8, 9, 10, 13, 25])
+    func aMultiByteRunLongerThanALineIsCutBetweenCodePointsAndReassemblesExactly(budget: Int) {
+        let text = String(repeating: Self.multiByteWord, count: 3)
         let lines = IRCLineSplitter(budget: budget).split(text)
         for line in lines {
             #expect(line.utf8.count <= budget, "\(line) is \(line.utf8.count) bytes")
-            #expect(String(validating: Array(line.utf8), as: UTF8.self) != nil)
+            #expect(String(validating: Array(line.utf8), as: UTF8.self) == line)
         }
-        // Reassembled: soft breaks lost one space each, hard breaks nothing.
-        #expect(lines.joined().filter { $0 != " " } == text.filter { $0 != " " })
+        #expect(lines.joined() == text)
     }
 
     @Test func aWordLongerThanTheBudgetIsCutBetweenCharacters() {
