@@ -41,7 +41,7 @@ let package = Package(
         ),
         .target(
             name: "ParleyBackends",
-            dependencies: ["ParleyCore", "ParleyInference"],
+            dependencies: ["ParleyCore", "ParleyInference", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
         ),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
@@ -79,11 +79,16 @@ let package = Package(
         .testTarget(
             name: "ParleyInferenceTests", dependencies: ["ParleyInference", "CParleyKernels"], exclude: ["Fixtures"],
             swiftSettings: upcoming),
+        .testTarget(
+            name: "ParleyBackendsTests", dependencies: ["ParleyBackends", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming),
         .testTarget(name: "ParleyIRCTests", dependencies: ["ParleyIRC", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "ParleyIRCIntegrationTests", dependencies: ["ParleyIRC", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore", "ParleyTesting"], swiftSettings: upcoming),
-        .testTarget(name: "ParleyDaemonTests", dependencies: ["ParleyDaemon", "ParleyTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "ParleyDaemonTests", dependencies: ["ParleyDaemon", "ParleyTesting", "ParleyBackends", "ParleyIRC"],
+            swiftSettings: upcoming),
     ]
 )

@@ -48,6 +48,8 @@ public enum Daemon {
                 let model = try LanguageModel(path: local.model, contextLength: backend.contextWindow, threads: local.threads)
                 let engine = InferenceEngine(model: model, cachedConversations: local.cachedConversations)
                 return LocalBackend(name: backend.name, engine: engine)
+            case .openAI(let openAI):
+                return OpenAICompatibleBackend(configuration: openAI, logger: logger)
             }
         }
         var networks = configuration.networks

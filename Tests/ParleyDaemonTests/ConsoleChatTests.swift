@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import ParleyCore
 @testable import ParleyDaemon
@@ -64,5 +67,55 @@ import Testing
         let message = connector.message("parley, hi", number: 1)
         #expect(message.sender.account == "ops")
         #expect(message.addressing == .addressed(body: "hi"))
+    }
+}
+
+extension ConsoleChatTests {
+    /// A port nothing listens on: bound, then closed.
+    static func deadPort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        close(fd)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test func aDeadHostedBackendFallsOverToTheNextWithoutSayingSo() async throws {
+        let config = """
+            storage: { path: data/parley.sqlite }
+            backends:
+              hosted: { type: openai, base_url: "http://127.0.0.1:\(Self.deadPort())/v1", model: gpt-test, retries: 0 }
+              spare: { type: echo }
+            networks:
+              console: { type: console }
+            channels:
+              - match: { network: console }
+                trigger: always
+                backend: hosted
+                fallback: [spare]
+
+            """
+        #expect(try await chat(["parley: hello"], config: config) == "<parley> You said: hello\n")
+    }
+
+    @Test func aDeadHostedBackendAloneIsOneShortSentence() async throws {
+        let config = """
+            storage: { path: data/parley.sqlite }
+            backends:
+              hosted: { type: openai, base_url: "http://127.0.0.1:\(Self.deadPort())/v1", model: gpt-test, retries: 0, api_key: sk-hidden }
+            networks:
+              console: { type: console }
+            channels:
+              - match: { network: console }
+                trigger: always
+                backend: hosted
+
+            """
+        let printed = try await chat(["parley: hello"], config: config)
+        #expect(printed == "<parley> Sorry, I couldn't produce an answer just now; please try again in a moment.\n")
     }
 }

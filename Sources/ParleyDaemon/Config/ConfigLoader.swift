@@ -130,9 +130,12 @@ public enum ConfigLoader {
         let entries = try node.namedEntries()
         guard !entries.isEmpty else { throw node.invalid("configure at least one backend") }
         return try entries.map { name, node in
+            let any = try node.mapping(keys: Array(Set(["type", "context", "model", "threads", "cached_conversations"] + OpenAIBackendReader.keys)).sorted())
+            let type = try any.required("type").choice([("echo", "echo"), ("local", "local"), ("openai", "openai")])
+            if type == "openai" {
+                return try OpenAIBackendReader.read(name: name, node)
+            }
             let map = try node.mapping(keys: ["type", "context", "model", "threads", "cached_conversations"])
-            let typeNode = try map.required("type")
-            let type = try typeNode.choice([("echo", "echo"), ("local", "local")])
             let context = try map["context"]?.int(in: 256...1_048_576)
             switch type {
             case "local":

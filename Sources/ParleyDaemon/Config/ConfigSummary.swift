@@ -1,3 +1,5 @@
+import Foundation
+import ParleyBackends
 import ParleyIRC
 import ParleyCore
 
@@ -14,6 +16,7 @@ public struct ConfigSummary {
             switch backend.kind {
             case .echo: "\(backend.name) (echo, context \(backend.contextWindow))"
             case .local(let local): "\(backend.name) (local \(local.model), context \(backend.contextWindow))"
+            case .openAI(let api): "\(backend.name) (openai \(api.baseURL.absoluteString), model \(api.model), key \(api.apiKey == nil ? "none" : "set"), \(api.streaming ? "streaming" : "not streaming"))"
             }
         }
         let networks = configuration.networks.map { network in

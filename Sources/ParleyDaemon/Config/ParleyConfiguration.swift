@@ -2,6 +2,7 @@ public import ParleyCore
 public import ParleyStore
 public import Logging
 public import ParleyIRC
+public import ParleyBackends
 
 /// A whole Parley config, typed and validated.
 public struct ParleyConfiguration: Sendable {
@@ -28,6 +29,8 @@ public struct BackendConfiguration: Sendable {
         case echo
         /// Parley's own engine on a GGUF model file.
         case local(LocalModelConfiguration)
+        /// An OpenAI-compatible HTTP API.
+        case openAI(OpenAICompatibleConfiguration)
     }
 
     public var name: String

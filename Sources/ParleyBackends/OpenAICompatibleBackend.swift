@@ -1,0 +1,257 @@
+public import Foundation
+public import Logging
+public import ParleyCore
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Where and how to reach an OpenAI-compatible Chat Completions API (OpenAI, vLLM, the llama.cpp
+/// server, Ollama's `/v1`, LM Studio…).
+public struct OpenAICompatibleConfiguration: Sendable {
+    public var name: String
+    /// The API root, e.g. `https://api.openai.com/v1`; `/chat/completions` is appended.
+    public var baseURL: URL
+    public var apiKey: Secret?
+    public var model: String
+    public var organization: String?
+    /// Extra headers (a proxy's key, `OpenAI-Project`…).
+    public var headers: [String: String]
+    public var contextWindow: Int
+    /// Server-sent events as the reply is written (the default), or one JSON reply.
+    public var streaming: Bool
+    /// The longest silence, connecting included, before a request fails.
+    public var idleTimeout: Duration
+    /// The longest a whole reply may take.
+    public var totalTimeout: Duration
+    /// Retries after 429, 5xx or a failed connection, before any text arrived.
+    public var maxRetries: Int
+    /// The first retry's delay; it doubles, with jitter, unless the server says `Retry-After`.
+    public var retryDelay: Duration
+
+    public init(
+        name: String, baseURL: URL, apiKey: Secret? = nil, model: String, organization: String? = nil,
+        headers: [String: String] = [:], contextWindow: Int = 8192, streaming: Bool = true,
+        idleTimeout: Duration = .seconds(60), totalTimeout: Duration = .seconds(300),
+        maxRetries: Int = 2, retryDelay: Duration = .seconds(1)
+    ) {
+        self.name = name
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.model = model
+        self.organization = organization
+        self.headers = headers
+        self.contextWindow = contextWindow
+        self.streaming = streaming
+        self.idleTimeout = idleTimeout
+        self.totalTimeout = totalTimeout
+        self.maxRetries = maxRetries
+        self.retryDelay = retryDelay
+    }
+}
+
+/// A generation backend over an OpenAI-compatible HTTP API: the conversation as Chat Completions
+/// messages, the reply streamed by server-sent events; retried with backoff and jitter on 429
+/// (honouring `Retry-After`), 5xx and connection failures while no text has arrived; cancelling
+/// the stream cancels the HTTP transfer. Failures reach the channel as one short sentence
+/// (`GenerationError`); the details, never the key, go to the log.
+public struct OpenAICompatibleBackend: GenerationBackend {
+    public let configuration: OpenAICompatibleConfiguration
+    private let logger: Logger
+
+    public init(configuration: OpenAICompatibleConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public var name: String { configuration.name }
+    public var contextWindow: Int { configuration.contextWindow }
+
+    /// The documented estimate (`TokenEstimate`): the server's tokenizer is not at hand.
+    public func tokenCount(of message: ChatMessage) -> Int { TokenEstimate.tokens(in: message) }
+
+    public func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationChunk, any Error> {
+        let backend = self
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    try await backend.run(request) { continuation.yield($0) }
+                    continuation.finish()
+                } catch is CancellationError {
+                    continuation.finish()
+                } catch let error as GenerationError {
+                    backend.logger.warning("generation failed", metadata: ["gen.backend": "\(backend.name)", "gen.error": "\(error)"])
+                    continuation.finish(throwing: error)
+                } catch {
+                    let failure = GenerationError.backendFailed(backend: backend.name, detail: "\(error)")
+                    backend.logger.warning("generation failed", metadata: ["gen.backend": "\(backend.name)", "gen.error": "\(failure)"])
+                    continuation.finish(throwing: failure)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    // MARK: - One generation
+
+    /// Sends the request, retrying while nothing has been yielded, and yields the reply.
+    func run(_ request: GenerationRequest, yield: (GenerationChunk) -> Void) async throws {
+        let body = try JSONEncoder().encode(wireRequest(request))
+        var attempt = 0
+        while true {
+            attempt += 1
+            var yielded = false
+            do {
+                try await attemptOnce(body) { chunk in
+                    if !chunk.text.isEmpty { yielded = true }
+                    yield(chunk)
+                }
+                return
+            } catch let failure as AttemptFailure {
+                guard failure.retryable, !yielded, attempt <= configuration.maxRetries else {
+                    throw GenerationError.backendFailed(backend: name, detail: failure.detail)
+                }
+                let delay = failure.retryAfter.map { min($0, .seconds(60)) } ?? backoff(attempt: attempt)
+                logger.info("retrying", metadata: ["gen.backend": "\(name)", "gen.reason": "\(failure.detail)", "gen.delay": "\(delay)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// `retryDelay × 2^(attempt-1)`, drawn from its upper half.
+    private func backoff(attempt: Int) -> Duration {
+        configuration.retryDelay * (1 << min(attempt - 1, 10)) * Double.random(in: 0.5...1.0)
+    }
+
+    /// Why one attempt failed, and whether another may help.
+    struct AttemptFailure: Error {
+        var detail: String
+        var retryable: Bool
+        var retryAfter: Duration?
+    }
+
+    private func attemptOnce(_ body: Data, yield: (GenerationChunk) -> Void) async throws {
+        var parser = ServerSentEvents()
+        var status = 0
+        var headers: [String: String] = [:]
+        var errorBody = Data()
+        var whole = Data()
+        var finished = false
+        do {
+            for try await event in HTTPStream.events(for: urlRequest(body), idleTimeout: configuration.idleTimeout, totalTimeout: configuration.totalTimeout) {
+                try Task.checkCancellation()
+                switch event {
+                case .head(let code, let fields):
+                    status = code
+                    headers = fields
+                case .body(let data) where status != 200:
+                    if errorBody.count < 65_536 { errorBody.append(data) }
+                case .body(let data) where !configuration.streaming:
+                    whole.append(data)
+                    guard whole.count <= 16 << 20 else { throw AttemptFailure(detail: "the reply is over 16 MiB", retryable: false) }
+                case .body(let data):
+                    for sse in try parser.append(data) where !finished {
+                        finished = try handle(sse, yield: yield)
+                    }
+                }
+            }
+        } catch let error as AttemptFailure {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as ServerSentEvents.LineTooLong {
+            throw AttemptFailure(detail: "the server sent a line over 1 MiB (\(error))", retryable: false)
+        } catch let error as URLError where error.code == .cancelled {
+            throw CancellationError()
+        } catch let error as URLError {
+            throw AttemptFailure(detail: "the request failed: \(error.localizedDescription) (\(error.code.rawValue))", retryable: true)
+        }
+        if Task.isCancelled { throw CancellationError() }
+        guard status == 200 else { throw statusFailure(status, headers: headers, body: errorBody) }
+        if !configuration.streaming {
+            guard let completion = try? JSONDecoder().decode(OpenAIWire.Completion.self, from: whole),
+                  let choice = completion.choices.first else {
+                throw AttemptFailure(detail: "the reply is not a chat completion: \(Self.excerpt(whole))", retryable: false)
+            }
+            yield(GenerationChunk(text: choice.message.content ?? "", finishReason: OpenAIWire.finishReason(choice.finishReason ?? "stop")))
+            return
+        }
+        if !finished {
+            // The stream ended without [DONE] or a finish reason: cut off mid-reply.
+            throw AttemptFailure(detail: "the reply stream ended before the reply did", retryable: true)
+        }
+    }
+
+    /// One server-sent event; true once the reply is complete.
+    private func handle(_ event: ServerSentEvents.Event, yield: (GenerationChunk) -> Void) throws -> Bool {
+        if event.data == "[DONE]" {
+            yield(GenerationChunk(text: "", finishReason: .stop))
+            return true
+        }
+        guard let chunk = try? JSONDecoder().decode(OpenAIWire.Chunk.self, from: Data(event.data.utf8)) else {
+            if let failure = try? JSONDecoder().decode(OpenAIWire.ErrorBody.self, from: Data(event.data.utf8)), let message = failure.error?.message {
+                throw AttemptFailure(detail: "the server reported: \(Self.excerpt(Data(message.utf8)))", retryable: false)
+            }
+            logger.warning("skipped a malformed event from the server", metadata: ["gen.backend": "\(name)", "gen.event": "\(Self.excerpt(Data(event.data.utf8)))"])
+            return false
+        }
+        guard let choice = chunk.choices.first else { return false }
+        if let text = choice.delta?.content, !text.isEmpty { yield(GenerationChunk(text: text)) }
+        if let reason = choice.finishReason {
+            yield(GenerationChunk(text: "", finishReason: OpenAIWire.finishReason(reason)))
+            return true
+        }
+        return false
+    }
+
+    private func statusFailure(_ status: Int, headers: [String: String], body: Data) -> AttemptFailure {
+        let message = (try? JSONDecoder().decode(OpenAIWire.ErrorBody.self, from: body))?.error?.message.map { Self.excerpt(Data($0.utf8)) }
+            ?? Self.excerpt(body)
+        let detail = "HTTP \(status)" + (message.isEmpty ? "" : ": \(message)")
+        let retryable = status == 429 || status == 408 || (500...599).contains(status)
+        return AttemptFailure(detail: detail, retryable: retryable, retryAfter: headers["retry-after"].flatMap(Self.retryAfter))
+    }
+
+    /// `Retry-After` as seconds or an HTTP date.
+    static func retryAfter(_ value: String) -> Duration? {
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 { return .milliseconds(Int(seconds * 1000)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .milliseconds(max(0, Int(date.timeIntervalSinceNow * 1000)))
+    }
+
+    /// A short, single-line excerpt of what a server sent, for logs and errors.
+    static func excerpt(_ data: Data) -> String {
+        let text = String(decoding: data.prefix(300), as: UTF8.self)
+        return String(text.unicodeScalars.map { $0.value < 0x20 ? " " : Character($0) }).trimmingCharacters(in: .whitespaces)
+    }
+
+    // MARK: - The request
+
+    func wireRequest(_ request: GenerationRequest) -> OpenAIWire.Request {
+        let parameters = request.parameters
+        return OpenAIWire.Request(
+            model: parameters.model ?? configuration.model,
+            messages: request.messages.map { .init(role: $0.role.rawValue, content: $0.content) },
+            stream: configuration.streaming,
+            maxTokens: parameters.maxTokens,
+            temperature: parameters.temperature,
+            topP: parameters.topP,
+            stop: parameters.stop.isEmpty ? nil : Array(parameters.stop.prefix(4)),
+            seed: parameters.seed)
+    }
+
+    func urlRequest(_ body: Data) -> URLRequest {
+        var request = URLRequest(url: configuration.baseURL.appendingPathComponent("chat/completions"))
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(configuration.streaming ? "text/event-stream" : "application/json", forHTTPHeaderField: "Accept")
+        if let key = configuration.apiKey { request.setValue("Bearer \(key.value)", forHTTPHeaderField: "Authorization") }
+        if let organization = configuration.organization { request.setValue(organization, forHTTPHeaderField: "OpenAI-Organization") }
+        for (name, value) in configuration.headers { request.setValue(value, forHTTPHeaderField: name) }
+        return request
+    }
+}

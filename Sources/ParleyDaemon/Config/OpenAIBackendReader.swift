@@ -1,0 +1,39 @@
+import Foundation
+import ParleyBackends
+
+/// Reads an `openai` backend: an OpenAI-compatible Chat Completions API.
+enum OpenAIBackendReader {
+    static let keys = [
+        "type", "base_url", "api_key", "api_key_file", "model", "organization", "headers", "context", "stream",
+        "timeout_s", "idle_timeout_s", "retries",
+    ]
+
+    static func read(name: String, _ node: ConfigNode) throws -> BackendConfiguration {
+        let map = try node.mapping(keys: keys)
+        let urlNode = try map.required("base_url")
+        let text = try urlNode.nonEmptyString()
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+            throw urlNode.invalid("'\(text)' is not an http(s) URL; write the API root, e.g. https://api.openai.com/v1")
+        }
+        var headers: [String: String] = [:]
+        if let headerNode = map["headers"] {
+            for (header, value) in try headerNode.namedEntries() {
+                guard header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                    throw value.invalid("'\(header)' is not an HTTP header name")
+                }
+                let text = try value.string()
+                guard !text.unicodeScalars.contains(where: { $0.value < 0x20 }) else { throw value.invalid("a header value cannot hold control characters") }
+                headers[header] = text
+            }
+        }
+        let context = try map["context"]?.int(in: 256...10_000_000) ?? 8192
+        let configuration = OpenAICompatibleConfiguration(
+            name: name, baseURL: url, apiKey: try map.secret("api_key"), model: try map.required("model").nonEmptyString(),
+            organization: try map["organization"]?.nonEmptyString(), headers: headers, contextWindow: context,
+            streaming: try map["stream"]?.bool() ?? true,
+            idleTimeout: .seconds(try map["idle_timeout_s"]?.int(in: 1...3600) ?? 60),
+            totalTimeout: .seconds(try map["timeout_s"]?.int(in: 1...86_400) ?? 300),
+            maxRetries: try map["retries"]?.int(in: 0...10) ?? 2)
+        return BackendConfiguration(name: name, kind: .openAI(configuration), contextWindow: context)
+    }
+}
