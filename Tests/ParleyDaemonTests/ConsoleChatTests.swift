@@ -84,38 +84,31 @@ extension ConsoleChatTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    @Test func aDeadHostedBackendFallsOverToTheNextWithoutSayingSo() async throws {
-        let config = """
-            storage: { path: data/parley.sqlite }
-            backends:
-              hosted: { type: openai, base_url: "http://127.0.0.1:\(Self.deadPort())/v1", model: gpt-test, retries: 0 }
-              spare: { type: echo }
-            networks:
-              console: { type: console }
-            channels:
-              - match: { network: console }
-                trigger: always
-                backend: hosted
-                fallback: [spare]
+    /// A console that always answers through `hosted`, an OpenAI backend at a dead port, and
+    /// then through the backends in `fallback`.
+    static func deadHostedConfig(fallback: [String]) -> String {
+        """
+        storage: { path: data/parley.sqlite }
+        backends:
+          hosted: { type: openai, base_url: "http://127.0.0.1:\(deadPort())/v1", model: gpt-test, retries: 0, api_key: sk-hidden }
+          spare: { type: echo }
+        networks:
+          console: { type: console }
+        channels:
+          - match: { network: console }
+            trigger: always
+            backend: hosted
+            fallback: [\(fallback.joined(separator: ", "))]
 
-            """
-        #expect(try await chat(["parley: hello"], config: config) == "<parley> You said: hello\n")
+        """
+    }
+
+    @Test func aDeadHostedBackendFallsOverToTheNextWithoutSayingSo() async throws {
+        #expect(try await chat(["parley: hello"], config: Self.deadHostedConfig(fallback: ["spare"])) == "<parley> You said: hello\n")
     }
 
     @Test func aDeadHostedBackendAloneIsOneShortSentence() async throws {
-        let config = """
-            storage: { path: data/parley.sqlite }
-            backends:
-              hosted: { type: openai, base_url: "http://127.0.0.1:\(Self.deadPort())/v1", model: gpt-test, retries: 0, api_key: sk-hidden }
-            networks:
-              console: { type: console }
-            channels:
-              - match: { network: console }
-                trigger: always
-                backend: hosted
-
-            """
-        let printed = try await chat(["parley: hello"], config: config)
+        let printed = try await chat(["parley: hello"], config: Self.deadHostedConfig(fallback: []))
         #expect(printed == "<parley> Sorry, I couldn't produce an answer just now; please try again in a moment.\n")
     }
 }
