@@ -39,19 +39,7 @@ public enum Daemon {
         consoleIO: (input: @Sendable () -> String?, output: @Sendable (String) -> Void)? = nil
     ) throws -> Assembly {
         let store = try SQLiteStore(path: configuration.storage.path, retention: configuration.storage.retention)
-        let backends: [any GenerationBackend] = try configuration.backends.map { backend in
-            switch backend.kind {
-            case .echo:
-                return EchoBackend(name: backend.name, contextWindow: backend.contextWindow)
-            case .local(let local):
-                logger.info("loading model", metadata: ["gen.backend": "\(backend.name)", "gen.model": "\(local.model)"])
-                let model = try LanguageModel(path: local.model, contextLength: backend.contextWindow, threads: local.threads)
-                let engine = InferenceEngine(model: model, cachedConversations: local.cachedConversations)
-                return LocalBackend(name: backend.name, engine: engine)
-            case .openAI(let openAI):
-                return OpenAICompatibleBackend(configuration: openAI, logger: logger)
-            }
-        }
+        let backends = try makeBackends(configuration, logger: logger)
         var networks = configuration.networks
         if mode == .chat {
             networks = networks.filter { if case .console = $0.kind { true } else { false } }
@@ -115,5 +103,22 @@ public enum Daemon {
         var logger = logger
         logger[metadataKey: "bot.network"] = "\(network)"
         return logger
+    }
+
+    /// Every configured backend, ready to generate (local models loaded).
+    public static func makeBackends(_ configuration: ParleyConfiguration, logger: Logger) throws -> [any GenerationBackend] {
+        try configuration.backends.map { backend in
+            switch backend.kind {
+            case .echo:
+                return EchoBackend(name: backend.name, contextWindow: backend.contextWindow)
+            case .local(let local):
+                logger.info("loading model", metadata: ["gen.backend": "\(backend.name)", "gen.model": "\(local.model)"])
+                let model = try LanguageModel(path: local.model, contextLength: backend.contextWindow, threads: local.threads)
+                let engine = InferenceEngine(model: model, cachedConversations: local.cachedConversations)
+                return LocalBackend(name: backend.name, engine: engine)
+            case .openAI(let openAI):
+                return OpenAICompatibleBackend(configuration: openAI, logger: logger)
+            }
+        }
     }
 }

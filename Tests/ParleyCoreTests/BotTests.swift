@@ -161,7 +161,11 @@ import Testing
         _ = try await tester.reply(to: "parley: remember a", in: "#a")
         _ = try await tester.reply(to: "parley: in b", in: "#b")
         _ = try await tester.reply(to: "parley: in c", in: "#c")
-        #expect(await tester.bot.status(of: tester.say("!status", in: "#c")).sessions == 2)
+        // Asked directly, not said in the channel: a "!status" reply racing the next reply would
+        // be taken for it.
+        let probe = InboundMessage(
+            id: "probe", channel: ChannelKey(network: tester.connector.network, channel: "#c"), sender: BotTester.alice, text: "")
+        #expect(await tester.bot.status(of: probe).sessions == 2)
         _ = try await tester.reply(to: "parley: what was a?", in: "#a")
         let request = try #require(backend.requests.last)
         #expect(request.messages.dropFirst().map(\.content) == ["alice: remember a", "ok", "alice: what was a?"])
