@@ -82,6 +82,10 @@ let package = Package(
         .testTarget(
             name: "ParleyBackendsTests", dependencies: ["ParleyBackends", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming),
+        .testTarget(
+            name: "ParleyBackendsIntegrationTests",
+            dependencies: ["ParleyBackends", "ParleyDaemon", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming),
         .testTarget(name: "ParleyIRCTests", dependencies: ["ParleyIRC", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "ParleyIRCIntegrationTests", dependencies: ["ParleyIRC", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
