@@ -136,3 +136,16 @@ import Testing
         #expect(OpenAICompatibleBackend.retryAfter("soon") == nil)
     }
 }
+
+extension OpenAICompatibleBackendTests {
+    @Test func afterAFailureTheUserIsToldOnceAndTheNextMessageIsAnswered() async throws {
+        let failure = FaultServer.Reply.respond(status: 503, headers: ["Content-Type": "application/json"], pieces: [("{\"error\":{\"message\":\"overloaded\"}}", .zero)])
+        let server = try FaultServer([failure, failure, .respond(status: 200, pieces: [(SSE.delta("Back again."), .zero), (SSE.stop, .zero)])])
+        defer { server.stop() }
+        let backend = Self.backend(server, retries: 1)
+        let tester = BotTester(backend: backend, policy: ChannelPolicy(backend: backend.name))
+        #expect(try await tester.reply(to: "parley: first") == "Sorry, I couldn't produce an answer just now; please try again in a moment.")
+        #expect(try await tester.reply(to: "parley: second") == "Back again.")
+        #expect(server.requests.withLock { $0.count } == 3)
+    }
+}

@@ -112,3 +112,14 @@ extension ConsoleChatTests {
         #expect(printed == "<parley> Sorry, I couldn't produce an answer just now; please try again in a moment.\n")
     }
 }
+
+extension ConsoleChatTests {
+    @Test func aDeadHostedBackendFallsOverToTheLocalEngine() async throws {
+        let config = Self.deadHostedConfig(fallback: ["engine"]).replacingOccurrences(
+            of: "  spare: { type: echo }", with: "  engine: { type: local, model: models/SmolLM2-135M-Instruct.Q4_1.gguf, context: 512 }")
+        let folder = ConfigLoaderTests.repositoryRoot
+        let printed = try await chat(["parley: hello"], config: config.replacingOccurrences(of: "models/", with: folder.appendingPathComponent("models").path + "/"))
+        #expect(printed.hasPrefix("<parley> ") && printed.count > "<parley> \n".count)
+        #expect(!printed.contains("Sorry") && !printed.contains("You said"))
+    }
+}
