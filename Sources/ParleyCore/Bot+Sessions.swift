@@ -18,6 +18,7 @@ extension Bot {
             store: store,
             limiter: limiter,
             logger: logger,
+            clock: clock,
             reportOutbound: { [self] verdict, hook, channel in
                 await note(verdict, hook: hook, direction: .outbound, channel: channel, user: nil)
             },

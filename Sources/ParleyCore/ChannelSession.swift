@@ -240,6 +240,7 @@ actor ChannelSession {
             outbound: environment.outbound,
             template: template,
             review: OutboundReview(channel: channel, knownNames: knownNames),
+            clock: environment.clock,
             report: { verdict, hook in await environment.reportOutbound(verdict, hook, channel) })
     }
 }

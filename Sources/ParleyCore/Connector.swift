@@ -33,6 +33,9 @@ public struct ConnectorCapabilities: Sendable, Hashable {
         case lines
         /// Token by token, as fragments (the console).
         case fragments
+        /// The first part at once, then edits of it carrying the whole reply so far, at most one
+        /// per `interval`; the last edit always carries the complete reply (Matrix `m.replace`).
+        case edits(interval: Duration)
     }
 
     /// The most bytes of text one outbound message may carry, if the network limits it.

@@ -12,6 +12,9 @@ public struct OutboundMessage: Sendable, Hashable {
         case fragment
         /// The end of a streamed reply (its text may be empty).
         case end
+        /// The reply so far, on an editing connector: later parts of the same reply (the same
+        /// channel and `replyTo`) replace it; the reply's last part is `.complete`.
+        case draft
     }
 
     /// How the bot speaks: a reply to people, or a notice (which other bots must not answer).

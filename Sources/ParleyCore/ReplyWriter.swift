@@ -6,6 +6,8 @@ import Foundation
 /// - `.fragments`: every piece as it comes, then an end marker.
 /// - `.lines`: each line as soon as its line feed arrives; the rest at the end.
 /// - `.whole`: once, at the end.
+/// - `.edits`: the first text at once as a draft, then drafts with the whole reply so far no more
+///   often than the interval, and the complete reply as the last part, always.
 ///
 /// A hook that stops a part stops the rest of the reply.
 struct ReplyWriter {
@@ -14,6 +16,7 @@ struct ReplyWriter {
     /// Channel, thread, style and recipient of every message sent; `text` and `part` are set per part.
     let template: OutboundMessage
     let review: OutboundReview
+    let clock: any MonotonicClock
     /// Called with every verdict other than allow, for the log.
     let report: @Sendable (ModerationVerdict, _ hook: String) async -> Void
 
@@ -22,18 +25,22 @@ struct ReplyWriter {
     private(set) var delivered = ""
     private(set) var stopped = false
     private var sentFragments = false
+    /// When the last draft went out (edits mode).
+    private var lastDraft: Duration?
 
     init(
         connector: any Connector,
         outbound: ModerationPipeline,
         template: OutboundMessage,
         review: OutboundReview,
+        clock: any MonotonicClock,
         report: @escaping @Sendable (ModerationVerdict, String) async -> Void
     ) {
         self.connector = connector
         self.outbound = outbound
         self.template = template
         self.review = review
+        self.clock = clock
         self.report = report
     }
 
@@ -54,6 +61,14 @@ struct ReplyWriter {
             }
         case .whole:
             pending += text
+        case .edits(let interval):
+            pending += text
+            let now = clock.now()
+            let draft = pending.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !draft.isEmpty, lastDraft.map({ now - $0 >= interval }) ?? true {
+                lastDraft = now
+                try await deliver(draft, part: .draft)
+            }
         }
         return !stopped
     }
@@ -66,7 +81,7 @@ struct ReplyWriter {
             try await send(message(text: "", part: .end))
         case .lines:
             try await deliverLine(pending)
-        case .whole:
+        case .whole, .edits:
             let text = pending.trimmingCharacters(in: .whitespacesAndNewlines)
             if !text.isEmpty { try await deliver(text, part: .complete) }
         }
@@ -97,6 +112,10 @@ struct ReplyWriter {
             guard !text.isEmpty else { return }
             try await send(message(text: text, part: part))
             if part == .fragment { sentFragments = true }
+            if case .edits = connector.capabilities.streaming {
+                delivered = text  // each part replaces the one before
+                return
+            }
             if !delivered.isEmpty && part == .complete { delivered += "\n" }
             delivered += text
         }

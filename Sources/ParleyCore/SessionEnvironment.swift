@@ -8,6 +8,8 @@ struct SessionEnvironment: Sendable {
     var store: (any ConversationStore)?
     var limiter: GenerationLimiter
     var logger: Logger
+    /// Time for throttling edits of a streamed reply.
+    var clock: any MonotonicClock
     /// Reports a moderation verdict other than allow about an outbound part.
     var reportOutbound: @Sendable (ModerationVerdict, _ hook: String, _ channel: ChannelKey) async -> Void
     /// Counts a reply that reached its channel.

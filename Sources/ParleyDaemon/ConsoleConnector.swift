@@ -83,6 +83,9 @@ public final class ConsoleConnector: Connector {
             case .end:
                 defer { midReply = false }
                 return midReply ? text + "\n" : ""
+            case .draft:
+                // The console streams fragments and never edits; a draft is not shown.
+                return ""
             }
         }
         output(rendered)

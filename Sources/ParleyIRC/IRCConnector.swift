@@ -105,8 +105,9 @@ public final class IRCConnector: Connector {
 
     public func send(_ message: OutboundMessage) async throws {
         guard let session = current.withLock({ $0 }) else { throw ConnectorError.notConnected(network) }
-        // A fragment of a token stream never reaches IRC: the core sends whole lines here.
-        guard message.part != .end || !message.text.isEmpty else { return }
+        // IRC streams whole lines (`.lines`): fragments, drafts and empty ends never come here,
+        // and would not be sent if they did.
+        guard message.part == .complete || (message.part == .end && !message.text.isEmpty) else { return }
         try await session.deliver(message)
     }
 

@@ -31,9 +31,9 @@ public final class BotTester: Sendable {
         sanitizer: OutputSanitizer = OutputSanitizer(),
         plugins: [any Plugin] = [],
         store: (any ConversationStore)? = nil,
+        clock: TestClock = TestClock(),
         logger: Logger = Logger(label: "parley.test", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
-        let clock = TestClock()
         let connector = InMemoryConnector(network: "test", capabilities: capabilities)
         let resolved = policies ?? ChannelPolicies(
             fallback: policy ?? ChannelPolicy(backend: backends.first?.name ?? "scripted"))
