@@ -26,6 +26,8 @@ public struct ChannelPolicy: Sendable, Hashable {
     public var queueLimit: Int
     /// Whether replies are sent as notices.
     public var repliesAsNotice: Bool
+    /// Whether a reply written by a fallback backend is followed by a line saying so.
+    public var announcesFallback: Bool
 
     public init(
         triggers: TriggerSet = [.mention, .prefix, .direct],
@@ -37,7 +39,8 @@ public struct ChannelPolicy: Sendable, Hashable {
         historyLimit: Int = 50,
         recordsChatter: Bool = true,
         queueLimit: Int = 4,
-        repliesAsNotice: Bool = false
+        repliesAsNotice: Bool = false,
+        announcesFallback: Bool = false
     ) {
         self.triggers = triggers
         self.scope = scope
@@ -48,6 +51,7 @@ public struct ChannelPolicy: Sendable, Hashable {
         self.historyLimit = historyLimit
         self.recordsChatter = recordsChatter
         self.queueLimit = queueLimit
+        self.announcesFallback = announcesFallback
         self.repliesAsNotice = repliesAsNotice
     }
 

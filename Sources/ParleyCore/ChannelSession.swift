@@ -166,6 +166,11 @@ actor ChannelSession {
                 }
                 try await writer.finish()
                 await finishReply(writer, to: message)
+                if name != policy.backend && policy.announcesFallback && writer.hasDelivered {
+                    var note = makeWriter(for: message).template
+                    note.text = "(\(policy.backend) did not answer; this reply came from \(name).)"
+                    try? await environment.connector.send(note)
+                }
                 return
             } catch is CancellationError {
                 await writer.abandon()

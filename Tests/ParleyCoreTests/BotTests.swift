@@ -216,3 +216,23 @@ struct PartialBackend: GenerationBackend {
         }
     }
 }
+
+extension BotTests {
+    struct Unavailable: Error {}
+
+    @Test(arguments: [false, true])
+    func aFallbackAnswersQuietlyUnlessTheChannelWantsItSaid(announce: Bool) async throws {
+        let primary = ScriptedBackend(name: "primary") { _ in throw Unavailable() }
+        let spare = ScriptedBackend(name: "spare", replying: "From the spare.")
+        let tester = BotTester(
+            policy: ChannelPolicy(backend: "primary", fallbacks: ["spare"], announcesFallback: announce), backends: [primary, spare])
+        #expect(try await tester.reply(to: "parley: hi") == "From the spare.")
+        if announce {
+            let sent = try await tester.sentMessages(atLeast: 2)
+            #expect(sent[1].text == "(primary did not answer; this reply came from spare.)")
+        } else {
+            try await tester.settle()
+            #expect(tester.connector.sent.count == 1)
+        }
+    }
+}
