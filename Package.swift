@@ -52,6 +52,11 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "ParleyMatrix",
+            dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "ParleyTesting",
             dependencies: ["ParleyCore"],
             swiftSettings: upcoming
@@ -86,6 +91,7 @@ let package = Package(
             name: "ParleyBackendsIntegrationTests",
             dependencies: ["ParleyBackends", "ParleyDaemon", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming),
+        .testTarget(name: "ParleyMatrixTests", dependencies: ["ParleyMatrix"], swiftSettings: upcoming),
         .testTarget(name: "ParleyIRCTests", dependencies: ["ParleyIRC", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "ParleyIRCIntegrationTests", dependencies: ["ParleyIRC", "ParleyTesting", .product(name: "Logging", package: "swift-log")],

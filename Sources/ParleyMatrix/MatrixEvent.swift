@@ -1,0 +1,60 @@
+/// One room event from the client-server API, with the fields Parley uses; the content is kept
+/// whole. Events without the fields every event has (type, sender) do not decode and are skipped
+/// by `Lenient`.
+public struct MatrixEvent: Sendable, Hashable, Decodable {
+    public var type: String
+    /// Absent on stripped invite-state events.
+    public var eventID: String?
+    public var sender: String
+    public var originServerTS: Int64?
+    public var stateKey: String?
+    public var content: JSONValue
+    /// The transaction id of an event the bot itself sent (`unsigned.transaction_id`).
+    public var transactionID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case type, sender, content, unsigned
+        case eventID = "event_id"
+        case originServerTS = "origin_server_ts"
+        case stateKey = "state_key"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(String.self, forKey: .type)
+        sender = try container.decode(String.self, forKey: .sender)
+        eventID = try container.decodeIfPresent(String.self, forKey: .eventID)
+        originServerTS = try? container.decodeIfPresent(Int64.self, forKey: .originServerTS)
+        stateKey = try? container.decodeIfPresent(String.self, forKey: .stateKey)
+        content = (try? container.decodeIfPresent(JSONValue.self, forKey: .content)) ?? .object([:])
+        let unsigned = (try? container.decodeIfPresent(JSONValue.self, forKey: .unsigned)) ?? nil
+        transactionID = unsigned?["transaction_id"]?.string
+    }
+
+    // MARK: m.room.message
+
+    /// `msgtype` of an `m.room.message` (`m.text`, `m.notice`…).
+    public var messageType: String? { type == "m.room.message" ? content["msgtype"]?.string : nil }
+    public var body: String? { content["body"]?.string }
+    /// The thread root, for a message inside a thread (`m.relates_to` with `rel_type: m.thread`).
+    public var threadRoot: String? {
+        guard content["m.relates_to"]?["rel_type"]?.string == "m.thread" else { return nil }
+        return content["m.relates_to"]?["event_id"]?.string
+    }
+    /// The event this one replies to (`m.in_reply_to`).
+    public var inReplyTo: String? { content["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.string }
+    /// Whether this edits another event (`m.replace`): edits are not new questions.
+    public var isEdit: Bool { content["m.relates_to"]?["rel_type"]?.string == "m.replace" }
+    /// The users `m.mentions` names.
+    public var mentionedUsers: [String] { content["m.mentions"]?["user_ids"]?.array?.compactMap(\.string) ?? [] }
+}
+
+/// Decodes an element of a list, or nothing when it is malformed, so that one bad event never
+/// fails the batch it came in.
+struct Lenient<Value: Decodable>: Decodable {
+    let value: Value?
+
+    init(from decoder: any Decoder) throws {
+        value = try? Value(from: decoder)
+    }
+}

@@ -1,0 +1,79 @@
+/// A `/sync` response, as much as Parley reads of it. Unknown fields are ignored; malformed
+/// events are dropped and counted (`malformedEvents`) instead of failing the batch.
+public struct SyncResponse: Sendable, Decodable {
+    public var nextBatch: String
+    public var joined: [String: JoinedRoom]
+    public var invited: [String: [MatrixEvent]]
+    public var left: [String]
+    /// Events that could not be decoded and were skipped.
+    public var malformedEvents: Int
+
+    public struct JoinedRoom: Sendable {
+        public var timeline: [MatrixEvent]
+        /// More happened than the timeline holds: the gap is to be fetched from `previousBatch`.
+        public var limited: Bool
+        public var previousBatch: String?
+        public var state: [MatrixEvent]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rooms
+        case nextBatch = "next_batch"
+    }
+
+    private struct Rooms: Decodable {
+        var join: [String: RawJoined]?
+        var invite: [String: RawInvited]?
+        var leave: [String: IgnoredValue]?
+    }
+
+    private struct RawJoined: Decodable {
+        struct Timeline: Decodable {
+            var events: [Lenient<MatrixEvent>]?
+            var limited: Bool?
+            var prevBatch: String?
+            enum CodingKeys: String, CodingKey {
+                case events, limited
+                case prevBatch = "prev_batch"
+            }
+        }
+        struct Events: Decodable { var events: [Lenient<MatrixEvent>]? }
+        var timeline: Timeline?
+        var state: Events?
+    }
+
+    private struct RawInvited: Decodable {
+        struct InviteState: Decodable { var events: [Lenient<MatrixEvent>]? }
+        var inviteState: InviteState?
+        enum CodingKeys: String, CodingKey { case inviteState = "invite_state" }
+    }
+
+    private struct IgnoredValue: Decodable {
+        init(from decoder: any Decoder) throws {}
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        nextBatch = try container.decode(String.self, forKey: .nextBatch)
+        let rooms = try? container.decodeIfPresent(Rooms.self, forKey: .rooms)
+        var malformed = 0
+        func keep(_ events: [Lenient<MatrixEvent>]?) -> [MatrixEvent] {
+            let all = events ?? []
+            let kept = all.compactMap(\.value)
+            malformed += all.count - kept.count
+            return kept
+        }
+        var joined: [String: JoinedRoom] = [:]
+        for (room, raw) in rooms?.join ?? [:] {
+            joined[room] = JoinedRoom(
+                timeline: keep(raw.timeline?.events), limited: raw.timeline?.limited ?? false,
+                previousBatch: raw.timeline?.prevBatch, state: keep(raw.state?.events))
+        }
+        var invited: [String: [MatrixEvent]] = [:]
+        for (room, raw) in rooms?.invite ?? [:] { invited[room] = keep(raw.inviteState?.events) }
+        self.joined = joined
+        self.invited = invited
+        left = Array((rooms?.leave ?? [:]).keys)
+        malformedEvents = malformed
+    }
+}
