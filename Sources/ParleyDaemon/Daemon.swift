@@ -5,6 +5,7 @@ import ParleyIRC
 public import ParleyCore
 import ParleyStore
 public import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// Builds Parley from a config: the store, the backends, the connectors, the bot, and the
@@ -120,5 +121,21 @@ public enum Daemon {
                 return OpenAICompatibleBackend(configuration: openAI, logger: logger)
             }
         }
+    }
+
+    /// Runs `parley chat` in-process on `lines` of console input and returns what the console
+    /// printed, once the input has ended and every reply is out (tests, and embedders that want
+    /// one exchange without a terminal).
+    public static func chat(_ configuration: ParleyConfiguration, input lines: [String], logger: Logger) async throws -> String {
+        let input = Mutex(lines)
+        let output = Mutex("")
+        let assembly = try assemble(
+            configuration, mode: .chat, logger: logger,
+            consoleIO: (
+                input: { input.withLock { $0.isEmpty ? nil : $0.removeFirst() } },
+                output: { text in output.withLock { $0 += text } }
+            ))
+        try await assembly.run()
+        return output.withLock { $0 }
     }
 }

@@ -48,16 +48,8 @@ import Testing
 
             """
         let configuration = try ConfigLoader.parse(config, file: "test.yaml", environment: [:])
-        let input = Mutex(lines)
-        let output = Mutex("")
-        let assembly = try Daemon.assemble(
-            configuration, mode: .chat, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            consoleIO: (
-                input: { input.withLock { $0.isEmpty ? nil : $0.removeFirst() } },
-                output: { text in output.withLock { $0 += text } }
-            ))
-        try await assembly.run()
-        return output.withLock { $0 }
+        return try await Daemon.chat(
+            configuration, input: lines, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     @Test(arguments: [true, false])
