@@ -23,7 +23,10 @@ extension Bot {
                 await note(verdict, hook: hook, direction: .outbound, channel: channel, user: nil)
             },
             replySent: { [self] in await countReply() },
-            jobFinished: { [self] in await workFinished() })
+            jobFinished: { [self] message in
+                await workFinished()
+                await release(message)
+            })
         let session = ChannelSession(key: key, policy: policy, environment: environment, now: clock.now())
         sessions[key] = session
         sessionUse[key] = clock.now()

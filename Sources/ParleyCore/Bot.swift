@@ -33,6 +33,9 @@ public actor Bot: BotControl {
     /// Work accepted and not finished: events being handled, jobs queued, commands running.
     var pending = 0
     var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// For each inbound message, how many pieces of work on it are unfinished; at zero the
+    /// connector is told that the message is settled.
+    var unsettled: [MessageID: Int] = [:]
 
     /// - Parameters:
     ///   - inboundHooks: run on every message after the ignore list, in order.
@@ -82,19 +85,23 @@ public actor Bot: BotControl {
                 switch event {
                 case .message(let message):
                     pending += 1
+                    retain(message)
                     let work = await handle(message)
                     for worker in work.sessionWorkers {
                         group.addTask { await worker.run() }
                     }
                     for item in work.tasks {
                         pending += 1
+                        retain(message)
                         group.addTask {
                             await item()
                             await self.workFinished()
+                            await self.release(message)
                         }
                     }
                     messagesHandled += 1
                     workFinished()
+                    await release(message)
                 case .inputEnded(let network):
                     logger.info("input ended", metadata: ["bot.network": "\(network)"])
                     guard configuration.stopsWhenInputEnds else { continue }
@@ -117,6 +124,22 @@ public actor Bot: BotControl {
         guard pending == 0 else { return }
         for waiter in idleWaiters { waiter.resume() }
         idleWaiters.removeAll()
+    }
+
+    func retain(_ message: InboundMessage) {
+        unsettled[message.id, default: 0] += 1
+    }
+
+    /// Ends one piece of work on `message`; after the last, tells its connector that the message
+    /// is settled. Work cut short by shutdown never gets here, so such a message stays unsettled.
+    func release(_ message: InboundMessage) async {
+        guard let count = unsettled[message.id] else { return }
+        if count > 1 {
+            unsettled[message.id] = count - 1
+            return
+        }
+        unsettled[message.id] = nil
+        await connectors[message.channel.network]?.settled(message)
     }
 
     // MARK: - Handling a message
@@ -170,9 +193,11 @@ public actor Bot: BotControl {
             if message.text != original.text { prompt = message.body }
             let (session, isNew) = await sessionFor(key, policy: policy)
             var spawn = Spawn(sessionWorkers: isNew ? [session] : [])
+            retain(original)
             if await session.enqueue(message, prompt: prompt, now: clock.now()) {
                 pending += 1
             } else {
+                unsettled[original.id, default: 1] -= 1
                 logger.info("queue full; told the sender", metadata: ["bot.session": "\(key)"])
                 spawn.tasks.append(replyWork(to: message, "I'm still answering earlier messages here; please ask again in a moment."))
             }

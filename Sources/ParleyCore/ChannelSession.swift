@@ -127,7 +127,7 @@ actor ChannelSession {
                 }
                 current = nil
             }
-            await environment.jobFinished()
+            await environment.jobFinished(job.message)
         }
     }
 

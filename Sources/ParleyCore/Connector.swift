@@ -15,9 +15,16 @@ public protocol Connector: Sendable {
 
     /// Performs a moderation action in a channel, where the bot holds the right to.
     func perform(_ action: ModerationAction, in channel: ChannelKey) async throws
+
+    /// The bot is done with `message`: it was answered, refused, or asked for nothing. A
+    /// connector whose network redelivers input (Matrix) marks it handled here, durably. Not
+    /// called for a message whose work was cut short by shutdown: it stays for the next start.
+    func settled(_ message: InboundMessage) async
 }
 
 extension Connector {
+    public func settled(_ message: InboundMessage) async {}
+
     public func perform(_ action: ModerationAction, in channel: ChannelKey) async throws {
         throw ConnectorError.unsupportedAction(action, network: network)
     }

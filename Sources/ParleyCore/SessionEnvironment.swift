@@ -14,6 +14,6 @@ struct SessionEnvironment: Sendable {
     var reportOutbound: @Sendable (ModerationVerdict, _ hook: String, _ channel: ChannelKey) async -> Void
     /// Counts a reply that reached its channel.
     var replySent: @Sendable () async -> Void
-    /// Marks the end of a job the bot counted as pending.
-    var jobFinished: @Sendable () async -> Void
+    /// Marks the end of a job the bot counted as pending: the message it answered is settled.
+    var jobFinished: @Sendable (InboundMessage) async -> Void
 }

@@ -7,7 +7,7 @@ public final class InMemoryConnector: Connector {
     public let capabilities: ConnectorCapabilities
     private let inbound: AsyncStream<ConnectorEvent>
     private let inboundContinuation: AsyncStream<ConnectorEvent>.Continuation
-    private let log = Mutex<(sent: [OutboundMessage], actions: [ModerationAction])>(([], []))
+    private let log = Mutex<(sent: [OutboundMessage], actions: [ModerationAction], settled: [MessageID])>(([], [], []))
 
     public init(network: NetworkID = "test", capabilities: ConnectorCapabilities = ConnectorCapabilities()) {
         self.network = network
@@ -29,6 +29,10 @@ public final class InMemoryConnector: Connector {
         log.withLock { $0.actions.append(action) }
     }
 
+    public func settled(_ message: InboundMessage) async {
+        log.withLock { $0.settled.append(message.id) }
+    }
+
     /// Delivers a message to the bot as if it came from the network.
     public func push(_ message: InboundMessage) {
         inboundContinuation.yield(.message(message))
@@ -41,6 +45,9 @@ public final class InMemoryConnector: Connector {
 
     /// Everything sent so far, in order.
     public var sent: [OutboundMessage] { log.withLock { $0.sent } }
+
+    /// The messages the bot has said it is done with, in the order it said so.
+    public var settledMessages: [MessageID] { log.withLock { $0.settled } }
 
     /// Every moderation action performed so far.
     public var actions: [ModerationAction] { log.withLock { $0.actions } }

@@ -14,6 +14,24 @@ import Testing
         #expect(sent[0].replyTo == message.id)
     }
 
+    @Test func settlesAMessageOnlyOnceItsReplyIsOutAndSettlesChatterAtOnce() async throws {
+        let gate = Gate()
+        let backend = ScriptedBackend { _ in
+            await gate.wait()
+            return ["done"]
+        }
+        let tester = BotTester(backend: backend)
+        let chatter = tester.say("just talking")
+        let question = tester.say("parley: a question")
+        _ = try await eventually("the generation to start") { gate.arrivals == 1 ? true : nil }
+        _ = try await eventually("the chatter to settle") { tester.connector.settledMessages.contains(chatter.id) ? true : nil }
+        #expect(!tester.connector.settledMessages.contains(question.id))
+        gate.open()
+        _ = try await tester.sentMessages(atLeast: 1)
+        _ = try await eventually("the question to settle") { tester.connector.settledMessages.contains(question.id) ? true : nil }
+        #expect(tester.connector.settledMessages.filter { $0 == question.id }.count == 1)
+    }
+
     @Test func keepsChannelsContextsApart() async throws {
         let backend = ScriptedBackend(replying: "ok")
         let tester = BotTester(backend: backend)
