@@ -58,13 +58,13 @@ let package = Package(
         ),
         .target(
             name: "ParleyTesting",
-            dependencies: ["ParleyCore"],
+            dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
         ),
         .target(
             name: "ParleyDaemon",
             dependencies: [
-                "ParleyCore", "ParleyStore", "ParleyBackends", "ParleyInference", "ParleyIRC",
+                "ParleyCore", "ParleyStore", "ParleyBackends", "ParleyInference", "ParleyIRC", "ParleyMatrix",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -91,7 +91,13 @@ let package = Package(
             name: "ParleyBackendsIntegrationTests",
             dependencies: ["ParleyBackends", "ParleyDaemon", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming),
-        .testTarget(name: "ParleyMatrixTests", dependencies: ["ParleyMatrix"], swiftSettings: upcoming),
+        .testTarget(
+            name: "ParleyMatrixTests", dependencies: ["ParleyMatrix", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming),
+        .testTarget(
+            name: "ParleyMatrixIntegrationTests",
+            dependencies: ["ParleyMatrix", "ParleyTesting", "ParleyDaemon", "ParleyCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming),
         .testTarget(name: "ParleyIRCTests", dependencies: ["ParleyIRC", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "ParleyIRCIntegrationTests", dependencies: ["ParleyIRC", "ParleyTesting", .product(name: "Logging", package: "swift-log")],

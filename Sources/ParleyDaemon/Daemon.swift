@@ -2,6 +2,7 @@ public import Logging
 import ParleyBackends
 import ParleyInference
 import ParleyIRC
+import ParleyMatrix
 public import ParleyCore
 import ParleyStore
 public import ServiceLifecycle
@@ -62,6 +63,10 @@ public enum Daemon {
                 IRCConnector(
                     configuration: irc, logger: Self.networkLogger(logger, network.name),
                     stsStore: StoredSTSPolicies(store: store))
+            case .matrix(let matrix):
+                MatrixConnector(
+                    configuration: matrix, logger: Self.networkLogger(logger, network.name),
+                    store: StoredMatrixState(store: store))
             }
         }
         var botConfiguration = configuration.bot

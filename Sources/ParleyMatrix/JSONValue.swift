@@ -1,3 +1,5 @@
+import Foundation
+
 /// Any JSON value, for event content Parley reads a few fields of and passes the rest through.
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
@@ -49,5 +51,20 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public var array: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
+    }
+}
+
+
+extension JSONValue {
+    public var bool: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    /// The value as compact JSON text, keys sorted (stable for tests and query strings).
+    var compactText: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

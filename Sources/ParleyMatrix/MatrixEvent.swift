@@ -1,7 +1,7 @@
 /// One room event from the client-server API, with the fields Parley uses; the content is kept
 /// whole. Events without the fields every event has (type, sender) do not decode and are skipped
 /// by `Lenient`.
-public struct MatrixEvent: Sendable, Hashable, Decodable {
+public struct MatrixEvent: Sendable, Hashable, Codable {
     public var type: String
     /// Absent on stripped invite-state events.
     public var eventID: String?
@@ -31,6 +31,33 @@ public struct MatrixEvent: Sendable, Hashable, Decodable {
         transactionID = unsigned?["transaction_id"]?.string
     }
 
+    public init(
+        type: String, eventID: String?, sender: String, originServerTS: Int64? = nil, stateKey: String? = nil,
+        content: JSONValue, transactionID: String? = nil
+    ) {
+        self.type = type
+        self.eventID = eventID
+        self.sender = sender
+        self.originServerTS = originServerTS
+        self.stateKey = stateKey
+        self.content = content
+        self.transactionID = transactionID
+    }
+
+    /// Encodes the fields Parley reads, in the specification's shape (to keep a pending event).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(sender, forKey: .sender)
+        try container.encodeIfPresent(eventID, forKey: .eventID)
+        try container.encodeIfPresent(originServerTS, forKey: .originServerTS)
+        try container.encodeIfPresent(stateKey, forKey: .stateKey)
+        try container.encode(content, forKey: .content)
+        if let transactionID {
+            try container.encode(JSONValue.object(["transaction_id": .string(transactionID)]), forKey: .unsigned)
+        }
+    }
+
     // MARK: m.room.message
 
     /// `msgtype` of an `m.room.message` (`m.text`, `m.notice`…).
@@ -51,7 +78,7 @@ public struct MatrixEvent: Sendable, Hashable, Decodable {
 
 /// Decodes an element of a list, or nothing when it is malformed, so that one bad event never
 /// fails the batch it came in.
-struct Lenient<Value: Decodable>: Decodable {
+struct Lenient<Value: Decodable & Sendable>: Decodable, Sendable {
     let value: Value?
 
     init(from decoder: any Decoder) throws {

@@ -5,6 +5,8 @@ public struct SyncResponse: Sendable, Decodable {
     public var joined: [String: JoinedRoom]
     public var invited: [String: [MatrixEvent]]
     public var left: [String]
+    /// The rooms each peer's direct chats with the bot are in (`m.direct` account data), when it changed.
+    public var directRooms: [String: [String]]?
     /// Events that could not be decoded and were skipped.
     public var malformedEvents: Int
 
@@ -14,11 +16,18 @@ public struct SyncResponse: Sendable, Decodable {
         public var limited: Bool
         public var previousBatch: String?
         public var state: [MatrixEvent]
+        /// `summary.m.joined_member_count`, when the homeserver says it changed.
+        public var joinedMemberCount: Int?
     }
 
     enum CodingKeys: String, CodingKey {
         case rooms
         case nextBatch = "next_batch"
+        case accountData = "account_data"
+    }
+
+    private struct AccountData: Decodable {
+        var events: [Lenient<MatrixEvent>]?
     }
 
     private struct Rooms: Decodable {
@@ -38,8 +47,13 @@ public struct SyncResponse: Sendable, Decodable {
             }
         }
         struct Events: Decodable { var events: [Lenient<MatrixEvent>]? }
+        struct Summary: Decodable {
+            var joined: Int?
+            enum CodingKeys: String, CodingKey { case joined = "m.joined_member_count" }
+        }
         var timeline: Timeline?
         var state: Events?
+        var summary: Lenient<Summary>?
     }
 
     private struct RawInvited: Decodable {
@@ -67,13 +81,19 @@ public struct SyncResponse: Sendable, Decodable {
         for (room, raw) in rooms?.join ?? [:] {
             joined[room] = JoinedRoom(
                 timeline: keep(raw.timeline?.events), limited: raw.timeline?.limited ?? false,
-                previousBatch: raw.timeline?.prevBatch, state: keep(raw.state?.events))
+                previousBatch: raw.timeline?.prevBatch, state: keep(raw.state?.events),
+                joinedMemberCount: raw.summary?.value?.joined)
         }
         var invited: [String: [MatrixEvent]] = [:]
         for (room, raw) in rooms?.invite ?? [:] { invited[room] = keep(raw.inviteState?.events) }
         self.joined = joined
         self.invited = invited
         left = Array((rooms?.leave ?? [:]).keys)
+        let accountData = (try? container.decodeIfPresent(AccountData.self, forKey: .accountData)) ?? nil
+        let direct = keep(accountData?.events).last { $0.type == "m.direct" }
+        if case .object(let peers)? = direct?.content {
+            directRooms = peers.mapValues { $0.array?.compactMap(\.string) ?? [] }
+        }
         malformedEvents = malformed
     }
 }

@@ -28,6 +28,9 @@ public final class SQLiteStore: ConversationStore {
                 try database.writeWithoutTransaction { db in
                     try db.execute(sql: "PRAGMA journal_mode = WAL")
                 }
+                // Transcripts and a Matrix access token live here: readable by the owner only.
+                // (SQLite gives the -wal and -shm files the database file's mode.)
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             }
             try Schema.migrator.migrate(database)
         } catch {

@@ -45,6 +45,33 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v3: Matrix sync state") { db in
+            try db.execute(sql: """
+                CREATE TABLE matrix_account (
+                    account TEXT PRIMARY KEY NOT NULL,
+                    since TEXT,
+                    user_id TEXT,
+                    device_id TEXT,
+                    access_token TEXT
+                );
+                CREATE TABLE matrix_event (
+                    account TEXT NOT NULL,
+                    event_id TEXT NOT NULL,
+                    room_id TEXT NOT NULL,
+                    event_json TEXT,
+                    handled INTEGER NOT NULL DEFAULT 0,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (account, event_id)
+                );
+                CREATE INDEX matrix_event_by_state ON matrix_event (account, handled, updated_at);
+                CREATE TABLE matrix_room_flag (
+                    account TEXT NOT NULL,
+                    room_id TEXT NOT NULL,
+                    flag TEXT NOT NULL,
+                    PRIMARY KEY (account, room_id, flag)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -49,7 +49,7 @@ import Testing
         /// Until the bot logs that it joined `channel` (`count` times: once per connection).
         func waitUntilJoined(_ channel: String, count: Int = 1, timeout: Duration = .seconds(30)) async throws {
             _ = try await eventually("\(nick) in \(channel)", timeout: timeout) {
-                log.lines.withLock { $0.filter { $0.contains("joined") && $0.contains("irc.channel=\(channel)") }.count } >= count ? true : nil
+                log.snapshot.filter { $0.contains("joined") && $0.contains("irc.channel=\(channel)") }.count >= count ? true : nil
             }
         }
 

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 @testable import ParleyIRC
 import ParleyCore
 import ParleyTesting
@@ -58,42 +55,7 @@ struct TestNetwork {
     }
 
     /// Kills the IRC server and starts it again (services relink by themselves).
-    /// Spawned and reaped directly: Foundation's `Process` waits on SIGCHLD, which the test
-    /// runner's signal mask can keep from arriving.
     func restartServer() throws {
-        let script = repository.appendingPathComponent("scripts/irc-test-server").path
-        let arguments = ["/bin/bash", script, "restart-ircd"]
-        var pid: pid_t = 0
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        guard posix_spawn(&pid, "/bin/bash", nil, nil, argv, environ) == 0 else { throw Missing() }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        guard status == 0 else { throw Missing() }
-    }
-}
-
-/// Log lines a test can look at.
-final class CapturedLog: Sendable {
-    let lines = Mutex<[String]>([])
-
-    var logger: Logger {
-        Logger(label: "parley.irc.test") { _ in CapturingHandler(log: self) }
-    }
-
-    func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
-
-    struct CapturingHandler: LogHandler {
-        let log: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .debug
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let extra = (event.metadata ?? [:]).map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-            log.lines.withLock { $0.append("\(event.level) \(event.message) \(extra)") }
-        }
+        try ChildProcess.run(["/bin/bash", repository.appendingPathComponent("scripts/irc-test-server").path, "restart-ircd"])
     }
 }

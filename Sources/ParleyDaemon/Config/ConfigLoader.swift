@@ -163,9 +163,12 @@ public enum ConfigLoader {
         guard !entries.isEmpty else { throw node.invalid("configure at least one network") }
         return try entries.map { name, node in
             // The type decides which keys are valid; read it first from the union of them.
-            let any = try node.mapping(keys: Array(Set(["type", "user"] + IRCNetworkReader.keys)).sorted())
-            let type = try any.required("type").choice([("console", "console"), ("irc", "irc")])
+            let any = try node.mapping(keys: Array(Set(["type", "user"] + IRCNetworkReader.keys + MatrixNetworkReader.keys)).sorted())
+            let type = try any.required("type").choice([("console", "console"), ("irc", "irc"), ("matrix", "matrix")])
             switch type {
+            case "matrix":
+                let configuration = try MatrixNetworkReader.read(name: NetworkID(name), node)
+                return NetworkConfiguration(name: NetworkID(name), kind: .matrix(configuration))
             case "irc":
                 let configuration = try IRCNetworkReader.read(name: NetworkID(name), node)
                 return NetworkConfiguration(name: NetworkID(name), kind: .irc(configuration))

@@ -1,6 +1,7 @@
 import Foundation
 import ParleyBackends
 import ParleyIRC
+import ParleyMatrix
 import ParleyCore
 
 /// What `parley config check` prints about a valid config. Secrets never appear in it.
@@ -23,6 +24,7 @@ public struct ConfigSummary {
             switch network.kind {
             case .console(let user): "\(network.name) (console, user \(user))"
             case .irc(let irc): "\(network.name) (irc \(irc.endpoint.host):\(irc.endpoint.port), \(Self.tls(irc.endpoint.tls)), nick \(irc.session.nick), sasl \(irc.session.sasl?.mechanism ?? "off"), channels \(irc.session.channels.map(\.name).joined(separator: " ")))"
+            case .matrix(let matrix): "\(network.name) (matrix \(matrix.homeserver.absoluteString), user \(matrix.userID), \(Self.authentication(matrix.authentication)), rooms \(matrix.rooms.isEmpty ? "by invite" : matrix.rooms.joined(separator: " ")))"
             }
         }
         return """
@@ -34,6 +36,13 @@ public struct ConfigSummary {
               storage: \(configuration.storage.path)
               admins: \(configuration.bot.admins.entries.count)
             """
+    }
+
+    private static func authentication(_ authentication: MatrixConnectorConfiguration.Authentication) -> String {
+        switch authentication {
+        case .accessToken: "access token set"
+        case .password: "password login, device kept"
+        }
     }
 
     private static func tls(_ settings: IRCEndpoint.TLSSettings?) -> String {

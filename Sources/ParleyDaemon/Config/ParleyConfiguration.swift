@@ -2,6 +2,7 @@ public import ParleyCore
 public import ParleyStore
 public import Logging
 public import ParleyIRC
+public import ParleyMatrix
 public import ParleyBackends
 
 /// A whole Parley config, typed and validated.
@@ -55,6 +56,8 @@ public struct NetworkConfiguration: Sendable {
         case console(user: String)
         /// An IRC network.
         case irc(IRCConnectorConfiguration)
+        /// A Matrix homeserver account.
+        case matrix(MatrixConnectorConfiguration)
     }
 
     public var name: NetworkID

@@ -1,0 +1,75 @@
+import Foundation
+import ParleyCore
+import ParleyMatrix
+
+/// Reads a `matrix` network from the config into the connector's configuration.
+enum MatrixNetworkReader {
+    static let keys = [
+        "type", "homeserver", "user_id", "access_token", "access_token_file", "password", "password_file",
+        "device_name", "rooms", "invites_from", "leave_when_alone", "reply_with", "notices_from", "edit_interval_ms",
+        "timeline_limit", "max_reconnect_delay_s",
+    ]
+
+    static func read(name: NetworkID, _ node: ConfigNode) throws -> MatrixConnectorConfiguration {
+        let map = try node.mapping(keys: keys)
+        let serverNode = try map.required("homeserver")
+        let text = try serverNode.nonEmptyString()
+        guard let homeserver = URL(string: text), let scheme = homeserver.scheme?.lowercased(),
+              ["http", "https"].contains(scheme), homeserver.host != nil else {
+            throw serverNode.invalid("'\(text)' is not a homeserver URL; write https://matrix.example.org")
+        }
+        let userNode = try map.required("user_id")
+        let user = try userNode.nonEmptyString()
+        guard user.hasPrefix("@"), user.contains(":"), !user.contains(where: \.isWhitespace) else {
+            throw userNode.invalid("'\(user)' is not a Matrix user id; write it whole, as @parley:example.org")
+        }
+        let authentication: MatrixConnectorConfiguration.Authentication
+        switch (try map.secret("access_token"), try map.secret("password")) {
+        case (let token?, nil): authentication = .accessToken(token)
+        case (nil, let password?): authentication = .password(password)
+        case (_?, _?):
+            throw ConfigError.conflictingKeys((map["password"] ?? map["password_file"])!.location, "access_token", "password")
+        case (nil, nil):
+            throw node.invalid("give access_token (\"${ENV_VAR}\") or access_token_file, or password / password_file so that Parley logs in once and keeps the device")
+        }
+        var configuration = MatrixConnectorConfiguration(
+            network: name, homeserver: homeserver, userID: user, authentication: authentication)
+        if let value = try map["device_name"]?.nonEmptyString() { configuration.deviceName = value }
+        if let rooms = map["rooms"] {
+            configuration.rooms = try rooms.list().map { entry in
+                let room = try entry.nonEmptyString()
+                guard let first = room.first, "!#".contains(first), room.contains(":") || first == "!" else {
+                    throw entry.invalid("'\(room)' is not a room id (!id:server) or alias (#name:server)")
+                }
+                return room
+            }
+        }
+        var invites = MatrixConnectorConfiguration.InvitePolicy(servers: [configuration.serverName])
+        if let node = map["invites_from"] {
+            invites = MatrixConnectorConfiguration.InvitePolicy()
+            for entry in try node.list() {
+                let value = try entry.nonEmptyString()
+                if value.hasPrefix("@") {
+                    guard value.contains(":") else { throw entry.invalid("'\(value)' is not a user id; write @name:server") }
+                    invites.users.insert(value)
+                } else {
+                    let server = value.hasPrefix(":") ? String(value.dropFirst()) : value
+                    guard !server.isEmpty, !server.contains(where: { $0.isWhitespace || $0 == "@" }) else {
+                        throw entry.invalid("'\(value)' is neither a user id (@name:server) nor a server name (example.org)")
+                    }
+                    invites.servers.insert(server.lowercased())
+                }
+            }
+        }
+        configuration.invites = invites
+        if let value = try map["leave_when_alone"]?.bool() { configuration.leaveWhenAlone = value }
+        if let style = try map["reply_with"]?.choice([("notice", OutboundMessage.Style.notice), ("text", .message)]) {
+            configuration.replyStyle = style
+        }
+        if let users = try map["notices_from"]?.stringList() { configuration.noticesFrom = Set(users) }
+        if let value = try map["edit_interval_ms"]?.int(in: 200...60_000) { configuration.editInterval = .milliseconds(value) }
+        if let value = try map["timeline_limit"]?.int(in: 10...1000) { configuration.timelineLimit = value }
+        if let value = try map["max_reconnect_delay_s"]?.int(in: 1...3600) { configuration.maxReconnectDelay = .seconds(value) }
+        return configuration
+    }
+}

@@ -1,0 +1,41 @@
+import ParleyCore
+import ParleyMatrix
+import ParleyStore
+
+/// The Matrix connector's state kept in Parley's SQLite store, so that a restart resumes the
+/// sync where it was and replays what was not finished.
+struct StoredMatrixState: MatrixStateStore {
+    let store: SQLiteStore
+
+    func load(account: String) async throws -> MatrixSavedState {
+        let rows = try await store.loadMatrixState(account: account, handledLimit: 20_000)
+        var flags: [String: Set<MatrixSavedState.RoomFlag>] = [:]
+        for row in rows.roomFlags {
+            if let flag = MatrixSavedState.RoomFlag(rawValue: row.flag) { flags[row.room, default: []].insert(flag) }
+        }
+        return MatrixSavedState(
+            since: rows.since,
+            credentials: rows.login.map { MatrixCredentials(userID: $0.userID, deviceID: $0.deviceID, accessToken: Secret($0.accessToken)) },
+            pending: rows.pending.map { MatrixSavedState.Pending(eventID: $0.eventID, room: $0.room, eventJSON: $0.json) },
+            handled: rows.handled,
+            roomFlags: flags)
+    }
+
+    func commit(account: String, since: String, admitted: [MatrixSavedState.Pending]) async throws {
+        try await store.commitMatrixBatch(account: account, since: since, admitted: admitted.map { ($0.eventID, $0.room, $0.eventJSON) })
+    }
+
+    func settle(account: String, eventIDs: [String]) async throws {
+        try await store.settleMatrixEvents(account: account, eventIDs: eventIDs)
+    }
+
+    func saveCredentials(account: String, _ credentials: MatrixCredentials?) async throws {
+        try await store.saveMatrixLogin(
+            account: account, userID: credentials?.userID, deviceID: credentials?.deviceID,
+            accessToken: credentials?.accessToken.value)
+    }
+
+    func markRoom(account: String, room: String, _ flag: MatrixSavedState.RoomFlag) async throws {
+        try await store.addMatrixRoomFlag(account: account, room: room, flag: flag.rawValue)
+    }
+}

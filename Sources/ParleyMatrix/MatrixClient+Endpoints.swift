@@ -1,0 +1,124 @@
+import Foundation
+import ParleyCore
+
+/// The endpoints Parley uses, typed.
+extension MatrixClient {
+    struct Login: Decodable, Sendable {
+        var userID: String
+        var accessToken: String
+        var deviceID: String
+        enum CodingKeys: String, CodingKey {
+            case userID = "user_id", accessToken = "access_token", deviceID = "device_id"
+        }
+    }
+
+    struct WhoAmI: Decodable, Sendable {
+        var userID: String
+        var deviceID: String?
+        enum CodingKeys: String, CodingKey { case userID = "user_id", deviceID = "device_id" }
+    }
+
+    struct EventID: Decodable, Sendable {
+        var eventID: String
+        enum CodingKeys: String, CodingKey { case eventID = "event_id" }
+    }
+
+    struct RoomID: Decodable, Sendable {
+        var roomID: String
+        enum CodingKeys: String, CodingKey { case roomID = "room_id" }
+    }
+
+    /// A page of `/messages`, newest first when paginating backwards.
+    struct MessagesPage: Decodable, Sendable {
+        var chunk: [Lenient<MatrixEvent>]
+        var end: String?
+    }
+
+    struct Empty: Decodable, Sendable {}
+
+    func login(user: String, password: Secret, deviceName: String) async throws -> Login {
+        try await call("POST", MatrixPath.client("login"), body: .object([
+            "type": .string("m.login.password"),
+            "identifier": .object(["type": .string("m.id.user"), "user": .string(user)]),
+            "password": .string(password.value),
+            "initial_device_display_name": .string(deviceName),
+        ]), authenticated: false)
+    }
+
+    func whoami() async throws -> WhoAmI {
+        try await call("GET", MatrixPath.client("account", "whoami"))
+    }
+
+    func displayName(of user: String) async throws -> String? {
+        let profile: JSONValue = try await call("GET", MatrixPath.client("profile", user, "displayname"))
+        return profile["displayname"]?.string
+    }
+
+    /// A long poll: returns when there is something new, or after `timeout` with nothing.
+    func sync(since: String?, filter: String, timeout: Duration) async throws -> SyncResponse {
+        var query = ["filter": filter, "timeout": "\(timeout.milliseconds)", "set_presence": "offline"]
+        if let since { query["since"] = since }
+        return try await call("GET", MatrixPath.client("sync"), query: query, timeout: timeout + requestTimeout)
+    }
+
+    /// Events of `room` from `from` backwards, towards `to` (a sync token) when given.
+    func messages(in room: String, from: String, to: String?, limit: Int, filter: String) async throws -> MessagesPage {
+        var query = ["from": from, "dir": "b", "limit": "\(limit)", "filter": filter]
+        if let to { query["to"] = to }
+        return try await call("GET", MatrixPath.client("rooms", room, "messages"), query: query)
+    }
+
+    /// Posts an event; the transaction id makes a retried or repeated send post once.
+    func send(_ content: JSONValue, type: String = "m.room.message", to room: String, transactionID: String) async throws -> String {
+        let sent: EventID = try await call(
+            "PUT", MatrixPath.client("rooms", room, "send", type, transactionID), body: content)
+        return sent.eventID
+    }
+
+    func redact(_ event: String, in room: String, reason: String?, transactionID: String) async throws {
+        var body: [String: JSONValue] = [:]
+        if let reason { body["reason"] = .string(reason) }
+        let _: EventID = try await call(
+            "PUT", MatrixPath.client("rooms", room, "redact", event, transactionID), body: .object(body))
+    }
+
+    func join(_ roomOrAlias: String) async throws -> String {
+        let joined: RoomID = try await call("POST", MatrixPath.client("join", roomOrAlias), body: .object([:]))
+        return joined.roomID
+    }
+
+    /// Leaves a room, or refuses an invite to it.
+    func leave(_ room: String, reason: String? = nil) async throws {
+        var body: [String: JSONValue] = [:]
+        if let reason { body["reason"] = .string(reason) }
+        let _: Empty = try await call("POST", MatrixPath.client("rooms", room, "leave"), body: .object(body))
+    }
+
+    /// `kick` or `ban`.
+    func remove(_ user: String, from room: String, how: String, reason: String?) async throws {
+        var body: [String: JSONValue] = ["user_id": .string(user)]
+        if let reason { body["reason"] = .string(reason) }
+        let _: Empty = try await call("POST", MatrixPath.client("rooms", room, how), body: .object(body))
+    }
+
+    func setTyping(_ typing: Bool, in room: String, user: String, timeout: Duration) async throws {
+        var body: [String: JSONValue] = ["typing": .bool(typing)]
+        if typing { body["timeout"] = .number(Double(timeout.milliseconds)) }
+        let _: Empty = try await call("PUT", MatrixPath.client("rooms", room, "typing", user), body: .object(body))
+    }
+
+    func markRead(_ event: String, in room: String) async throws {
+        let _: Empty = try await call(
+            "POST", MatrixPath.client("rooms", room, "receipt", "m.read", event), body: .object([:]))
+    }
+
+    func powerLevels(in room: String) async throws -> PowerLevels {
+        let content: JSONValue = try await call("GET", MatrixPath.client("rooms", room, "state", "m.room.power_levels", ""))
+        return PowerLevels(content)
+    }
+
+    func resolveAlias(_ alias: String) async throws -> String {
+        let resolved: RoomID = try await call("GET", MatrixPath.client("directory", "room", alias))
+        return resolved.roomID
+    }
+}

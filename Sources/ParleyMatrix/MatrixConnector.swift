@@ -1,0 +1,458 @@
+import Foundation
+public import Logging
+public import ParleyCore
+
+/// One Matrix account for the bot: signs in, long-polls `/sync`, hands room messages to the
+/// core, and sends replies as notices (or text), in reply and in thread, streamed by edits.
+///
+/// What it promises across restarts of itself and of the homeserver: every message it takes
+/// from a sync is stored as pending before the sync position moves past it, and stays pending
+/// until the core settles it; so a crash replays what was not finished, and nothing settled is
+/// taken again. A reply's first event is sent with a transaction id made from the question's
+/// id, so a reply sent again after a crash is recognised by the homeserver and posted once.
+public actor MatrixConnector: Connector {
+    public nonisolated let network: NetworkID
+    public nonisolated let capabilities: ConnectorCapabilities
+    public nonisolated let configuration: MatrixConnectorConfiguration
+    private let logger: Logger
+    private let store: (any MatrixStateStore)?
+    private var client: MatrixClient
+    private var ledger = SyncLedger()
+    private var rooms = MatrixRoomDirectory()
+    private var inbound: MatrixInbound
+    private var signedIn = false
+    private var restored = false
+    private var sink: ConnectorEvents?
+    /// The first event of each reply being streamed; its later parts edit it.
+    private var draftEvents: [ReplyKey: String] = [:]
+    /// How many events this process has posted in answer to each question: with the question's
+    /// id this makes the transaction id.
+    private var postsPerQuestion: [String: Int] = [:]
+    /// Questions waiting for an answer in each room, for the typing notification.
+    private var waiting: [String: Int] = [:]
+    /// Side requests (typing, receipts, notices, leaving) run one at a time off the sync loop.
+    private let chores: AsyncStream<Chore>
+    private let choreQueue: AsyncStream<Chore>.Continuation
+
+    typealias Chore = @Sendable () async -> Void
+
+    struct ReplyKey: Hashable {
+        var room: String
+        var question: String
+    }
+
+    /// - Parameters:
+    ///   - store: where state survives restarts; without one, a restart starts afresh.
+    ///   - transport: HTTP to the homeserver; by default URLSession (libcurl).
+    public init(
+        configuration: MatrixConnectorConfiguration,
+        logger: Logger,
+        store: (any MatrixStateStore)? = nil,
+        transport: (any MatrixTransport)? = nil
+    ) {
+        self.configuration = configuration
+        network = configuration.network
+        self.logger = logger
+        self.store = store
+        client = MatrixClient(transport: transport ?? URLSessionTransport(homeserver: configuration.homeserver), logger: logger)
+        inbound = MatrixInbound(network: configuration.network, botUser: configuration.userID, noticesFrom: configuration.noticesFrom)
+        capabilities = ConnectorCapabilities(
+            maxMessageBytes: 30_000, streaming: .edits(interval: configuration.editInterval),
+            supportsThreads: true, actions: [.kick, .ban, .redact])
+        (chores, choreQueue) = AsyncStream.makeStream(of: Chore.self)
+    }
+
+    /// Shortens waits between attempts (tests of retries).
+    func setRetry(_ policy: MatrixClient.RetryPolicy) {
+        client.retry = policy
+    }
+
+    // MARK: - Running
+
+    public func run(events: ConnectorEvents) async throws {
+        sink = events
+        if configuration.homeserver.scheme == "http", !["127.0.0.1", "localhost", "::1"].contains(configuration.homeserver.host ?? "") {
+            logger.warning("the homeserver URL is plain http: the access token and messages cross the network in clear")
+        }
+        try await withThrowingDiscardingTaskGroup { group in
+            let chores = self.chores
+            group.addTask {
+                for await chore in chores { await chore() }
+            }
+            try await self.syncForever()
+            group.cancelAll()
+        }
+    }
+
+    private func syncForever() async throws {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await signIn()
+                try await restore()
+                try await syncLoop { failures = 0 }
+            } catch is CancellationError {
+                return
+            } catch let error as MatrixError where Self.isFatal(error, authentication: configuration.authentication) {
+                logger.critical("cannot go on with this Matrix account", metadata: ["matrix.error": "\(error)"])
+                throw error
+            } catch let error as MatrixError where error.code == "M_UNKNOWN_TOKEN" {
+                logger.warning("the stored access token was refused; logging in again")
+                try? await store?.saveCredentials(account: configuration.stateAccount, nil)
+                client.accessToken = nil
+                signedIn = false
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                let delay = Self.backoff(after: failures, cap: configuration.maxReconnectDelay)
+                logger.warning("Matrix sync failed; trying again", metadata: [
+                    "matrix.error": "\(error)", "matrix.delay_ms": "\(delay.milliseconds)"])
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// A bad configured token, a wrong password or a token for another user will not mend by
+    /// waiting: the operator has to act.
+    static func isFatal(_ error: MatrixError, authentication: MatrixConnectorConfiguration.Authentication) -> Bool {
+        switch error {
+        case .wrongUser, .invalidURL: return true
+        case .homeserver(let endpoint, _, let code, _):
+            if endpoint == "login" { return code != "M_LIMIT_EXCEEDED" }
+            if case .accessToken = authentication { return code == "M_UNKNOWN_TOKEN" || code == "M_MISSING_TOKEN" }
+            return false
+        default: return false
+        }
+    }
+
+    static func backoff(after failures: Int, cap: Duration) -> Duration {
+        let ceiling = min(cap, .milliseconds(500) * (1 << min(max(0, failures - 1), 20)))
+        return ceiling * Double.random(in: 0.5...1.0)
+    }
+
+    // MARK: - Signing in
+
+    private func signIn() async throws {
+        guard !signedIn else { return }
+        switch configuration.authentication {
+        case .accessToken(let token):
+            client.accessToken = token
+            try await checkIdentity()
+        case .password(let password):
+            let saved = try await store?.load(account: configuration.stateAccount).credentials
+            if let saved, saved.userID == configuration.userID {
+                client.accessToken = saved.accessToken
+                try await checkIdentity()
+                logger.info("signed in with the stored device", metadata: ["matrix.device": "\(saved.deviceID)"])
+            } else {
+                let login = try await client.login(user: configuration.userID, password: password, deviceName: configuration.deviceName)
+                guard login.userID == configuration.userID else {
+                    throw MatrixError.wrongUser(expected: configuration.userID, actual: login.userID)
+                }
+                client.accessToken = Secret(login.accessToken)
+                try await store?.saveCredentials(
+                    account: configuration.stateAccount,
+                    MatrixCredentials(userID: login.userID, deviceID: login.deviceID, accessToken: Secret(login.accessToken)))
+                logger.info("logged in; the device is stored for the next start", metadata: ["matrix.device": "\(login.deviceID)"])
+            }
+        }
+        do {
+            inbound.botDisplayName = try await client.displayName(of: configuration.userID)
+        } catch {
+            logger.debug("no display name", metadata: ["matrix.error": "\(error)"])
+        }
+        for name in configuration.rooms {
+            do {
+                let room = try await client.join(name)
+                if name != room { rooms.name(room, as: name) }
+            } catch {
+                logger.warning("could not join a configured room", metadata: ["matrix.room": "\(name)", "matrix.error": "\(error)"])
+            }
+        }
+        signedIn = true
+    }
+
+    private func checkIdentity() async throws {
+        let me = try await client.whoami()
+        guard me.userID == configuration.userID else {
+            throw MatrixError.wrongUser(expected: configuration.userID, actual: me.userID)
+        }
+    }
+
+    /// Loads the saved state once, and hands the bot again what it had not finished.
+    private func restore() async throws {
+        guard !restored else { return }
+        let saved = try await store?.load(account: configuration.stateAccount) ?? MatrixSavedState()
+        ledger = SyncLedger(saved)
+        for (room, flags) in saved.roomFlags {
+            rooms[room].direct = flags.contains(.direct)
+            rooms[room].encryptionNoticeSent = flags.contains(.encryptionNoticeSent)
+        }
+        restored = true
+        let replay = ledger.pendingInOrder
+        if !replay.isEmpty {
+            logger.info("handing the bot the messages it had not finished", metadata: ["matrix.count": "\(replay.count)"])
+        }
+        for item in replay {
+            guard let event = try? JSONDecoder().decode(MatrixEvent.self, from: Data(item.eventJSON.utf8)),
+                  case .success(let message) = inbound.message(from: event, room: item.room, rooms: rooms) else {
+                ledger.settle(item.eventID)
+                try? await store?.settle(account: configuration.stateAccount, eventIDs: [item.eventID])
+                continue
+            }
+            emit(message, room: item.room)
+        }
+    }
+
+    // MARK: - Syncing
+
+    private func syncLoop(succeeded: () -> Void) async throws {
+        let filter = SyncFilter.json(timelineLimit: configuration.timelineLimit)
+        var polling = client
+        polling.retry.attempts = 1
+        if ledger.since == nil {
+            // A fresh start: learn the rooms and take invites, but leave the backlog unanswered.
+            let first = try await polling.sync(since: nil, filter: filter, timeout: .zero)
+            succeeded()
+            try await process(first, answering: false)
+            logger.info("first sync done; earlier messages are not answered", metadata: ["matrix.rooms": "\(first.joined.count)"])
+        }
+        while !Task.isCancelled {
+            let response = try await polling.sync(since: ledger.since, filter: filter, timeout: configuration.syncTimeout)
+            succeeded()
+            try await process(response, answering: true)
+        }
+        throw CancellationError()
+    }
+
+    private func process(_ response: SyncResponse, answering: Bool) async throws {
+        if response.malformedEvents > 0 {
+            logger.warning("skipped malformed events in a sync", metadata: ["matrix.count": "\(response.malformedEvents)"])
+        }
+        for peerRooms in response.directRooms?.values.map({ $0 }) ?? [] {
+            for room in peerRooms where !rooms[room].direct { await mark(room, .direct) }
+        }
+        var admitted: [(pending: MatrixSavedState.Pending, message: InboundMessage, room: String)] = []
+        var admittedIDs: Set<String> = []
+        for (room, joined) in response.joined.sorted(by: { $0.key < $1.key }) {
+            for event in joined.state { rooms.apply(event, in: room) }
+            if let count = joined.joinedMemberCount { rooms[room].joinedMembers = count }
+            var timeline = joined.timeline
+            if answering, joined.limited, let previous = joined.previousBatch, let since = ledger.since {
+                timeline = try await fillGap(in: room, from: previous, to: since) + timeline
+            }
+            for event in timeline {
+                rooms.apply(event, in: room)
+                if event.type == "m.room.encrypted", event.sender != configuration.userID { rooms[room].encrypted = true }
+                guard answering, let id = event.eventID, ledger.isNew(id), !admittedIDs.contains(id) else { continue }
+                guard case .success(let message) = inbound.message(from: event, room: room, rooms: rooms) else { continue }
+                let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                admitted.append((MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json), message, room))
+                admittedIDs.insert(id)
+            }
+            if answering, let last = timeline.last(where: { $0.sender != configuration.userID })?.eventID {
+                chore { [client] in try? await client.markRead(last, in: room) }
+            }
+            await tellIfEncrypted(room)
+            leaveIfAlone(room)
+        }
+        for (room, state) in response.invited.sorted(by: { $0.key < $1.key }) {
+            await answerInvite(to: room, state: state)
+        }
+        for room in response.left {
+            logger.info("left a room, or was removed from it", metadata: ["matrix.room": "\(room)"])
+            rooms.forget(room)
+        }
+        try await store?.commit(account: configuration.stateAccount, since: response.nextBatch, admitted: admitted.map(\.pending))
+        for item in admitted { _ = ledger.admit(item.pending) }
+        ledger.advance(to: response.nextBatch)
+        for item in admitted { emit(item.message, room: item.room) }
+    }
+
+    /// The events a limited timeline left out: `/messages` backwards from the timeline's start
+    /// to the previous sync position, oldest first. At most `maxGapPages` pages: a bot offline
+    /// for days answers the last of it, not all of it.
+    private func fillGap(in room: String, from start: String, to since: String) async throws -> [MatrixEvent] {
+        let filter = SyncFilter.messagesJSON()
+        var token = start
+        var events: [MatrixEvent] = []
+        for _ in 0..<Self.maxGapPages {
+            let page = try await client.messages(in: room, from: token, to: since, limit: 100, filter: filter)
+            let chunk = page.chunk.compactMap(\.value)
+            events += chunk
+            guard let end = page.end, !chunk.isEmpty, end != token else { break }
+            token = end
+        }
+        logger.info("filled a gap in a room's timeline", metadata: ["matrix.room": "\(room)", "matrix.count": "\(events.count)"])
+        return events.reversed()
+    }
+
+    static let maxGapPages = 20
+
+    private func emit(_ message: InboundMessage, room: String) {
+        if message.addressing != .none || message.isDirect {
+            waiting[room, default: 0] += 1
+            if waiting[room] == 1 {
+                let user = configuration.userID
+                chore { [client] in try? await client.setTyping(true, in: room, user: user, timeout: .seconds(30)) }
+            }
+        }
+        sink?.emit(.message(message))
+    }
+
+    public func settled(_ message: InboundMessage) async {
+        let id = message.id.rawValue
+        guard ledger.settle(id) else { return }
+        do {
+            try await store?.settle(account: configuration.stateAccount, eventIDs: [id])
+        } catch {
+            logger.error("could not store that a message was handled", metadata: ["matrix.event": "\(id)", "matrix.error": "\(error)"])
+        }
+        let room = rooms.room(forChannel: message.channel.channel)
+        if message.addressing != .none || message.isDirect, let count = waiting[room] {
+            waiting[room] = count > 1 ? count - 1 : nil
+            if count == 1 {
+                let user = configuration.userID
+                chore { [client] in try? await client.setTyping(false, in: room, user: user, timeout: .zero) }
+            }
+        }
+    }
+
+    private func chore(_ work: @escaping Chore) {
+        choreQueue.yield(work)
+    }
+
+    // MARK: - Rooms
+
+    private func answerInvite(to room: String, state: [MatrixEvent]) async {
+        let invite = state.last { $0.type == "m.room.member" && $0.stateKey == configuration.userID }
+        let inviter = invite?.sender ?? ""
+        guard configuration.invites.allows(inviter) else {
+            logger.notice("refused an invite from a user who may not invite the bot", metadata: [
+                "matrix.room": "\(room)", "matrix.inviter": "\(inviter)"])
+            do { try await client.leave(room, reason: "Invites are accepted only from allowed users.") } catch {
+                logger.warning("could not refuse the invite", metadata: ["matrix.room": "\(room)", "matrix.error": "\(error)"])
+            }
+            return
+        }
+        do {
+            _ = try await client.join(room)
+            logger.info("joined on invite", metadata: ["matrix.room": "\(room)", "matrix.inviter": "\(inviter)"])
+            if invite?.content["is_direct"]?.bool == true { await mark(room, .direct) }
+        } catch {
+            logger.warning("could not join on invite", metadata: ["matrix.room": "\(room)", "matrix.error": "\(error)"])
+        }
+    }
+
+    private func mark(_ room: String, _ flag: MatrixSavedState.RoomFlag) async {
+        switch flag {
+        case .direct: rooms[room].direct = true
+        case .encryptionNoticeSent: rooms[room].encryptionNoticeSent = true
+        }
+        do {
+            try await store?.markRoom(account: configuration.stateAccount, room: room, flag)
+        } catch {
+            logger.error("could not store a room's flag", metadata: ["matrix.room": "\(room)", "matrix.error": "\(error)"])
+        }
+    }
+
+    /// Once per encrypted room: say that the bot cannot read it. (The notice itself is sent
+    /// unencrypted, which every client shows.)
+    private func tellIfEncrypted(_ room: String) async {
+        guard rooms[room].encrypted, !rooms[room].encryptionNoticeSent else { return }
+        await mark(room, .encryptionNoticeSent)
+        logger.notice("the room is end-to-end encrypted; the bot cannot read it", metadata: ["matrix.room": "\(room)"])
+        let content = MatrixOutbound.reply(
+            Self.encryptionNotice, style: .notice, inReplyTo: nil, thread: nil, mention: nil)
+        chore { [client, logger] in
+            do {
+                _ = try await client.send(content, to: room, transactionID: "parley.encrypted." + room)
+            } catch {
+                logger.warning("could not tell an encrypted room that the bot cannot read it", metadata: ["matrix.error": "\(error)"])
+            }
+        }
+    }
+
+    static let encryptionNotice = "This room is end-to-end encrypted, and I can't read encrypted messages yet, so I won't see what you write here. Talk to me in an unencrypted room instead."
+
+    private func leaveIfAlone(_ room: String) {
+        guard configuration.leaveWhenAlone, rooms[room].joinedMembers == 1,
+              !configuration.rooms.contains(room), !configuration.rooms.contains(rooms.channel(for: room)) else { return }
+        rooms.forget(room)
+        logger.info("everyone else has left; leaving the room", metadata: ["matrix.room": "\(room)"])
+        chore { [client] in try? await client.leave(room) }
+    }
+
+    // MARK: - Sending
+
+    public func send(_ message: OutboundMessage) async throws {
+        guard message.part != .fragment else { return }
+        let text = MatrixOutbound.clean(message.text)
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+        let room = rooms.room(forChannel: message.channel.channel)
+        let style = message.style == .notice ? configuration.replyStyle == .notice ? OutboundMessage.Style.notice : .message : configuration.replyStyle
+        let question = message.replyTo?.rawValue
+        let key = question.map { ReplyKey(room: room, question: $0) }
+        do {
+            if let key, let original = draftEvents[key] {
+                if message.part != .draft { draftEvents[key] = nil }
+                _ = try await client.send(
+                    MatrixOutbound.edit(of: original, to: text, style: style), to: room,
+                    transactionID: "parley.edit." + UUID().uuidString)
+                return
+            }
+            let transactionID: String
+            if let question {
+                let index = postsPerQuestion[question, default: 0]
+                postsPerQuestion[question] = index + 1
+                transactionID = "parley.reply.\(question).\(index)"
+            } else {
+                transactionID = "parley." + UUID().uuidString
+            }
+            let mention = message.recipient.map { $0.id.rawValue }.filter { MatrixUser.isValid($0) && !rooms[room].direct }
+            let content = MatrixOutbound.reply(
+                text, style: style, inReplyTo: question, thread: message.thread?.rawValue, mention: mention)
+            let posted = try await client.send(content, to: room, transactionID: transactionID)
+            if message.part == .draft, let key { draftEvents[key] = posted }
+        } catch {
+            logger.error("could not deliver a reply", metadata: [
+                "matrix.room": "\(room)", "matrix.question": "\(question ?? "none")", "matrix.error": "\(error)"])
+            throw error
+        }
+    }
+
+    // MARK: - Moderation
+
+    public func perform(_ action: ModerationAction, in channel: ChannelKey) async throws {
+        let room = rooms.room(forChannel: channel.channel)
+        let levels = try await client.powerLevels(in: room)
+        rooms[room].powerLevels = levels
+        let mine = levels.level(of: configuration.userID)
+        let needed: Int
+        switch action.kind {
+        case .kick: needed = levels.kick
+        case .ban: needed = levels.ban
+        case .redact: needed = levels.redact
+        case .quiet: throw ConnectorError.unsupportedAction(action, network: network)
+        }
+        guard mine >= needed else {
+            throw MatrixError.notPermitted(action: action.kind.rawValue, room: room, level: mine, required: needed)
+        }
+        switch action.kind {
+        case .kick, .ban:
+            try await client.remove(action.target.id.rawValue, from: room, how: action.kind.rawValue, reason: action.reason)
+        case .redact:
+            guard let event = action.message else { throw ConnectorError.unsupportedAction(action, network: network) }
+            try await client.redact(event.rawValue, in: room, reason: action.reason, transactionID: "parley.redact." + UUID().uuidString)
+        case .quiet:
+            break
+        }
+    }
+}
+
+extension Optional {
+    fileprivate func filter(_ keep: (Wrapped) -> Bool) -> Wrapped? {
+        guard let value = self, keep(value) else { return nil }
+        return value
+    }
+}

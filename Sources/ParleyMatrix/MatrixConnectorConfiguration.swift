@@ -1,0 +1,96 @@
+public import Foundation
+public import ParleyCore
+
+/// Everything a Matrix connector needs, as the config gives it.
+public struct MatrixConnectorConfiguration: Sendable {
+    /// How the bot signs in.
+    public enum Authentication: Sendable, Hashable {
+        /// A token from the environment or a file; `whoami` says whose it is.
+        case accessToken(Secret)
+        /// Log in once with the password, then reuse the stored device and token.
+        case password(Secret)
+    }
+
+    /// Who may invite the bot into a room.
+    public struct InvitePolicy: Sendable, Hashable {
+        /// Full user ids (`@alice:example.org`).
+        public var users: Set<String>
+        /// Server names (`example.org`): anyone on them.
+        public var servers: Set<String>
+
+        public init(users: Set<String> = [], servers: Set<String> = []) {
+            self.users = users
+            self.servers = servers
+        }
+
+        public func allows(_ user: String) -> Bool {
+            if users.contains(user) { return true }
+            guard let colon = user.firstIndex(of: ":") else { return false }
+            return servers.contains(String(user[user.index(after: colon)...]).lowercased())
+        }
+    }
+
+    public var network: NetworkID
+    public var homeserver: URL
+    /// The bot's full user id (`@parley:example.org`).
+    public var userID: String
+    public var authentication: Authentication
+    public var deviceName: String
+    /// Rooms to be in: ids (`!abc:example.org`) or aliases (`#help:example.org`). A room named by
+    /// its alias here is known to the core (and the channel policies) by that alias.
+    public var rooms: [String]
+    public var invites: InvitePolicy
+    public var leaveWhenAlone: Bool
+    /// `m.notice` (the default: other bots do not answer notices) or `m.text`.
+    public var replyStyle: OutboundMessage.Style
+    /// Users whose `m.notice` messages are read as questions (notices are bots' by convention).
+    public var noticesFrom: Set<String>
+    /// The least time between two edits of a streamed reply.
+    public var editInterval: Duration
+    /// The events a single sync may carry per room before the gap is fetched from `/messages`.
+    public var timelineLimit: Int
+    public var syncTimeout: Duration
+    /// The longest wait between two attempts while the homeserver is down.
+    public var maxReconnectDelay: Duration
+
+    public init(
+        network: NetworkID,
+        homeserver: URL,
+        userID: String,
+        authentication: Authentication,
+        deviceName: String = "Parley",
+        rooms: [String] = [],
+        invites: InvitePolicy = InvitePolicy(),
+        leaveWhenAlone: Bool = true,
+        replyStyle: OutboundMessage.Style = .notice,
+        noticesFrom: Set<String> = [],
+        editInterval: Duration = .seconds(1),
+        timelineLimit: Int = 100,
+        syncTimeout: Duration = .seconds(30),
+        maxReconnectDelay: Duration = .seconds(60)
+    ) {
+        self.network = network
+        self.homeserver = homeserver
+        self.userID = userID
+        self.authentication = authentication
+        self.deviceName = deviceName
+        self.rooms = rooms
+        self.invites = invites
+        self.leaveWhenAlone = leaveWhenAlone
+        self.replyStyle = replyStyle
+        self.noticesFrom = noticesFrom
+        self.editInterval = editInterval
+        self.timelineLimit = timelineLimit
+        self.syncTimeout = syncTimeout
+        self.maxReconnectDelay = maxReconnectDelay
+    }
+
+    /// The server part of the bot's user id.
+    public var serverName: String {
+        guard let colon = userID.firstIndex(of: ":") else { return "" }
+        return String(userID[userID.index(after: colon)...]).lowercased()
+    }
+
+    /// The key the connector's saved state is stored under.
+    var stateAccount: String { "\(network.rawValue)\u{1F}\(userID)" }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import ParleyCore
+
+/// Turns a room message event into the core's `InboundMessage`, or says why it is not one.
+struct MatrixInbound: Sendable {
+    let network: NetworkID
+    let botUser: String
+    /// The bot's display name, for mentions written as plain text.
+    var botDisplayName: String?
+    let noticesFrom: Set<String>
+
+    enum Skip: Error, Equatable {
+        case ownEvent, notAMessage, unsupportedType, noticeFromABot, edit, emptyBody
+    }
+
+    func message(from event: MatrixEvent, room: String, rooms: MatrixRoomDirectory) -> Result<InboundMessage, Skip> {
+        guard let eventID = event.eventID else { return .failure(.notAMessage) }
+        guard event.sender != botUser else { return .failure(.ownEvent) }
+        guard event.type == "m.room.message", let type = event.messageType else { return .failure(.notAMessage) }
+        let isNotice = type == "m.notice"
+        guard type == "m.text" || isNotice else { return .failure(.unsupportedType) }
+        guard !isNotice || noticesFrom.contains(event.sender) else { return .failure(.noticeFromABot) }
+        guard !event.isEdit else { return .failure(.edit) }
+        var text = event.body ?? ""
+        if event.inReplyTo != nil { text = Self.withoutReplyFallback(text) }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return .failure(.emptyBody) }
+
+        let info = rooms[room]
+        let sender = Sender(
+            id: UserID(event.sender),
+            displayName: rooms.displayName(of: event.sender, in: room),
+            account: event.sender,
+            isOperator: info.powerLevels.level(of: event.sender) >= 50,
+            isBot: isNotice)
+        let time = event.originServerTS.map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) } ?? Date()
+        return .success(InboundMessage(
+            id: MessageID(eventID),
+            channel: ChannelKey(network: network, channel: rooms.channel(for: room)),
+            sender: sender,
+            text: text,
+            isDirect: info.direct,
+            addressing: addressing(of: event, text: text),
+            thread: event.threadRoot.map(ThreadID.init),
+            replyTo: event.inReplyTo.map(MessageID.init),
+            time: time))
+    }
+
+    /// The mention rules: `m.mentions` naming the bot is a mention; without `m.mentions` (older
+    /// clients), the bot's user id, local part or display name in the body is. Either way a
+    /// leading `name:` is taken off the question. A message whose `m.mentions` leaves the bot out
+    /// is addressed only by an explicit `name:` at its start.
+    func addressing(of event: MatrixEvent, text: String) -> Addressing {
+        let names = [botDisplayName, botUser, MatrixUser.localpart(botUser)].compactMap { $0 }
+        let detected = Addressing.detect(in: text, names: names)
+        let hasMentions = event.content["m.mentions"] != nil
+        if event.mentionedUsers.contains(botUser) {
+            if case .addressed = detected { return detected }
+            return .mentioned
+        }
+        if hasMentions, case .mentioned = detected { return .none }
+        return detected
+    }
+
+    /// Removes the quoted fallback (`> <@user> …` lines and the blank line after them) that older
+    /// clients put before a reply's own text.
+    static func withoutReplyFallback(_ body: String) -> String {
+        guard body.hasPrefix("> ") else { return body }
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        let rest = lines.drop { $0.hasPrefix(">") }
+        return rest.drop { $0.isEmpty }.joined(separator: "\n")
+    }
+}

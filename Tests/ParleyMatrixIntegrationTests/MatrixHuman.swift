@@ -1,0 +1,157 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import ParleyMatrix
+import ParleyTesting
+
+/// A person's Matrix client for the tests, written apart from the connector's client so that
+/// the two cannot share a mistake: plain HTTP calls on the client-server API.
+struct MatrixHuman: Sendable {
+    let homeserver: URL
+    let user: String
+    let token: String
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func login(_ homeserver: URL, user: String, password: String) async throws -> MatrixHuman {
+        let body: JSONValue = .object([
+            "type": .string("m.login.password"),
+            "identifier": .object(["type": .string("m.id.user"), "user": .string(user)]),
+            "password": .string(password),
+        ])
+        let answer = try await request(homeserver, "POST", "/_matrix/client/v3/login", token: nil, body: body)
+        guard let token = answer["access_token"]?.string else { throw Failure(description: "login gave no token: \(answer)") }
+        return MatrixHuman(homeserver: homeserver, user: user, token: token)
+    }
+
+    static func request(
+        _ homeserver: URL, _ method: String, _ path: String, query: [String: String] = [:], token: String?, body: JSONValue?
+    ) async throws -> JSONValue {
+        var components = URLComponents(url: homeserver.appendingPathComponent(""), resolvingAgainstBaseURL: false)!
+        components.percentEncodedPath = path
+        if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.key, value: $0.value) } }
+        var request = URLRequest(url: components.url!)
+        request.httpMethod = method
+        request.timeoutInterval = 60
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = try JSONEncoder().encode(body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        for attempt in 1...20 {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            let json = (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .null
+            if status == 429, attempt < 20 {
+                try await Task.sleep(for: .milliseconds(200))
+                continue
+            }
+            guard (200..<300).contains(status) else {
+                throw Failure(description: "\(method) \(path): HTTP \(status) \(String(decoding: data, as: UTF8.self))")
+            }
+            return json
+        }
+        throw Failure(description: "\(method) \(path): rate-limited")
+    }
+
+    func call(_ method: String, _ path: String, query: [String: String] = [:], _ body: JSONValue? = nil) async throws -> JSONValue {
+        try await Self.request(homeserver, method, path, query: query, token: token, body: body)
+    }
+
+    static func encode(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? segment
+    }
+
+    /// A new private room, with `invite` invited.
+    func createRoom(inviting invite: [String], direct: Bool = false) async throws -> String {
+        let answer = try await call("POST", "/_matrix/client/v3/createRoom", .object([
+            "preset": .string("private_chat"),
+            "invite": .array(invite.map(JSONValue.string)),
+            "is_direct": .bool(direct),
+        ]))
+        guard let room = answer["room_id"]?.string else { throw Failure(description: "no room id: \(answer)") }
+        return room
+    }
+
+    /// Sends a message; returns its event id.
+    @discardableResult
+    func send(_ content: JSONValue, to room: String) async throws -> String {
+        let txn = UUID().uuidString
+        let answer = try await call(
+            "PUT", "/_matrix/client/v3/rooms/\(Self.encode(room))/send/m.room.message/\(txn)", content)
+        guard let id = answer["event_id"]?.string else { throw Failure(description: "no event id: \(answer)") }
+        return id
+    }
+
+    /// A text message that mentions `bot` as clients do: the name in the body, the id in `m.mentions`.
+    @discardableResult
+    func mention(_ bot: String, _ text: String, in room: String, thread: String? = nil) async throws -> String {
+        var content: [String: JSONValue] = [
+            "msgtype": .string("m.text"),
+            "body": .string("\(MatrixHuman.localpart(bot)): \(text)"),
+            "m.mentions": .object(["user_ids": .array([.string(bot)])]),
+        ]
+        if let thread {
+            content["m.relates_to"] = .object(["rel_type": .string("m.thread"), "event_id": .string(thread), "is_falling_back": .bool(true)])
+        }
+        return try await send(.object(content), to: room)
+    }
+
+    static func localpart(_ user: String) -> String {
+        String(user.dropFirst().prefix { $0 != ":" })
+    }
+
+    /// `user`'s membership in `room` (`join`, `invite`, `leave`…), or nil if there is none.
+    func membership(of user: String, in room: String) async throws -> String? {
+        do {
+            let state = try await call("GET", "/_matrix/client/v3/rooms/\(Self.encode(room))/state/m.room.member/\(Self.encode(user))")
+            return state["membership"]?.string
+        } catch let failure as Failure where failure.description.contains("HTTP 404") {
+            return nil
+        }
+    }
+
+    /// Every message event in `room`, oldest first.
+    func messages(in room: String) async throws -> [JSONValue] {
+        var events: [JSONValue] = []
+        var from: String?
+        repeat {
+            var query = ["dir": "b", "limit": "1000", "filter": #"{"types":["m.room.message"]}"#]
+            if let from { query["from"] = from }
+            let page = try await call("GET", "/_matrix/client/v3/rooms/\(Self.encode(room))/messages", query: query)
+            let chunk = page["chunk"]?.array ?? []
+            events += chunk
+            from = chunk.isEmpty ? nil : page["end"]?.string
+        } while from != nil
+        return events.reversed()
+    }
+
+    /// The bot's replies in `room` (new events, not edits), by the question they answer.
+    func replies(from bot: String, in room: String) async throws -> [String: [JSONValue]] {
+        var byQuestion: [String: [JSONValue]] = [:]
+        for event in try await messages(in: room) where event["sender"]?.string == bot {
+            let relation = event["content"]?["m.relates_to"]
+            guard relation?["rel_type"]?.string != "m.replace",
+                  let question = relation?["m.in_reply_to"]?["event_id"]?.string else { continue }
+            byQuestion[question, default: []].append(event)
+        }
+        return byQuestion
+    }
+
+    /// The edits of `event`, oldest first.
+    func edits(of event: String, in room: String) async throws -> [JSONValue] {
+        try await messages(in: room).filter {
+            $0["content"]?["m.relates_to"]?["rel_type"]?.string == "m.replace"
+                && $0["content"]?["m.relates_to"]?["event_id"]?.string == event
+        }
+    }
+
+    /// The content a reply shows now: its latest edit's new content, or its own.
+    func currentContent(of reply: JSONValue, in room: String) async throws -> JSONValue? {
+        guard let id = reply["event_id"]?.string else { return nil }
+        return try await edits(of: id, in: room).last?["content"]?["m.new_content"] ?? reply["content"]
+    }
+}

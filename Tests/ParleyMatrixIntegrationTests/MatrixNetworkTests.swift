@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import ParleyCore
+import ParleyDaemon
+import ParleyMatrix
+import ParleyTesting
+import Testing
+
+/// The Matrix connector against a real Synapse (`scripts/matrix-test-server`), driven by a human
+/// client. One test at a time: the bot's account is shared, and two bots on it would both answer.
+@Suite(.serialized) struct MatrixNetworkTests {
+    let server: MatrixTestServer
+
+    init() throws {
+        server = try MatrixTestServer.load()
+    }
+
+    /// A config for the bot on the test homeserver; `backend` is the YAML of the `answer` backend.
+    func config(database: String, backend: String = "{ type: echo }", extraNetwork: String = "", extraDefaults: String = "") -> String {
+        """
+        storage: { path: \(database) }
+        backends:
+          answer: \(backend)
+        networks:
+          matrix:
+            type: matrix
+            homeserver: \(server.homeserver.absoluteString)
+            user_id: "\(server.botUser)"
+            password: "\(server.botPassword)"
+            invites_from: ["\(server.humanUser)"]
+            edit_interval_ms: 200
+            max_reconnect_delay_s: 2
+        \(extraNetwork)
+        defaults: { backend: answer, queue: 1000, trigger: mention\(extraDefaults) }
+        # The tests send faster than people do; the rate limits are the core's business, not tested here.
+        moderation: { rate_limit: { per_user: off, per_channel: off } }
+        logging: { level: debug }
+
+        """
+    }
+
+    static func scratchDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("parley-matrix-\(UUID().uuidString)/p.sqlite").path
+    }
+
+    /// The whole daemon, in-process, on `text`'s config, until the returned task is cancelled.
+    func startBot(_ text: String, log: CapturedLog) throws -> Task<Void, any Error> {
+        let configuration = try ConfigLoader.parse(text, file: "matrix-test.yaml", environment: [:])
+        let assembly = try Daemon.assemble(configuration, mode: .daemon, logger: log.logger)
+        return Task { try await assembly.run() }
+    }
+
+    /// Polls gently (the homeserver and the bot share two cores with this test).
+    func waitFor<T>(
+        _ what: String, timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(250),
+        _ condition: () async throws -> T?
+    ) async throws -> T {
+        try await eventually(what, timeout: timeout) {
+            if let value = try await condition() { return value }
+            try await Task.sleep(for: interval)
+            return nil
+        }
+    }
+
+    /// A room the human made and the bot joined on invite.
+    func roomWithBot(_ human: MatrixHuman) async throws -> String {
+        let room = try await human.createRoom(inviting: [server.botUser])
+        _ = try await waitFor("the bot to join on invite") {
+            try await human.membership(of: server.botUser, in: room) == "join" ? true : nil
+        }
+        return room
+    }
+
+    func reply(to question: String, in room: String, by human: MatrixHuman) async throws -> JSONValue {
+        try await waitFor("a reply to \(question)") {
+            try await human.replies(from: server.botUser, in: room)[question]?.first
+        }
+    }
+
+    /// The reply's content once its edits have brought it to `text`.
+    func reply(to question: String, in room: String, by human: MatrixHuman, reading text: String) async throws -> (event: JSONValue, shown: JSONValue) {
+        let event = try await reply(to: question, in: room, by: human)
+        let shown = try await waitFor("the reply to read '\(text)'") {
+            let content = try await human.currentContent(of: event, in: room)
+            return content?["body"]?.string == text ? content : nil
+        }
+        return (event, shown)
+    }
+
+    @Test func joinsOnInviteAndAnswersAMentionAsAFormattedNoticeInReply() async throws {
+        let human = try await server.human()
+        let log = CapturedLog()
+        let bot = try startBot(config(database: Self.scratchDatabase()), log: log)
+        defer { bot.cancel() }
+        let room = try await roomWithBot(human)
+        let question = try await human.mention(server.botUser, "what is **Matrix**?", in: room)
+        let (reply, content) = try await reply(to: question, in: room, by: human, reading: "You said: what is **Matrix**?")
+        #expect(reply["content"]?["msgtype"]?.string == "m.notice")
+        #expect(content["msgtype"]?.string == "m.notice")
+        #expect(content["format"]?.string == "org.matrix.custom.html")
+        #expect(content["formatted_body"]?.string == "<p>You said: what is <strong>Matrix</strong>?</p>")
+        #expect(reply["content"]?["m.mentions"]?["user_ids"]?.array == [.string(server.humanUser)])
+        #expect(!log.contains("password"), "the log must not carry the password")
+        #expect(!log.snapshot.contains { $0.contains(server.botPassword) })
+    }
+
+    @Test func answersInsideTheThreadTheQuestionWasIn() async throws {
+        let human = try await server.human()
+        let bot = try startBot(config(database: Self.scratchDatabase()), log: CapturedLog())
+        defer { bot.cancel() }
+        let room = try await roomWithBot(human)
+        let root = try await human.send(.object(["msgtype": .string("m.text"), "body": .string("a topic")]), to: room)
+        let question = try await human.mention(server.botUser, "in the thread", in: room, thread: root)
+        let (reply, _) = try await reply(to: question, in: room, by: human, reading: "You said: in the thread")
+        let relation = try #require(reply["content"]?["m.relates_to"])
+        #expect(relation["rel_type"]?.string == "m.thread")
+        #expect(relation["event_id"]?.string == root)
+        #expect(relation["m.in_reply_to"]?["event_id"]?.string == question)
+    }
+
+    @Test func streamsAReplyFromTheLocalEngineByEditingOneEvent() async throws {
+        let human = try await server.human()
+        let model = server.repository.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        let text = config(
+            database: Self.scratchDatabase(), backend: "{ type: local, model: \(model), context: 2048 }",
+            extraDefaults: ", max_tokens: 64, temperature: 0")
+        let bot = try startBot(text, log: CapturedLog())
+        defer { bot.cancel() }
+        let room = try await roomWithBot(human)
+        let question = try await human.mention(server.botUser, "Write three sentences about the sea.", in: room)
+        let reply = try await reply(to: question, in: room, by: human)
+        let replyID = try #require(reply["event_id"]?.string)
+        // Wait for the stream to end: the edits stop growing.
+        var edits: [JSONValue] = []
+        var stableRounds = 0
+        _ = try await waitFor("the edits to finish") {
+            let now = try await human.edits(of: replyID, in: room)
+            stableRounds = now.count == edits.count && !now.isEmpty ? stableRounds + 1 : 0
+            edits = now
+            return stableRounds >= 8 ? true : nil
+        }
+        #expect(edits.count >= 1, "a streamed reply is edited at least once")
+        let first = try #require(reply["content"]?["body"]?.string)
+        let texts = edits.compactMap { $0["content"]?["m.new_content"]?["body"]?.string }
+        #expect(texts.count == edits.count)
+        var previous = first
+        for text in texts {
+            #expect(text.hasPrefix(previous.trimmingCharacters(in: .whitespacesAndNewlines)), "each edit extends the one before")
+            previous = text
+        }
+        #expect(previous.count > first.count)
+        for edit in edits {
+            #expect(edit["content"]?["body"]?.string?.hasPrefix("* ") == true, "the fallback body of an edit starts with '* '")
+            #expect(edit["content"]?["m.new_content"]?["format"]?.string == "org.matrix.custom.html")
+        }
+        #expect(try await human.replies(from: server.botUser, in: room)[question]?.count == 1)
+    }
+
+    @Test func refusesAnInviteFromAUserWhoMayNotInvite() async throws {
+        let human = try await server.human()
+        let stranger = try await server.stranger()
+        let bot = try startBot(config(database: Self.scratchDatabase()), log: CapturedLog())
+        defer { bot.cancel() }
+        // The bot is up once it joins an allowed invite.
+        _ = try await roomWithBot(human)
+        let room = try await stranger.createRoom(inviting: [server.botUser])
+        _ = try await waitFor("the bot to refuse the invite") {
+            try await stranger.membership(of: server.botUser, in: room) == "leave" ? true : nil
+        }
+        let memberships = try await stranger.call(
+            "GET", "/_matrix/client/v3/rooms/\(MatrixHuman.encode(room))/members")["chunk"]?.array ?? []
+        #expect(!memberships.contains { $0["state_key"]?.string == server.botUser && $0["content"]?["membership"]?.string == "join" })
+    }
+
+    @Test func answersByItselfAfterTheHomeserverRestarts() async throws {
+        let human = try await server.human()
+        let log = CapturedLog()
+        let bot = try startBot(config(database: Self.scratchDatabase()), log: log)
+        defer { bot.cancel() }
+        let room = try await roomWithBot(human)
+        let before = try await human.mention(server.botUser, "before the restart", in: room)
+        _ = try await reply(to: before, in: room, by: human)
+        try server.restart()
+        let after = try await human.mention(server.botUser, "after the restart", in: room)
+        _ = try await reply(to: after, in: room, by: human, reading: "You said: after the restart")
+        #expect(log.contains("Matrix sync failed; trying again"))
+    }
+
+    @Test func aBurstOf300MentionsEightInFlightGetsExactlyOneReplyEach() async throws {
+        let human = try await server.human()
+        let bot = try startBot(config(database: Self.scratchDatabase()), log: CapturedLog())
+        defer { bot.cancel() }
+        let room = try await roomWithBot(human)
+        let count = 300
+        let questions = try await withThrowingTaskGroup(of: String.self) { group in
+            var sent: [String] = []
+            for index in 0..<count {
+                if index >= 8, let id = try await group.next() { sent.append(id) }
+                group.addTask { try await human.mention(server.botUser, "burst \(index)", in: room) }
+            }
+            for try await id in group { sent.append(id) }
+            return sent
+        }
+        #expect(Set(questions).count == count)
+        var answered = 0
+        let replies: [String: [JSONValue]]
+        do {
+            replies = try await waitFor("every burst message to be answered", timeout: .seconds(240), every: .seconds(2)) {
+                let replies = try await human.replies(from: server.botUser, in: room)
+                answered = questions.filter { replies[$0] != nil }.count
+                return answered == count ? replies : nil
+            }
+        } catch {
+            Issue.record("\(answered) of \(count) answered")
+            throw error
+        }
+        // Time for a second answer to anything, had one been coming.
+        try await Task.sleep(for: .seconds(3))
+        let settled = try await human.replies(from: server.botUser, in: room)
+        let doubled = questions.filter { (settled[$0]?.count ?? 0) != 1 }
+        #expect(doubled.isEmpty, "answered more than once: \(doubled.count)")
+        #expect(replies.count >= count)
+    }
+
+    @Test func fillsAGapInALimitedTimelineFromMessages() async throws {
+        let human = try await server.human()
+        let log = CapturedLog()
+        let database = Self.scratchDatabase()
+        let text = config(database: database, extraNetwork: "    timeline_limit: 10")
+        let first = try startBot(text, log: log)
+        let room = try await roomWithBot(human)
+        let warmUp = try await human.mention(server.botUser, "warm up", in: room)
+        _ = try await reply(to: warmUp, in: room, by: human)
+        first.cancel()
+        _ = await first.result
+        // Thirty questions while the bot is away: more than a sync's timeline of ten carries.
+        var questions: [String] = []
+        for index in 0..<30 {
+            questions.append(try await human.mention(server.botUser, "while away \(index)", in: room))
+        }
+        let second = try startBot(text, log: log)
+        defer { second.cancel() }
+        _ = try await waitFor("all thirty answered", timeout: .seconds(120), every: .seconds(1)) {
+            let replies = try await human.replies(from: server.botUser, in: room)
+            return questions.allSatisfy { replies[$0] != nil } ? true : nil
+        }
+        #expect(log.contains("filled a gap in a room's timeline"))
+        let replies = try await human.replies(from: server.botUser, in: room)
+        #expect(questions.allSatisfy { replies[$0]?.count == 1 })
+    }
+
+    @Test func aBotKilledWithSIGKILLAndStartedAgainNeitherLosesNorDoublesAnAnswer() async throws {
+        let human = try await server.human()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-matrix-kill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let model = server.repository.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        let configPath = folder.appendingPathComponent("parley.yaml").path
+        try config(
+            database: folder.appendingPathComponent("p.sqlite").path,
+            backend: "{ type: local, model: \(model), context: 2048 }", extraDefaults: ", max_tokens: 24"
+        ).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let parley = server.repository.appendingPathComponent(".build/debug/parley").path
+        let output = folder.appendingPathComponent("parley.log").path
+        var process = try ChildProcess.spawn([parley, "run", "--config", configPath], outputPath: output)
+        defer { process.send(SIGKILL); process.wait() }
+
+        let room = try await roomWithBot(human)
+        var questions: [String] = []
+        for index in 0..<10 {
+            questions.append(try await human.mention(server.botUser, "question \(index) before the kill", in: room))
+        }
+        _ = try await waitFor("two answers before the kill") {
+            let replies = try await human.replies(from: server.botUser, in: room)
+            return questions.filter { replies[$0] != nil }.count >= 2 ? true : nil
+        }
+        process.send(SIGKILL)
+        process.wait()
+        let answeredAtKill = try await human.replies(from: server.botUser, in: room).count
+        for index in 0..<5 {
+            questions.append(try await human.mention(server.botUser, "question \(index) while it is down", in: room))
+        }
+        process = try ChildProcess.spawn([parley, "run", "--config", configPath], outputPath: output)
+        _ = try await waitFor("every question answered after the restart", timeout: .seconds(180)) {
+            let replies = try await human.replies(from: server.botUser, in: room)
+            return questions.allSatisfy { replies[$0] != nil } ? true : nil
+        }
+        try await Task.sleep(for: .seconds(3))
+        let replies = try await human.replies(from: server.botUser, in: room)
+        let counts = questions.map { replies[$0]?.count ?? 0 }
+        #expect(counts.allSatisfy { $0 == 1 }, "answers per question: \(counts)")
+        #expect(answeredAtKill < 10, "the kill came before the bot had answered everything (it had answered \(answeredAtKill))")
+    }
+}
