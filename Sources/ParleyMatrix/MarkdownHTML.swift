@@ -144,18 +144,24 @@ enum MarkdownHTML {
     private static func emphasis(_ text: Substring) -> String {
         var out = ""
         var rest = text
-        while !rest.isEmpty {
-            if rest.hasPrefix("["), let link = link(in: rest) {
+        var previous: Character?
+        while let first = rest.first {
+            if first == "[", let link = link(in: rest) {
                 out += "<a href=\"\(escape(link.url))\">\(emphasis(link.label))</a>"
                 rest = link.rest
+                previous = ")"
             } else if let (marker, tag) = [("**", "strong"), ("__", "strong"), ("*", "em"), ("_", "em")]
                         .first(where: { rest.hasPrefix($0.0) }),
+                      // Underscores inside a word (snake_case) are not emphasis.
+                      !(marker.first == "_" && (previous?.isLetter == true || previous?.isNumber == true)),
                       let span = delimited(rest, by: marker) {
                 out += "<\(tag)>\(emphasis(span.inner))</\(tag)>"
                 rest = span.rest
+                previous = marker.last
             } else {
-                out += escape(String(rest.first!))
+                out += escape(String(first))
                 rest = rest.dropFirst()
+                previous = first
             }
         }
         return out
@@ -168,6 +174,8 @@ enum MarkdownHTML {
         let inner = body[..<close.lowerBound]
         guard !inner.isEmpty, inner.last != " " else { return nil }
         if marker == "_" || marker == "*", inner.contains(marker.first!) { return nil }
+        let after = body[close.upperBound...].first
+        if marker.first == "_", after?.isLetter == true || after?.isNumber == true { return nil }
         return (inner, body[close.upperBound...])
     }
 

@@ -1,0 +1,88 @@
+import Foundation
+import ParleyCore
+@testable import ParleyDaemon
+import ParleyMatrix
+import Testing
+
+@Suite struct MatrixNetworkReaderTests {
+    static let base = """
+        backends:
+          main: { type: echo }
+        networks:
+          matrix:
+            type: matrix
+            homeserver: https://matrix.example.org
+            user_id: "@parley:example.org"
+
+        """
+
+    func parse(_ text: String, environment: [String: String] = [:]) throws -> MatrixConnectorConfiguration {
+        let configuration = try ConfigLoader.parse(text, file: "test.yaml", environment: environment)
+        guard case .matrix(let matrix) = configuration.networks[0].kind else {
+            throw ConfigError.missingKey(ConfigLocation(file: "", keyPath: "", line: nil))
+        }
+        return matrix
+    }
+
+    func error(_ text: String, environment: [String: String] = [:]) -> String {
+        do {
+            _ = try parse(text, environment: environment)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aTokenFromTheEnvironmentAndSafeDefaults() throws {
+        let matrix = try parse(Self.base + "    access_token: \"${TOKEN}\"\n", environment: ["TOKEN": "syt_abc"])
+        #expect(matrix.authentication == .accessToken(Secret("syt_abc")))
+        #expect(matrix.replyStyle == .notice)
+        #expect(matrix.leaveWhenAlone)
+        #expect(matrix.invites.allows("@bob:example.org"), "by default, people on the bot's own server may invite it")
+        #expect(!matrix.invites.allows("@bob:elsewhere.org"))
+        #expect(matrix.editInterval == .seconds(1))
+    }
+
+    @Test func readsEverySetting() throws {
+        let matrix = try parse(Self.base + """
+                password: hunter2
+                device_name: Helpdesk
+                rooms: ["#help:example.org", "!abc:example.org"]
+                invites_from: ["@alice:partner.org", partner.org, ":third.org"]
+                leave_when_alone: false
+                reply_with: text
+                notices_from: ["@relay:example.org"]
+                edit_interval_ms: 500
+                timeline_limit: 50
+                max_reconnect_delay_s: 30
+
+            """)
+        #expect(matrix.authentication == .password(Secret("hunter2")))
+        #expect(matrix.deviceName == "Helpdesk")
+        #expect(matrix.rooms == ["#help:example.org", "!abc:example.org"])
+        #expect(matrix.invites.allows("@alice:partner.org") && matrix.invites.allows("@x:partner.org") && matrix.invites.allows("@y:third.org"))
+        #expect(!matrix.invites.allows("@bob:example.org"), "a list replaces the default")
+        #expect(!matrix.leaveWhenAlone)
+        #expect(matrix.replyStyle == .message)
+        #expect(matrix.noticesFrom == ["@relay:example.org"])
+        #expect(matrix.editInterval == .milliseconds(500))
+        #expect(matrix.timelineLimit == 50)
+        #expect(matrix.maxReconnectDelay == .seconds(30))
+    }
+
+    @Test func mistakesAreClearErrors() {
+        #expect(error(Self.base).contains("give access_token"))
+        #expect(error(Self.base + "    access_token: a\n    password: b\n").contains("access_token"))
+        #expect(error(Self.base + "    access_token: \"${MISSING}\"\n").contains("MISSING is not set"))
+        #expect(error(Self.base.replacingOccurrences(of: "https://matrix.example.org", with: "matrix.example.org") + "    access_token: a\n")
+            .contains("is not a homeserver URL"))
+        #expect(error(Self.base.replacingOccurrences(of: "\"@parley:example.org\"", with: "parley") + "    access_token: a\n")
+            .contains("is not a Matrix user id"))
+        #expect(error(Self.base + "    access_token: a\n    rooms: [helpdesk]\n").contains("is not a room id"))
+        #expect(error(Self.base + "    access_token: a\n    reply_with: notise\n").contains("did you mean 'notice'?"))
+        #expect(error(Self.base + "    access_token: a\n    invite_from: [x.org]\n").contains("did you mean 'invites_from'?"))
+        // An IRC key on a Matrix network is refused, with the keys that are valid here.
+        let ircKey = error(Self.base + "    access_token: a\n    nick: parley\n")
+        #expect(ircKey.contains("networks.matrix.nick: unknown key") && ircKey.contains("homeserver, user_id"))
+    }
+}

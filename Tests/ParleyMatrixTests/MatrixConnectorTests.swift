@@ -1,0 +1,215 @@
+import Foundation
+import Logging
+@testable import ParleyMatrix
+import ParleyCore
+import ParleyTesting
+import Synchronization
+import Testing
+
+@Suite struct MatrixConnectorTests {
+    static let bot = "@bot:x"
+
+    /// A connector on `homeserver`, running, with what it emits collected.
+    final class Running: Sendable {
+        let connector: MatrixConnector
+        let task: Task<Void, any Error>
+        let inbox = Inbox()
+        let collector: Task<Void, Never>
+
+        final class Inbox: Sendable {
+            let messages = Mutex<[InboundMessage]>([])
+        }
+
+        init(_ homeserver: FakeHomeserver, store: InMemoryMatrixState, invites: MatrixConnectorConfiguration.InvitePolicy = .init(servers: ["x"])) {
+            var configuration = MatrixConnectorConfiguration(
+                network: "matrix", homeserver: URL(string: "http://127.0.0.1:1")!, userID: MatrixConnectorTests.bot,
+                authentication: .password(Secret("pw")), invites: invites)
+            configuration.syncTimeout = .milliseconds(10)
+            let connector = MatrixConnector(
+                configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                store: store, transport: homeserver)
+            self.connector = connector
+            let (stream, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
+            task = Task { try await connector.run(events: ConnectorEvents(continuation)) }
+            let inbox = self.inbox
+            collector = Task {
+                for await event in stream {
+                    if case .message(let message) = event { inbox.messages.withLock { $0.append(message) } }
+                }
+            }
+        }
+
+        var messages: [InboundMessage] { inbox.messages.withLock { $0 } }
+
+        func stop() async {
+            task.cancel()
+            _ = await task.result
+            collector.cancel()
+        }
+    }
+
+    static func sync(_ batch: String, room: String = "!r", events: [String] = [], limited: Bool = false, previous: String? = nil) -> String {
+        let previousField = previous.map { #", "prev_batch": "\#($0)""# } ?? ""
+        return #"""
+        {"next_batch": "\#(batch)", "rooms": {"join": {"\#(room)": {"timeline": {"limited": \#(limited)\#(previousField), "events": [\#(events.joined(separator: ","))]}}}}}
+        """#
+    }
+
+    static func mention(_ id: String, _ text: String = "hello", sender: String = "@alice:x") -> String {
+        #"{"type":"m.room.message","event_id":"\#(id)","sender":"\#(sender)","origin_server_ts":1,"content":{"msgtype":"m.text","body":"bot: \#(text)","m.mentions":{"user_ids":["\#(bot)"]}}}"#
+    }
+
+    @Test func theFirstSyncAfterAFreshStartDoesNotAnswerTheBacklog() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        homeserver.enqueueSync(Self.sync("s1", events: [Self.mention("$old")]))
+        homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$new")]))
+        let running = Running(homeserver, store: InMemoryMatrixState())
+        let messages = try await eventually("the new message") { running.messages.isEmpty ? nil : running.messages }
+        await running.stop()
+        #expect(messages.map(\.id) == ["$new"])
+        #expect(homeserver.requests(containing: "/sync").first?.query["since"] == nil)
+        #expect(homeserver.requests(containing: "/sync").dropFirst().first?.query["since"] == "s1")
+    }
+
+    @Test func storesTheBatchsEventsAsPendingWithThePositionBeforeHandingThemOn() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let store = InMemoryMatrixState()
+        homeserver.enqueueSync(Self.sync("s1"))
+        homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$a"), Self.mention("$b")]))
+        let running = Running(homeserver, store: store)
+        _ = try await eventually("two messages") { running.messages.count == 2 ? true : nil }
+        await running.stop()
+        let commits = store.commits.withLock { $0 }
+        #expect(commits.map(\.since) == ["s1", "s2"])
+        #expect(commits.last?.admitted == ["$a", "$b"])
+        #expect(store.saved.withLock { $0.pending.map(\.eventID) } == ["$a", "$b"])
+    }
+
+    @Test func aRestartReplaysWhatWasNotSettledAndNothingThatWas() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let store = InMemoryMatrixState()
+        homeserver.enqueueSync(Self.sync("s1"))
+        homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$done"), Self.mention("$unfinished")]))
+        let first = Running(homeserver, store: store)
+        let received = try await eventually("two messages") { first.messages.count == 2 ? first.messages : nil }
+        await first.connector.settled(received[0])
+        await first.stop()
+
+        // The same batch comes again (a sync that overlaps), then a new one.
+        homeserver.enqueueSync(Self.sync("s3", events: [Self.mention("$done"), Self.mention("$unfinished"), Self.mention("$later")]))
+        let second = Running(homeserver, store: store)
+        let replayed = try await eventually("the replay and the new message") { second.messages.count >= 2 ? second.messages : nil }
+        try await Task.sleep(for: .milliseconds(100))
+        await second.stop()
+        #expect(replayed.map(\.id) == ["$unfinished", "$later"])
+        #expect(second.messages.count == 2)
+        #expect(homeserver.requests(containing: "/login").count == 1, "the second start reuses the stored device")
+    }
+
+    @Test func aReplyResentAfterARestartUsesTheSameTransactionSoItIsPostedOnce() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let store = InMemoryMatrixState()
+        homeserver.enqueueSync(Self.sync("s1"))
+        let first = Running(homeserver, store: store)
+        let reply = OutboundMessage(channel: ChannelKey(network: "matrix", channel: "!r"), text: "the answer", replyTo: "$q")
+        _ = try await eventually("the first sync") { homeserver.requests(containing: "/sync").count >= 2 ? true : nil }
+        try await first.connector.send(reply)
+        await first.stop()
+        let second = Running(homeserver, store: store)
+        try await second.connector.send(reply)
+        await second.stop()
+        let paths = homeserver.requests(containing: "/send/").map(\.path)
+        #expect(paths.count == 2)
+        #expect(paths[0] == paths[1])
+        #expect(paths[0].hasSuffix("/send/m.room.message/parley.reply.%24q.0"))
+    }
+
+    @Test func streamsADraftThenEditsThatSameEventWithTheWholeReply() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let running = Running(homeserver, store: InMemoryMatrixState())
+        let channel = ChannelKey(network: "matrix", channel: "!r")
+        let sender = Sender(id: "@alice:x", displayName: "alice", account: "@alice:x")
+        for (text, part) in [("The", OutboundMessage.Part.draft), ("The answer", .draft), ("The answer is 42.", .complete)] {
+            try await running.connector.send(OutboundMessage(
+                channel: channel, text: text, part: part, style: .notice, thread: "$root", replyTo: "$q", recipient: sender))
+        }
+        await running.stop()
+        let sent = homeserver.sentContents
+        #expect(sent.count == 3)
+        let first = sent[0].content
+        #expect(first["body"]?.string == "The")
+        #expect(first["msgtype"]?.string == "m.notice")
+        #expect(first["m.relates_to"]?["rel_type"]?.string == "m.thread")
+        #expect(first["m.relates_to"]?["event_id"]?.string == "$root")
+        #expect(first["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.string == "$q")
+        #expect(first["m.mentions"]?["user_ids"]?.array == [.string("@alice:x")])
+        for (edit, text) in zip(sent.dropFirst().map(\.content), ["The answer", "The answer is 42."]) {
+            #expect(edit["m.relates_to"]?["rel_type"]?.string == "m.replace")
+            #expect(edit["m.relates_to"]?["event_id"]?.string == "$sent1")
+            #expect(edit["m.new_content"]?["body"]?.string == text)
+            #expect(edit["body"]?.string == "* " + text)
+            #expect(edit["m.mentions"] == .object([:]))
+        }
+        #expect(Set(sent.map(\.path)).count == 3, "each edit is a transaction of its own")
+    }
+
+    @Test func controlCharactersFromAModelNeverReachTheEvent() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let running = Running(homeserver, store: InMemoryMatrixState())
+        try await running.connector.send(OutboundMessage(
+            channel: ChannelKey(network: "matrix", channel: "!r"), text: "a\u{0}b\u{1B}[31mc\r\nd\u{85}e", replyTo: "$q"))
+        await running.stop()
+        #expect(homeserver.sentContents.first?.content["body"]?.string == "ab[31mc\nde")
+    }
+
+    @Test func refusesAnInviteFromOutsideTheAllowListAndJoinsOneFromInside() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        func invite(_ room: String, from inviter: String) -> String {
+            #"{"next_batch":"s2","rooms":{"invite":{"\#(room)":{"invite_state":{"events":[{"type":"m.room.member","state_key":"\#(Self.bot)","sender":"\#(inviter)","content":{"membership":"invite","is_direct":true}}]}}}}}"#
+        }
+        homeserver.enqueueSync(Self.sync("s1"))
+        homeserver.enqueueSync(invite("!bad", from: "@mallory:evil.example"))
+        homeserver.enqueueSync(invite("!good", from: "@alice:x"))
+        let store = InMemoryMatrixState()
+        let running = Running(homeserver, store: store, invites: .init(users: ["@alice:x"]))
+        _ = try await eventually("both invites answered") {
+            homeserver.requests(containing: "/join/").count == 1 && homeserver.requests(containing: "/leave").count == 1 ? true : nil
+        }
+        await running.stop()
+        #expect(homeserver.requests(containing: "/leave").first?.path.contains("%21bad") == true)
+        #expect(homeserver.requests(containing: "/join/").first?.path.contains("%21good") == true)
+        #expect(store.saved.withLock { $0.roomFlags["!good"] } == [.direct], "an invite marked is_direct makes a direct room")
+    }
+
+    @Test func fillsALimitedTimelinesGapFromMessagesOldestFirst() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        homeserver.enqueueSync(Self.sync("s1"))
+        // /messages pages go backwards: newest first.
+        homeserver.enqueueMessagesPage(#"{"chunk":[\#(Self.mention("$gap3")),\#(Self.mention("$gap2"))],"end":"t2"}"#)
+        homeserver.enqueueMessagesPage(#"{"chunk":[\#(Self.mention("$gap1"))],"end":"t3"}"#)
+        homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$seen")], limited: true, previous: "t1"))
+        let running = Running(homeserver, store: InMemoryMatrixState())
+        let messages = try await eventually("four messages") { running.messages.count == 4 ? running.messages : nil }
+        await running.stop()
+        #expect(messages.map(\.id) == ["$gap1", "$gap2", "$gap3", "$seen"])
+        let pages = homeserver.requests(containing: "/messages")
+        #expect(pages.first?.query["from"] == "t1")
+        #expect(pages.first?.query["to"] == "s1")
+        #expect(pages.first?.query["dir"] == "b")
+    }
+
+    @Test func tellsAnEncryptedRoomOnceThatItCannotReadIt() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let encrypted = #"{"type":"m.room.encrypted","event_id":"$enc","sender":"@alice:x","content":{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"..."}}"#
+        homeserver.enqueueSync(Self.sync("s1"))
+        homeserver.enqueueSync(Self.sync("s2", events: [encrypted]))
+        homeserver.enqueueSync(Self.sync("s3", events: [encrypted.replacingOccurrences(of: "$enc", with: "$enc2")]))
+        let running = Running(homeserver, store: InMemoryMatrixState())
+        _ = try await eventually("the notice") { homeserver.sentContents.isEmpty ? nil : true }
+        _ = try await eventually("the third sync") { homeserver.requests(containing: "/sync").count >= 4 ? true : nil }
+        await running.stop()
+        #expect(homeserver.sentContents.count == 1)
+        #expect(homeserver.sentContents.first?.content["body"]?.string == MatrixConnector.encryptionNotice)
+        #expect(running.messages.isEmpty)
+    }
+}
