@@ -65,15 +65,46 @@ struct MatrixHuman: Sendable {
         segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? segment
     }
 
-    /// A new private room, with `invite` invited.
-    func createRoom(inviting invite: [String], direct: Bool = false) async throws -> String {
-        let answer = try await call("POST", "/_matrix/client/v3/createRoom", .object([
-            "preset": .string("private_chat"),
+    /// A new room (private unless `alias` makes it public), with `invite` invited.
+    func createRoom(inviting invite: [String], direct: Bool = false, encrypted: Bool = false, alias: String? = nil) async throws -> String {
+        var request: [String: JSONValue] = [
+            "preset": .string(alias == nil ? "private_chat" : "public_chat"),
             "invite": .array(invite.map(JSONValue.string)),
             "is_direct": .bool(direct),
-        ]))
+        ]
+        if let alias { request["room_alias_name"] = .string(alias) }
+        if encrypted {
+            request["initial_state"] = .array([.object([
+                "type": .string("m.room.encryption"), "state_key": .string(""),
+                "content": .object(["algorithm": .string("m.megolm.v1.aes-sha2")]),
+            ])])
+        }
+        let answer = try await call("POST", "/_matrix/client/v3/createRoom", .object(request))
         guard let room = answer["room_id"]?.string else { throw Failure(description: "no room id: \(answer)") }
         return room
+    }
+
+    func join(_ room: String) async throws {
+        _ = try await call("POST", "/_matrix/client/v3/join/\(Self.encode(room))", .object([:]))
+    }
+
+    func leave(_ room: String) async throws {
+        _ = try await call("POST", "/_matrix/client/v3/rooms/\(Self.encode(room))/leave", .object([:]))
+    }
+
+    /// Gives `user` power `level` in `room`, keeping everyone else's.
+    func setPower(_ level: Int, for user: String, in room: String) async throws {
+        let path = "/_matrix/client/v3/rooms/\(Self.encode(room))/state/m.room.power_levels/"
+        guard case .object(var levels) = try await call("GET", path), case .object(var users)? = levels["users"] else {
+            throw Failure(description: "no power levels in \(room)")
+        }
+        users[user] = .number(Double(level))
+        levels["users"] = .object(users)
+        _ = try await call("PUT", path, .object(levels))
+    }
+
+    func event(_ id: String, in room: String) async throws -> JSONValue {
+        try await call("GET", "/_matrix/client/v3/rooms/\(Self.encode(room))/event/\(Self.encode(id))")
     }
 
     /// Sends a message; returns its event id.
@@ -84,6 +115,11 @@ struct MatrixHuman: Sendable {
             "PUT", "/_matrix/client/v3/rooms/\(Self.encode(room))/send/m.room.message/\(txn)", content)
         guard let id = answer["event_id"]?.string else { throw Failure(description: "no event id: \(answer)") }
         return id
+    }
+
+    @discardableResult
+    func say(_ text: String, in room: String) async throws -> String {
+        try await send(.object(["msgtype": .string("m.text"), "body": .string(text)]), to: room)
     }
 
     /// A text message that mentions `bot` as clients do: the name in the body, the id in `m.mentions`.

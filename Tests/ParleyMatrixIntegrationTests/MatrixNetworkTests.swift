@@ -16,7 +16,10 @@ import Testing
     }
 
     /// A config for the bot on the test homeserver; `backend` is the YAML of the `answer` backend.
-    func config(database: String, backend: String = "{ type: echo }", extraNetwork: String = "", extraDefaults: String = "") -> String {
+    func config(
+        database: String, backend: String = "{ type: echo }", extraNetwork: String = "", extraDefaults: String = "",
+        moderation: String = "{ rate_limit: { per_user: off, per_channel: off } }", extra: String = ""
+    ) -> String {
         """
         storage: { path: \(database) }
         backends:
@@ -31,9 +34,10 @@ import Testing
             edit_interval_ms: 200
             max_reconnect_delay_s: 2
         \(extraNetwork)
-        defaults: { backend: answer, queue: 1000, trigger: mention\(extraDefaults) }
+        defaults: { backend: answer, queue: 1000, trigger: [mention, direct]\(extraDefaults) }
         # The tests send faster than people do; the rate limits are the core's business, not tested here.
-        moderation: { rate_limit: { per_user: off, per_channel: off } }
+        moderation: \(moderation)
+        \(extra)
         logging: { level: debug }
 
         """
@@ -154,6 +158,87 @@ import Testing
             #expect(edit["content"]?["m.new_content"]?["format"]?.string == "org.matrix.custom.html")
         }
         #expect(try await human.replies(from: server.botUser, in: room)[question]?.count == 1)
+    }
+
+    @Test func answersEverythingInADirectRoomWithoutAMention() async throws {
+        let human = try await server.human()
+        let bot = try startBot(config(database: Self.scratchDatabase()), log: CapturedLog())
+        defer { bot.cancel() }
+        let room = try await human.createRoom(inviting: [server.botUser], direct: true)
+        _ = try await waitFor("the bot to join") { try await human.membership(of: server.botUser, in: room) == "join" ? true : nil }
+        let question = try await human.say("no mention here", in: room)
+        _ = try await reply(to: question, in: room, by: human, reading: "You said: no mention here")
+    }
+
+    @Test func aRoomNamedByItsAliasInTheConfigIsJoinedAndGovernedByTheAliasesChannelRule() async throws {
+        let human = try await server.human()
+        let aliasName = "helpdesk" + String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+        let alias = "#\(aliasName):localhost"
+        let room = try await human.createRoom(inviting: [], alias: aliasName)
+        let text = config(
+            database: Self.scratchDatabase(), extraNetwork: "    rooms: [\"\(alias)\"]",
+            extra: "channels:\n  - { match: { network: matrix, channel: \"\(alias)\" }, trigger: always }")
+        let bot = try startBot(text, log: CapturedLog())
+        defer { bot.cancel() }
+        _ = try await waitFor("the bot to join the configured room") {
+            try await human.membership(of: server.botUser, in: room) == "join" ? true : nil
+        }
+        let question = try await human.say("anyone there?", in: room)
+        _ = try await reply(to: question, in: room, by: human, reading: "You said: anyone there?")
+    }
+
+    @Test func tellsAnEncryptedRoomOnceThatItCannotReadIt() async throws {
+        let human = try await server.human()
+        let bot = try startBot(config(database: Self.scratchDatabase()), log: CapturedLog())
+        defer { bot.cancel() }
+        let room = try await human.createRoom(inviting: [server.botUser], encrypted: true)
+        let notice = try await waitFor("the notice") {
+            try await human.messages(in: room).first { $0["sender"]?.string == server.botUser }
+        }
+        #expect(notice["content"]?["msgtype"]?.string == "m.notice")
+        #expect(notice["content"]?["body"]?.string?.contains("encrypted") == true)
+        try await human.say("are you there?", in: room)
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await human.messages(in: room).filter { $0["sender"]?.string == server.botUser }.count == 1)
+    }
+
+    @Test func leavesARoomWhenEveryoneElseHasLeft() async throws {
+        let human = try await server.human()
+        let log = CapturedLog()
+        let bot = try startBot(config(database: Self.scratchDatabase()), log: log)
+        defer { bot.cancel() }
+        let room = try await roomWithBot(human)
+        try await human.leave(room)
+        _ = try await waitFor("the bot to leave") {
+            log.snapshot.contains { $0.contains("everyone else has left; leaving the room") && $0.contains(room) } ? true : nil
+        }
+    }
+
+    @Test func redactsAndKicksAsItsBlocklistSaysWhereItsPowerAllows() async throws {
+        let human = try await server.human()
+        let stranger = try await server.stranger()
+        let moderation = """
+            
+              rate_limit: { per_user: off, per_channel: off }
+              blocklist:
+                - { pattern: "spamword", action: redact }
+                - { pattern: "kickme", action: kick }
+            """
+        let bot = try startBot(config(database: Self.scratchDatabase(), moderation: moderation), log: CapturedLog())
+        defer { bot.cancel() }
+        let room = try await human.createRoom(inviting: [server.botUser, server.strangerUser])
+        try await stranger.join(room)
+        _ = try await waitFor("the bot to join") { try await human.membership(of: server.botUser, in: room) == "join" ? true : nil }
+        try await human.setPower(50, for: server.botUser, in: room)
+        let spam = try await stranger.say("buy spamword now", in: room)
+        _ = try await waitFor("the spam to be redacted") {
+            let event = try await human.event(spam, in: room)
+            return event["content"] == .object([:]) && event["unsigned"]?["redacted_because"] != nil ? true : nil
+        }
+        try await stranger.say("kickme please", in: room)
+        _ = try await waitFor("the stranger to be kicked") {
+            try await human.membership(of: server.strangerUser, in: room) == "leave" ? true : nil
+        }
     }
 
     @Test func refusesAnInviteFromAUserWhoMayNotInvite() async throws {

@@ -12,6 +12,7 @@ final class FakeHomeserver: MatrixTransport {
         var requests: [MatrixHTTPRequest] = []
         var sentEvents = 0
         var messagesPages: [String] = []
+        var powerLevels = "{}"
     }
 
     let state = Mutex(State())
@@ -64,6 +65,7 @@ final class FakeHomeserver: MatrixTransport {
         if path.hasSuffix("/messages") {
             return ok(state.withLock { $0.messagesPages.isEmpty ? #"{"chunk":[]}"# : $0.messagesPages.removeFirst() })
         }
+        if path.contains("/state/m.room.power_levels") { return ok(state.withLock { $0.powerLevels }) }
         if path.contains("/join/") { return ok(#"{"room_id":"!joined"}"#) }
         return ok("{}")
     }

@@ -212,4 +212,37 @@ import Testing
         #expect(homeserver.sentContents.first?.content["body"]?.string == MatrixConnector.encryptionNotice)
         #expect(running.messages.isEmpty)
     }
+
+    @Test func showsTypingWhileAQuestionIsOpenAndMarksTheBatchRead() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        homeserver.enqueueSync(Self.sync("s1"))
+        homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$q")]))
+        let running = Running(homeserver, store: InMemoryMatrixState())
+        let question = try await eventually("the question") { running.messages.first }
+        _ = try await eventually("typing on") { homeserver.requests(containing: "/typing/").count == 1 ? true : nil }
+        await running.connector.settled(question)
+        _ = try await eventually("typing off") { homeserver.requests(containing: "/typing/").count == 2 ? true : nil }
+        _ = try await eventually("the receipt") { homeserver.requests(containing: "/receipt/m.read/").first }
+        await running.stop()
+        let typing = homeserver.requests(containing: "/typing/").compactMap { $0.body.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } }
+        #expect(typing.map { $0["typing"] } == [.bool(true), .bool(false)])
+        #expect(homeserver.requests(containing: "/receipt/m.read/").first?.path.hasSuffix("/%24q") == true)
+    }
+
+    @Test func moderatesOnlyWhereItsPowerLevelAllows() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let running = Running(homeserver, store: InMemoryMatrixState())
+        let channel = ChannelKey(network: "matrix", channel: "!r")
+        let spammer = Sender(id: "@spam:x", displayName: "spam", account: "@spam:x")
+        let kick = ModerationAction(kind: .kick, target: spammer, reason: "spam")
+        await #expect(throws: MatrixError.self) { try await running.connector.perform(kick, in: channel) }
+        #expect(homeserver.requests(containing: "/kick").isEmpty)
+        homeserver.state.withLock { $0.powerLevels = #"{"users":{"\#(Self.bot)":50},"kick":50,"redact":50}"# }
+        try await running.connector.perform(kick, in: channel)
+        try await running.connector.perform(ModerationAction(kind: .redact, target: spammer, message: "$bad", reason: "spam"), in: channel)
+        await running.stop()
+        let kicked = try #require(homeserver.requests(containing: "/kick").first?.body)
+        #expect(try JSONDecoder().decode(JSONValue.self, from: kicked)["user_id"]?.string == "@spam:x")
+        #expect(homeserver.requests(containing: "/redact/%24bad/").count == 1)
+    }
 }
