@@ -302,13 +302,16 @@ public actor MatrixConnector: Connector {
 
     public func settled(_ message: InboundMessage) async {
         let id = message.id.rawValue
+        let room = rooms.room(forChannel: message.channel.channel)
+        // Nothing more is sent for this question: its reply bookkeeping can go.
+        postsPerQuestion[id] = nil
+        draftEvents[ReplyKey(room: room, question: id)] = nil
         guard ledger.settle(id) else { return }
         do {
             try await store?.settle(account: configuration.stateAccount, eventIDs: [id])
         } catch {
             logger.error("could not store that a message was handled", metadata: ["matrix.event": "\(id)", "matrix.error": "\(error)"])
         }
-        let room = rooms.room(forChannel: message.channel.channel)
         if message.addressing != .none || message.isDirect, let count = waiting[room] {
             waiting[room] = count > 1 ? count - 1 : nil
             if count == 1 {
@@ -390,7 +393,8 @@ public actor MatrixConnector: Connector {
         let text = MatrixOutbound.clean(message.text)
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
         let room = rooms.room(forChannel: message.channel.channel)
-        let style = message.style == .notice ? configuration.replyStyle == .notice ? OutboundMessage.Style.notice : .message : configuration.replyStyle
+        // A notice if the network's config says so (the default) or the channel's policy asks for one.
+        let style: OutboundMessage.Style = message.style == .notice || configuration.replyStyle == .notice ? .notice : .message
         let question = message.replyTo?.rawValue
         let key = question.map { ReplyKey(room: room, question: $0) }
         do {

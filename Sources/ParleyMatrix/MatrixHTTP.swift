@@ -54,6 +54,8 @@ public final class URLSessionTransport: MatrixTransport {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.httpMaximumConnectionsPerHost = 16
+        // Each request's own timeout bounds silence; this bounds a response that trickles in.
+        configuration.timeoutIntervalForResource = 300
         session = URLSession(configuration: configuration)
     }
 

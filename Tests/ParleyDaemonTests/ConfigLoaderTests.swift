@@ -40,7 +40,7 @@ import Testing
         #expect(files.count >= 2)
         for file in files {
             // The examples read their secrets from the environment.
-            _ = try ConfigLoader.load(path: folder.appendingPathComponent(file).path, environment: ["PARLEY_IRC_PASSWORD": "example"])
+            _ = try ConfigLoader.load(path: folder.appendingPathComponent(file).path, environment: ["PARLEY_IRC_PASSWORD": "example", "PARLEY_MATRIX_TOKEN": "example"])
         }
     }
 
