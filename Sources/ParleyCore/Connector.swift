@@ -40,9 +40,11 @@ public struct ConnectorCapabilities: Sendable, Hashable {
         case lines
         /// Token by token, as fragments (the console).
         case fragments
-        /// The first part at once, then edits of it carrying the whole reply so far, at most one
-        /// per `interval`; the last edit always carries the complete reply (Matrix `m.replace`).
-        case edits(interval: Duration)
+        /// A first part, then edits of it carrying the whole reply so far, at most one per
+        /// `interval`; the last edit always carries the complete reply (Matrix `m.replace`). The
+        /// first part waits until the reply has been under way for `hold`, so that a reply that is
+        /// done by then goes out once, whole, with no edit.
+        case edits(interval: Duration, hold: Duration = .zero)
     }
 
     /// The most bytes of text one outbound message may carry, if the network limits it.

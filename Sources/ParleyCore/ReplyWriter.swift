@@ -6,8 +6,9 @@ import Foundation
 /// - `.fragments`: every piece as it comes, then an end marker.
 /// - `.lines`: each line as soon as its line feed arrives; the rest at the end.
 /// - `.whole`: once, at the end.
-/// - `.edits`: the first text at once as a draft, then drafts with the whole reply so far no more
-///   often than the interval, and the complete reply as the last part, always.
+/// - `.edits`: the first text as a draft once the reply has been under way for the hold (at once
+///   by default), then drafts with the whole reply so far no more often than the interval, and
+///   the complete reply as the last part, always.
 ///
 /// A hook that stops a part stops the rest of the reply.
 struct ReplyWriter {
@@ -27,6 +28,8 @@ struct ReplyWriter {
     private var sentFragments = false
     /// When the last draft went out (edits mode).
     private var lastDraft: Duration?
+    /// When the first piece of the reply arrived (edits mode).
+    private var started: Duration?
 
     init(
         connector: any Connector,
@@ -61,11 +64,13 @@ struct ReplyWriter {
             }
         case .whole:
             pending += text
-        case .edits(let interval):
+        case .edits(let interval, let hold):
             pending += text
             let now = clock.now()
+            if started == nil { started = now }
             let draft = pending.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !draft.isEmpty, lastDraft.map({ now - $0 >= interval }) ?? true {
+            let due = lastDraft.map { now - $0 >= interval } ?? (now - started! >= hold)
+            if !draft.isEmpty, due {
                 lastDraft = now
                 try await deliver(draft, part: .draft)
             }

@@ -47,6 +47,9 @@ public struct MatrixConnectorConfiguration: Sendable {
     public var noticesFrom: Set<String>
     /// The least time between two edits of a streamed reply.
     public var editInterval: Duration
+    /// How long a reply may take before its first part is shown and then edited: a reply done
+    /// sooner is one event, with no "(edited)" mark. Half the edit interval.
+    public var firstEditHold: Duration { editInterval / 2 }
     /// The events a single sync may carry per room before the gap is fetched from `/messages`.
     public var timelineLimit: Int
     public var syncTimeout: Duration

@@ -37,12 +37,12 @@ import Testing
         }
     }
 
-    func run(step: Duration, interval: Duration) async throws -> [OutboundMessage] {
+    func run(step: Duration, interval: Duration, hold: Duration = .zero) async throws -> [OutboundMessage] {
         let clock = TestClock()
         let pieces = ["The ", "answer ", "is ", "forty-", "two."]
         let tester = BotTester(
             policy: ChannelPolicy(backend: "stepped"), backends: [SteppedBackend(pieces: pieces, step: step, clock: clock)],
-            capabilities: ConnectorCapabilities(streaming: .edits(interval: interval)), clock: clock)
+            capabilities: ConnectorCapabilities(streaming: .edits(interval: interval, hold: hold)), clock: clock)
         tester.say("parley: question")
         _ = try await eventually("the complete reply") { tester.connector.sent.contains { $0.part == .complete } ? true : nil }
         return tester.connector.sent
@@ -60,5 +60,18 @@ import Testing
         // Drafts at 0 s, 1.2 s (0.6 s is too soon) and 2.4 s; the last part always complete.
         #expect(sent.map(\.text) == ["The", "The answer is", "The answer is forty-two.", "The answer is forty-two."])
         #expect(sent.map(\.part) == [.draft, .draft, .draft, .complete])
+    }
+
+    @Test func aReplyDoneWithinTheHoldGoesOutOnceWhole() async throws {
+        let sent = try await run(step: .milliseconds(100), interval: .seconds(1), hold: .seconds(1))
+        #expect(sent.map(\.part) == [.complete])
+        #expect(sent.map(\.text) == ["The answer is forty-two."])
+    }
+
+    @Test func aReplyLongerThanTheHoldShowsItsFirstDraftWhenTheHoldEnds() async throws {
+        let sent = try await run(step: .milliseconds(300), interval: .seconds(1), hold: .milliseconds(500))
+        // Pieces at 0, 0.3, 0.6 (the hold is over: first draft), 0.9, 1.2 s; then the whole reply.
+        #expect(sent.map(\.text) == ["The answer is", "The answer is forty-two."])
+        #expect(sent.map(\.part) == [.draft, .complete])
     }
 }

@@ -46,7 +46,9 @@ struct MatrixHuman: Sendable {
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             let json = (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .null
             if status == 429, attempt < 20 {
-                try await Task.sleep(for: .milliseconds(200))
+                // Even with raised limits, a homeserver may ask a busy client to wait.
+                let wait = json["retry_after_ms"].flatMap { if case .number(let ms) = $0 { Int(min(ms, 30_000)) } else { nil } } ?? 200
+                try await Task.sleep(for: .milliseconds(wait))
                 continue
             }
             guard (200..<300).contains(status) else {

@@ -277,6 +277,7 @@ import Testing
         defer { bot.cancel() }
         let room = try await roomWithBot(human)
         let count = 300
+        let started = ContinuousClock.now
         let questions = try await withThrowingTaskGroup(of: String.self) { group in
             var sent: [String] = []
             for index in 0..<count {
@@ -287,6 +288,7 @@ import Testing
             return sent
         }
         #expect(Set(questions).count == count)
+        let sent = ContinuousClock.now
         var answered = 0
         let replies: [String: [JSONValue]]
         do {
@@ -299,6 +301,7 @@ import Testing
             Issue.record("\(answered) of \(count) answered")
             throw error
         }
+        print("burst: sent in \(sent - started), all answered \(ContinuousClock.now - started) after the first send")
         // Time for a second answer to anything, had one been coming.
         try await Task.sleep(for: .seconds(3))
         let settled = try await human.replies(from: server.botUser, in: room)
