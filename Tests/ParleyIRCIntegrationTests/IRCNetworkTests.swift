@@ -161,9 +161,12 @@ import Testing
         let relayed = lines.map(\.text).joined(separator: " ")
         #expect(relayed == prefix + reply)
         for line in lines { #expect(line.text.utf8.count <= 512 - 2 - ":\(bot.nick)!x@y PRIVMSG \(channel) :".utf8.count) }
-        // Two lines at once, then one per interval (allowing for scheduling noise, never faster).
-        let gaps = zip(lines.dropFirst(), lines).map { $0.at - $1.at }
-        for gap in gaps.dropFirst(1) { #expect(gap >= interval * 0.8, "lines came \(gap) apart") }
+        // Two lines at once, then one per interval. Measured over the whole span, not line by
+        // line: a reader starved of CPU (the other suites run meanwhile) reads two lines in one
+        // go, which can close one gap; the span from the second line to the last shrinks only by
+        // the second line's own delay, well inside the 20 % allowed.
+        let span = lines[lines.count - 1].at - lines[1].at
+        #expect(span >= interval * Double(lines.count - 2) * 0.8, "\(lines.count) lines over \(span)")
         bob.quit()
     }
 }
