@@ -229,7 +229,7 @@ public actor MatrixConnector: Connector {
         if response.malformedEvents > 0 {
             logger.warning("skipped malformed events in a sync", metadata: ["matrix.count": "\(response.malformedEvents)"])
         }
-        for peerRooms in response.directRooms?.values.map({ $0 }) ?? [] {
+        for peerRooms in (response.directRooms ?? [:]).values {
             for room in peerRooms where !rooms[room].direct { await mark(room, .direct) }
         }
         var admitted: [(pending: MatrixSavedState.Pending, message: InboundMessage, room: String)] = []
@@ -276,14 +276,23 @@ public actor MatrixConnector: Connector {
         let filter = SyncFilter.messagesJSON()
         var token = start
         var events: [MatrixEvent] = []
+        var complete = false
         for _ in 0..<Self.maxGapPages {
             let page = try await client.messages(in: room, from: token, to: since, limit: 100, filter: filter)
             let chunk = page.chunk.compactMap(\.value)
             events += chunk
-            guard let end = page.end, !chunk.isEmpty, end != token else { break }
+            guard let end = page.end, !chunk.isEmpty, end != token else {
+                complete = true
+                break
+            }
             token = end
         }
-        logger.info("filled a gap in a room's timeline", metadata: ["matrix.room": "\(room)", "matrix.count": "\(events.count)"])
+        if !complete {
+            logger.warning("a gap in a room's timeline is longer than Parley fetches; older messages in it are not answered", metadata: [
+                "matrix.room": "\(room)", "matrix.count": "\(events.count)"])
+        } else if !events.isEmpty {
+            logger.info("filled a gap in a room's timeline", metadata: ["matrix.room": "\(room)", "matrix.count": "\(events.count)"])
+        }
         return events.reversed()
     }
 

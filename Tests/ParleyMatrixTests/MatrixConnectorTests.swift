@@ -20,14 +20,17 @@ import Testing
             let messages = Mutex<[InboundMessage]>([])
         }
 
-        init(_ homeserver: FakeHomeserver, store: InMemoryMatrixState, invites: MatrixConnectorConfiguration.InvitePolicy = .init(servers: ["x"])) {
+        init(
+            _ homeserver: FakeHomeserver, store: InMemoryMatrixState,
+            invites: MatrixConnectorConfiguration.InvitePolicy = .init(servers: ["x"]),
+            logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        ) {
             var configuration = MatrixConnectorConfiguration(
                 network: "matrix", homeserver: URL(string: "http://127.0.0.1:1")!, userID: MatrixConnectorTests.bot,
                 authentication: .password(Secret("pw")), invites: invites)
             configuration.syncTimeout = .milliseconds(10)
             let connector = MatrixConnector(
-                configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-                store: store, transport: homeserver)
+                configuration: configuration, logger: logger, store: store, transport: homeserver)
             self.connector = connector
             let (stream, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
             task = Task { try await connector.run(events: ConnectorEvents(continuation)) }
@@ -244,5 +247,24 @@ import Testing
         let kicked = try #require(homeserver.requests(containing: "/kick").first?.body)
         #expect(try JSONDecoder().decode(JSONValue.self, from: kicked)["user_id"]?.string == "@spam:x")
         #expect(homeserver.requests(containing: "/redact/%24bad/").count == 1)
+    }
+
+    @Test func aGapLongerThanItFetchesIsAnsweredFromItsNewestEndAndSaysSo() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        homeserver.enqueueSync(Self.sync("s1"))
+        let pages = MatrixConnector.maxGapPages
+        for page in 0..<(pages + 5) {
+            let event = Self.mention("$gap\(page)")
+            homeserver.enqueueMessagesPage(#"{"chunk":[\#(event)],"end":"t\#(page + 2)"}"#)
+        }
+        homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$seen")], limited: true, previous: "t1"))
+        let log = CapturedLog()
+        let running = Running(homeserver, store: InMemoryMatrixState(), logger: log.logger)
+        let messages = try await eventually("the gap and the timeline") { running.messages.count == pages + 1 ? running.messages : nil }
+        await running.stop()
+        #expect(homeserver.requests(containing: "/messages").count == pages)
+        #expect(messages.first?.id == MessageID("$gap\(pages - 1)"))
+        #expect(messages.last?.id == "$seen")
+        #expect(log.contains("older messages in it are not answered"))
     }
 }
