@@ -57,7 +57,7 @@ public actor MatrixConnector: Connector {
         client = MatrixClient(transport: transport ?? URLSessionTransport(homeserver: configuration.homeserver), logger: logger)
         inbound = MatrixInbound(network: configuration.network, botUser: configuration.userID, noticesFrom: configuration.noticesFrom)
         capabilities = ConnectorCapabilities(
-            maxMessageBytes: 30_000, streaming: .edits(interval: configuration.editInterval, hold: configuration.firstEditHold),
+            maxMessageBytes: MatrixOutbound.maxTextBytes, streaming: .edits(interval: configuration.editInterval, hold: configuration.firstEditHold),
             supportsThreads: true, actions: [.kick, .ban, .redact])
         (chores, choreQueue) = AsyncStream.makeStream(of: Chore.self)
     }

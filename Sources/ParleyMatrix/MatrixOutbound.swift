@@ -37,7 +37,7 @@ enum MatrixOutbound {
     /// clients without edits (`* text`); `m.new_content` is what edit-aware clients show. An edit
     /// mentions nobody anew.
     static func edit(of original: String, to text: String, style: OutboundMessage.Style) -> JSONValue {
-        var content: [String: JSONValue] = ["msgtype": .string(msgtype(style)), "body": .string("* " + text)]
+        var content: [String: JSONValue] = ["msgtype": .string(msgtype(style)), "body": .string("* " + fitted(text))]
         var replacement = body(text, style: style)
         replacement["m.mentions"] = .object([:])
         content["m.new_content"] = .object(replacement)
@@ -46,12 +46,33 @@ enum MatrixOutbound {
         return .object(content)
     }
 
+    /// The most bytes of text an event carries. A homeserver refuses events over 65 536 bytes of
+    /// JSON (`M_TOO_LARGE`), and a reply with its HTML and an edit's fallback is about twice its text.
+    static let maxTextBytes = 30_000
+
     private static func body(_ text: String, style: OutboundMessage.Style) -> [String: JSONValue] {
-        [
-            "msgtype": .string(msgtype(style)),
-            "body": .string(text),
-            "format": .string("org.matrix.custom.html"),
-            "formatted_body": .string(MarkdownHTML.render(text)),
-        ]
+        let text = fitted(text)
+        var content: [String: JSONValue] = ["msgtype": .string(msgtype(style)), "body": .string(text)]
+        let html = MarkdownHTML.render(text)
+        // Escaping can make the HTML much longer than the text; then the plain body alone goes.
+        if html.utf8.count <= maxTextBytes {
+            content["format"] = .string("org.matrix.custom.html")
+            content["formatted_body"] = .string(html)
+        }
+        return content
+    }
+
+    /// `text`, cut at a character boundary with an ellipsis if it is over `maxTextBytes`.
+    static func fitted(_ text: String) -> String {
+        guard text.utf8.count > maxTextBytes else { return text }
+        var cut = ""
+        var bytes = 0
+        for character in text {
+            let size = character.utf8.count
+            guard bytes + size <= maxTextBytes - 3 else { break }
+            cut.append(character)
+            bytes += size
+        }
+        return cut + "…"
     }
 }

@@ -267,4 +267,20 @@ import Testing
         #expect(messages.last?.id == "$seen")
         #expect(log.contains("older messages in it are not answered"))
     }
+
+    @Test func aReplyTooLongForAnEventIsCutAtACharacterWithAnEllipsisAndAnHTMLTooLongIsLeftOut() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let running = Running(homeserver, store: InMemoryMatrixState())
+        let channel = ChannelKey(network: "matrix", channel: "!r")
+        try await running.connector.send(OutboundMessage(channel: channel, text: String(repeating: "é", count: 20_000), replyTo: "$long"))
+        try await running.connector.send(OutboundMessage(channel: channel, text: String(repeating: "\"", count: 20_000), replyTo: "$quotes"))
+        await running.stop()
+        let long = try #require(homeserver.sentContents.first?.content)
+        let body = try #require(long["body"]?.string)
+        #expect(body.utf8.count <= MatrixOutbound.maxTextBytes && body.hasSuffix("…"))
+        #expect(body.dropLast().allSatisfy { $0 == "é" })
+        let quotes = try #require(homeserver.sentContents.last?.content)
+        #expect(quotes["body"]?.string?.count == 20_000)
+        #expect(quotes["formatted_body"] == nil && quotes["format"] == nil)
+    }
 }
