@@ -79,6 +79,7 @@ public actor MatrixConnector: Connector {
             group.addTask {
                 for await chore in chores { await chore() }
             }
+            group.addTask { await self.keepTyping() }
             try await self.syncForever()
             group.cancelAll()
         }
@@ -301,10 +302,7 @@ public actor MatrixConnector: Connector {
     private func emit(_ message: InboundMessage, room: String) {
         if message.addressing != .none || message.isDirect {
             waiting[room, default: 0] += 1
-            if waiting[room] == 1 {
-                let user = configuration.userID
-                chore { [client] in try? await client.setTyping(true, in: room, user: user, timeout: .seconds(30)) }
-            }
+            if waiting[room] == 1 { showTyping(in: room) }
         }
         sink?.emit(.message(message))
     }
@@ -328,6 +326,21 @@ public actor MatrixConnector: Connector {
                 chore { [client] in try? await client.setTyping(false, in: room, user: user, timeout: .zero) }
             }
         }
+    }
+
+    /// Typing notifications last `typingTimeout`; renewed while a room's questions are open, so a
+    /// long generation keeps showing.
+    private func keepTyping() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.typingTimeout * 0.7)
+            for room in waiting.keys { showTyping(in: room) }
+        }
+    }
+
+    private func showTyping(in room: String) {
+        let user = configuration.userID
+        let timeout = configuration.typingTimeout
+        chore { [client] in try? await client.setTyping(true, in: room, user: user, timeout: timeout) }
     }
 
     private func chore(_ work: @escaping Chore) {

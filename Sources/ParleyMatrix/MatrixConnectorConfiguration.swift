@@ -53,6 +53,8 @@ public struct MatrixConnectorConfiguration: Sendable {
     /// The events a single sync may carry per room before the gap is fetched from `/messages`.
     public var timelineLimit: Int
     public var syncTimeout: Duration
+    /// How long one typing notification lasts; renewed while a question is open.
+    public var typingTimeout: Duration = .seconds(30)
     /// The longest wait between two attempts while the homeserver is down.
     public var maxReconnectDelay: Duration
 

@@ -23,12 +23,14 @@ import Testing
         init(
             _ homeserver: FakeHomeserver, store: InMemoryMatrixState,
             invites: MatrixConnectorConfiguration.InvitePolicy = .init(servers: ["x"]),
-            logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            typingTimeout: Duration = .seconds(30)
         ) {
             var configuration = MatrixConnectorConfiguration(
                 network: "matrix", homeserver: URL(string: "http://127.0.0.1:1")!, userID: MatrixConnectorTests.bot,
                 authentication: .password(Secret("pw")), invites: invites)
             configuration.syncTimeout = .milliseconds(10)
+            configuration.typingTimeout = typingTimeout
             let connector = MatrixConnector(
                 configuration: configuration, logger: logger, store: store, transport: homeserver)
             self.connector = connector
@@ -282,5 +284,20 @@ import Testing
         let quotes = try #require(homeserver.sentContents.last?.content)
         #expect(quotes["body"]?.string?.count == 20_000)
         #expect(quotes["formatted_body"] == nil && quotes["format"] == nil)
+    }
+
+    @Test func renewsTypingWhileAQuestionStaysOpen() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        homeserver.enqueueSync(Self.sync("s1"))
+        homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$slow")]))
+        let running = Running(homeserver, store: InMemoryMatrixState(), typingTimeout: .milliseconds(100))
+        let question = try await eventually("the question") { running.messages.first }
+        _ = try await eventually("typing renewed") { homeserver.requests(containing: "/typing/").count >= 3 ? true : nil }
+        await running.connector.settled(question)
+        try await Task.sleep(for: .milliseconds(50))
+        let afterSettling = homeserver.requests(containing: "/typing/").count
+        try await Task.sleep(for: .milliseconds(300))
+        await running.stop()
+        #expect(homeserver.requests(containing: "/typing/").count == afterSettling, "no renewal once nothing is open")
     }
 }
