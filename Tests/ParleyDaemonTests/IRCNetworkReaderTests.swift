@@ -16,18 +16,12 @@ import Testing
         """
 
     func parse(_ text: String, environment: [String: String] = [:]) throws -> IRCConnectorConfiguration {
-        let configuration = try ConfigLoader.parse(text, file: "test.yaml", environment: environment)
-        guard case .irc(let irc) = configuration.networks[0].kind else { throw ConfigError.missingKey(ConfigLocation(file: "", keyPath: "", line: nil)) }
-        return irc
+        guard case .irc(let configuration) = try firstNetwork(of: text, environment: environment) else { throw UnexpectedNetworkKind() }
+        return configuration
     }
 
     func error(_ text: String, environment: [String: String] = [:]) -> String {
-        do {
-            _ = try parse(text, environment: environment)
-            return "no error"
-        } catch {
-            return "\(error)"
-        }
+        errorText { try parse(text, environment: environment) }
     }
 
     @Test func tlsWithVerificationIsTheDefault() throws {

@@ -26,16 +26,8 @@ struct TestNetwork {
 
     static func load() throws -> TestNetwork {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        guard let text = try? String(contentsOf: repository.appendingPathComponent(".build-irc/env"), encoding: .utf8) else { throw Missing() }
-        var values: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
-        }
-        func value(_ key: String) throws -> String {
-            guard let value = values[key] else { throw Missing() }
-            return value
-        }
+        guard let env = EnvFile(repository.appendingPathComponent(".build-irc/env")) else { throw Missing() }
+        func value(_ key: String) throws -> String { try env.value(key, or: Missing()) }
         return TestNetwork(
             host: try value("PARLEY_IRC_HOST"), tlsPort: Int(try value("PARLEY_IRC_TLS_PORT"))!,
             plainPort: Int(try value("PARLEY_IRC_PLAIN_PORT"))!, caFile: try value("PARLEY_IRC_CA"),

@@ -19,16 +19,8 @@ struct MatrixTestServer {
 
     static func load() throws -> MatrixTestServer {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        guard let text = try? String(contentsOf: repository.appendingPathComponent(".build-matrix/env"), encoding: .utf8) else { throw Missing() }
-        var values: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
-        }
-        func value(_ key: String) throws -> String {
-            guard let value = values[key] else { throw Missing() }
-            return value
-        }
+        guard let env = EnvFile(repository.appendingPathComponent(".build-matrix/env")) else { throw Missing() }
+        func value(_ key: String) throws -> String { try env.value(key, or: Missing()) }
         return MatrixTestServer(
             homeserver: URL(string: try value("PARLEY_MATRIX_HOMESERVER"))!,
             botUser: try value("PARLEY_MATRIX_BOT_USER"), botPassword: try value("PARLEY_MATRIX_BOT_PASSWORD"),
