@@ -179,6 +179,11 @@ actor ChannelSession {
                 environment.logger.error(
                     "could not deliver a reply", metadata: ["bot.session": "\(key)", "error": "\(error.underlying)"])
                 await finishReply(writer, to: message)
+                // Never lose a reply silently: the asker hears that it did not get through
+                // (if the network takes even that).
+                var notice = makeWriter(for: message).template
+                notice.text = DeliveryError.userMessage
+                try? await environment.connector.send(notice)
                 return
             } catch {
                 environment.logger.warning(

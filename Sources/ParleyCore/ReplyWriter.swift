@@ -147,3 +147,8 @@ struct ReplyWriter {
 struct DeliveryError: Error {
     var underlying: any Error
 }
+
+extension DeliveryError {
+    /// What the asker is told when their answer could not be delivered.
+    static let userMessage = "Sorry, my answer could not be delivered here (the network refused it); the details are in my log."
+}

@@ -10,15 +10,20 @@ extension IRCClientState {
     mutating func startSASL(now: Duration) -> [IRCClientAction] {
         guard let credentials = configuration.sasl else { return endCapabilities() }
         guard enabledCapabilities.contains("sasl") else {
-            if configuration.onSASLFailure == .abort && configuration.nickServPassword == nil {
-                return saslFailed(reason: "the server does not offer SASL \(credentials.mechanism)")
-            }
-            return endCapabilities()
+            guard mustAbortWithoutSASL else { return endCapabilities() }
+            let offered = offeredCapabilities["sasl"].map { $0.isEmpty ? "" : " (it offers \($0))" } ?? ""
+            return saslFailed(reason: "the server does not offer SASL \(credentials.mechanism)\(offered)")
         }
         saslExchange = SASLExchanges.make(for: credentials)
         saslChallenge = ""
         phase = .authenticating(since: now)
         return [.send(IRCMessage("AUTHENTICATE", [credentials.mechanism]), urgent: true)]
+    }
+
+    /// Whether SASL that cannot happen ends the connection: `on_failure: abort`, unless the
+    /// config names NickServ as the fallback.
+    var mustAbortWithoutSASL: Bool {
+        configuration.onSASLFailure == .abort && configuration.nickServPassword == nil
     }
 
     mutating func authenticate(_ message: IRCMessage) -> [IRCClientAction] {
@@ -61,6 +66,7 @@ extension IRCClientState {
             return [.send(IRCMessage("AUTHENTICATE", ["*"]), urgent: true)]
                 + saslFailed(reason: "the server reported success before proving itself; a forged reply, aborted")
         }
+        saslSucceeded = true
         return endCapabilities()
     }
 

@@ -67,7 +67,7 @@ extension IRCClientState {
             guard message.parameters.count >= 4 else { return [] }
             let channel = fold(message.parameters[2])
             let operatorSymbols = Set(support.prefixes.prefix { $0.mode != "v" && $0.mode != "h" }.map(\.symbol))
-            for entry in message.parameters[3].split(separator: " ") {
+            for entry in IRCText.words(message.parameters[3]) {
                 let symbols = entry.prefix { support.prefixSymbols.contains($0) }
                 let name = String(entry.dropFirst(symbols.count).prefix { $0 != "!" })
                 if symbols.contains(where: operatorSymbols.contains) { operators[channel, default: []].insert(fold(name)) }
@@ -126,10 +126,12 @@ extension IRCClientState {
         // Services and the server speak without a user@host; their notices are not chat.
         if source.user == nil && source.host == nil && isNotice { return [] }
         var kind: IRCChatMessage.Kind = isNotice ? .notice : .privmsg
-        if text.hasPrefix("\u{01}") {
-            let body = text.dropFirst().prefix { $0 != "\u{01}" }
-            let command = body.prefix { $0 != " " }.uppercased()
-            let argument = String(body.dropFirst(command.count).drop(while: { $0 == " " }))
+        if text.unicodeScalars.first == "\u{01}" {
+            // CTCP framing by scalar: \x01COMMAND argument\x01, the closing \x01 optional.
+            let body = IRCText.fields(String(Substring(text.unicodeScalars.dropFirst())), separator: "\u{01}", maxSplits: 1).first ?? ""
+            let (name, rest) = IRCText.split(body, at: " ")
+            let command = name.uppercased()
+            let argument = String(Substring((rest ?? "").unicodeScalars.drop { $0 == " " }))
             switch command {
             case "ACTION":
                 kind = .action

@@ -37,6 +37,8 @@ public struct IRCClientState: Sendable {
     /// The account SASL logged in as (900).
     public internal(set) var account: String?
     var saslExchange: (any SASLExchange)?
+    /// Whether SASL completed on this connection (903 with the server proven, or 907).
+    var saslSucceeded = false
     var saslChallenge = ""
     /// Channels joined, by folded name, with the name as the server spells it.
     public internal(set) var channels: [String: String] = [:]
@@ -108,6 +110,7 @@ public struct IRCClientState: Sendable {
             // Already logged in (a reconnect that kept the login): nothing left to prove.
             guard case .authenticating = phase else { return [] }
             saslExchange = nil
+            saslSucceeded = true
             return endCapabilities()
         case "001":
             return welcome(message, now: now)
@@ -115,7 +118,8 @@ public struct IRCClientState: Sendable {
             support.apply(message)
             return []
         case "376", "422":
-            return joinConfiguredChannels()
+            // Only once registered: a connection being aborted (SASL) joins nothing.
+            return phase == .registered ? joinConfiguredChannels() : []
         case "432", "433", "436", "437":
             return nickRefused(message)
         case "464":
@@ -161,20 +165,21 @@ public struct IRCClientState: Sendable {
         guard message.parameters.count >= 3 else { return [] }
         let subcommand = message.parameters[1].uppercased()
         let more = message.parameters.count >= 4 && message.parameters[2] == "*"
-        let list = message.parameters.last!.split(separator: " ").map(String.init)
+        let list = IRCText.words(message.parameters[message.parameters.count - 1])
         switch subcommand {
         case "LS":
-            for item in list {
-                let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                offeredCapabilities[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-            }
+            offer(list)
             let sts = stsAction() ?? []
             if phase == .idle { return sts }  // told to upgrade: nothing more on this connection
             guard !more, phase == .listingCapabilities else { return sts }
-            return sts + requestCapabilities()
+            return sts + requestCapabilities(now: now)
         case "ACK":
             for item in list {
-                if item.hasPrefix("-") { enabledCapabilities.remove(String(item.dropFirst())) } else { enabledCapabilities.insert(item) }
+                if item.unicodeScalars.first == "-" {
+                    enabledCapabilities.remove(String(Substring(item.unicodeScalars.dropFirst())))
+                } else {
+                    enabledCapabilities.insert(item)
+                }
             }
             guard phase == .requestingCapabilities, !more else { return [] }
             return startSASL(now: now)
@@ -183,13 +188,10 @@ public struct IRCClientState: Sendable {
             // The whole request is refused; go on with what is already enabled.
             return startSASL(now: now)
         case "NEW":
-            for item in list {
-                let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                offeredCapabilities[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-            }
+            offer(list)
             let sts = stsAction() ?? []
             if phase == .idle { return sts }
-            let wanted = list.map { String($0.split(separator: "=")[0]) }
+            let wanted = list.map { IRCText.keyAndValue($0).key }
                 .filter { Self.wantedCapabilities.contains($0) && !enabledCapabilities.contains($0) }
             return sts + (wanted.isEmpty ? [] : [.send(IRCMessage("CAP", ["REQ", wanted.joined(separator: " ")]), urgent: false)])
         case "DEL":
@@ -200,6 +202,15 @@ public struct IRCClientState: Sendable {
             return []
         default:
             return []
+        }
+    }
+
+    /// Records offered capabilities (`name` or `name=value`); an item with no name is ignored.
+    private mutating func offer(_ items: [String]) {
+        for item in items {
+            let (name, value) = IRCText.keyAndValue(item)
+            guard !name.isEmpty else { continue }
+            offeredCapabilities[name] = value ?? ""
         }
     }
 
@@ -219,13 +230,14 @@ public struct IRCClientState: Sendable {
         return [.stsPolicy(seconds: seconds)]
     }
 
-    private mutating func requestCapabilities() -> [IRCClientAction] {
+    private mutating func requestCapabilities(now: Duration) -> [IRCClientAction] {
         var wanted = Self.wantedCapabilities.filter { offeredCapabilities[$0] != nil }
         if let sasl = configuration.sasl, let offered = offeredCapabilities["sasl"] {
-            let mechanisms = offered.split(separator: ",").map { $0.uppercased() }
+            let mechanisms = IRCText.fields(offered, separator: ",").map { $0.uppercased() }
             if offered.isEmpty || mechanisms.contains(sasl.mechanism) { wanted.insert("sasl") }
         }
-        guard !wanted.isEmpty else { return endCapabilities() }
+        // Nothing to request: SASL (if configured) cannot happen, and startSASL says what then.
+        guard !wanted.isEmpty else { return startSASL(now: now) }
         phase = .requestingCapabilities
         return [.send(IRCMessage("CAP", ["REQ", wanted.sorted().joined(separator: " ")]), urgent: true)]
     }
@@ -238,6 +250,11 @@ public struct IRCClientState: Sendable {
     // MARK: - Registration
 
     private mutating func welcome(_ message: IRCMessage, now: Duration) -> [IRCClientAction] {
+        if configuration.sasl != nil, !saslSucceeded, mustAbortWithoutSASL {
+            // Registered without SASL ever completing: a server that answered no CAP at all, or
+            // ended registration by itself. `on_failure: abort` holds here too.
+            return saslFailed(reason: "the server registered the connection without SASL (no capability negotiation)")
+        }
         if let given = message.parameters.first { nick = given }
         phase = .registered
         lastRegain = now

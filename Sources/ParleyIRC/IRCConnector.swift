@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 public import ParleyCore
 import Synchronization
@@ -12,6 +12,8 @@ public final class IRCConnector: Connector {
     public let capabilities: ConnectorCapabilities
     private let logger: Logger
     private let clock: any MonotonicClock
+    /// Wall-clock time, for STS policies' expiry (tests drive it).
+    private let now: @Sendable () -> Date
     private let open: @Sendable (IRCEndpoint) async throws -> any IRCByteStream
     private let stsStore: (any STSPolicyStore)?
     private let current = Mutex<IRCSession?>(nil)
@@ -23,8 +25,10 @@ public final class IRCConnector: Connector {
         logger: Logger,
         clock: any MonotonicClock = SystemMonotonicClock(),
         stsStore: (any STSPolicyStore)? = nil,
+        now: @escaping @Sendable () -> Date = { Date() },
         open: (@Sendable (IRCEndpoint) async throws -> any IRCByteStream)? = nil
     ) {
+        self.now = now
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
@@ -50,7 +54,7 @@ public final class IRCConnector: Connector {
                 let stream = try await open(endpoint)
                 let session = IRCSession(
                     stream: stream, configuration: configuration, endpoint: endpoint, stsStore: stsStore, events: events,
-                    clock: clock, logger: logger)
+                    clock: clock, now: now, logger: logger)
                 current.withLock { $0 = session }
                 outcome = await session.run()
                 let registered = await session.isRegistered
@@ -82,13 +86,13 @@ public final class IRCConnector: Connector {
         var port = upgradePort
         if port == nil, let stsStore {
             do {
-                if let policy = try await stsStore.policy(for: endpoint.host), policy.expires > Date() { port = policy.port }
+                if let policy = try await stsStore.policy(for: endpoint.host), policy.expires > now() { port = policy.port }
             } catch {
                 logger.warning("could not read the STS policies", metadata: ["irc.error": "\(error)"])
             }
         }
         if let port {
-            endpoint.tls = IRCEndpoint.TLSSettings()
+            endpoint.tls = configuration.stsTLS
             endpoint.port = port
         }
         return endpoint

@@ -14,6 +14,10 @@ public struct IRCConnectorConfiguration: Sendable {
     public var keepFormatting: Bool
     /// Whether an answer in a channel starts with the asker's nick (`alice: …`), as IRC users expect.
     public var addressReplies: Bool
+    /// How a plaintext network's connection is verified once an STS policy upgrades it to TLS
+    /// (a private CA, a pin, a client certificate); the system's CAs by default. Never `.none`:
+    /// an upgrade that anyone on the path could intercept would defeat STS.
+    public var stsTLS: IRCEndpoint.TLSSettings
     /// First wait after a lost connection; it doubles (with jitter) up to `maxReconnectDelay`.
     public var reconnectDelay: Duration
     public var maxReconnectDelay: Duration
@@ -27,6 +31,7 @@ public struct IRCConnectorConfiguration: Sendable {
         maxLinesPerReply: Int? = 6,
         keepFormatting: Bool = false,
         addressReplies: Bool = true,
+        stsTLS: IRCEndpoint.TLSSettings = IRCEndpoint.TLSSettings(),
         reconnectDelay: Duration = .seconds(2),
         maxReconnectDelay: Duration = .seconds(300)
     ) {
@@ -38,6 +43,7 @@ public struct IRCConnectorConfiguration: Sendable {
         self.maxLinesPerReply = maxLinesPerReply
         self.keepFormatting = keepFormatting
         self.addressReplies = addressReplies
+        self.stsTLS = stsTLS
         self.reconnectDelay = reconnectDelay
         self.maxReconnectDelay = maxReconnectDelay
     }

@@ -22,58 +22,64 @@ public struct IRCMessage: Sendable, Hashable {
     public static let maxLineBytes = 512
 
     /// Parses one line (without its line ending).
+    ///
+    /// The grammar is byte-oriented, so the line is cut at its ASCII separators (space, `:`, `@`,
+    /// `;`, `=`) by UTF-8 byte, never by Character: a space or colon followed by a combining mark,
+    /// a zero-width joiner or a variation selector is still a separator.
     public init(parsing line: String) throws(IRCParseError) {
-        var rest = Substring(line)
-        func skipSpaces() { rest = rest.drop(while: { $0 == " " }) }
-        func word() -> Substring {
-            let end = rest.firstIndex(of: " ") ?? rest.endIndex
-            defer { rest = rest[end...] }
-            return rest[..<end]
+        let bytes = line.utf8
+        var index = bytes.startIndex
+        func skipSpaces() { while index < bytes.endIndex, bytes[index] == UInt8(ascii: " ") { index = bytes.index(after: index) } }
+        func word() -> Substring.UTF8View {
+            let start = index
+            while index < bytes.endIndex, bytes[index] != UInt8(ascii: " ") { index = bytes.index(after: index) }
+            return Substring(line).utf8[start..<index]
         }
 
         var tags: [String: String] = [:]
-        if rest.first == "@" {
-            rest = rest.dropFirst()
-            for item in word().split(separator: ";", omittingEmptySubsequences: true) {
-                let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let key = String(parts[0])
+        if index < bytes.endIndex, bytes[index] == UInt8(ascii: "@") {
+            index = bytes.index(after: index)
+            for item in IRCText.fields(word(), separator: ";") where !item.isEmpty {
+                let (key, value) = IRCText.keyAndValue(item)
                 guard !key.isEmpty else { continue }
-                tags[key] = parts.count > 1 ? Self.unescapeTagValue(parts[1]) : ""
+                tags[key] = value.map(Self.unescapeTagValue) ?? ""
             }
             skipSpaces()
         }
         var source: IRCSource?
-        if rest.first == ":" {
-            rest = rest.dropFirst()
+        if index < bytes.endIndex, bytes[index] == UInt8(ascii: ":") {
+            index = bytes.index(after: index)
             let raw = word()
             guard !raw.isEmpty else { throw IRCParseError(line: line, reason: .emptySource) }
-            source = IRCSource(parsing: String(raw))
+            source = IRCSource(parsing: IRCText.string(raw))
             skipSpaces()
         }
         let command = word()
         guard !command.isEmpty else { throw IRCParseError(line: line, reason: .missingCommand) }
-        guard command.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            throw IRCParseError(line: line, reason: .invalidCommand(String(command)))
+        guard command.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
+            throw IRCParseError(line: line, reason: .invalidCommand(IRCText.string(command)))
         }
         var parameters: [String] = []
         while true {
             skipSpaces()
-            if rest.isEmpty { break }
-            if rest.first == ":" {
-                parameters.append(String(rest.dropFirst()))
+            if index == bytes.endIndex { break }
+            if bytes[index] == UInt8(ascii: ":") {
+                parameters.append(IRCText.string(Substring(line).utf8[bytes.index(after: index)...]))
                 break
             }
-            parameters.append(String(word()))
+            parameters.append(IRCText.string(word()))
         }
-        self.init(tags: tags, source: source, String(command), parameters)
+        self.init(tags: tags, source: source, IRCText.string(command), parameters)
     }
 
     /// The line to write, without CR-LF.
     ///
+    /// - Parameter limit: the most bytes of the line without its tags, CR-LF included: 512, or
+    ///   what the server advertises as `LINELEN`.
     /// - Throws: `IRCEncodingError` when a parameter holds CR, LF or NUL, a middle parameter is
     ///   empty, holds a space or starts with a colon, or the line (without tags) would exceed
-    ///   `maxLineBytes`.
-    public func serialized() throws(IRCEncodingError) -> String {
+    ///   `limit`.
+    public func serialized(limit: Int = maxLineBytes) throws(IRCEncodingError) -> String {
         guard !command.isEmpty, command.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw .invalidCommand(command)
         }
@@ -92,16 +98,18 @@ public struct IRCMessage: Sendable, Hashable {
                 throw .forbiddenCharacter(parameter: index)
             }
             let isLast = index == parameters.count - 1
-            if isLast && (parameter.isEmpty || parameter.first == ":" || parameter.contains(" ")) {
+            // By byte, as the parser reads it: a space followed by a combining mark is a space.
+            let needsTrailing = parameter.isEmpty || parameter.utf8.first == UInt8(ascii: ":") || parameter.utf8.contains(UInt8(ascii: " "))
+            if isLast && needsTrailing {
                 line += " :" + parameter
-            } else if parameter.isEmpty || parameter.first == ":" || parameter.contains(" ") {
+            } else if needsTrailing {
                 throw .invalidMiddleParameter(index: index)
             } else {
                 line += " " + parameter
             }
         }
         let bytes = line.utf8.count - tagBytes + 2
-        guard bytes <= Self.maxLineBytes else { throw .tooLong(bytes: bytes, limit: Self.maxLineBytes) }
+        guard bytes <= limit else { throw .tooLong(bytes: bytes, limit: limit) }
         return line
     }
 
@@ -109,26 +117,26 @@ public struct IRCMessage: Sendable, Hashable {
 
     /// `\:` → `;`, `\s` → space, `\\` → `\`, `\r` → CR, `\n` → LF; any other escaped character
     /// stands for itself, and a lone trailing backslash is dropped.
-    static func unescapeTagValue(_ value: Substring) -> String {
-        var out = ""
+    static func unescapeTagValue(_ value: String) -> String {
+        var out = String.UnicodeScalarView()
         var escaping = false
-        for character in value {
+        for scalar in value.unicodeScalars {
             if escaping {
-                switch character {
+                switch scalar {
                 case ":": out.append(";")
                 case "s": out.append(" ")
                 case "r": out.append("\r")
                 case "n": out.append("\n")
-                default: out.append(character)
+                default: out.append(scalar)
                 }
                 escaping = false
-            } else if character == "\\" {
+            } else if scalar == "\\" {
                 escaping = true
             } else {
-                out.append(character)
+                out.append(scalar)
             }
         }
-        return out
+        return String(out)
     }
 
     static func escapeTagValue(_ value: String) -> String {
@@ -165,18 +173,9 @@ public struct IRCSource: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(parsing raw: String) {
-        var rest = Substring(raw)
-        var host: Substring?
-        if let at = rest.firstIndex(of: "@") {
-            host = rest[rest.index(after: at)...]
-            rest = rest[..<at]
-        }
-        var user: Substring?
-        if let bang = rest.firstIndex(of: "!") {
-            user = rest[rest.index(after: bang)...]
-            rest = rest[..<bang]
-        }
-        self.init(nick: String(rest), user: user.map(String.init), host: host.map(String.init))
+        let (rest, host) = IRCText.split(raw, at: "@")
+        let (nick, user) = IRCText.split(rest, at: "!")
+        self.init(nick: nick, user: user, host: host)
     }
 
     public var description: String {

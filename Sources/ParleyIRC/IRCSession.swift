@@ -44,11 +44,17 @@ actor IRCSession {
     private let stsStore: (any STSPolicyStore)?
     /// A policy the server advertised, to be stored by the read loop (which may await).
     private var advertisedSTS: Int?
+    /// The duration of the policy in force on this connection: when it closes, the policy's
+    /// expiry is rescheduled to then plus this (IRCv3 STS: "MUST reschedule … on disconnect").
+    private var stsDuration: Int?
+    private let now: @Sendable () -> Date
 
     init(
         stream: any IRCByteStream, configuration: IRCConnectorConfiguration, endpoint: IRCEndpoint,
-        stsStore: (any STSPolicyStore)?, events: ConnectorEvents, clock: any MonotonicClock, logger: Logger
+        stsStore: (any STSPolicyStore)?, events: ConnectorEvents, clock: any MonotonicClock,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
+        self.now = now
         self.stream = stream
         self.configuration = configuration
         self.endpoint = endpoint
@@ -81,6 +87,7 @@ actor IRCSession {
         }
         paced.finish()
         stream.close()
+        if let seconds = stsDuration, seconds > 0 { await store(stsSeconds: seconds) }
         return result
     }
 
@@ -111,7 +118,7 @@ actor IRCSession {
             if seconds == 0 {
                 try await stsStore.removePolicy(for: endpoint.host)
             } else {
-                let policy = STSPolicy(port: endpoint.port, expires: Date().addingTimeInterval(TimeInterval(seconds)))
+                let policy = STSPolicy(port: endpoint.port, expires: now().addingTimeInterval(TimeInterval(seconds)))
                 try await stsStore.save(policy, for: endpoint.host)
             }
             logger.info("stored the server's TLS-only (STS) policy", metadata: ["irc.host": "\(endpoint.host)", "irc.sts_seconds": "\(seconds)"])
@@ -169,6 +176,7 @@ actor IRCSession {
                 inbound(chat)
             case .stsPolicy(let seconds):
                 advertisedSTS = seconds
+                stsDuration = seconds
             case .disconnect(let reason):
                 return reason
             }
@@ -178,11 +186,17 @@ actor IRCSession {
 
     private func send(_ message: IRCMessage, urgent: Bool) {
         do {
-            let bytes = Array(try message.serialized().utf8) + [13, 10]
+            let bytes = try wire(message)
             if urgent { stream.send(bytes) } else { paced.yield(bytes) }
         } catch {
             logger.error("refused to write a malformed line", metadata: ["irc.command": "\(message.command)", "irc.error": "\(error)"])
         }
+    }
+
+    /// The line's bytes, CR-LF included, within the line length the server advertised (the
+    /// same limit the splitter cuts replies to).
+    private func wire(_ message: IRCMessage) throws(IRCEncodingError) -> [UInt8] {
+        Array(try message.serialized(limit: state.support.lineLength).utf8) + [13, 10]
     }
 
     /// A chat line for the bot: private messages as direct channels keyed by the sender.
@@ -249,7 +263,10 @@ actor IRCSession {
             sentPerReply[key] = already + min(lines.count, room)
             if sentPerReply.count > 256 { sentPerReply.removeAll(); overflowedReplies.removeAll() }
         }
-        for line in lines { send(IRCMessage(command, [target, line]), urgent: false) }
+        // Every line is checked before any is queued: a reply goes out whole or the core hears
+        // why it could not (and tells the asker), never half of it and a log line.
+        let wireLines = try lines.map { line throws(IRCEncodingError) in try wire(IRCMessage(command, [target, line])) }
+        for bytes in wireLines { paced.yield(bytes) }
     }
 
     private func isMoreRequest(addressing: Addressing, text: String, direct: Bool) -> Bool {

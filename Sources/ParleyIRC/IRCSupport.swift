@@ -27,9 +27,10 @@ public struct IRCSupport: Sendable, Hashable {
                 reset(String(token.dropFirst()))
                 continue
             }
-            let parts = token.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]).uppercased()
-            let value = parts.count > 1 ? IRCMessage.unescapeISupportValue(parts[1]) : ""
+            let (name, rawValue) = IRCText.keyAndValue(token)
+            let key = name.uppercased()
+            guard !key.isEmpty else { continue }
+            let value = rawValue.map { IRCMessage.unescapeISupportValue(Substring($0)) } ?? ""
             tokens[key] = value
             switch key {
             case "CASEMAPPING":
@@ -49,9 +50,10 @@ public struct IRCSupport: Sendable, Hashable {
             case "CHANNELLEN": channelLength = Int(value)
             case "LINELEN": lineLength = Int(value).map { max(IRCMessage.maxLineBytes, $0) } ?? IRCMessage.maxLineBytes
             case "TARGMAX":
-                for item in value.split(separator: ",") {
-                    let pair = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-                    targetLimits[String(pair[0]).uppercased()] = pair.count > 1 ? Int(pair[1]) : nil
+                for item in IRCText.fields(value, separator: ",") {
+                    let (command, limit) = IRCText.keyAndValue(item, separator: ":")
+                    guard !command.isEmpty else { continue }
+                    targetLimits[command.uppercased()] = limit.flatMap { Int($0) }
                 }
             case "WHOX": whox = true
             default: break
@@ -97,20 +99,20 @@ public struct IRCSupport: Sendable, Hashable {
 extension IRCMessage {
     /// ISUPPORT values escape bytes as `\xHH` (only `\x20`, `\x5C` and `\x3D` in practice).
     static func unescapeISupportValue(_ value: Substring) -> String {
-        guard value.contains("\\x") else { return String(value) }
-        var bytes: [UInt8] = []
-        var index = value.startIndex
-        while index < value.endIndex {
-            if value[index] == "\\", value[index...].hasPrefix("\\x"),
-               let end = value.index(index, offsetBy: 4, limitedBy: value.endIndex),
-               let byte = UInt8(value[value.index(index, offsetBy: 2)..<end], radix: 16) {
-                bytes.append(byte)
-                index = end
+        let bytes = Array(value.utf8)
+        guard bytes.contains(UInt8(ascii: "\\")) else { return String(value) }
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\\"), index + 3 < bytes.count, bytes[index + 1] == UInt8(ascii: "x"),
+               let byte = UInt8(String(decoding: bytes[index + 2...index + 3], as: UTF8.self), radix: 16) {
+                out.append(byte)
+                index += 4
             } else {
-                bytes += Array(String(value[index]).utf8)
-                index = value.index(after: index)
+                out.append(bytes[index])
+                index += 1
             }
         }
-        return IRCText.decode(bytes)
+        return IRCText.decode(out)
     }
 }

@@ -1,5 +1,58 @@
-/// Text on IRC: decoding what servers send, and the network's case folding.
+/// Text on IRC: decoding what servers send, cutting it where the grammar does, and the network's
+/// case folding.
+///
+/// IRC's grammar is bytes: its separators are ASCII, and a separator followed by a combining
+/// mark, a zero-width joiner or an emoji modifier is still a separator. Swift's `split` and
+/// `firstIndex(of:)` on a String work on Characters (grapheme clusters), which would merge the two
+/// and miss the separator, so everything that cuts server input here works on UTF-8 bytes or
+/// scalars. A cut at an ASCII byte is always on a scalar boundary.
 enum IRCText {
+    /// The pieces of `text` between `separator`s, empty ones included (as `split` with
+    /// `omittingEmptySubsequences: false`).
+    static func fields(_ text: some StringProtocol, separator: Unicode.Scalar, maxSplits: Int = .max) -> [String] {
+        fields(Substring(text).utf8, separator: separator, maxSplits: maxSplits)
+    }
+
+    static func fields(_ bytes: Substring.UTF8View, separator: Unicode.Scalar, maxSplits: Int = .max) -> [String] {
+        precondition(separator.isASCII)
+        let mark = UInt8(separator.value)
+        var out: [String] = []
+        var start = bytes.startIndex
+        var index = start
+        while index < bytes.endIndex {
+            if bytes[index] == mark && out.count < maxSplits {
+                out.append(string(bytes[start..<index]))
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
+        out.append(string(bytes[start..<bytes.endIndex]))
+        return out
+    }
+
+    /// The non-empty words of a space-separated list (a capability list, a NAMES reply).
+    static func words(_ text: some StringProtocol) -> [String] {
+        fields(text, separator: " ").filter { !$0.isEmpty }
+    }
+
+    /// `key=value` → (key, value); `key` → (key, nil). Never fails, whatever the item holds.
+    static func keyAndValue(_ item: some StringProtocol, separator: Unicode.Scalar = "=") -> (key: String, value: String?) {
+        let parts = fields(item, separator: separator, maxSplits: 1)
+        return (parts.first ?? "", parts.count > 1 ? parts[1] : nil)
+    }
+
+    /// `text` cut at the first `separator`: what comes before, and what comes after (nil when
+    /// the separator is not there).
+    static func split(_ text: String, at separator: Unicode.Scalar) -> (String, String?) {
+        let (before, after) = keyAndValue(text, separator: separator)
+        return (before, after)
+    }
+
+    /// The text of a slice of bytes cut at ASCII separators (so valid UTF-8 if the line was).
+    static func string(_ bytes: Substring.UTF8View) -> String {
+        String(Substring(bytes))
+    }
+
     /// Decodes a line's bytes: UTF-8 when they are valid UTF-8 (nearly always), else Windows-1252
     /// (which covers Latin-1), as IRC clients do for the old 8-bit channels. Never fails.
     static func decode(_ bytes: [UInt8]) -> String {

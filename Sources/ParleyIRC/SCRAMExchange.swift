@@ -68,9 +68,10 @@ struct SCRAMExchange: SASLExchange {
     /// `a=1,b=2` into a dictionary (values may contain '=').
     private static func fields(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
-        for item in text.split(separator: ",") {
-            guard item.count >= 2, item.dropFirst().first == "=" else { continue }
-            out[String(item.prefix(1))] = String(item.dropFirst(2))
+        for item in IRCText.fields(text, separator: ",") {
+            let (key, value) = IRCText.keyAndValue(item)
+            guard key.unicodeScalars.count == 1, let value else { continue }
+            out[key] = value
         }
         return out
     }

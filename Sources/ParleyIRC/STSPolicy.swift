@@ -17,12 +17,12 @@ public struct STSPolicy: Sendable, Hashable {
         var duration: Int?
 
         init(_ value: String) {
-            for item in value.split(separator: ",") {
-                let pair = item.split(separator: "=", maxSplits: 1)
-                guard pair.count == 2 else { continue }
-                switch pair[0] {
-                case "port": port = Int(pair[1]).flatMap { (1...65535).contains($0) ? $0 : nil }
-                case "duration": duration = Int(pair[1]).flatMap { $0 >= 0 ? $0 : nil }
+            for item in IRCText.fields(value, separator: ",") {
+                let (key, text) = IRCText.keyAndValue(item)
+                guard let number = text.flatMap({ Int($0) }) else { continue }
+                switch key {
+                case "port": port = (1...65535).contains(number) ? number : nil
+                case "duration": duration = number >= 0 ? number : nil
                 default: break
                 }
             }

@@ -268,6 +268,65 @@ struct ClientDriver {
         #expect(client.messages.last?.kind == .action && client.messages.last?.text == "waves at parley")
     }
 
+    // Issue 19, item 1: an item made only of "=" (and other empty names) from a server never traps.
+    @Test(arguments: ["=", "==", "=x", "= sasl", "message-tags =", ""])
+    func capabilityItemsWithoutANameAreIgnored(list: String) {
+        var before = ClientDriver(Self.plainWithoutSASL)
+        before.connect()
+        before.server(":srv CAP * NEW :\(list)", ":srv CAP * LS :\(list)", ":srv CAP * ACK :\(list)", ":srv CAP * DEL :\(list)")
+        var after = ClientDriver(Self.plainWithoutSASL)
+        after.register()
+        after.server(":srv CAP * NEW :\(list)", ":srv CAP * DEL :\(list)", ":srv CAP * LS :\(list)")
+        #expect(after.state.offeredCapabilities[""] == nil)
+        after.server(":srv 005 parley = =x :x=:y TARGMAX=,:,=: LINELEN= :are supported")
+        #expect(after.state.support.lineLength == 512)
+        #expect(STSPolicy.Advertisement("=,==,port=,=1") == STSPolicy.Advertisement(""))
+    }
+
+    @Test func ctcpFramingIsReadByScalar() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register()
+        #expect(client.server(":bob!b@h PRIVMSG parley :\u{01}PING \u{0301}x\u{01}") == ["NOTICE bob :\u{01}PING \u{0301}x\u{01}"])
+        #expect(client.server(":bob!b@h PRIVMSG parley :\u{01}") == [])
+        client.server(":bob!b@h PRIVMSG #help :\u{01}ACTION \u{200D}waves\u{01}")
+        #expect(client.messages.last?.kind == .action && client.messages.last?.text == "\u{200D}waves")
+    }
+
+    // Issue 19, item 4: configured SASL that cannot happen follows on_failure in every path.
+    @Test(arguments: [
+        [":irc.test CAP * LS :"],
+        [":irc.test CAP * LS :sasl=EXTERNAL"],
+        [":irc.test CAP * LS :sasl=EXTERNAL message-tags", ":irc.test CAP * ACK :message-tags"],
+        [":irc.test CAP * LS :sasl", ":irc.test CAP * NAK :sasl"],
+        [":irc.test 001 parley :Welcome"],
+        [":irc.test CAP * LS :sasl", ":irc.test CAP * ACK :sasl", ":irc.test 001 parley :Welcome"],
+    ])
+    func saslThatCannotHappenAbortsInEveryPath(lines: [String]) {
+        var client = ClientDriver(Self.plain)
+        client.connect()
+        for line in lines { client.server(line) }
+        client.server(":irc.test 376 parley :End of MOTD")
+        guard case .saslFailed? = client.disconnect?.reason else {
+            Issue.record("no SASL abort after \(lines); sent \(client.sent)")
+            return
+        }
+        #expect(!client.sent.contains("CAP END"))
+        #expect(!client.sent.contains { $0.hasPrefix("JOIN") })
+        #expect(!client.actions.contains(.registered(nick: "parley")))
+    }
+
+    @Test(arguments: [[":irc.test CAP * LS :"], [":irc.test 001 parley :Welcome"]])
+    func saslThatCannotHappenContinuesWhenConfigured(lines: [String]) {
+        var configuration = Self.plain
+        configuration.onSASLFailure = .continue
+        var client = ClientDriver(configuration)
+        client.connect()
+        for line in lines { client.server(line) }
+        client.server(":irc.test 001 parley :Welcome", ":irc.test 376 parley :End of MOTD")
+        #expect(client.disconnect == nil)
+        #expect(client.sent.contains("JOIN #help"))
+    }
+
     @Test func ourOwnEchoedLinesAndServiceNoticesAreNotChat() {
         var client = ClientDriver(Self.plainWithoutSASL)
         client.register(offering: "echo-message")

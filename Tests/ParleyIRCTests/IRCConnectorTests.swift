@@ -173,4 +173,78 @@ import Testing
         _ = try await eventually("the next start's connection") { opened.withLock { $0.count >= 3 ? true : nil } }
         #expect(opened.withLock { $0[2] }.tls != nil && opened.withLock { $0[2] }.port == 6697)
     }
+
+    // Issue 19, item 5: the policy's expiry is rescheduled when the connection closes, and an
+    // upgraded connection is verified with the network's own TLS settings.
+    @Test func theSTSExpiryIsRescheduledOnDisconnectAndTheUpgradeUsesTheNetworksTLSSettings() async throws {
+        let policies = MemoryPolicies()
+        let opened = Mutex<[IRCEndpoint]>([])
+        let servers = Mutex<[MemoryServer]>([])
+        let start = Date(timeIntervalSince1970: 2_000_000_000)
+        let wallClock = Mutex(start)
+        let privateCA = IRCEndpoint.TLSSettings(verification: .caFile("/etc/parley/private-ca.pem"))
+        let configuration = IRCConnectorConfiguration(
+            network: "net", endpoint: IRCEndpoint(host: "irc.test", port: 6667, tls: nil),
+            session: IRCSessionConfiguration(nick: "parley"), stsTLS: privateCA, reconnectDelay: .seconds(3600))
+        func connector() -> IRCConnector {
+            IRCConnector(
+                configuration: configuration, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
+                stsStore: policies, now: { wallClock.withLock { $0 } },
+                open: { endpoint in
+                    let server = MemoryServer()
+                    opened.withLock { $0.append(endpoint) }
+                    servers.withLock { $0.append(server) }
+                    return server
+                })
+        }
+        let first = connector()
+        let (_, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
+        let task = Task { try await first.run(events: ConnectorEvents(continuation)) }
+        defer { task.cancel() }
+        _ = try await eventually("the plaintext connection") { servers.withLock { $0.first } }
+            .say(":irc.test CAP * LS :sts=port=6697,duration=10")
+        let secure = try await eventually("the TLS connection") { servers.withLock { $0.count == 2 ? $0[1] : nil } }
+        #expect(opened.withLock { $0[1] } == IRCEndpoint(host: "irc.test", port: 6697, tls: privateCA))
+        secure.say(":irc.test CAP * LS :sts=duration=10")
+        let stored = try await eventually("the stored policy") { try await policies.policy(for: "irc.test") }
+        #expect(stored.expires == start.addingTimeInterval(10))
+
+        // Connected for 15 s, then the server goes away: the policy now runs to then + 10 s.
+        wallClock.withLock { $0 = start.addingTimeInterval(15) }
+        secure.close()
+        _ = try await eventually("the rescheduled policy") {
+            try await policies.policy(for: "irc.test")?.expires == start.addingTimeInterval(25) ? true : nil
+        }
+        task.cancel()
+
+        // Restarted 5 s later: TLS, with the network's CA, never the plaintext port.
+        wallClock.withLock { $0 = start.addingTimeInterval(20) }
+        let second = connector()
+        let again = Task { try await second.run(events: ConnectorEvents(continuation)) }
+        defer { again.cancel() }
+        let next = try await eventually("the restart's connection") { opened.withLock { $0.count >= 3 ? $0[2] : nil } }
+        #expect(next == IRCEndpoint(host: "irc.test", port: 6697, tls: privateCA))
+    }
+
+    // Issue 19, item 7: after LINELEN=2048, replies are split to the larger lines and every line
+    // of them reaches the wire.
+    @Test func repliesUseTheAdvertisedLineLengthAndNoneIsLost() async throws {
+        let harness = try await Harness(maxLines: nil)
+        defer { harness.task.cancel() }
+        harness.server.say(":irc.test 005 parley LINELEN=2048 :are supported")
+        harness.server.say(":irc.test PING :sync")
+        _ = try await eventually("the 005 to be read") { harness.server.lines.contains("PONG sync") ? true : nil }
+        let words = (1...600).map { "word\($0)" }.joined(separator: " ")
+        let before = harness.server.lines.count
+        try await harness.connector.send(OutboundMessage(
+            channel: ChannelKey(network: "net", channel: "#c"), text: words, replyTo: MessageID("m1"),
+            recipient: Sender(id: "alice", displayName: "alice")))
+        let lines = try await eventually("the whole reply") {
+            let lines = Array(harness.server.lines[before...])
+            let bodies = lines.map { (try? IRCMessage(parsing: $0))?.parameters.last ?? "" }
+            return bodies.joined(separator: " ") == "alice: " + words ? lines : nil
+        }
+        #expect(lines.contains { $0.utf8.count > 512 })
+        #expect(lines.allSatisfy { $0.utf8.count + 2 <= 2048 })
+    }
 }

@@ -88,4 +88,39 @@ import Testing
         let tagged = IRCMessage(tags: ["label": String(repeating: "x", count: 600)], "PRIVMSG", ["#c", "x"])
         #expect(throws: Never.self) { try tagged.serialized() }
     }
+
+    // Issue 19, item 3: the grammar is bytes. A separator followed by a combining mark, a zero-width
+    // joiner, a variation selector or an emoji modifier is still a separator.
+    @Test(arguments: ["\u{0301}", "\u{200D}", "\u{FE0F}", "\u{1F3FD}"])
+    func separatorsFollowedByJoiningMarksStillSeparate(mark: String) throws {
+        let message = try IRCMessage(parsing: ":n!u@h PRIVMSG #c :\(mark)parley: hi there")
+        #expect(message.parameters == ["#c", "\(mark)parley: hi there"])
+        let middle = try IRCMessage(parsing: ":n!u@h PRIVMSG #c \(mark)word")
+        #expect(middle.parameters == ["#c", "\(mark)word"])
+        let tagged = try IRCMessage(parsing: "@a=b;\(mark)c=d :s X")
+        #expect(tagged.tags == ["a": "b", "\(mark)c": "d"])
+        let value = try IRCMessage(parsing: "@a=\(mark)b :s X")
+        #expect(value.tags == ["a": "\(mark)b"])
+        let source = try IRCMessage(parsing: ":n!\(mark)u@\(mark)h PING x")
+        #expect(source.source == IRCSource(nick: "n", user: "\(mark)u", host: "\(mark)h"))
+    }
+
+    @Test func aDirectMessageStartingWithAZeroWidthJoinerKeepsItsText() throws {
+        let message = try IRCMessage(parsing: ":alice!a@h PRIVMSG parley :\u{200D}hello world")
+        #expect(message.parameters == ["parley", "\u{200D}hello world"])
+    }
+
+    @Test func aParameterWhoseSpaceCarriesACombiningMarkIsWrittenAsTrailing() throws {
+        let message = IRCMessage("PRIVMSG", ["#c", "a \u{0301}b"])
+        #expect(try message.serialized() == "PRIVMSG #c :a \u{0301}b")
+        #expect(throws: IRCEncodingError.invalidMiddleParameter(index: 0)) { try IRCMessage("PRIVMSG", ["#a \u{0301}b", "x"]).serialized() }
+        #expect(try IRCMessage(parsing: try message.serialized()) == message)
+    }
+
+    // Issue 19, item 7: the limit is the server's LINELEN when it advertises one.
+    @Test func linesUpToTheAdvertisedLengthSerialise() throws {
+        let text = String(repeating: "x", count: 1000)
+        #expect(throws: IRCEncodingError.self) { try IRCMessage("PRIVMSG", ["#c", text]).serialized() }
+        #expect(try IRCMessage("PRIVMSG", ["#c", text]).serialized(limit: 2048).hasSuffix(text))
+    }
 }

@@ -32,6 +32,12 @@ struct ConfigNode {
         }
     }
 
+    /// Whether the value is a plain value (not a mapping, list or alias).
+    var isScalar: Bool {
+        if case .scalar = node { return true }
+        return false
+    }
+
     func wrongType(_ expected: String) -> ConfigError {
         .wrongType(location, expected: expected, found: found)
     }

@@ -12,7 +12,7 @@ enum IRCNetworkReader {
     static func read(name: NetworkID, _ node: ConfigNode) throws -> IRCConnectorConfiguration {
         let map = try node.mapping(keys: keys)
         let host = try map.required("host").nonEmptyString()
-        let tls = try readTLS(map["tls"])
+        let (tls, stsTLS) = try readTLS(map["tls"])
         let port = try map["port"]?.int(in: 1...65535) ?? (tls == nil ? 6667 : 6697)
         let nick = try map.required("nick").nonEmptyString()
         guard !nick.contains(where: { " ,*?!@:#\r\n".contains($0) }) else {
@@ -62,14 +62,21 @@ enum IRCNetworkReader {
             replyStyle: try map["reply_with"]?.choice([("privmsg", .message), ("notice", .notice)]) ?? .message,
             maxLinesPerReply: cap == 0 ? nil : cap,
             keepFormatting: try map["formatting"]?.bool() ?? false,
-            addressReplies: try map["address_replies"]?.bool() ?? true)
+            addressReplies: try map["address_replies"]?.bool() ?? true,
+            stsTLS: stsTLS)
     }
 
-    /// `tls: true` (the default), `tls: false`, or a mapping.
-    private static func readTLS(_ node: ConfigNode?) throws -> IRCEndpoint.TLSSettings? {
-        guard let node else { return IRCEndpoint.TLSSettings() }
-        if let enabled = try? node.bool() { return enabled ? IRCEndpoint.TLSSettings() : nil }
-        let map = try node.mapping(keys: ["verify", "ca_file", "pin_sha256", "client_cert", "client_key"])
+    /// `tls: true` (the default), `tls: false`, or a mapping. Returns the connection's settings
+    /// (nil for plaintext) and those an STS upgrade of a plaintext network uses: with
+    /// `enabled: false` the mapping's CA, pin and client certificate apply only to that upgrade.
+    private static func readTLS(_ node: ConfigNode?) throws -> (IRCEndpoint.TLSSettings?, IRCEndpoint.TLSSettings) {
+        guard let node else { return (IRCEndpoint.TLSSettings(), IRCEndpoint.TLSSettings()) }
+        if node.isScalar {
+            guard let enabled = try? node.bool() else { throw node.wrongType("true, false, or a mapping of TLS settings") }
+            return (enabled ? IRCEndpoint.TLSSettings() : nil, IRCEndpoint.TLSSettings())
+        }
+        let map = try node.mapping(keys: ["enabled", "verify", "ca_file", "pin_sha256", "client_cert", "client_key"])
+        let enabled = try map["enabled"]?.bool() ?? true
         var settings = IRCEndpoint.TLSSettings()
         let verify = try map["verify"]?.bool() ?? true
         if let pin = try map["pin_sha256"]?.nonEmptyString() {
@@ -89,7 +96,13 @@ enum IRCNetworkReader {
         }
         settings.clientCertificate = try map["client_cert"]?.nonEmptyString()
         settings.clientKey = try map["client_key"]?.nonEmptyString()
-        return settings
+        guard enabled else {
+            if !verify {
+                throw map["verify"]!.invalid("with enabled: false these settings serve only an STS upgrade, which is always verified; remove verify: false")
+            }
+            return (nil, settings)
+        }
+        return (settings, settings)
     }
 
     private static func readChannels(_ node: ConfigNode?) throws -> [IRCSessionConfiguration.Channel] {
