@@ -11,7 +11,9 @@ public struct GGUFError: Error, CustomStringConvertible, Equatable {
         case unknownValueType(UInt32)
         case nestingTooDeep
         case duplicateKey(String)
-        case badAlignment(UInt64)
+        case badAlignment(String)
+        case invalidBool(UInt8)
+        case metadataTooLarge(limit: Int)
         case invalidTensor(name: String, problem: String)
         case duplicateTensor(String)
         case unknownTensorType(name: String, type: UInt32)
@@ -36,6 +38,8 @@ public struct GGUFError: Error, CustomStringConvertible, Equatable {
         case .nestingTooDeep: "metadata arrays nest too deeply"
         case .duplicateKey(let key): "metadata key '\(key)' appears twice"
         case .badAlignment(let alignment): "general.alignment \(alignment) is not a power of two between 1 and 65536"
+        case .invalidBool(let byte): "a boolean is the byte 0 or 1, not \(byte)"
+        case .metadataTooLarge(let limit): "the metadata would take more than \(limit >> 20) MiB of memory; no real model needs that, the file is corrupt or hostile"
         case .invalidTensor(let name, let problem): "tensor '\(name)': \(problem)"
         case .duplicateTensor(let name): "tensor '\(name)' appears twice"
         case .unknownTensorType(let name, let type): "tensor '\(name)' has unknown type \(type)"

@@ -13,16 +13,22 @@ struct GGUFBuilder {
         bytes += Array(s.utf8)
     }
 
-    /// A valid file: two metadata entries and one 32×2 F32 tensor.
+    /// A valid file: two metadata entries (and any `extra`: key, type code, value bytes) and one
+    /// 32×2 F32 tensor.
     static func valid(
         version: UInt32 = 3, tensorType: UInt32 = 0, dimensions: [UInt64] = [32, 2], tensorOffset: UInt64 = 0,
-        metadataType: UInt32 = 8
+        metadataType: UInt32 = 8, extra: [(key: String, type: UInt32, value: [UInt8])] = []
     ) -> [UInt8] {
         var b = GGUFBuilder()
         b.bytes += Array("GGUF".utf8)
         b.u32(version)
         b.u64(1)  // tensors
-        b.u64(2)  // metadata
+        b.u64(2 + UInt64(extra.count))  // metadata
+        for entry in extra {
+            b.string(entry.key)
+            b.u32(entry.type)
+            b.bytes += entry.value
+        }
         b.string("general.architecture")
         b.u32(metadataType)
         b.string("llama")
@@ -67,7 +73,7 @@ struct GGUFBuilder {
         let file = try open(GGUFBuilder.valid())
         #expect(file.version == 3)
         #expect(file["general.architecture"] == .string("llama"))
-        #expect(file["test.list"] == .array([.uint(1), .uint(2), .uint(3)]))
+        #expect(file["test.list"] == .array(.uint32([1, 2, 3])))
         let tensor = try #require(file.tensor(named: "w"))
         #expect(tensor.dimensions == [32, 2] && tensor.type == .f32 && tensor.byteCount == 256)
         let values = file.data(of: tensor).bindMemory(to: Float.self)
@@ -161,5 +167,64 @@ struct GGUFBuilder {
         // The test file has no llama hyper-parameters: loading it as a model names what is missing.
         let file = try open(GGUFBuilder.valid())
         #expect(throws: ModelError.missingMetadata("llama.block_count")) { try ModelHyperparameters(file: file) }
+    }
+
+    // Issue 19, item 2: a negative alignment is an error naming it, never a trap.
+    @Test(arguments: [Int32(-32), -1, Int32.min, 0, 3, 1 << 20])
+    func aBadAlignmentIsAnErrorNamingIt(alignment: Int32) {
+        let bytes = GGUFBuilder.valid(extra: [("general.alignment", 5, withUnsafeBytes(of: alignment.littleEndian) { Array($0) })])
+        #expect(reason(bytes) == .badAlignment("\(alignment)"))
+    }
+
+    // Issue 19, item 12: a boolean byte that is neither 0 nor 1 is reported as such, not as UTF-8.
+    @Test func anInvalidBooleanByteIsNamed() throws {
+        let bytes = GGUFBuilder.valid(extra: [("general.flag", 7, [7])])
+        #expect(reason(bytes) == .invalidBool(7))
+        #expect(try open(GGUFBuilder.valid(extra: [("general.flag", 7, [1])]))["general.flag"] == .bool(true))
+    }
+
+    /// A uint8 array metadata entry of `count` elements.
+    static func byteArray(_ key: String, count: Int) -> (key: String, type: UInt32, value: [UInt8]) {
+        var b = GGUFBuilder()
+        b.u32(0)  // of uint8
+        b.u64(UInt64(count))
+        b.bytes += [UInt8](repeating: 7, count: count)
+        return (key, 9, b.bytes)
+    }
+
+    // Issue 19, item 10: numeric arrays are stored compactly (a byte per uint8), and what the
+    // metadata may allocate is capped before anything is allocated.
+    @Test func numericArraysTakeTheirElementSizeInMemory() throws {
+        let count = 16 << 20
+        let file = try open(GGUFBuilder.valid(extra: [Self.byteArray("general.languages", count: count)]))
+        guard case .array(.uint8(let values))? = file["general.languages"] else {
+            Issue.record("a uint8 array is not stored as bytes: \(String(describing: file["general.languages"]?.summary))")
+            return
+        }
+        #expect(values.count == count && values.allSatisfy { $0 == 7 })
+        #expect(file.metadataBytes >= count && file.metadataBytes < count + 4096, "\(file.metadataBytes) bytes")
+    }
+
+    @Test func metadataBeyondTheCapIsRefusedBeforeItIsAllocated() throws {
+        let bytes = GGUFBuilder.valid(extra: [Self.byteArray("general.languages", count: 3 << 20)])
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("capped.gguf").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let mapped = try MappedFile(path: path)
+        #expect(throws: GGUFError.self) { try GGUFFile(file: mapped, metadataLimit: 2 << 20) }
+        do {
+            _ = try GGUFFile(file: mapped, metadataLimit: 2 << 20)
+        } catch let error as GGUFError {
+            #expect(error.reason == .metadataTooLarge(limit: 2 << 20))
+        }
+        // Strings count their text too.
+        var strings = GGUFBuilder()
+        strings.u32(8)
+        strings.u64(1000)
+        for _ in 0..<1000 { strings.string(String(repeating: "s", count: 4000)) }
+        let manyStrings = GGUFBuilder.valid(extra: [("tokenizer.ggml.tokens", 9, strings.bytes)])
+        try Data(manyStrings).write(to: URL(fileURLWithPath: path))
+        #expect(throws: GGUFError.self) { try GGUFFile(file: try MappedFile(path: path), metadataLimit: 2 << 20) }
+        #expect(try GGUFFile(file: try MappedFile(path: path), metadataLimit: 8 << 20)["tokenizer.ggml.tokens"]?.array?.count == 1000)
     }
 }

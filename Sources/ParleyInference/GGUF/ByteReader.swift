@@ -36,7 +36,7 @@ struct ByteReader {
         switch try read(UInt8.self) {
         case 0: return false
         case 1: return true
-        case let other: throw error(.invalidString("boolean byte \(other)"), at: start)
+        case let other: throw error(.invalidBool(other), at: start)
         }
     }
 

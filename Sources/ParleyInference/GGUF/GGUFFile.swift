@@ -12,6 +12,8 @@ public final class GGUFFile: Sendable {
     private let metadataIndex: [String: Int]
     private let tensorIndex: [String: Int]
     private let file: MappedFile
+    /// What the metadata takes in memory (as `MetadataBudget` counts it).
+    let metadataBytes: Int
     /// Where tensor data starts in the file.
     public let dataOffset: Int
 
@@ -20,7 +22,8 @@ public final class GGUFFile: Sendable {
         try self.init(file: MappedFile(path: path))
     }
 
-    init(file: MappedFile) throws {
+    /// - Parameter metadataLimit: the most bytes the metadata may take in memory.
+    init(file: MappedFile, metadataLimit: Int = MetadataBudget.defaultLimit) throws {
         self.file = file
         self.path = file.path
         var reader = ByteReader(bytes: file.bytes, file: file.path)
@@ -41,6 +44,7 @@ public final class GGUFFile: Sendable {
         }
 
         var metadata: [(key: String, value: GGUFValue)] = []
+        var budget = MetadataBudget(limit: metadataLimit)
         var metadataIndex: [String: Int] = [:]
         for _ in 0..<metadataCount {
             let keyOffset = reader.offset
@@ -50,18 +54,19 @@ public final class GGUFFile: Sendable {
             guard let type = GGUFValue.TypeCode(rawValue: rawType) else {
                 throw reader.error(.unknownValueType(rawType), at: typeOffset)
             }
-            let value = try GGUFValue.read(type, from: &reader)
+            let value = try GGUFValue.read(type, from: &reader, budget: &budget)
             guard metadataIndex[key] == nil else { throw reader.error(.duplicateKey(key), at: keyOffset) }
             metadataIndex[key] = metadata.count
             metadata.append((key, value))
         }
         self.metadata = metadata
         self.metadataIndex = metadataIndex
+        metadataBytes = budget.spent
 
         var alignment = 32
         if let index = metadataIndex["general.alignment"] {
             guard let value = metadata[index].value.integer, value > 0, value <= 65536, value & (value - 1) == 0 else {
-                throw reader.error(.badAlignment(UInt64(metadata[index].value.integer ?? 0)), at: nil)
+                throw reader.error(.badAlignment(metadata[index].value.summary), at: nil)
             }
             alignment = value
         }

@@ -8,17 +8,15 @@ struct BPETokenizer: Sendable {
 
     init(vocabulary: Vocabulary, file: GGUFFile) throws {
         self.vocabulary = vocabulary
-        guard let merges = file["tokenizer.ggml.merges"]?.array else {
+        guard let mergeValues = file["tokenizer.ggml.merges"]?.array else {
             throw ModelError.missingMetadata("tokenizer.ggml.merges")
+        }
+        guard let merges = mergeValues.strings else {
+            throw ModelError.invalidMetadata(key: "tokenizer.ggml.merges", problem: "holds a value that is not a string")
         }
         var ranks: [String: Int] = [:]
         ranks.reserveCapacity(merges.count)
-        for (rank, merge) in merges.enumerated() {
-            guard let text = merge.string else {
-                throw ModelError.invalidMetadata(key: "tokenizer.ggml.merges", problem: "holds a value that is not a string")
-            }
-            if ranks[text] == nil { ranks[text] = rank }
-        }
+        for (rank, text) in merges.enumerated() where ranks[text] == nil { ranks[text] = rank }
         self.ranks = ranks
         preTokenizer = PreTokenizer(name: file["tokenizer.ggml.pre"]?.string)
     }

@@ -33,22 +33,20 @@ struct Vocabulary: Sendable {
         guard let tokenValues = file["tokenizer.ggml.tokens"]?.array else {
             throw ModelError.missingMetadata("tokenizer.ggml.tokens")
         }
-        let tokens = try tokenValues.map { value in
-            guard let token = value.string else {
-                throw ModelError.invalidMetadata(key: "tokenizer.ggml.tokens", problem: "holds a value that is not a string")
-            }
-            return token
+        guard let tokens = tokenValues.strings else {
+            throw ModelError.invalidMetadata(key: "tokenizer.ggml.tokens", problem: "holds a value that is not a string")
         }
         guard !tokens.isEmpty else {
             throw ModelError.invalidMetadata(key: "tokenizer.ggml.tokens", problem: "is empty")
         }
         self.tokens = tokens
-        let rawTypes = file["tokenizer.ggml.token_type"]?.array ?? []
+        let rawTypes = file["tokenizer.ggml.token_type"]?.array
         types = tokens.indices.map { index in
-            index < rawTypes.count ? TokenType(rawValue: rawTypes[index].integer ?? 1) ?? .normal : .normal
+            guard let rawTypes, index < rawTypes.count else { return .normal }
+            return TokenType(rawValue: rawTypes[index].integer ?? 1) ?? .normal
         }
-        let rawScores = file["tokenizer.ggml.scores"]?.array ?? []
-        scores = tokens.indices.map { index in index < rawScores.count ? Float(rawScores[index].number ?? 0) : 0 }
+        let rawScores = file["tokenizer.ggml.scores"]?.array?.floats ?? []
+        scores = tokens.indices.map { index in index < rawScores.count ? rawScores[index] : 0 }
         var ids: [String: Int] = [:]
         ids.reserveCapacity(tokens.count)
         for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }
