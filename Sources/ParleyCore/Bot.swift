@@ -74,7 +74,8 @@ public actor Bot: BotControl {
     /// Runs every connector and answers what they bring until cancelled.
     public func run() async throws {
         let (events, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
-        let sink = ConnectorEvents(continuation)
+        let backlog = EventBacklog(limit: configuration.inboundBacklog)
+        let sink = ConnectorEvents(continuation, backlog: backlog)
         try await withThrowingDiscardingTaskGroup { group in
             for connector in connectors.values {
                 group.addTask {
@@ -82,6 +83,7 @@ public actor Bot: BotControl {
                 }
             }
             for await event in events {
+                defer { backlog.taken() }
                 switch event {
                 case .message(let message):
                     pending += 1

@@ -17,6 +17,9 @@ public struct BotConfiguration: Sendable {
     /// Whether the bot stops once a connector's input ends and the pending work is done
     /// (`parley chat` with piped input).
     public var stopsWhenInputEnds: Bool
+    /// Most inbound events waiting for the bot, over all networks; past it, connectors that can
+    /// read less do (IRC stops reading its socket until the bot catches up).
+    public var inboundBacklog: Int
 
     public init(
         name: String = "parley",
@@ -26,7 +29,8 @@ public struct BotConfiguration: Sendable {
         maxSessions: Int = 1000,
         admins: AdminList = AdminList(),
         escalationChannel: ChannelKey? = nil,
-        stopsWhenInputEnds: Bool = false
+        stopsWhenInputEnds: Bool = false,
+        inboundBacklog: Int = 256
     ) {
         self.name = name
         self.commandPrefix = commandPrefix
@@ -36,5 +40,6 @@ public struct BotConfiguration: Sendable {
         self.admins = admins
         self.escalationChannel = escalationChannel
         self.stopsWhenInputEnds = stopsWhenInputEnds
+        self.inboundBacklog = inboundBacklog
     }
 }

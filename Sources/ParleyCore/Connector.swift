@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A network Parley talks on: IRC, Matrix, the console.
 ///
 /// A connector owns its transport. `run(events:)` connects, reconnects by itself, and hands every
@@ -76,14 +78,80 @@ public enum ConnectorEvent: Sendable {
 }
 
 /// Where a connector hands its inbound events; the bot owns the other end.
+///
+/// Emitting never blocks and never drops. A connector that can slow its source (a socket it
+/// reads) awaits `roomForMore()` before it reads on, so when the bot falls behind, what is
+/// buffered stays bounded: the backlog's limit in events here, the kernel's socket buffer beyond.
 public struct ConnectorEvents: Sendable {
     private let continuation: AsyncStream<ConnectorEvent>.Continuation
+    private let backlog: EventBacklog?
 
-    public init(_ continuation: AsyncStream<ConnectorEvent>.Continuation) {
+    public init(_ continuation: AsyncStream<ConnectorEvent>.Continuation, backlog: EventBacklog? = nil) {
         self.continuation = continuation
+        self.backlog = backlog
     }
 
     public func emit(_ event: ConnectorEvent) {
+        backlog?.added()
         continuation.yield(event)
+    }
+
+    /// Returns once the bot has fewer than its limit of events waiting (at once without a
+    /// backlog, or when the task is cancelled).
+    public func roomForMore() async {
+        await backlog?.waitForRoom()
+    }
+}
+
+/// The events emitted and not yet taken by the bot, with the tasks waiting for room.
+public final class EventBacklog: Sendable {
+    public let limit: Int
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var count = 0
+        var nextWaiter = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    public init(limit: Int = 256) {
+        self.limit = max(1, limit)
+    }
+
+    /// Events waiting now.
+    public var count: Int { state.withLock { $0.count } }
+
+    func added() {
+        state.withLock { $0.count += 1 }
+    }
+
+    /// The bot took one event off the stream.
+    public func taken() {
+        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.count -= 1
+            guard state.count < limit else { return [] }
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in ready { waiter.resume() }
+    }
+
+    func waitForRoom() async {
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.count < limit || Task.isCancelled { return true }
+                    state.waiters[id] = waiter
+                    return false
+                }
+                if resumeNow { waiter.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
     }
 }

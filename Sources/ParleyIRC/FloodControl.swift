@@ -22,6 +22,11 @@ struct FloodBucket: Sendable {
         clear = now
     }
 
+    /// Whether every line of the burst is available: a line taken now leaves the others free.
+    func isFull(at now: Duration) -> Bool {
+        clear <= now
+    }
+
     /// Takes the next line's turn: how long to wait before writing it.
     mutating func reserve(at now: Duration) -> Duration {
         clear = max(clear, now)

@@ -5,6 +5,9 @@ public enum IRCClientAction: Sendable, Equatable {
     /// Write this line. Urgent lines (registration, PONG, SASL, QUIT) go out at once; the
     /// others wait their turn in the flood-controlled queue.
     case send(IRCMessage, urgent: Bool)
+    /// Answer a CTCP request from `nick` with this NOTICE, if the per-person limit and the
+    /// queue of such answers allow, and never ahead of a reply to anyone (`CTCPReplies`).
+    case ctcpReply(IRCMessage, to: String)
     /// Registration finished (001) under this nick.
     case registered(nick: String)
     case joined(channel: String)

@@ -138,11 +138,11 @@ extension IRCClientState {
                 text = argument
             case "VERSION" where !isNotice:
                 guard let reply = configuration.versionReply else { return [] }
-                return [.send(IRCMessage("NOTICE", [source.nick, "\u{01}VERSION \(reply)\u{01}"]), urgent: false)]
+                return [.ctcpReply(IRCMessage("NOTICE", [source.nick, "\u{01}VERSION \(reply)\u{01}"]), to: source.nick)]
             case "PING" where !isNotice:
                 // The argument goes back as it came, within the line limit and without controls.
                 let echo = String(argument.unicodeScalars.filter { $0.value >= 0x20 && $0 != "\u{7F}" }.prefix(64))
-                return [.send(IRCMessage("NOTICE", [source.nick, "\u{01}PING \(echo)\u{01}"]), urgent: false)]
+                return [.ctcpReply(IRCMessage("NOTICE", [source.nick, "\u{01}PING \(echo)\u{01}"]), to: source.nick)]
             default:
                 return []
             }

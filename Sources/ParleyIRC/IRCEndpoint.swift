@@ -52,6 +52,8 @@ public enum IRCTransportError: Error, Sendable, Equatable, CustomStringConvertib
     case pinMismatch(expected: String, found: String)
     case clientCertificate(path: String, reason: String)
     case io(String)
+    /// Shutdown (or the task's cancellation) stopped the connect or the handshake.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -63,6 +65,7 @@ public enum IRCTransportError: Error, Sendable, Equatable, CustomStringConvertib
         case .pinMismatch(let expected, let found): "the server's certificate fingerprint is \(found), not the pinned \(expected)"
         case .clientCertificate(let path, let reason): "cannot use the client certificate \(path): \(reason)"
         case .io(let reason): "connection lost: \(reason)"
+        case .cancelled: "the connection attempt was cancelled (shutting down)"
         }
     }
 }

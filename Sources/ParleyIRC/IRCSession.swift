@@ -7,6 +7,13 @@ public protocol IRCByteStream: Sendable {
     var incoming: AsyncThrowingStream<[UInt8], any Error> { get }
     func send(_ bytes: [UInt8])
     func close()
+    /// The reader is done with `count` bytes of `incoming`; a stream that bounds what it buffers
+    /// reads on once enough is consumed.
+    func consumed(_ count: Int)
+}
+
+extension IRCByteStream {
+    public func consumed(_ count: Int) {}
 }
 
 extension SocketTransport: IRCByteStream {}
@@ -25,6 +32,9 @@ actor IRCSession {
     private let logger: Logger
     private let paced: AsyncStream<[UInt8]>.Continuation
     private let pacedLines: AsyncStream<[UInt8]>
+    /// Lines in `pacedLines` not yet written; CTCP answers wait while there are any.
+    private var pacedWaiting = 0
+    private var ctcp = CTCPReplies()
     /// Lines of replies held back by the per-reply cap, by folded channel, for `more`.
     private var overflow: [String: [String]] = [:]
     /// Lines sent per reply (channel and the message answered), for the cap.
@@ -103,6 +113,9 @@ actor IRCSession {
                         await store(stsSeconds: seconds)
                     }
                 }
+                // Read on only when the bot keeps up: what waits stays bounded, here and there.
+                await events.roomForMore()
+                stream.consumed(chunk.count)
                 let discarded = framer.takeDiscardedCount()
                 if discarded > 0 { logger.warning("discarded over-long lines from the server", metadata: ["irc.lines": "\(discarded)"]) }
             }
@@ -132,6 +145,7 @@ actor IRCSession {
             try? await Task.sleep(for: .seconds(1))
             if Task.isCancelled { return nil }
             if let end = perform(state.tick(now: clock.now())) { return end }
+            writeCTCPReply()
         }
         return nil
     }
@@ -139,6 +153,7 @@ actor IRCSession {
     /// Writes queued lines no faster than the flood control allows.
     private func writeLoop() async -> IRCDisconnect? {
         for await line in pacedLines {
+            pacedWaiting -= 1
             let wait = bucket.reserve(at: clock.now())
             if wait > .zero { try? await Task.sleep(for: wait) }
             if Task.isCancelled { return nil }
@@ -166,6 +181,8 @@ actor IRCSession {
             switch action {
             case .send(let message, let urgent):
                 send(message, urgent: urgent)
+            case .ctcpReply(let message, let nick):
+                queueCTCPReply(message, to: nick)
             case .registered(let nick):
                 logger.info("registered", metadata: ["irc.nick": "\(nick)", "irc.account": "\(state.account ?? "none")"])
             case .joined(let channel):
@@ -187,10 +204,29 @@ actor IRCSession {
     private func send(_ message: IRCMessage, urgent: Bool) {
         do {
             let bytes = try wire(message)
-            if urgent { stream.send(bytes) } else { paced.yield(bytes) }
+            if urgent { stream.send(bytes) } else { pace(bytes) }
         } catch {
             logger.error("refused to write a malformed line", metadata: ["irc.command": "\(message.command)", "irc.error": "\(error)"])
         }
+    }
+
+    private func pace(_ bytes: [UInt8]) {
+        pacedWaiting += 1
+        paced.yield(bytes)
+    }
+
+    private func queueCTCPReply(_ message: IRCMessage, to nick: String) {
+        guard let bytes = try? wire(message) else { return }
+        if !ctcp.offer(bytes, from: state.support.caseMapping.fold(nick), now: clock.now()) {
+            logger.debug("CTCP request not answered (per-person limit or full queue)", metadata: ["irc.nick": "\(nick)"])
+        }
+        writeCTCPReply()
+    }
+
+    /// Writes a waiting CTCP answer when no reply waits and the flood bucket is full.
+    private func writeCTCPReply() {
+        guard pacedWaiting == 0, let line = ctcp.next(bucket: &bucket, now: clock.now()) else { return }
+        stream.send(line)
     }
 
     /// The line's bytes, CR-LF included, within the line length the server advertised (the
@@ -266,7 +302,7 @@ actor IRCSession {
         // Every line is checked before any is queued: a reply goes out whole or the core hears
         // why it could not (and tells the asker), never half of it and a log line.
         let wireLines = try lines.map { line throws(IRCEncodingError) in try wire(IRCMessage(command, [target, line])) }
-        for bytes in wireLines { paced.yield(bytes) }
+        for bytes in wireLines { pace(bytes) }
     }
 
     private func isMoreRequest(addressing: Addressing, text: String, direct: Bool) -> Bool {

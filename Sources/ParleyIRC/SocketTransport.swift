@@ -14,13 +14,20 @@ import Glibc
 /// Bytes read arrive on `incoming`; `send` queues bytes and wakes the thread through a pipe;
 /// `close` flushes what is queued, shuts TLS down and ends `incoming`.
 ///
-/// `@unchecked Sendable`: `outgoing` and `closing` are guarded by `lock`; the socket, the pipe and
+/// `@unchecked Sendable`: `outgoing`, `closing` and `buffered` are guarded by `lock`; the socket, the pipe and
 /// the `SSL` object are used only by the transport's thread (and freed by it); `incoming`'s
 /// continuation is thread-safe.
 final class SocketTransport: @unchecked Sendable {
     let incoming: AsyncThrowingStream<[UInt8], any Error>
     private let continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
-    private let lock = Mutex<(outgoing: [UInt8], closing: Bool)>(([], false))
+    private let lock = Mutex<(outgoing: [UInt8], closing: Bool, buffered: Int)>(([], false, 0))
+    /// The most bytes read and not yet consumed; past it the thread stops reading the socket (the
+    /// kernel's buffer then fills and TCP slows the server down).
+    static let maxBuffered = 64 * 1024
+    /// The most bytes ever buffered at once, for tests of the bound.
+    private let highWater = Atomic<Int>(0)
+    /// Set when the task that is connecting is cancelled: the connect or handshake stops at once.
+    private let cancelled = Atomic<Bool>(false)
     private let wakeRead: Int32
     private let wakeWrite: Int32
 
@@ -30,30 +37,51 @@ final class SocketTransport: @unchecked Sendable {
         self.wakeWrite = wakeWrite
     }
 
-    /// Connects (and handshakes) on a new thread; returns once the stream is ready.
+    /// Connects (and handshakes) on a new thread; returns once the stream is ready. Cancelling
+    /// the calling task stops a connect or handshake in progress at once (`.cancelled`), so
+    /// shutdown never waits out a server that accepts TCP and never speaks TLS.
     static func connect(to endpoint: IRCEndpoint) async throws -> SocketTransport {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw IRCTransportError.io("pipe: \(String(cString: strerror(errno)))") }
         for end in pipeEnds { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
         let transport = SocketTransport(wakeRead: pipeEnds[0], wakeWrite: pipeEnds[1])
-        return try await withCheckedThrowingContinuation { ready in
-            let thread = Thread {
-                let stream: Stream
-                do {
-                    stream = try Stream.open(endpoint)
-                } catch {
-                    Glibc.close(transport.wakeRead)
-                    Glibc.close(transport.wakeWrite)
-                    ready.resume(throwing: error)
-                    return
+        let interrupt = TCPConnection.Interrupt(fd: transport.wakeRead, isSet: { transport.cancelled.load(ordering: .acquiring) })
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { ready in
+                let thread = Thread {
+                    let stream: Stream
+                    do {
+                        stream = try Stream.open(endpoint, interrupt: interrupt)
+                    } catch {
+                        Glibc.close(transport.wakeRead)
+                        Glibc.close(transport.wakeWrite)
+                        ready.resume(throwing: error)
+                        return
+                    }
+                    ready.resume(returning: transport)
+                    transport.run(stream)
                 }
-                ready.resume(returning: transport)
-                transport.run(stream)
+                thread.name = "parley.irc.\(endpoint.host)"
+                thread.start()
             }
-            thread.name = "parley.irc.\(endpoint.host)"
-            thread.start()
+        } onCancel: {
+            transport.cancelled.store(true, ordering: .releasing)
+            transport.wake()
         }
     }
+
+    /// The consumer is done with `count` bytes of `incoming`: reading resumes if it had stopped.
+    func consumed(_ count: Int) {
+        let resume = lock.withLock { state -> Bool in
+            let before = state.buffered
+            state.buffered -= count
+            return before >= Self.maxBuffered && state.buffered < Self.maxBuffered
+        }
+        if resume { wake() }
+    }
+
+    /// The most bytes that were ever read and not yet consumed.
+    var bufferedHighWater: Int { highWater.load(ordering: .relaxed) }
 
     /// Queues bytes for the server.
     func send(_ bytes: [UInt8]) {
@@ -80,10 +108,11 @@ final class SocketTransport: @unchecked Sendable {
         var closeDeadline: ContinuousClock.Instant?
         var failure: (any Error)?
         loop: while true {
-            let (more, closing) = lock.withLock { state in
+            let (more, closing, buffered) = lock.withLock { state in
                 defer { state.outgoing.removeAll(keepingCapacity: true) }
-                return (state.outgoing, state.closing)
+                return (state.outgoing, state.closing, state.buffered)
             }
+            let mayRead = buffered < Self.maxBuffered
             pending += more
             if closing && closeDeadline == nil { closeDeadline = .now + .seconds(2) }
             var wantsWrite = false
@@ -95,9 +124,17 @@ final class SocketTransport: @unchecked Sendable {
                     }
                     pending.removeFirst(written)
                 }
-                reading: while true {
-                    switch try stream.read(into: &buffer) {
-                    case .data(let count): continuation.yield(Array(buffer[..<count]))
+                var room = Self.maxBuffered - buffered
+                reading: while room > 0 {
+                    switch try stream.read(into: &buffer, upTo: room) {
+                    case .data(let count):
+                        room -= count
+                        let total = lock.withLock { state in
+                            state.buffered += count
+                            return state.buffered
+                        }
+                        highWater.max(total, ordering: .relaxed)
+                        continuation.yield(Array(buffer[..<count]))
                     case .wouldBlock: break reading
                     case .end: break loop
                     }
@@ -108,7 +145,9 @@ final class SocketTransport: @unchecked Sendable {
             }
             if let deadline = closeDeadline, pending.isEmpty || ContinuousClock.now >= deadline { break loop }
             var fds = [
-                pollfd(fd: stream.socket, events: Int16(POLLIN) | (wantsWrite || !pending.isEmpty ? Int16(POLLOUT) : 0), revents: 0),
+                pollfd(
+                    fd: stream.socket,
+                    events: (mayRead ? Int16(POLLIN) : 0) | (wantsWrite || !pending.isEmpty ? Int16(POLLOUT) : 0), revents: 0),
                 pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
             ]
             _ = poll(&fds, 2, closeDeadline == nil ? -1 : 100)
@@ -141,12 +180,13 @@ extension SocketTransport {
             self.ssl = ssl
         }
 
-        static func open(_ endpoint: IRCEndpoint) throws -> Stream {
+        static func open(_ endpoint: IRCEndpoint, interrupt: TCPConnection.Interrupt) throws -> Stream {
             let deadline = ContinuousClock.now + endpoint.connectTimeout
-            let socket = try TCPConnection.connect(host: endpoint.host, port: endpoint.port, deadline: deadline)
+            let socket = try TCPConnection.connect(host: endpoint.host, port: endpoint.port, deadline: deadline, interrupt: interrupt)
             guard let tls = endpoint.tls else { return Stream(socket: socket, context: nil, ssl: nil) }
             do {
-                let (context, ssl) = try TLSHandshake.perform(on: socket, host: endpoint.host, settings: tls, deadline: deadline, port: endpoint.port)
+                let (context, ssl) = try TLSHandshake.perform(
+                    on: socket, host: endpoint.host, settings: tls, deadline: deadline, port: endpoint.port, interrupt: interrupt)
                 return Stream(socket: socket, context: context, ssl: ssl)
             } catch {
                 Glibc.close(socket)
@@ -170,9 +210,11 @@ extension SocketTransport {
             throw IRCTransportError.io(String(cString: strerror(errno)))
         }
 
-        func read(into buffer: inout [UInt8]) throws -> ReadResult {
+        /// Reads at most `limit` bytes (and at most the buffer's size).
+        func read(into buffer: inout [UInt8], upTo limit: Int) throws -> ReadResult {
+            let size = min(limit, buffer.count)
             if let ssl {
-                let result = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+                let result = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32(size)) }
                 if result > 0 { return .data(Int(result)) }
                 switch SSL_get_error(ssl, result) {
                 case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wouldBlock
@@ -181,7 +223,7 @@ extension SocketTransport {
                 default: throw IRCTransportError.io("TLS read failed: \(TLSHandshake.lastError())")
                 }
             }
-            let result = buffer.withUnsafeMutableBytes { Glibc.recv(socket, $0.baseAddress, $0.count, 0) }
+            let result = buffer.withUnsafeMutableBytes { Glibc.recv(socket, $0.baseAddress, size, 0) }
             if result > 0 { return .data(result) }
             if result == 0 { return .end }
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return .wouldBlock }

@@ -7,7 +7,7 @@ import Glibc
 enum TCPConnection {
     /// A connected, non-blocking socket with TCP_NODELAY set (IRC lines are small and
     /// interactive; Nagle's delay would hold a reply back).
-    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant) throws -> Int32 {
+    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant, interrupt: Interrupt) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -37,11 +37,14 @@ enum TCPConnection {
                 close(fd)
                 continue
             }
-            switch wait(fd, for: Int16(POLLOUT), until: deadline) {
-            case false:
+            switch wait(fd, for: Int16(POLLOUT), until: deadline, interrupt: interrupt) {
+            case .timedOut:
                 close(fd)
                 throw IRCTransportError.timeout(host: host, port: port, step: "connect")
-            case true:
+            case .interrupted:
+                close(fd)
+                throw IRCTransportError.cancelled
+            case .ready:
                 var error: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
                 _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
@@ -53,16 +56,27 @@ enum TCPConnection {
         throw IRCTransportError.connect(host: host, port: port, reason: lastError)
     }
 
-    /// Waits until `fd` is ready for `events`; false when the deadline passes first.
-    static func wait(_ fd: Int32, for events: Int16, until deadline: ContinuousClock.Instant) -> Bool {
+    enum Readiness { case ready, timedOut, interrupted }
+
+    /// A way to stop a wait from another thread: a pipe that becomes readable, and the flag that
+    /// says the wake-up means "stop" (the same pipe also wakes the transport for writes later).
+    struct Interrupt: Sendable {
+        var fd: Int32
+        var isSet: @Sendable () -> Bool
+    }
+
+    /// Waits until `fd` is ready for `events`, the deadline passes, or the interrupt is set.
+    static func wait(_ fd: Int32, for events: Int16, until deadline: ContinuousClock.Instant, interrupt: Interrupt) -> Readiness {
         while true {
+            if interrupt.isSet() { return .interrupted }
             let remaining = deadline - .now
-            guard remaining > .zero else { return false }
+            guard remaining > .zero else { return .timedOut }
             let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
-            var descriptor = pollfd(fd: fd, events: events, revents: 0)
-            let ready = poll(&descriptor, 1, milliseconds)
-            if ready > 0 { return true }
-            if ready < 0 && errno != EINTR { return true }  // let the caller's next call report the error
+            var descriptors = [pollfd(fd: fd, events: events, revents: 0), pollfd(fd: interrupt.fd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&descriptors, 2, milliseconds)
+            if interrupt.isSet() { return .interrupted }
+            if ready > 0 && descriptors[0].revents != 0 { return .ready }
+            if ready < 0 && errno != EINTR { return .ready }  // let the caller's next call report the error
         }
     }
 }

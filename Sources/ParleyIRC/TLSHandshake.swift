@@ -10,7 +10,8 @@ import Glibc
 enum TLSHandshake {
     /// Returns the context and connection, handshake done and verified.
     static func perform(
-        on socket: Int32, host: String, settings: IRCEndpoint.TLSSettings, deadline: ContinuousClock.Instant, port: Int
+        on socket: Int32, host: String, settings: IRCEndpoint.TLSSettings, deadline: ContinuousClock.Instant, port: Int,
+        interrupt: TCPConnection.Interrupt
     ) throws -> (OpaquePointer, OpaquePointer) {
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw IRCTransportError.tls(lastError()) }
         var ssl: OpaquePointer?
@@ -54,7 +55,7 @@ enum TLSHandshake {
             case .pinnedSHA256, .none:
                 break
             }
-            try handshake(connection, socket: socket, host: host, port: port, deadline: deadline)
+            try handshake(connection, socket: socket, host: host, port: port, deadline: deadline, interrupt: interrupt)
             if case .pinnedSHA256(let expected) = settings.verification {
                 let found = try fingerprint(connection)
                 guard normalised(expected) == found else {
@@ -69,7 +70,9 @@ enum TLSHandshake {
         }
     }
 
-    private static func handshake(_ ssl: OpaquePointer, socket: Int32, host: String, port: Int, deadline: ContinuousClock.Instant) throws {
+    private static func handshake(
+        _ ssl: OpaquePointer, socket: Int32, host: String, port: Int, deadline: ContinuousClock.Instant, interrupt: TCPConnection.Interrupt
+    ) throws {
         while true {
             let result = SSL_connect(ssl)
             if result == 1 { return }
@@ -86,8 +89,10 @@ enum TLSHandshake {
                 let detail = lastError()
                 throw IRCTransportError.tls(detail.isEmpty ? "the server closed the connection" : detail)
             }
-            guard TCPConnection.wait(socket, for: events, until: deadline) else {
-                throw IRCTransportError.timeout(host: host, port: port, step: "the TLS handshake")
+            switch TCPConnection.wait(socket, for: events, until: deadline, interrupt: interrupt) {
+            case .ready: continue
+            case .timedOut: throw IRCTransportError.timeout(host: host, port: port, step: "the TLS handshake")
+            case .interrupted: throw IRCTransportError.cancelled
             }
         }
     }

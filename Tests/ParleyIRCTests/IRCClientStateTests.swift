@@ -39,7 +39,10 @@ struct ClientDriver {
     private mutating func record(_ new: [IRCClientAction]) {
         actions += new
         for action in new {
-            if case .send(let message, _) = action { sent.append(try! message.serialized()) }
+            switch action {
+            case .send(let message, _), .ctcpReply(let message, _): sent.append(try! message.serialized())
+            default: break
+            }
         }
     }
 
@@ -281,6 +284,13 @@ struct ClientDriver {
         after.server(":srv 005 parley = =x :x=:y TARGMAX=,:,=: LINELEN= :are supported")
         #expect(after.state.support.lineLength == 512)
         #expect(STSPolicy.Advertisement("=,==,port=,=1") == STSPolicy.Advertisement(""))
+    }
+
+    @Test func ctcpAnswersAreMarkedForTheirOwnQueue() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register()
+        client.server(":bob!b@h PRIVMSG parley :\u{01}VERSION\u{01}")
+        #expect(client.actions.last == .ctcpReply(IRCMessage("NOTICE", ["bob", "\u{01}VERSION Parley\u{01}"]), to: "bob"))
     }
 
     @Test func ctcpFramingIsReadByScalar() {

@@ -26,6 +26,10 @@ import Testing
 
         func close() { continuation.finish() }
 
+        /// Bytes the session has finished with.
+        let consumedBytes = Mutex(0)
+        func consumed(_ count: Int) { consumedBytes.withLock { $0 += count } }
+
         func say(_ line: String) { continuation.yield(Array((line + "\r\n").utf8)) }
 
         var lines: [String] { written.withLock { $0 } }
@@ -246,5 +250,55 @@ import Testing
         }
         #expect(lines.contains { $0.utf8.count > 512 })
         #expect(lines.allSatisfy { $0.utf8.count + 2 <= 2048 })
+    }
+
+    // Issue 19, item 9: while the bot is behind, the session stops consuming what the server
+    // sends (so the transport stops reading); it reads on as the bot catches up.
+    @Test func theSessionReadsNoFurtherWhileTheBotIsBehind() async throws {
+        let server = MemoryServer()
+        let configuration = IRCConnectorConfiguration(
+            network: "net", endpoint: IRCEndpoint(host: "irc.test", port: 6697),
+            session: IRCSessionConfiguration(nick: "parley", channels: [.init("#c")]))
+        let connector = IRCConnector(
+            configuration: configuration, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
+            open: { _ in server })
+        let (events, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
+        let backlog = EventBacklog(limit: 4)
+        let task = Task { try await connector.run(events: ConnectorEvents(continuation, backlog: backlog)) }
+        defer { task.cancel() }
+        _ = try await eventually("registration") { server.lines.contains("USER parley 0 * :Parley chat bot") ? true : nil }
+        for line in [":irc.test CAP * LS :", ":irc.test 001 parley :Welcome", ":irc.test 376 parley :End"] { server.say(line) }
+        _ = try await eventually("the join") { server.lines.contains("JOIN #c") ? true : nil }
+        let registered = server.consumedBytes.withLock { $0 }
+        let line = ":alice!a@h PRIVMSG #c :just chatting"
+        for _ in 0..<100 { server.say(line) }
+        _ = try await eventually("the backlog to fill") { backlog.count == 4 ? true : nil }
+        // The session has emitted four and waits with the fifth chunk unconsumed.
+        let consumedWhileBehind = server.consumedBytes.withLock { $0 } - registered
+        #expect(consumedWhileBehind <= 4 * (line.utf8.count + 2), "\(consumedWhileBehind) bytes consumed while the bot took nothing")
+
+        var received = 0
+        for await event in events {
+            backlog.taken()
+            if case .message = event { received += 1 }
+            if received == 100 { break }
+        }
+        #expect(server.consumedBytes.withLock { $0 } - registered == 100 * (line.utf8.count + 2))
+    }
+
+    // Issue 19, item 6: a flood of CTCP requests never delays the answer to someone else.
+    @Test func ctcpFloodsDoNotDelayRepliesToOthers() async throws {
+        let harness = try await Harness(maxLines: nil, flood: FloodControl(burst: 4, interval: .seconds(10)))
+        defer { harness.task.cancel() }
+        for _ in 0..<60 { harness.server.say(":bob!b@h PRIVMSG parley :\u{01}VERSION\u{01}") }
+        for index in 0..<60 { harness.server.say(":nick\(index)!n@h PRIVMSG parley :\u{01}VERSION\u{01}") }
+        harness.server.say(":irc.test PING :sync")
+        _ = try await eventually("the flood to be read") { harness.server.lines.contains("PONG sync") ? true : nil }
+        try await harness.connector.send(OutboundMessage(
+            channel: ChannelKey(network: "net", channel: "#c"), text: "the answer", replyTo: MessageID("m1"),
+            recipient: Sender(id: "alice", displayName: "alice")))
+        _ = try await eventually("the reply to alice") { harness.server.lines.contains("PRIVMSG #c :alice: the answer") ? true : nil }
+        let answers = harness.server.lines.filter { $0.hasPrefix("NOTICE") && $0.contains("VERSION") }
+        #expect(answers.count <= 1, "\(answers.count) CTCP answers went out in a burst of 4 with a reply waiting")
     }
 }

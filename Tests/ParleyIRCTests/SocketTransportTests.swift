@@ -1,0 +1,126 @@
+import Foundation
+@testable import ParleyIRC
+import ParleyTesting
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The socket transport against a listener on loopback that the test plays by hand: one that
+/// accepts and never speaks, and one that writes faster than the reader reads.
+@Suite struct SocketTransportTests {
+    /// A TCP listener on 127.0.0.1 with an ephemeral port.
+    final class Listener: Sendable {
+        let fd: Int32
+        let port: Int
+
+        init() throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            self.fd = fd
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            guard bound == 0, listen(fd, 4) == 0 else { throw IRCTransportError.io("listen: \(errno)") }
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+            self.port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        /// The next connection, once one is there.
+        func accepted() async throws -> Int32 {
+            try await eventually("a connection") {
+                var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&descriptor, 1, 0) > 0 else { return nil }
+                let client = accept(fd, nil, nil)
+                return client >= 0 ? client : nil
+            }
+        }
+
+        deinit { close(fd) }
+    }
+
+    // Issue 19, item 8: shutdown cancels a TLS handshake that the server never answers, instead
+    // of waiting out the connect timeout.
+    @Test func aStalledTLSHandshakeEndsWhenTheTaskIsCancelled() async throws {
+        let listener = try Listener()
+        let endpoint = IRCEndpoint(host: "127.0.0.1", port: listener.port, tls: .init(), connectTimeout: .seconds(120))
+        let attempt = Task { try await SocketTransport.connect(to: endpoint) }
+        let server = try await listener.accepted()
+        defer { close(server) }
+        // The ClientHello has arrived: the client now waits for an answer that never comes.
+        _ = try await eventually("the ClientHello") {
+            var descriptor = pollfd(fd: server, events: Int16(POLLIN), revents: 0)
+            return poll(&descriptor, 1, 0) > 0 ? true : nil
+        }
+        attempt.cancel()
+        do {
+            _ = try await attempt.value
+            Issue.record("the handshake succeeded against a silent server")
+        } catch let error as IRCTransportError {
+            #expect(error == .cancelled)
+        }
+    }
+
+    @Test func aConnectInProgressEndsWhenTheTaskIsCancelled() async throws {
+        // A cancelled task never starts the handshake either (TCP to a listener that accepts).
+        let listener = try Listener()
+        let endpoint = IRCEndpoint(host: "127.0.0.1", port: listener.port, tls: .init(), connectTimeout: .seconds(120))
+        let attempt = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await SocketTransport.connect(to: endpoint)
+        }
+        await #expect(throws: IRCTransportError.cancelled) { _ = try await attempt.value }
+    }
+
+    // Issue 19, item 9: what the transport has read and the session has not consumed stays under
+    // its bound, however fast the server writes.
+    @Test func whatIsReadAndNotConsumedStaysBounded() async throws {
+        let listener = try Listener()
+        let endpoint = IRCEndpoint(host: "127.0.0.1", port: listener.port, tls: nil)
+        let transport = try await SocketTransport.connect(to: endpoint)
+        defer { transport.close() }
+        let server = try await listener.accepted()
+        let line = Array(("@" + String(repeating: "t=v;", count: 2000) + "x :s PRIVMSG #c :hello\r\n").utf8)
+        let total = 2_000 * line.count  // ~16 MB
+        let written = Atomic<Int>(0)
+        let writer = Thread {
+            for _ in 0..<2_000 {
+                var offset = 0
+                while offset < line.count {
+                    let sent = line[offset...].withUnsafeBytes { Glibc.send(server, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    guard sent > 0 else { close(server); return }
+                    offset += sent
+                    written.add(sent, ordering: .relaxed)
+                }
+            }
+            close(server)
+        }
+        writer.start()
+
+        // Nothing consumed: the transport fills its buffer to the bound and stops reading.
+        var chunks = transport.incoming.makeAsyncIterator()
+        var held: [[UInt8]] = []
+        var heldBytes = 0
+        while heldBytes < SocketTransport.maxBuffered - 16 * 1024 {
+            guard let chunk = try await chunks.next() else { break }
+            held.append(chunk)
+            heldBytes += chunk.count
+        }
+        #expect(transport.bufferedHighWater <= SocketTransport.maxBuffered)
+        #expect(written.load(ordering: .relaxed) < total, "the server could write everything: nothing pushed back")
+
+        // Consuming as it goes, the whole stream arrives and the bound holds throughout.
+        var received = heldBytes
+        transport.consumed(heldBytes)
+        while let chunk = try await chunks.next() {
+            received += chunk.count
+            transport.consumed(chunk.count)
+        }
+        #expect(received == total)
+        print("read \(received) bytes with at most \(transport.bufferedHighWater) buffered (bound \(SocketTransport.maxBuffered))")
+        #expect(transport.bufferedHighWater <= SocketTransport.maxBuffered)
+    }
+}
