@@ -152,4 +152,82 @@ import Testing
         let secret = Secret("hunter2")
         #expect("\(secret)" == "<redacted>" && String(reflecting: secret) == "<redacted>")
     }
+
+    // Issue 19, item 11: configs that cannot run are refused by the check, with where and what.
+    @Test func aModelThatIsADeviceOrADirectoryIsRefused() {
+        for path in ["/dev/zero", "/tmp"] {
+            let text = "backends:\n  l: { type: local, model: \(path) }\nnetworks:\n  console: { type: console }\n"
+            #expect(error(text)?.description == "test.yaml:2: backends.l.model: \(path) is not a regular file; name the .gguf model file itself")
+        }
+    }
+
+    @Test func aStoragePathThatCannotBeCreatedIsRefused() {
+        #expect(error(Self.minimal + "storage: { path: /nonexistent-parley/deeper/db.sqlite }\n")?.description
+            == "test.yaml:5: storage.path: the directory /nonexistent-parley/deeper does not exist, and neither does /nonexistent-parley; create it, or fix the path")
+        #expect(error(Self.minimal + "storage: { path: /etc/hostname/db.sqlite }\n")?.description
+            == "test.yaml:5: storage.path: /etc/hostname is a file, not a directory, so /etc/hostname/db.sqlite cannot be created there")
+        #expect(error(Self.minimal + "storage: { path: /tmp }\n")?.description.contains("is a directory; name the database file") == true)
+        // One new folder in an existing one is what the default (data/parley.sqlite) needs.
+        #expect(error(Self.minimal + "storage: { path: /tmp/parley-\(UUID().uuidString)/db.sqlite }\n") == nil)
+    }
+
+    @Test func aBlocklistMessageWithoutRespondIsRefused() {
+        for rule in ["{ pattern: spam, message: \"no spam\" }", "{ pattern: spam, action: kick, message: \"no spam\" }"] {
+            #expect(error(Self.minimal + "moderation:\n  blocklist: [\(rule)]\n")?.description
+                == "test.yaml:6: moderation.blocklist.[0].message: a message is what 'action: respond' says; add action: respond, or remove the message")
+        }
+        #expect(error(Self.minimal + "moderation:\n  blocklist: [{ pattern: spam, action: respond, message: \"no spam\" }]\n") == nil)
+    }
+
+    // Issue 19, item 12: messages that say what is wrong and what would be valid.
+    @Test func aSecretFileThatIsADeviceOrADirectoryIsNamedAsSuch() {
+        #expect(error(Self.minimal + "defaults:\n  system_prompt_file: /dev/zero\n")?.description
+            == "test.yaml:6: defaults.system_prompt_file: cannot read secret file /dev/zero: it is not a regular file (a device, a pipe or a socket)")
+        #expect(error(Self.minimal + "defaults:\n  system_prompt_file: /tmp\n")?.description
+            == "test.yaml:6: defaults.system_prompt_file: cannot read secret file /tmp: it is a directory, not a file")
+    }
+
+    @Test func aConfigThatIsNotUTF8SaysWhereAndWhat() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("parley-latin1-\(UUID().uuidString).yaml").path
+        var bytes = Array((Self.minimal + "bot: { name: parley }\n# caf").utf8)
+        bytes += [0xE9, 0x0A]
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(errorText { try ConfigLoader.load(path: path) }
+            == "\(path): cannot read the config file: it is not UTF-8 text: byte \(bytes.count - 2) (line 6) is not valid UTF-8; save the file as UTF-8")
+    }
+
+    @Test func wrongTypesSayWhatTheKeyWants() {
+        #expect(error(Self.minimal + "defaults:\n  max_tokens: [1]\n")?.description
+            == "test.yaml:6: defaults.max_tokens: expected an integer between 1 and 131072, found a list")
+        #expect(error(Self.minimal + "defaults:\n  scope: [a]\n")?.description
+            == "test.yaml:6: defaults.scope: expected one of: channel, user, thread, found a list")
+    }
+
+    @Test func anEmptyVariableNameIsNamed() {
+        #expect(error(Self.minimal + "defaults:\n  system_prompt: \"${}\"\n")?.description
+            == "test.yaml:6: defaults.system_prompt: ${} names no variable; write ${NAME}")
+    }
+
+    @Test func aListOrMappingAsAKeyIsNamed() {
+        #expect(error(Self.minimal + "bot:\n  ? [a, b]\n  : x\n")?.description == "test.yaml:6: bot: a key must be a plain name, found a list as a key")
+    }
+
+    @Test func mergeKeysAreExpanded() throws {
+        let text = """
+            backends:
+              base: &base { type: echo, context: 2048 }
+              other: { <<: *base, context: 1024 }
+            networks:
+              console: { type: console }
+
+            """
+        let configuration = try parse(text)
+        #expect(configuration.backends.map(\.contextWindow) == [2048, 1024])
+        #expect(error(text + "bot: { <<: { nmae: x } }\n")?.description.hasPrefix("test.yaml:6: bot.nmae: unknown key; did you mean 'name'?") == true)
+    }
+
+    @Test func anUnknownKeyWithoutASuggestionStillReadsAsASentence() {
+        #expect(error(Self.minimal + "bot:\n  zzzzzzzz: 1\n")?.description.hasPrefix("test.yaml:6: bot.zzzzzzzz: unknown key. Valid keys here: name,") == true)
+    }
 }

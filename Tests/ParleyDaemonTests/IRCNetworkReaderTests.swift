@@ -1,3 +1,4 @@
+import Foundation
 import ParleyCore
 @testable import ParleyDaemon
 import ParleyIRC
@@ -69,5 +70,36 @@ import Testing
         #expect(error(Self.base + "    tls: { verify: false, ca_file: x }\n").contains("contradicts"))
         // An IRC key on a console network is refused.
         #expect(error("backends:\n  main: { type: echo }\nnetworks:\n  c: { type: console, host: x }\n").contains("unknown key"))
+    }
+
+    // Issue 19, item 11: what the server would never accept, refused at config check.
+    @Test(arguments: [
+        ("nick: " + String(repeating: "n", count: 600), "networks.libera.nick", "is not a valid IRC nick"),
+        ("nick: \"par\\x01ley\"", "networks.libera.nick", "is not a valid IRC nick"),
+        ("nick: 9lives", "networks.libera.nick", "is not a valid IRC nick"),
+        ("user: \"x y\"", "networks.libera.user", "the user name is one word"),
+        ("realname: \"a\\r\\nQUIT\"", "networks.libera.realname", "holds a line break"),
+        ("password: \"a\\nb\"", "networks.libera.password", "holds a line break"),
+        ("channels: [{ name: \"#c\", key: \"a\\rb\" }]", "networks.libera.channels.[0].key", "a channel key has no spaces"),
+        ("channels: [{ name: \"#c\", key: \"a b\" }]", "networks.libera.channels.[0].key", "a channel key has no spaces"),
+        ("host: \"irc.example .org\"", "networks.libera.host", "is not a host name or IP address"),
+        ("tls: maybe", "networks.libera.tls", "expected true, false, or a mapping of TLS settings"),
+    ])
+    func valuesTheServerWouldRefuseAreRefusedHere(line: String, path: String, message: String) {
+        // The line replaces the base's own line for the same key, if it has one.
+        let key = String(line.prefix { $0 != ":" })
+        let base = Self.base.split(separator: "\n").filter { !$0.hasPrefix("    \(key):") }.joined(separator: "\n")
+        let text = base + "\n    " + line + "\n"
+        let description = error(text)
+        #expect(description.contains("\(path): ") && description.contains(message), "\(description)")
+        #expect(!description.contains("QUIT") || line.hasPrefix("nick"))
+    }
+
+    // Issue 19, item 5: a plaintext network's TLS settings serve an STS upgrade.
+    @Test func tlsSettingsForAnSTSUpgradeOfAPlaintextNetwork() throws {
+        let irc = try parse(Self.base + "    tls: { enabled: false, ca_file: /etc/parley/ca.pem }\n")
+        #expect(irc.endpoint.tls == nil && irc.endpoint.port == 6667)
+        #expect(irc.stsTLS == .init(verification: .caFile("/etc/parley/ca.pem")))
+        #expect(error(Self.base + "    tls: { enabled: false, verify: false }\n").contains("an STS upgrade, which is always verified"))
     }
 }

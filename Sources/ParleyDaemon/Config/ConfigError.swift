@@ -31,7 +31,7 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
             "\(line.map { "\(file):\($0)" } ?? file): not valid YAML: \(message)"
         case .unknownKey(let location, let valid, let suggestion):
             "\(location): unknown key"
-                + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
+                + (suggestion.map { "; did you mean '\($0)'?" } ?? ".")
                 + " Valid keys here: \(valid.joined(separator: ", "))."
         case .missingKey(let location):
             "\(location): required key is missing"

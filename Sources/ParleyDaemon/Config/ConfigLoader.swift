@@ -12,9 +12,9 @@ public enum ConfigLoader {
     ) throws -> ParleyConfiguration {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try TextFile.read(path, maxBytes: 16 << 20)
         } catch {
-            throw ConfigError.unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+            throw ConfigError.unreadableFile(path: path, reason: error.description)
         }
         return try parse(text, file: path, environment: environment)
     }
@@ -44,9 +44,7 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError.syntax(file: file, line: nil, message: "\(error)")
         }
-        let source = ConfigSource(file: file, environment: environment) { path in
-            try String(contentsOfFile: path, encoding: .utf8)
-        }
+        let source = ConfigSource(file: file, environment: environment) { path in try TextFile.read(path) }
         return try read(ConfigNode(node: root, path: "", source: source))
     }
 
@@ -113,7 +111,10 @@ public enum ConfigLoader {
         var storage = StorageConfiguration(path: "data/parley.sqlite", retention: Retention())
         guard let node else { return storage }
         let map = try node.mapping(keys: ["path", "retention"])
-        if let path = map["path"] { storage.path = try path.nonEmptyString() }
+        if let path = map["path"] {
+            storage.path = try path.nonEmptyString()
+            if storage.path != ":memory:", let problem = StoragePath.problem(storage.path) { throw path.invalid(problem) }
+        }
         if let retention = map["retention"] {
             let retentionMap = try retention.mapping(keys: ["max_age_days", "max_entries_per_channel"])
             if let days = retentionMap["max_age_days"] {
@@ -141,8 +142,12 @@ public enum ConfigLoader {
             case "local":
                 let modelNode = try map.required("model")
                 let model = try modelNode.nonEmptyString()
-                guard FileManager.default.fileExists(atPath: model) else {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) else {
                     throw modelNode.invalid("model file \(model) does not exist (scripts/fetch-model fetches the reference model)")
+                }
+                guard !isDirectory.boolValue, (try? FileManager.default.attributesOfItem(atPath: model)[.type] as? FileAttributeType) == .typeRegular else {
+                    throw modelNode.invalid("\(model) is not a regular file; name the .gguf model file itself")
                 }
                 let local = LocalModelConfiguration(
                     model: model,

@@ -16,14 +16,30 @@ struct ConfigNode {
     let path: String
     let source: ConfigSource
 
-    var line: Int? { node.mark?.line }
+    /// The line of the key this value belongs to, where YAML gave it.
+    private(set) var keyLine: Int?
+    var line: Int? { node.mark?.line ?? keyLine }
+    /// Where the key of this value is (the line of the key, not of its value).
+    var keyLocation: ConfigLocation { ConfigLocation(file: source.file, keyPath: path, line: keyLine ?? line) }
+
+    init(node: Node, path: String, source: ConfigSource) {
+        self.node = node
+        self.path = path
+        self.source = source
+    }
+
+    func at(keyLine: Int?) -> ConfigNode {
+        var copy = self
+        copy.keyLine = keyLine
+        return copy
+    }
     var location: ConfigLocation { ConfigLocation(file: source.file, keyPath: path, line: line) }
 
     func child(_ node: Node, key: String) -> ConfigNode {
         ConfigNode(node: node, path: path.isEmpty ? key : "\(path).\(key)", source: source)
     }
 
-    private var found: String {
+    var found: String {
         switch node {
         case .scalar(let scalar): scalar.string.isEmpty ? "an empty value" : "\"\(scalar.string)\""
         case .mapping: "a mapping"
@@ -53,8 +69,10 @@ struct ConfigNode {
     }
 
     /// A string, with `${VAR}` replaced from the environment.
-    func string() throws -> String {
-        let raw = try rawScalar("a string")
+    /// - Parameter expected: what the caller wants, for the error when the value is a list or a
+    ///   mapping ("an integer between 1 and 10", not "a string").
+    func string(expected: String = "a string") throws -> String {
+        let raw = try rawScalar(expected)
         return try substitutingEnvironment(in: raw)
     }
 
@@ -65,10 +83,9 @@ struct ConfigNode {
     }
 
     func int(in range: ClosedRange<Int>) throws -> Int {
-        let text = try string()
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
-            throw wrongType("an integer between \(range.lowerBound) and \(range.upperBound)")
-        }
+        let expected = "an integer between \(range.lowerBound) and \(range.upperBound)"
+        let text = try string(expected: expected)
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else { throw wrongType(expected) }
         guard range.contains(value) else {
             throw invalid("\(value) is out of range; use an integer between \(range.lowerBound) and \(range.upperBound)")
         }
@@ -76,10 +93,9 @@ struct ConfigNode {
     }
 
     func double(in range: ClosedRange<Double>) throws -> Double {
-        let text = try string()
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-            throw wrongType("a number between \(range.lowerBound) and \(range.upperBound)")
-        }
+        let expected = "a number between \(range.lowerBound) and \(range.upperBound)"
+        let text = try string(expected: expected)
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else { throw wrongType(expected) }
         guard range.contains(value) else {
             throw invalid("\(value) is out of range; use a number between \(range.lowerBound) and \(range.upperBound)")
         }
@@ -87,7 +103,7 @@ struct ConfigNode {
     }
 
     func bool() throws -> Bool {
-        switch try string().lowercased() {
+        switch try string(expected: "true or false").lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
         default: throw wrongType("true or false")
@@ -96,7 +112,7 @@ struct ConfigNode {
 
     /// One of `choices`, by name.
     func choice<T>(_ choices: [(String, T)]) throws -> T {
-        let text = try string()
+        let text = try string(expected: "one of: " + choices.map(\.0).joined(separator: ", "))
         if let match = choices.first(where: { $0.0 == text.lowercased() }) { return match.1 }
         let names = choices.map(\.0)
         let hint = suggestion(for: text, among: names).map { " (did you mean '\($0)'?)" } ?? ""
@@ -116,27 +132,48 @@ struct ConfigNode {
 
     /// A mapping whose keys must all be among `keys`.
     func mapping(keys: [String]) throws -> ConfigMapping {
-        guard case .mapping(let mapping) = node else { throw wrongType("a mapping") }
-        var pairs: [(String, ConfigNode)] = []
-        for (keyNode, valueNode) in mapping {
-            guard case .scalar(let key) = keyNode else { throw wrongType("a mapping with plain keys") }
-            let value = child(valueNode, key: key.string)
-            guard keys.contains(key.string) else {
-                let location = ConfigLocation(file: source.file, keyPath: value.path, line: keyNode.mark?.line)
-                throw ConfigError.unknownKey(location, valid: keys, suggestion: suggestion(for: key.string, among: keys))
-            }
-            pairs.append((key.string, value))
+        guard case .mapping = node else { throw wrongType("a mapping") }
+        let pairs = try entries()
+        for (key, value) in pairs where !keys.contains(key) {
+            throw ConfigError.unknownKey(value.keyLocation, valid: keys, suggestion: suggestion(for: key, among: keys))
         }
-        return ConfigMapping(node: self, pairs: pairs)
+        return ConfigMapping(node: self, pairs: pairs.map { ($0.key, $0.value) })
     }
 
     /// A mapping of names the operator chooses (backends, networks) to values.
     func namedEntries() throws -> [(name: String, node: ConfigNode)] {
-        guard case .mapping(let mapping) = node else { throw wrongType("a mapping of names to settings") }
-        return try mapping.map { keyNode, valueNode in
-            guard case .scalar(let key) = keyNode, !key.string.isEmpty else { throw wrongType("a mapping with plain keys") }
-            return (key.string, child(valueNode, key: key.string))
+        guard case .mapping = node else { throw wrongType("a mapping of names to settings") }
+        return try entries().map { ($0.key, $0.value) }
+    }
+
+    /// The entries of a mapping in order, with YAML merge keys (`<<: *anchor`, or a list of
+    /// anchors) expanded: merged entries come after the mapping's own, and never override them.
+    private func entries() throws -> [(key: String, value: ConfigNode)] {
+        guard case .mapping(let mapping) = node else { return [] }
+        var own: [(key: String, value: ConfigNode)] = []
+        var merged: [(key: String, value: ConfigNode)] = []
+        for (keyNode, valueNode) in mapping {
+            guard case .scalar(let key) = keyNode, !key.string.isEmpty else {
+                let found = ConfigNode(node: keyNode, path: path, source: source).found
+                throw ConfigError.invalidValue(
+                    ConfigLocation(file: source.file, keyPath: path, line: keyNode.mark?.line),
+                    message: "a key must be a plain name, found \(found) as a key")
+            }
+            let value = child(valueNode, key: key.string).at(keyLine: keyNode.mark?.line)
+            if key.string == "<<" {
+                let sources: [Node] = if case .sequence(let list) = valueNode { Array(list) } else { [valueNode] }
+                for source in sources {
+                    let part = ConfigNode(node: source, path: path, source: self.source)
+                    guard case .mapping = source else { throw value.wrongType("a mapping (an anchor's) or a list of them to merge") }
+                    merged += try part.entries()
+                }
+            } else {
+                own.append((key.string, value))
+            }
         }
+        let ownKeys = Set(own.map(\.key))
+        var seen = Set<String>()
+        return own + merged.filter { !ownKeys.contains($0.key) && seen.insert($0.key).inserted }
     }
 
     private func substitutingEnvironment(in text: String) throws -> String {
@@ -149,6 +186,7 @@ struct ConfigNode {
                 throw invalid("unterminated ${ in \"\(text)\"; write ${NAME}")
             }
             let name = String(rest[start.upperBound..<end])
+            guard !name.isEmpty else { throw invalid("${} names no variable; write ${NAME}") }
             guard let value = source.environment[name] else {
                 throw ConfigError.missingEnvironmentVariable(location, variable: name)
             }

@@ -12,19 +12,37 @@ enum IRCNetworkReader {
     static func read(name: NetworkID, _ node: ConfigNode) throws -> IRCConnectorConfiguration {
         let map = try node.mapping(keys: keys)
         let host = try map.required("host").nonEmptyString()
+        guard host.utf8.count <= 253, host.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-:_".unicodeScalars.contains($0)) }) else {
+            throw try map.required("host").invalid("'\(host)' is not a host name or IP address (letters, digits, '.', '-', ':'; no spaces)")
+        }
         let (tls, stsTLS) = try readTLS(map["tls"])
         let port = try map["port"]?.int(in: 1...65535) ?? (tls == nil ? 6667 : 6697)
-        let nick = try map.required("nick").nonEmptyString()
-        guard !nick.contains(where: { " ,*?!@:#\r\n".contains($0) }) else {
-            throw try map.required("nick").invalid("'\(nick)' is not a valid IRC nick")
+        let nickNode = try map.required("nick")
+        let nick = try nickNode.nonEmptyString()
+        try checkNick(nick, nickNode)
+        let user = try map["user"]?.nonEmptyString()
+        if let user, let userNode = map["user"] {
+            guard user.utf8.count <= 64, !user.unicodeScalars.contains(where: { $0 == " " || $0 == "@" || isControl($0) }) else {
+                throw userNode.invalid("the user name is one word of at most 64 bytes, without spaces, '@' or control characters")
+            }
         }
+        let realName = try map["realname"]?.nonEmptyString() ?? "Parley chat bot"
+        if let node = map["realname"] { try checkLineText(realName, node, what: "the real name") }
+        let serverPassword = try map.secret("password")
+        try checkSecret(serverPassword, map, "password", what: "the server password")
+        let nickServPassword = try map.secret("nickserv_password")
+        try checkSecret(nickServPassword, map, "nickserv_password", what: "the NickServ password")
         var session = IRCSessionConfiguration(
             nick: nick,
-            alternateNicks: try map["alternate_nicks"]?.stringList(),
-            user: try map["user"]?.nonEmptyString(),
-            realName: try map["realname"]?.nonEmptyString() ?? "Parley chat bot",
-            serverPassword: try map.secret("password"),
-            nickServPassword: try map.secret("nickserv_password"),
+            alternateNicks: try map["alternate_nicks"].map { node in
+                let nicks = try node.stringList()
+                for nick in nicks { try checkNick(nick, node) }
+                return nicks
+            },
+            user: user,
+            realName: realName,
+            serverPassword: serverPassword,
+            nickServPassword: nickServPassword,
             channels: try readChannels(map["channels"]))
         if let sasl = map["sasl"] {
             let saslMap = try sasl.mapping(keys: ["mechanism", "account", "password", "password_file", "on_failure"])
@@ -40,6 +58,7 @@ enum IRCNetworkReader {
                 guard let password = try saslMap.secret("password") else {
                     throw sasl.invalid("give the account's password as sasl.password (\"${ENV_VAR}\") or sasl.password_file")
                 }
+                try checkSecret(password, saslMap, "password", what: "the SASL password")
                 session.sasl = mechanism == "plain" ? .plain(account: account, password: password) : .scramSHA256(account: account, password: password)
             }
             session.onSASLFailure = try saslMap["on_failure"]?.choice([("abort", .abort), ("continue", .continue)]) ?? .abort
@@ -112,6 +131,10 @@ enum IRCNetworkReader {
             let map = try entry.mapping(keys: ["name", "key", "key_file"])
             var channel = try channel(try map.required("name").nonEmptyString(), map.required("name"))
             channel.key = try map.secret("key")
+            if let key = channel.key, let node = map["key"] ?? map["key_file"],
+               key.value.unicodeScalars.contains(where: { $0 == " " || $0 == "," || isControl($0) }) {
+                throw node.invalid("a channel key has no spaces, commas or control characters")
+            }
             return channel
         }
     }
@@ -121,5 +144,35 @@ enum IRCNetworkReader {
             throw node.invalid("'\(name)' is not a channel name (it starts with # and has no spaces or commas)")
         }
         return IRCSessionConfiguration.Channel(name)
+    }
+
+    /// RFC 2812 and every server since: no spaces, no `,*?!@:#.`, no control characters, not
+    /// starting with a digit or '-', and short enough for a server to take (NICKLEN is 9 to 50
+    /// in practice; 64 bytes is past any of them).
+    static func checkNick(_ nick: String, _ node: ConfigNode) throws {
+        let forbidden = " ,*?!@:#.".unicodeScalars
+        guard nick.utf8.count <= 64, let first = nick.unicodeScalars.first, !("0"..."9").contains(first), first != "-",
+              !nick.unicodeScalars.contains(where: { forbidden.contains($0) || isControl($0) }) else {
+            let shown = String(String.UnicodeScalarView(nick.unicodeScalars.prefix(40).map { isControl($0) ? "?" : $0 }))
+            throw node.invalid(
+                "'\(shown)\(nick.unicodeScalars.count > 40 ? "…" : "")' is not a valid IRC nick: at most 64 bytes, not starting with a digit or '-', without spaces, control characters or any of , * ? ! @ : # .")
+        }
+    }
+
+    /// Text sent as part of one IRC line: CR, LF and NUL would end or corrupt it.
+    static func checkLineText(_ text: String, _ node: ConfigNode, what: String) throws {
+        guard !text.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+            throw node.invalid("\(what) holds a line break (CR or LF) or NUL, which cannot be sent on IRC")
+        }
+    }
+
+    /// A secret sent on an IRC line, checked without ever showing it.
+    static func checkSecret(_ secret: Secret?, _ map: ConfigMapping, _ key: String, what: String) throws {
+        guard let secret, let node = map[key] ?? map[key + "_file"] else { return }
+        try checkLineText(secret.value, node, what: what)
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control
     }
 }

@@ -53,6 +53,12 @@ enum ModerationReader {
             action = try actionNode.choice(actions) ?? .respond(
                 try map.required("message").nonEmptyString())
         }
+        if let message = map["message"] {
+            // A message with any other action (or none: drop) would be ignored without a word.
+            guard case .respond = action else {
+                throw message.invalid("a message is what 'action: respond' says; add action: respond, or remove the message")
+            }
+        }
         let direction = try map["direction"]?.choice(BlocklistHook.Direction.allCases.map { ($0.rawValue, $0) }) ?? .inbound
         return BlocklistHook.Rule(pattern: regex, action: action, direction: direction)
     }
