@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include "parley_kernels.h"
 #include <math.h>
 #include <string.h>
@@ -209,27 +210,33 @@ PK_AVX2 static float dot_q8_0_avx2(const pk_block_q8_0 *w, const pk_act_q8 *x, s
     return hsum_avx2(_mm256_add_ps(acc[0], acc[1]));
 }
 
+// The VNNI kernels sum exactly as the AVX2 ones do (the integer products are the same: maddubs
+// cannot saturate on these ranges; even and odd blocks in separate accumulators, an odd last block
+// in the even one; the minimums in block order), so levels 1 and 2 give bit-identical results and a
+// token's result never depends on which CPU, or which path (one token or a batch), computed it.
 PK_VNNI static float dot_q4_1_vnni(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n) {
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     float mins = 0.0f;
-    for (size_t b = 0; b < n / PK_QK; b++) {
+    const size_t nb = n / PK_QK;
+    for (size_t b = 0; b < nb; b++) {
+        const size_t parity = b < nb - (nb % 2) ? (b & 1) : 0;
         __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
         __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), nibbles_avx2(w[b].qs), xq);
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), acc);
+        acc[parity] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), acc[parity]);
         mins += _cvtsh_ss(w[b].m) * x[b].s;
     }
-    return hsum_avx2(acc) + mins;
+    return hsum_avx2(_mm256_add_ps(acc[0], acc[1])) + mins;
 }
 
 PK_VNNI static float dot_q8_0_vnni(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) {
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     for (size_t b = 0; b < n / PK_QK; b++) {
         __m256i wq = _mm256_loadu_si256((const __m256i *)w[b].qs);
         __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
         __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), acc);
+        acc[b & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), acc[b & 1]);
     }
-    return hsum_avx2(acc);
+    return hsum_avx2(_mm256_add_ps(acc[0], acc[1]));
 }
 
 #endif  // PK_X86
@@ -278,7 +285,15 @@ static int supported_level(void) {
 // benchmark, before any kernel runs), read by every call.
 static int current_level = 0;
 
-__attribute__((constructor)) static void pk_init(void) { current_level = supported_level(); }
+// PARLEY_KERNEL_LEVEL=0|1|2 caps the level for the whole process (tests run every level on any
+// machine; an operator can rule out a kernel); never above what the CPU supports.
+__attribute__((constructor)) static void pk_init(void) {
+    current_level = supported_level();
+    const char *forced = getenv("PARLEY_KERNEL_LEVEL");
+    if (forced && forced[0] >= '0' && forced[0] <= '2' && forced[1] == 0 && forced[0] - '0' < current_level) {
+        current_level = forced[0] - '0';
+    }
+}
 
 int pk_implementation(void) { return current_level; }
 int pk_max_implementation(void) { return supported_level(); }
@@ -313,8 +328,13 @@ float pk_dot_at(int level, int type, const void *w, const pk_act_q8 *x, size_t n
 
 void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
                const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end) {
+    pk_matvec_at(current_level, type, w, row_bytes, n, x, y, row_begin, row_end);
+}
+
+void pk_matvec_at(int level, int type, const void *w, size_t row_bytes, size_t n,
+                  const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end) {
     const char *base = (const char *)w;
-    const kernel_table *t = &tables[current_level];
+    const kernel_table *t = table_at(level);
     switch (type) {
     case 2:
         for (size_t r = row_begin; r < row_end; r++) y[r] = t->q4_0((const pk_block_q4_0 *)(base + r * row_bytes), x, n);
@@ -334,8 +354,15 @@ void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
 void pk_matmul(int type, const void *w, size_t row_bytes, size_t n,
                const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
                size_t row_begin, size_t row_end) {
+    pk_matmul_at(current_level, type, w, row_bytes, n, x, x_stride, batch, y, y_stride, row_begin, row_end);
+}
+
+void pk_matmul_at(int level, int type, const void *w, size_t row_bytes, size_t n,
+                  const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
+                  size_t row_begin, size_t row_end) {
     const char *base = (const char *)w;
-    const kernel_table *t = &tables[current_level];
+    const kernel_table *t = table_at(level);
+    const int effective = level < 0 ? 0 : level > supported_level() ? supported_level() : level;
     // Tiles of 8 activation rows, so that they stay in L1 while a thread's weight rows stream by.
     for (size_t b0 = 0; b0 < batch; b0 += 8) {
         const size_t b1 = b0 + 8 < batch ? b0 + 8 : batch;
@@ -343,7 +370,7 @@ void pk_matmul(int type, const void *w, size_t row_bytes, size_t n,
             const void *row = base + r * row_bytes;
             size_t b = b0;
 #ifdef PK_X86
-            if (type == 3 && current_level >= 1) {
+            if (type == 3 && effective >= 1) {
                 for (; b + 4 <= b1; b += 4) {
                     float out[4];
                     dot4_q4_1_avx2((const pk_block_q4_1 *)row, x + b * x_stride, x_stride, n, out);

@@ -164,6 +164,11 @@ import Testing
         #expect(split == single)
     }
 
+    /// What is exact, at every level this CPU has (levels above it cannot run here; below it,
+    /// every machine checks them): a token's products are the same bits whether it is computed
+    /// alone (`pk_matvec`) or in a batch (`pk_matmul`), so a prompt prefilled in one pass and one
+    /// fed token by token agree. Across levels the summation order differs only between the
+    /// portable code and the vector code; AVX2 and VNNI are bit-identical (next test).
     @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0])
     func batchedProductsEqualOneTokenAtATimeExactly(type: GGMLType) {
         var random = Random(Self.seed ^ 0xBA7C4)
@@ -175,16 +180,33 @@ import Testing
             let x = random.floats(columns, scale: 3)
             acts.withUnsafeMutableBufferPointer { pk_quantize_act_q8(x, $0.baseAddress! + b * columns / 32, columns) }
         }
-        var batched = [Float](repeating: 0, count: batch * rows)
-        weights.withUnsafeBytes { raw in
-            pk_matmul(Int32(type.rawValue), raw.baseAddress!, rowBytes, columns, acts, columns / 32, batch, &batched, rows, 0, rows)
-            for b in 0..<batch {
-                var single = [Float](repeating: 0, count: rows)
-                acts.withUnsafeBufferPointer { a in
-                    pk_matvec(Int32(type.rawValue), raw.baseAddress!, rowBytes, columns, a.baseAddress! + b * columns / 32, &single, 0, rows)
+        for level in Self.levels.map(Int32.init) {
+            var batched = [Float](repeating: 0, count: batch * rows)
+            weights.withUnsafeBytes { raw in
+                pk_matmul_at(level, Int32(type.rawValue), raw.baseAddress!, rowBytes, columns, acts, columns / 32, batch, &batched, rows, 0, rows)
+                for b in 0..<batch {
+                    var single = [Float](repeating: 0, count: rows)
+                    acts.withUnsafeBufferPointer { a in
+                        pk_matvec_at(level, Int32(type.rawValue), raw.baseAddress!, rowBytes, columns, a.baseAddress! + b * columns / 32, &single, 0, rows)
+                    }
+                    #expect(Array(batched[b * rows..<(b + 1) * rows]) == single, "\(type) level \(level) token \(b) (seed \(Self.seed))")
                 }
-                #expect(Array(batched[b * rows..<(b + 1) * rows]) == single, "\(type) token \(b) (seed \(Self.seed))")
             }
         }
+    }
+
+    /// AVX2 and AVX-512 VNNI sum in the same order, so the engine gives the same bits on either
+    /// CPU. (Checked where the CPU has VNNI; an AVX2-only machine has one vector level.)
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0], [32, 32 * 7, 576, 1536])
+    func vectorLevelsAgreeBitForBit(type: GGMLType, n: Int) {
+        var random = Random(Self.seed ^ UInt64(n))
+        let weights = Self.quantise(random.floats(n), as: type)
+        let x = random.floats(n, scale: 2)
+        var act = [pk_act_q8](repeating: pk_act_q8(), count: n / 32)
+        pk_quantize_act_q8_at(1, x, &act, n)
+        let results = Self.levels.filter { $0 >= 1 }.map { level in
+            weights.withUnsafeBytes { pk_dot_at(Int32(level), Int32(type.rawValue), $0.baseAddress!, act, n) }
+        }
+        #expect(Set(results.map(\.bitPattern)).count <= 1, "\(type) n=\(n): \(results) (seed \(Self.seed))")
     }
 }

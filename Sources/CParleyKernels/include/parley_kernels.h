@@ -31,7 +31,8 @@ _Static_assert(sizeof(pk_block_q4_1) == 20, "Q4_1 block is 20 bytes");
 _Static_assert(sizeof(pk_block_q8_0) == 34, "Q8_0 block is 34 bytes");
 _Static_assert(sizeof(pk_act_q8) == 40, "activation block is 40 bytes");
 
-// Which implementation the dispatcher chose: 0 portable, 1 AVX2, 2 AVX-512 VNNI.
+// Which implementation the dispatcher chose: 0 portable, 1 AVX2, 2 AVX-512 VNNI (at most
+// PARLEY_KERNEL_LEVEL when that is set). Levels 1 and 2 give bit-identical results.
 int pk_implementation(void);
 // The best implementation this CPU supports.
 int pk_max_implementation(void);
@@ -64,6 +65,13 @@ void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
 void pk_matmul(int type, const void *w, size_t row_bytes, size_t n,
                const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
                size_t row_begin, size_t row_end);
+
+// The same at one implementation level, whatever is in force (for tests comparing levels).
+void pk_matvec_at(int level, int type, const void *w, size_t row_bytes, size_t n,
+                  const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end);
+void pk_matmul_at(int level, int type, const void *w, size_t row_bytes, size_t n,
+                  const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
+                  size_t row_begin, size_t row_end);
 
 // Weight matrices repacked at load time for the fast products: groups of PK_PACK_ROWS rows,
 // interleaved block by block, group g's block b at index g * (n / 32) + b. Same size as the file's.
