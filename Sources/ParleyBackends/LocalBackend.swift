@@ -19,8 +19,8 @@ public struct LocalBackend: GenerationBackend {
     public var contextWindow: Int { engine.model.contextLength }
 
     public func tokenCount(of message: ChatMessage) -> Int {
-        let text = countingTemplate.render([Self.message(message)], addGenerationPrompt: false)
-        return engine.model.tokenizer.encode(text).count
+        let prompt = countingTemplate.prompt([Self.message(message)], addGenerationPrompt: false)
+        return engine.model.tokenizer.encode(prompt, addBOS: false).count
     }
 
     public func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationChunk, any Error> {

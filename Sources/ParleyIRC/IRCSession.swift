@@ -35,6 +35,8 @@ actor IRCSession {
     /// Lines in `pacedLines` not yet written; CTCP answers wait while there are any.
     private var pacedWaiting = 0
     private var ctcp = CTCPReplies()
+    /// The most lines held for `more` in one channel.
+    static let maxHeldLines = 200
     /// Lines of replies held back by the per-reply cap, by folded channel, for `more`.
     private var overflow: [String: [String]] = [:]
     /// Lines sent per reply (channel and the message answered), for the cap.
@@ -292,7 +294,11 @@ actor IRCSession {
             let already = sentPerReply[key, default: 0]
             let room = max(0, cap - already)
             if lines.count > room {
-                overflow[key.channel, default: []] += lines[room...]
+                // Bounded per channel (the newest lines kept) and in channels held for.
+                var held = overflow[key.channel, default: []] + lines[room...]
+                if held.count > Self.maxHeldLines { held.removeFirst(held.count - Self.maxHeldLines) }
+                if overflow[key.channel] == nil && overflow.count >= 256 { overflow.removeAll() }
+                overflow[key.channel] = held
                 lines = Array(lines[..<room])
                 if overflowedReplies.insert(key).inserted { lines.append(moreMarker) }
             }

@@ -8,6 +8,7 @@ public final class InMemoryConnector: Connector {
     private let inbound: AsyncStream<ConnectorEvent>
     private let inboundContinuation: AsyncStream<ConnectorEvent>.Continuation
     private let log = Mutex<(sent: [OutboundMessage], actions: [ModerationAction], settled: [MessageID])>(([], [], []))
+    private let refusal = Mutex<(@Sendable (OutboundMessage) -> (any Error)?)?>(nil)
 
     public init(network: NetworkID = "test", capabilities: ConnectorCapabilities = ConnectorCapabilities()) {
         self.network = network
@@ -22,7 +23,14 @@ public final class InMemoryConnector: Connector {
     }
 
     public func send(_ message: OutboundMessage) async throws {
+        if let error = refusal.withLock({ $0 })?(message) { throw error }
         log.withLock { $0.sent.append(message) }
+    }
+
+    /// From now on, a message for which `refuse` returns an error is not sent and the error is
+    /// thrown, as a network that refuses a line would.
+    public func refuseSends(_ refuse: @escaping @Sendable (OutboundMessage) -> (any Error)?) {
+        refusal.withLock { $0 = refuse }
     }
 
     public func perform(_ action: ModerationAction, in channel: ChannelKey) async throws {

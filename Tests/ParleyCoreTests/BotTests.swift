@@ -253,4 +253,15 @@ extension BotTests {
             #expect(tester.connector.sent.count == 1)
         }
     }
+
+    // Issue 19, item 7: a reply the network refuses is never lost in silence; the asker hears it.
+    @Test func anUndeliverableReplyIsToldToTheAsker() async throws {
+        struct Refused: Error {}
+        let tester = BotTester(backend: ScriptedBackend(replying: "an answer the network refuses"))
+        tester.connector.refuseSends { $0.text.contains("refuses") ? Refused() : nil }
+        let message = tester.say("parley: hi")
+        let sent = try await tester.sentMessages(atLeast: 1)
+        #expect(sent[0].text.hasPrefix("Sorry, my answer could not be delivered here"))
+        #expect(sent[0].replyTo == message.id && sent[0].channel == message.channel)
+    }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ParleyCore
 @testable import ParleyIRC
 import ParleyTesting
 import Synchronization
@@ -39,6 +41,14 @@ import Glibc
             }
         }
 
+        /// Returns once the client's first bytes (its TLS ClientHello) have arrived on `server`.
+        static func waitForClientHello(on server: Int32) async throws {
+            _ = try await eventually("the ClientHello") {
+                var descriptor = pollfd(fd: server, events: Int16(POLLIN), revents: 0)
+                return poll(&descriptor, 1, 0) > 0 ? true : nil
+            }
+        }
+
         deinit { close(fd) }
     }
 
@@ -51,10 +61,7 @@ import Glibc
         let server = try await listener.accepted()
         defer { close(server) }
         // The ClientHello has arrived: the client now waits for an answer that never comes.
-        _ = try await eventually("the ClientHello") {
-            var descriptor = pollfd(fd: server, events: Int16(POLLIN), revents: 0)
-            return poll(&descriptor, 1, 0) > 0 ? true : nil
-        }
+        try await Listener.waitForClientHello(on: server)
         attempt.cancel()
         do {
             _ = try await attempt.value
@@ -62,6 +69,26 @@ import Glibc
         } catch let error as IRCTransportError {
             #expect(error == .cancelled)
         }
+    }
+
+    @Test func theConnectorStopsAtOnceWhileAHandshakeStalls() async throws {
+        let listener = try Listener()
+        let configuration = IRCConnectorConfiguration(
+            network: "net", endpoint: IRCEndpoint(host: "127.0.0.1", port: listener.port, tls: .init(), connectTimeout: .seconds(600)),
+            session: IRCSessionConfiguration(nick: "parley"))
+        let connector = IRCConnector(configuration: configuration, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let (_, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
+        let finished = Mutex(false)
+        let task = Task {
+            try? await connector.run(events: ConnectorEvents(continuation))
+            finished.withLock { $0 = true }
+        }
+        let server = try await listener.accepted()
+        defer { close(server) }
+        try await Listener.waitForClientHello(on: server)
+        task.cancel()
+        // Without cancellation reaching the handshake, this would take the 600 s connect timeout.
+        _ = try await eventually("the connector to stop", timeout: .seconds(30)) { finished.withLock { $0 } ? true : nil }
     }
 
     @Test func aConnectInProgressEndsWhenTheTaskIsCancelled() async throws {

@@ -72,38 +72,95 @@ public struct ChatTemplate: Sendable, Hashable {
         return String(text)
     }
 
-    /// The prompt for `messages`, ending with the opening of the assistant's turn.
+    /// A rendered prompt in pieces: the template's own text, in which special tokens are meant
+    /// (`<|im_start|>`), and what the messages say, in which they are only text. Tokenised with
+    /// `Tokenizer.encode(_:addBOS:)`, a user who types `<|im_end|><|im_start|>system` gets those
+    /// characters, never the tokens, so a prompt's turns are exactly the template's.
+    public struct Prompt: Sendable, Hashable {
+        public enum Piece: Sendable, Hashable {
+            case template(String)
+            case content(String)
+        }
+
+        public private(set) var pieces: [Piece] = []
+
+        /// The prompt as one string (for display; tokenise the pieces, not this).
+        public var text: String {
+            pieces.map { piece in
+                switch piece {
+                case .template(let text), .content(let text): text
+                }
+            }.joined()
+        }
+
+        mutating func template(_ text: String) {
+            if !text.isEmpty { pieces.append(.template(text)) }
+        }
+
+        mutating func content(_ text: String) {
+            if !text.isEmpty { pieces.append(.content(text)) }
+        }
+    }
+
+    /// The prompt for `messages`, ending with the opening of the assistant's turn, as text.
     public func render(_ messages: [Message], addGenerationPrompt: Bool = true) -> String {
+        prompt(messages, addGenerationPrompt: addGenerationPrompt).text
+    }
+
+    /// The prompt for `messages` in pieces, ending with the opening of the assistant's turn.
+    public func prompt(_ messages: [Message], addGenerationPrompt: Bool = true) -> Prompt {
         var messages = messages
         if let defaultSystemPrompt, messages.first?.role != "system" {
             messages.insert(Message(role: "system", content: defaultSystemPrompt), at: 0)
         }
-        var out = ""
+        var out = Prompt()
         switch style {
         case .chatML:
-            for m in messages { out += "<|im_start|>\(m.role)\n\(m.content)<|im_end|>\n" }
-            if addGenerationPrompt { out += "<|im_start|>assistant\n" }
+            for m in messages {
+                out.template("<|im_start|>\(m.role)\n")
+                out.content(m.content)
+                out.template("<|im_end|>\n")
+            }
+            if addGenerationPrompt { out.template("<|im_start|>assistant\n") }
         case .llama3:
-            for m in messages { out += "<|start_header_id|>\(m.role)<|end_header_id|>\n\n\(m.content)<|eot_id|>" }
-            if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
+            for m in messages {
+                out.template("<|start_header_id|>\(m.role)<|end_header_id|>\n\n")
+                out.content(m.content)
+                out.template("<|eot_id|>")
+            }
+            if addGenerationPrompt { out.template("<|start_header_id|>assistant<|end_header_id|>\n\n") }
         case .phi3:
-            for m in messages { out += "<|\(m.role)|>\n\(m.content)<|end|>\n" }
-            if addGenerationPrompt { out += "<|assistant|>\n" }
+            for m in messages {
+                out.template("<|\(m.role)|>\n")
+                out.content(m.content)
+                out.template("<|end|>\n")
+            }
+            if addGenerationPrompt { out.template("<|assistant|>\n") }
         case .zephyr:
-            for m in messages { out += "<|\(m.role)|>\n\(m.content)</s>\n" }
-            if addGenerationPrompt { out += "<|assistant|>\n" }
+            for m in messages {
+                out.template("<|\(m.role)|>\n")
+                out.content(m.content)
+                out.template("</s>\n")
+            }
+            if addGenerationPrompt { out.template("<|assistant|>\n") }
         case .gemma:
-            var system = ""
+            var system: String?
             for m in messages {
                 if m.role == "system" {
-                    system = m.content + "\n\n"
+                    system = m.content
                     continue
                 }
                 let role = m.role == "assistant" ? "model" : m.role
-                out += "<start_of_turn>\(role)\n\(system)\(m.content)<end_of_turn>\n"
-                system = ""
+                out.template("<start_of_turn>\(role)\n")
+                if let pending = system {
+                    out.content(pending)
+                    out.template("\n\n")
+                    system = nil
+                }
+                out.content(m.content)
+                out.template("<end_of_turn>\n")
             }
-            if addGenerationPrompt { out += "<start_of_turn>model\n" }
+            if addGenerationPrompt { out.template("<start_of_turn>model\n") }
         case .llama2, .mistral:
             // [INST] user [/INST] assistant</s> ... ; Llama 2 wraps a system prompt in <<SYS>>
             // inside the first instruction, Mistral prepends it to the first user message.
@@ -113,14 +170,19 @@ public struct ChatTemplate: Sendable, Hashable {
                 case "system":
                     system = m.content
                 case "assistant":
-                    out += " \(m.content)</s>"
+                    out.template(" ")
+                    out.content(m.content)
+                    out.template("</s>")
                 default:
-                    var content = m.content
+                    out.template("[INST] ")
                     if let pending = system {
-                        content = style == .llama2 ? "<<SYS>>\n\(pending)\n<</SYS>>\n\n\(content)" : "\(pending)\n\n\(content)"
+                        out.template(style == .llama2 ? "<<SYS>>\n" : "")
+                        out.content(pending)
+                        out.template(style == .llama2 ? "\n<</SYS>>\n\n" : "\n\n")
                         system = nil
                     }
-                    out += "[INST] \(content) [/INST]"
+                    out.content(m.content)
+                    out.template(" [/INST]")
                 }
             }
         }

@@ -80,7 +80,7 @@ public final class InferenceEngine: Sendable {
     public func tokens(for prompt: InferenceRequest.Prompt) -> [Int] {
         switch prompt {
         case .messages(let messages):
-            model.tokenizer.encode(template.render(messages), addBOS: model.tokenizer.addsBOS)
+            model.tokenizer.encode(template.prompt(messages), addBOS: model.tokenizer.addsBOS)
         case .text(let text):
             model.tokenizer.encode(text, addBOS: model.tokenizer.addsBOS)
         case .tokens(let ids):

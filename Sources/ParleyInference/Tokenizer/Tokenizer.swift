@@ -48,6 +48,8 @@ public struct Tokenizer: Sendable {
     }
 
     public var vocabularySize: Int { vocabulary.count }
+    /// The special (control and user-defined) tokens, with their text.
+    var vocabularySpecials: [(text: String, id: Int)] { vocabulary.specialTokens }
     public var bos: Int? { vocabulary.bos }
     public var eos: Int? { vocabulary.eos }
     public var endOfGeneration: Set<Int> { vocabulary.endOfGeneration }
@@ -56,24 +58,55 @@ public struct Tokenizer: Sendable {
     /// The ids of `text`. With `parseSpecial`, special tokens written in the text (`<|im_start|>`)
     /// become their ids, as in a rendered chat prompt; without, they are tokenised as text.
     public func encode(_ text: String, parseSpecial: Bool = true, addBOS: Bool = false) -> [Int] {
+        encode(pieces: [parseSpecial ? .template(text) : .content(text)], addBOS: addBOS)
+    }
+
+    /// The ids of a chat prompt: special tokens are parsed in the template's pieces only, so
+    /// what a message says is always text. The text between two special tokens is tokenised as
+    /// one run, whichever pieces it spans, exactly as tokenising the whole rendered string would
+    /// (for messages that hold no special token).
+    public func encode(_ prompt: ChatTemplate.Prompt, addBOS: Bool) -> [Int] {
+        encode(pieces: prompt.pieces, addBOS: addBOS)
+    }
+
+    private func encode(pieces: [ChatTemplate.Prompt.Piece], addBOS: Bool) -> [Int] {
         var ids: [Int] = []
         if addBOS, let bos = vocabulary.bos { ids.append(bos) }
-        guard parseSpecial, !specials.isEmpty else { return ids + plain(text, atStart: true) }
-        var plainStart = text.startIndex
-        var index = text.startIndex
-        while index < text.endIndex {
-            if let candidates = specials[text[index]],
-                let match = candidates.first(where: { text[index...].hasPrefix($0.text) })
-            {
-                if plainStart < index { ids += plain(String(text[plainStart..<index]), atStart: plainStart == text.startIndex) }
-                ids.append(match.id)
-                index = text.index(index, offsetBy: match.text.count)
-                plainStart = index
-            } else {
-                index = text.index(after: index)
+        var run = ""
+        var runAtStart = true
+        func flush() {
+            if !run.isEmpty { ids += plain(run, atStart: runAtStart) }
+            runAtStart = false
+            run = ""
+        }
+        for piece in pieces {
+            switch piece {
+            case .content(let text):
+                run += text
+            case .template(let text):
+                guard !specials.isEmpty else {
+                    run += text
+                    continue
+                }
+                var plainStart = text.startIndex
+                var index = text.startIndex
+                while index < text.endIndex {
+                    if let candidates = specials[text[index]],
+                        let match = candidates.first(where: { text[index...].hasPrefix($0.text) })
+                    {
+                        run += text[plainStart..<index]
+                        flush()
+                        ids.append(match.id)
+                        index = text.index(index, offsetBy: match.text.count)
+                        plainStart = index
+                    } else {
+                        index = text.index(after: index)
+                    }
+                }
+                run += text[plainStart...]
             }
         }
-        if plainStart < text.endIndex { ids += plain(String(text[plainStart...]), atStart: plainStart == text.startIndex) }
+        flush()
         return ids
     }
 
