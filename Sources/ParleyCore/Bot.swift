@@ -168,11 +168,11 @@ public actor Bot: BotControl {
             return Spawn()
         }
         let policy = policies.policy(for: original.channel, isDirect: original.isDirect)
-        let command = parseCommand(original)
-        let prompt = command == nil && !paused.contains(original.channel)
-            ? triggeredPrompt(original, triggers: policy.triggers, askCommand: commandPrefix + configuration.askCommand)
-            : nil
-        let isRequest = command != nil || prompt != nil
+        // Moderation first: the hooks see what was written; what asks for what is decided on
+        // what they let through (a rewrite is read again, so its address or `!ask` never reaches
+        // the prompt). The hooks are told whether the message looks like a request, for limits
+        // that count only requests.
+        let isRequest = request(in: original, policy: policy) != nil
 
         let message: InboundMessage
         switch await inbound.review(original, isRequest: isRequest) {
@@ -187,12 +187,12 @@ public actor Bot: BotControl {
             message = reviewed
         }
 
-        if let command {
-            return Spawn(tasks: [commandWork(command.command, arguments: command.arguments, message: message)])
+        let request = request(in: message, policy: policy)
+        if case .command(let command, let arguments) = request {
+            return Spawn(tasks: [commandWork(command, arguments: arguments, message: message)])
         }
         let key = SessionKey(for: message, scope: policy.scope)
-        if var prompt {
-            if message.text != original.text { prompt = message.body }
+        if case .prompt(let prompt) = request {
             let (session, isNew) = await sessionFor(key, policy: policy)
             var spawn = Spawn(sessionWorkers: isNew ? [session] : [])
             retain(original)
@@ -214,6 +214,24 @@ public actor Bot: BotControl {
             return Spawn(sessionWorkers: isNew ? [session] : [])
         }
         return Spawn()
+    }
+
+    /// What a message asks of the bot.
+    enum Request {
+        case command(any Command, arguments: String)
+        case prompt(String)
+    }
+
+    /// The command a message runs or the question it asks, if either. Senders the network marks
+    /// as bots (IRCv3 `bot` tag, Matrix notices) ask nothing unless the channel answers bots, so
+    /// two bots never talk each other into a loop.
+    func request(in message: InboundMessage, policy: ChannelPolicy) -> Request? {
+        guard !message.sender.isBot || policy.answersBots else { return nil }
+        if let command = parseCommand(message) { return .command(command.command, arguments: command.arguments) }
+        guard !paused.contains(message.channel),
+              let prompt = triggeredPrompt(message, triggers: policy.triggers, askCommand: commandPrefix + configuration.askCommand)
+        else { return nil }
+        return .prompt(prompt)
     }
 
     /// The command a message runs, if any: the prefix and a known command word. Unknown

@@ -28,6 +28,9 @@ public struct ChannelPolicy: Sendable, Hashable {
     public var repliesAsNotice: Bool
     /// Whether a reply written by a fallback backend is followed by a line saying so.
     public var announcesFallback: Bool
+    /// Whether senders the network marks as bots (IRCv3 `bot` tag, Matrix notices) are answered;
+    /// off by default, so that two bots never answer each other in a loop.
+    public var answersBots: Bool
 
     public init(
         triggers: TriggerSet = [.mention, .prefix, .direct],
@@ -40,7 +43,8 @@ public struct ChannelPolicy: Sendable, Hashable {
         recordsChatter: Bool = true,
         queueLimit: Int = 4,
         repliesAsNotice: Bool = false,
-        announcesFallback: Bool = false
+        announcesFallback: Bool = false,
+        answersBots: Bool = false
     ) {
         self.triggers = triggers
         self.scope = scope
@@ -53,6 +57,7 @@ public struct ChannelPolicy: Sendable, Hashable {
         self.queueLimit = queueLimit
         self.announcesFallback = announcesFallback
         self.repliesAsNotice = repliesAsNotice
+        self.answersBots = answersBots
     }
 
     public static let defaultSystemPrompt =

@@ -37,6 +37,21 @@ public struct InboundMessage: Sendable {
         self.time = time
     }
 
+    /// Replaces the text (a moderation hook's rewrite of the whole message). An address the
+    /// rewrite kept at the start stays an address, and out of the body; one it removed leaves the
+    /// message mentioned, so the bot still answers, and the body is the new text.
+    mutating func rewrite(to newText: String) {
+        if case .addressed(let body) = addressing {
+            let address = text.dropLast(body.count)
+            if !address.isEmpty, newText.hasPrefix(address) {
+                addressing = .addressed(body: String(newText.dropFirst(address.count).drop(while: { $0 == " " })))
+            } else {
+                addressing = .mentioned
+            }
+        }
+        text = newText
+    }
+
     /// The text with a leading address (`parley: `) removed: what the sender asked.
     public var body: String {
         if case .addressed(let body) = addressing { return body }

@@ -264,4 +264,21 @@ extension BotTests {
         #expect(sent[0].text.hasPrefix("Sorry, my answer could not be delivered here"))
         #expect(sent[0].replyTo == message.id && sent[0].channel == message.channel)
     }
+
+    // Issue 11: no bot loops. A sender the network marks as a bot is not answered (nor runs
+    // commands) unless the channel says so; its words still enter the context.
+    @Test func botsAreNotAnsweredUnlessTheChannelSaysSo() async throws {
+        let relay = Sender(id: "relay", displayName: "relay", account: "relay", isBot: true)
+        let backend = ScriptedBackend(replying: "ok")
+        let tester = BotTester(backend: backend)
+        tester.say("parley: are you a bot too?", from: relay)
+        tester.say("!ping", from: relay)
+        try await tester.settle()
+        #expect(tester.connector.sent.isEmpty && backend.requests.isEmpty)
+        _ = try await tester.reply(to: "parley: what did relay ask?")
+        #expect(backend.requests.last?.messages.contains { $0.content.contains("are you a bot too?") } == true)
+
+        let answering = BotTester(policy: ChannelPolicy(backend: backend.name, answersBots: true), backends: [backend])
+        #expect(try await answering.reply(to: "parley: hello", from: relay) == "ok")
+    }
 }

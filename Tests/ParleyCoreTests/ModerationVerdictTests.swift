@@ -37,6 +37,37 @@ import Testing
         #expect(backend.requests.last?.messages.last?.content == "alice: [redacted]")
     }
 
+    /// Replaces digits with `#` in whatever it is given: the whole message, address included.
+    struct DigitsHook: ModerationHook {
+        let name = "digits"
+        func review(_ message: InboundMessage, _ review: InboundReview) async -> ModerationVerdict {
+            let masked = String(message.text.map { $0.isNumber ? "#" : $0 })
+            return masked == message.text ? .allow : .rewrite(masked, reason: "digits")
+        }
+    }
+
+    // Issue 11: moderation first. A hook that rewrites the whole text never leaks the address or
+    // the ask command into the prompt: what asks for what is read from what the hook let through.
+    @Test(arguments: [
+        ("parley: my card is 4111", "alice: my card is ####"),
+        ("parley, call 555 now", "alice: call ### now"),
+        ("!ask what is 2+2", "alice: what is #+#"),
+    ])
+    func aRewriteNeverLeaksTheAddressOrTheAskCommandIntoThePrompt(text: String, prompt: String) async throws {
+        let backend = ScriptedBackend(replying: "the answer")
+        let tester = BotTester(
+            policy: ChannelPolicy(triggers: [.mention, .prefix], backend: backend.name), backends: [backend],
+            inboundHooks: [DigitsHook()])
+        _ = try await tester.reply(to: text)
+        #expect(backend.requests.last?.messages.last?.content == prompt)
+    }
+
+    @Test func aRewriteThatRemovesTheAddressStillGetsAnAnswer() async throws {
+        let (tester, backend) = tester(inbound: .rewrite("[redacted]", reason: "pii"))
+        #expect(try await tester.reply(to: "parley: 4111 1111") == "the answer")
+        #expect(backend.requests.last?.messages.last?.content == "alice: [redacted]")
+    }
+
     @Test func dropStopsSilentlyAndIsLogged() async throws {
         let store = InMemoryConversationStore()
         let (tester, backend) = tester(inbound: .drop(reason: "spam"), store: store)

@@ -18,8 +18,7 @@ struct ModerationPipeline: Sendable {
             switch verdict {
             case .allow: continue
             case .rewrite(let text, let reason):
-                message.text = text
-                if case .addressed = message.addressing { message.addressing = .addressed(body: text) }
+                message.rewrite(to: text)
                 rewrites.append((hook.name, reason))
             default: return .stop(verdict, hook: hook.name)
             }

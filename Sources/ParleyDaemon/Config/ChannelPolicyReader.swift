@@ -3,7 +3,7 @@ import ParleyCore
 /// Reads `defaults` and the `channels` rules.
 enum ChannelPolicyReader {
     static let policyKeys = [
-        "trigger", "scope", "system_prompt", "system_prompt_file", "backend", "fallback", "announce_fallback", "model", "max_tokens",
+        "trigger", "scope", "system_prompt", "system_prompt_file", "backend", "fallback", "announce_fallback", "answer_bots", "model", "max_tokens",
         "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as",
     ]
 
@@ -58,6 +58,7 @@ enum ChannelPolicyReader {
             }
         }
         if let announce = map["announce_fallback"] { policy.announcesFallback = try announce.bool() }
+        if let bots = map["answer_bots"] { policy.answersBots = try bots.bool() }
         if let model = map["model"] { policy.parameters.model = try model.nonEmptyString() }
         if let maxTokens = map["max_tokens"] { policy.parameters.maxTokens = try maxTokens.int(in: 1...131_072) }
         if let temperature = map["temperature"] { policy.parameters.temperature = try temperature.double(in: 0...5) }
