@@ -14,12 +14,7 @@ extension Bot {
             var work: [Work] = []
             if let target = configuration.escalationChannel {
                 let note = "Escalation from \(message.sender.displayName) in \(message.channel.channel): \(message.text) (\(reason))"
-                work.append { [self] in
-                    var forward = message
-                    forward.channel = target
-                    forward.thread = nil
-                    await deliver(note, to: forward)
-                }
+                work.append { [self] in await outbox.say(note, to: .note(in: target)) }
             } else {
                 logger.warning("escalation requested but no escalation channel is configured",
                                metadata: ["bot.channel": "\(message.channel)"])

@@ -8,20 +8,12 @@ extension Bot {
         defer { sessionUse[key] = clock.now() }
         if let session = sessions[key] { return (session, false) }
         await evictIfNeeded()
-        guard let connector = connectors[key.channel.network] else {
-            preconditionFailure("a message arrived from network \(key.channel.network), which has no connector")
-        }
         let environment = SessionEnvironment(
-            connector: connector,
             backends: backends,
-            outbound: outbound,
+            outbox: outbox,
             store: store,
             limiter: limiter,
             logger: logger,
-            clock: clock,
-            reportOutbound: { [self] verdict, hook, channel in
-                await note(verdict, hook: hook, direction: .outbound, channel: channel, user: nil)
-            },
             replySent: { [self] in await countReply() },
             jobFinished: { [self] message in
                 await workFinished()

@@ -280,25 +280,25 @@ public actor Bot: BotControl {
         { [self] in await deliver(text, to: message) }
     }
 
-    /// Sends a short answer of the bot's own (a command's reply, a warning) through the outbound
-    /// hooks.
+    /// Sends a short answer of the bot's own (a command's reply, a warning) through the outbox.
     func deliver(_ text: String, to message: InboundMessage) async {
-        guard let connector = connectors[message.channel.network] else { return }
-        let review = OutboundReview(channel: message.channel, knownNames: [])
-        switch await outbound.review(draft: text, review) {
-        case .stop(let verdict, let hook):
-            await note(verdict, hook: hook, direction: .outbound, channel: message.channel, user: nil)
-        case .proceed(let text, _):
-            let policy = policies.policy(for: message.channel, isDirect: message.isDirect)
-            let outbound = OutboundMessage(
-                channel: message.channel, text: text, style: policy.repliesAsNotice ? .notice : .message,
-                thread: message.thread, replyTo: message.id, recipient: message.sender)
-            do {
-                try await connector.send(outbound)
-            } catch {
-                logger.error("could not send", metadata: ["bot.channel": "\(message.channel)", "error": "\(error)"])
-            }
-        }
+        await outbox.say(text, to: .reply(to: message), names: await sessionNames(for: message))
+    }
+
+    /// The one way out (`Outbox`), reporting its verdicts to the moderation log.
+    var outbox: Outbox {
+        Outbox(
+            connectors: connectors, pipeline: outbound, policies: policies, clock: clock, logger: logger,
+            report: { [self] verdict, hook, channel in
+                await note(verdict, hook: hook, direction: .outbound, channel: channel, user: nil)
+            })
+    }
+
+    /// The names of the people in the conversation `message` belongs to, if it has a session.
+    func sessionNames(for message: InboundMessage) async -> [String] {
+        let policy = policies.policy(for: message.channel, isDirect: message.isDirect)
+        guard let session = sessions[SessionKey(for: message, scope: policy.scope)] else { return [] }
+        return await session.knownNames
     }
 }
 

@@ -24,8 +24,8 @@ public struct ChannelPolicy: Sendable, Hashable {
     public var recordsChatter: Bool
     /// Most messages that may wait while a reply is being generated; one more gets "busy".
     public var queueLimit: Int
-    /// Whether replies are sent as notices.
-    public var repliesAsNotice: Bool
+    /// How replies are sent here (`reply_as`); nil: the network's own default.
+    public var replyStyle: OutboundMessage.Style?
     /// Whether a reply written by a fallback backend is followed by a line saying so.
     public var announcesFallback: Bool
     /// Whether senders the network marks as bots (IRCv3 `bot` tag, Matrix notices) are answered;
@@ -42,7 +42,7 @@ public struct ChannelPolicy: Sendable, Hashable {
         historyLimit: Int = 50,
         recordsChatter: Bool = true,
         queueLimit: Int = 4,
-        repliesAsNotice: Bool = false,
+        replyStyle: OutboundMessage.Style? = nil,
         announcesFallback: Bool = false,
         answersBots: Bool = false
     ) {
@@ -56,7 +56,7 @@ public struct ChannelPolicy: Sendable, Hashable {
         self.recordsChatter = recordsChatter
         self.queueLimit = queueLimit
         self.announcesFallback = announcesFallback
-        self.repliesAsNotice = repliesAsNotice
+        self.replyStyle = replyStyle
         self.answersBots = answersBots
     }
 

@@ -157,7 +157,7 @@ actor ChannelSession {
                 failure = GenerationError.unknownBackend(name)
                 continue
             }
-            var writer = makeWriter(for: message)
+            guard var writer = await environment.outbox.writer(to: .reply(to: message), names: knownNames) else { return }
             do {
                 try await generate(with: backend, transcript: transcript, into: &writer)
                 if Task.isCancelled {
@@ -167,9 +167,7 @@ actor ChannelSession {
                 try await writer.finish()
                 await finishReply(writer, to: message)
                 if name != policy.backend && policy.announcesFallback && writer.hasDelivered {
-                    var note = makeWriter(for: message).template
-                    note.text = "(\(policy.backend) did not answer; this reply came from \(name).)"
-                    try? await environment.connector.send(note)
+                    await say("(\(policy.backend) did not answer; this reply came from \(name).)", to: message)
                 }
                 return
             } catch is CancellationError {
@@ -181,9 +179,7 @@ actor ChannelSession {
                 await finishReply(writer, to: message)
                 // Never lose a reply silently: the asker hears that it did not get through
                 // (if the network takes even that).
-                var notice = makeWriter(for: message).template
-                notice.text = DeliveryError.userMessage
-                try? await environment.connector.send(notice)
+                await say(DeliveryError.userMessage, to: message)
                 return
             } catch {
                 environment.logger.warning(
@@ -200,14 +196,12 @@ actor ChannelSession {
         }
         let sentence = (failure as? any UserPresentableError)?.userMessage
             ?? GenerationError.backendFailed(backend: policy.backend, detail: "").userMessage
-        var notice = makeWriter(for: message).template
-        notice.text = sentence
-        do {
-            try await environment.connector.send(notice)
-        } catch {
-            environment.logger.error(
-                "could not tell the channel that generation failed", metadata: ["bot.session": "\(key)", "error": "\(error)"])
-        }
+        await say(sentence, to: message)
+    }
+
+    /// A sentence of the bot's own to the asker, through the outbox.
+    private func say(_ text: String, to message: InboundMessage) async {
+        await environment.outbox.say(text, to: .reply(to: message), names: knownNames)
     }
 
     private func generate(
@@ -236,21 +230,5 @@ actor ChannelSession {
         let entry = ContextEntry(
             role: .assistant, speaker: nil, speakerName: "", addressee: message.sender.id, text: writer.delivered)
         await record(entry, now: lastUsed)
-    }
-
-    private func makeWriter(for message: InboundMessage) -> ReplyWriter {
-        let template = OutboundMessage(
-            channel: message.channel, text: "",
-            style: policy.repliesAsNotice ? .notice : .message,
-            thread: message.thread, replyTo: message.id, recipient: message.sender)
-        let environment = self.environment
-        let channel = message.channel
-        return ReplyWriter(
-            connector: environment.connector,
-            outbound: environment.outbound,
-            template: template,
-            review: OutboundReview(channel: channel, knownNames: knownNames),
-            clock: environment.clock,
-            report: { verdict, hook in await environment.reportOutbound(verdict, hook, channel) })
     }
 }

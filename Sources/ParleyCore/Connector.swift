@@ -22,10 +22,16 @@ public protocol Connector: Sendable {
     /// connector whose network redelivers input (Matrix) marks it handled here, durably. Not
     /// called for a message whose work was cut short by shutdown: it stays for the next start.
     func settled(_ message: InboundMessage) async
+
+    /// The names people in `channel` go by as far as the connector knows (IRC NAMES, JOIN, PART,
+    /// NICK; Matrix members): what a reply could highlight. Empty when it does not know.
+    func members(of channel: ChannelKey) async -> [String]
 }
 
 extension Connector {
     public func settled(_ message: InboundMessage) async {}
+
+    public func members(of channel: ChannelKey) async -> [String] { [] }
 
     public func perform(_ action: ModerationAction, in channel: ChannelKey) async throws {
         throw ConnectorError.unsupportedAction(action, network: network)
@@ -55,17 +61,22 @@ public struct ConnectorCapabilities: Sendable, Hashable {
     public var supportsThreads: Bool
     /// The moderation actions the connector can perform at all (the bot's rights are checked then).
     public var actions: Set<ModerationAction.Kind>
+    /// How the bot speaks on this network unless a channel's `reply_as` says otherwise (the
+    /// network's `reply_with`); the core decides each message's style, the connector obeys it.
+    public var defaultStyle: OutboundMessage.Style
 
     public init(
         maxMessageBytes: Int? = nil,
         streaming: Streaming = .whole,
         supportsThreads: Bool = false,
-        actions: Set<ModerationAction.Kind> = []
+        actions: Set<ModerationAction.Kind> = [],
+        defaultStyle: OutboundMessage.Style = .message
     ) {
         self.maxMessageBytes = maxMessageBytes
         self.streaming = streaming
         self.supportsThreads = supportsThreads
         self.actions = actions
+        self.defaultStyle = defaultStyle
     }
 }
 

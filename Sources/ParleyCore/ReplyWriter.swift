@@ -1,7 +1,7 @@
 import Foundation
 
 /// Delivers one streamed reply the way its connector wants it, passing every part through the
-/// outbound moderation hooks first.
+/// outbound moderation hooks first. Made by the `Outbox`, which addresses it.
 ///
 /// - `.fragments`: every piece as it comes, then an end marker.
 /// - `.lines`: each line as soon as its line feed arrives; the rest at the end.
@@ -76,6 +76,13 @@ struct ReplyWriter {
             }
         }
         return !stopped
+    }
+
+    /// Sends `text` as one complete message, whatever the streaming mode; false when a hook
+    /// stopped it.
+    mutating func sendWhole(_ text: String) async throws -> Bool {
+        try await deliver(text, part: .complete)
+        return !stopped && hasDelivered
     }
 
     /// Sends what is still held back.

@@ -15,8 +15,12 @@ extension IRCClientState {
             // extended-join: JOIN #channel account :realname ("*" for no account)
             if message.parameters.count >= 2 { remember(account: message.parameters[1], of: sourceNick) }
             if let tagged = message.tags["account"] { remember(account: tagged, of: sourceNick) }
-            guard fromUs else { return [] }
+            guard fromUs else {
+                if channels[fold(channel)] != nil { members[fold(channel), default: [:]][fold(sourceNick)] = sourceNick }
+                return []
+            }
             channels[fold(channel)] = channel
+            members[fold(channel)] = [fold(sourceNick): sourceNick]
             hostmask = message.source
             var actions: [IRCClientAction] = [.joined(channel: channel)]
             if support.whox {
@@ -24,10 +28,18 @@ extension IRCClientState {
             }
             return actions
         case "PART":
-            guard fromUs, let channel = message.parameters.first else { return [] }
+            guard let channel = message.parameters.first else { return [] }
+            guard fromUs else {
+                members[fold(channel)]?[fold(sourceNick)] = nil
+                return []
+            }
             return leave(channel)
         case "KICK":
-            guard message.parameters.count >= 2, support.caseMapping.equal(message.parameters[1], nick) else { return [] }
+            guard message.parameters.count >= 2 else { return [] }
+            guard support.caseMapping.equal(message.parameters[1], nick) else {
+                members[fold(message.parameters[0])]?[fold(message.parameters[1])] = nil
+                return []
+            }
             let channel = message.parameters[0]
             if configuration.rejoinAfterKick { rejoins.append((channel, now + configuration.rejoinDelay)) }
             return leave(channel)
@@ -38,6 +50,9 @@ extension IRCClientState {
         case "NICK":
             guard let new = message.parameters.first else { return [] }
             if let account = accounts.removeValue(forKey: fold(sourceNick)) { accounts[fold(new)] = account }
+            for channel in members.keys where members[channel]!.removeValue(forKey: fold(sourceNick)) != nil {
+                members[channel]![fold(new)] = new
+            }
             for channel in operators.keys where operators[channel]!.remove(fold(sourceNick)) != nil {
                 operators[channel]!.insert(fold(new))
             }
@@ -50,6 +65,7 @@ extension IRCClientState {
             return []
         case "QUIT":
             accounts[fold(sourceNick)] = nil
+            for channel in members.keys { members[channel]![fold(sourceNick)] = nil }
             if support.caseMapping.equal(sourceNick, configuration.nick), !support.caseMapping.equal(nick, configuration.nick) {
                 return [.send(IRCMessage("NICK", [configuration.nick]), urgent: false)]
             }
@@ -71,6 +87,7 @@ extension IRCClientState {
                 let symbols = entry.prefix { support.prefixSymbols.contains($0) }
                 let name = String(entry.dropFirst(symbols.count).prefix { $0 != "!" })
                 if symbols.contains(where: operatorSymbols.contains) { operators[channel, default: []].insert(fold(name)) }
+                if !name.isEmpty, channels[channel] != nil { members[channel, default: [:]][fold(name)] = name }
             }
             return []
         case "MODE":
@@ -86,7 +103,13 @@ extension IRCClientState {
     private mutating func leave(_ channel: String) -> [IRCClientAction] {
         channels[support.caseMapping.fold(channel)] = nil
         operators[support.caseMapping.fold(channel)] = nil
+        members[support.caseMapping.fold(channel)] = nil
         return [.left(channel: channel)]
+    }
+
+    /// The nicks in `channel`, as spelled.
+    func members(of channel: String) -> [String] {
+        members[support.caseMapping.fold(channel)].map { Array($0.values).sorted() } ?? []
     }
 
     private mutating func remember(account: String, of nick: String) {

@@ -46,6 +46,8 @@ public struct IRCClientState: Sendable {
     var accounts: [String: String] = [:]
     /// Channel operators (prefix at least `@`), by folded channel, then folded nick.
     var operators: [String: Set<String>] = [:]
+    /// The people in each channel: by folded channel, folded nick → the nick as spelled.
+    var members: [String: [String: String]] = [:]
     /// Our own `nick!user@host` as the server shows it to others (from our JOIN).
     public internal(set) var hostmask: IRCSource?
     var lastHeard: Duration = .zero

@@ -35,7 +35,8 @@ public final class IRCConnector: Connector {
         self.stsStore = stsStore
         self.open = open ?? { try await SocketTransport.connect(to: $0) }
         capabilities = ConnectorCapabilities(
-            maxMessageBytes: nil, streaming: .lines, supportsThreads: false, actions: [.kick, .ban, .quiet])
+            maxMessageBytes: nil, streaming: .lines, supportsThreads: false, actions: [.kick, .ban, .quiet],
+            defaultStyle: configuration.replyStyle)
     }
 
     public func run(events: ConnectorEvents) async throws {
@@ -113,6 +114,11 @@ public final class IRCConnector: Connector {
         // and would not be sent if they did.
         guard message.part == .complete || (message.part == .end && !message.text.isEmpty) else { return }
         try await session.deliver(message)
+    }
+
+    public func members(of channel: ChannelKey) async -> [String] {
+        guard let session = current.withLock({ $0 }) else { return [] }
+        return await session.members(of: channel.channel)
     }
 
     public func perform(_ action: ModerationAction, in channel: ChannelKey) async throws {

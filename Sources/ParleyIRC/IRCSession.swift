@@ -38,7 +38,7 @@ actor IRCSession {
     /// The most lines held for `more` in one channel.
     static let maxHeldLines = 200
     /// Lines of replies held back by the per-reply cap, by folded channel, for `more`.
-    private var overflow: [String: [String]] = [:]
+    private var overflow: [String: (command: String, lines: [String])] = [:]
     /// Lines sent per reply (channel and the message answered), for the cap.
     private var sentPerReply: [OutboundKey: Int] = [:]
     private var overflowedReplies: Set<OutboundKey> = []
@@ -276,7 +276,7 @@ actor IRCSession {
     func deliver(_ message: OutboundMessage) throws {
         guard state.isRegistered else { throw ConnectorError.notConnected(configuration.network) }
         let target = message.channel.channel
-        let command = message.style == .notice || configuration.replyStyle == .notice ? "NOTICE" : "PRIVMSG"
+        let command = message.style == .notice ? "NOTICE" : "PRIVMSG"
         let splitter = IRCLineSplitter(budget: textBudget(for: target, command: command), keepFormatting: configuration.keepFormatting)
         var text = message.text
         let reply = OutboundKey(channel: state.support.caseMapping.fold(target), replyTo: message.replyTo)
@@ -295,10 +295,10 @@ actor IRCSession {
             let room = max(0, cap - already)
             if lines.count > room {
                 // Bounded per channel (the newest lines kept) and in channels held for.
-                var held = overflow[key.channel, default: []] + lines[room...]
+                var held = (overflow[key.channel]?.lines ?? []) + lines[room...]
                 if held.count > Self.maxHeldLines { held.removeFirst(held.count - Self.maxHeldLines) }
                 if overflow[key.channel] == nil && overflow.count >= 256 { overflow.removeAll() }
-                overflow[key.channel] = held
+                overflow[key.channel] = (command, held)
                 lines = Array(lines[..<room])
                 if overflowedReplies.insert(key).inserted { lines.append(moreMarker) }
             }
@@ -320,17 +320,22 @@ actor IRCSession {
     /// Sends the next batch of held lines for `target`; false when nothing is held.
     private func sendMore(to target: String) -> Bool {
         let key = state.support.caseMapping.fold(target)
-        guard var held = overflow[key], !held.isEmpty else { return false }
+        guard let (command, lines) = overflow[key], !lines.isEmpty else { return false }
+        var held = lines
         let batch = Array(held.prefix(configuration.maxLinesPerReply ?? held.count))
         held.removeFirst(batch.count)
-        overflow[key] = held.isEmpty ? nil : held
-        let command = configuration.replyStyle == .notice ? "NOTICE" : "PRIVMSG"
+        overflow[key] = held.isEmpty ? nil : (command, held)
         for line in batch { send(IRCMessage(command, [target, line]), urgent: false) }
         if !held.isEmpty { send(IRCMessage(command, [target, moreMarker]), urgent: false) }
         return true
     }
 
     private var moreMarker: String { "(more: say \"\(state.nick): more\")" }
+
+    /// The nicks in `channel` (from NAMES, JOIN, PART, KICK, QUIT and NICK).
+    func members(of channel: String) -> [String] {
+        state.members(of: channel)
+    }
 
     /// Kick, ban or quiet in a channel (the server refuses if the bot lacks the rights).
     func perform(_ action: ModerationAction, in channel: String) throws {

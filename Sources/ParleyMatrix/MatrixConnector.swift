@@ -58,7 +58,7 @@ public actor MatrixConnector: Connector {
         inbound = MatrixInbound(network: configuration.network, botUser: configuration.userID, noticesFrom: configuration.noticesFrom)
         capabilities = ConnectorCapabilities(
             maxMessageBytes: MatrixOutbound.maxTextBytes, streaming: .edits(interval: configuration.editInterval, hold: configuration.firstEditHold),
-            supportsThreads: true, actions: [.kick, .ban, .redact])
+            supportsThreads: true, actions: [.kick, .ban, .redact], defaultStyle: configuration.replyStyle)
         (chores, choreQueue) = AsyncStream.makeStream(of: Chore.self)
     }
 
@@ -410,13 +410,16 @@ public actor MatrixConnector: Connector {
 
     // MARK: - Sending
 
+    public func members(of channel: ChannelKey) async -> [String] {
+        rooms.memberNames(in: rooms.room(forChannel: channel.channel))
+    }
+
     public func send(_ message: OutboundMessage) async throws {
         guard message.part != .fragment else { return }
         let text = MatrixOutbound.clean(message.text)
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
         let room = rooms.room(forChannel: message.channel.channel)
-        // A notice if the network's config says so (the default) or the channel's policy asks for one.
-        let style: OutboundMessage.Style = message.style == .notice || configuration.replyStyle == .notice ? .notice : .message
+        let style = message.style
         let question = message.replyTo?.rawValue
         let key = question.map { ReplyKey(room: room, question: $0) }
         do {

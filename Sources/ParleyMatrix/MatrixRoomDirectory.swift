@@ -4,6 +4,8 @@
 struct MatrixRoomDirectory: Sendable {
     struct Room: Sendable {
         var displayNames: [String: String] = [:]
+        /// Members known to be joined (lazy loading sends those the timeline needs).
+        var joined: Set<String> = []
         var powerLevels = PowerLevels()
         var encrypted = false
         var direct = false
@@ -42,12 +44,25 @@ struct MatrixRoomDirectory: Sendable {
             if let name = event.content["displayname"]?.string, !name.isEmpty {
                 self[room].displayNames[user] = name
             }
+            switch event.content["membership"]?.string {
+            case "join": self[room].joined.insert(user)
+            case "leave", "ban": self[room].joined.remove(user)
+            default: break
+            }
         case "m.room.power_levels" where event.stateKey == "":
             self[room].powerLevels = PowerLevels(event.content)
         case "m.room.encryption" where event.stateKey == "":
             self[room].encrypted = true
         default:
             break
+        }
+    }
+
+    /// What a body could highlight each joined member of `room` by: display names, local parts.
+    func memberNames(in room: String) -> [String] {
+        guard let info = rooms[room] else { return [] }
+        return info.joined.sorted().flatMap { user in
+            [info.displayNames[user], MatrixUser.localpart(user)].compactMap { $0 }
         }
     }
 

@@ -9,6 +9,7 @@ public final class InMemoryConnector: Connector {
     private let inboundContinuation: AsyncStream<ConnectorEvent>.Continuation
     private let log = Mutex<(sent: [OutboundMessage], actions: [ModerationAction], settled: [MessageID])>(([], [], []))
     private let refusal = Mutex<(@Sendable (OutboundMessage) -> (any Error)?)?>(nil)
+    private let channelMembers = Mutex<[ChannelKey: [String]]>([:])
 
     public init(network: NetworkID = "test", capabilities: ConnectorCapabilities = ConnectorCapabilities()) {
         self.network = network
@@ -39,6 +40,15 @@ public final class InMemoryConnector: Connector {
 
     public func settled(_ message: InboundMessage) async {
         log.withLock { $0.settled.append(message.id) }
+    }
+
+    public func members(of channel: ChannelKey) async -> [String] {
+        channelMembers.withLock { $0[channel] ?? [] }
+    }
+
+    /// Sets who is in `channel`, as a network's member list would.
+    public func setMembers(_ names: [String], of channel: ChannelKey) {
+        channelMembers.withLock { $0[channel] = names }
     }
 
     /// Delivers a message to the bot as if it came from the network.

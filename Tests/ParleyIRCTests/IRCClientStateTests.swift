@@ -337,6 +337,22 @@ struct ClientDriver {
         #expect(client.sent.contains("JOIN #help"))
     }
 
+    // Issue 11: the members a reply could highlight, from NAMES, JOIN, PART, KICK, QUIT and NICK.
+    @Test func membersAreTrackedFromNamesJoinPartKickQuitAndNick() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register(offering: "multi-prefix userhost-in-names")
+        client.server(":parley!p@h JOIN #help", ":irc.test 353 parley = #help :@+op!o@h voice parley")
+        #expect(client.state.members(of: "#HELP") == ["op", "parley", "voice"])
+        client.server(":dana!d@h JOIN #help", ":voice!v@h NICK :loud", ":op!o@h PART #help", ":x!x@h QUIT :bye")
+        #expect(client.state.members(of: "#help") == ["dana", "loud", "parley"])
+        client.server(":loud!v@h KICK #help dana :out", ":loud!v@h QUIT :gone")
+        #expect(client.state.members(of: "#help") == ["parley"])
+        client.server(":parley!p@h PART #help")
+        #expect(client.state.members(of: "#help").isEmpty)
+        client.server(":eve!e@h JOIN #elsewhere")
+        #expect(client.state.members(of: "#elsewhere").isEmpty, "a channel the bot is not in is not tracked")
+    }
+
     @Test func ourOwnEchoedLinesAndServiceNoticesAreNotChat() {
         var client = ClientDriver(Self.plainWithoutSASL)
         client.register(offering: "echo-message")

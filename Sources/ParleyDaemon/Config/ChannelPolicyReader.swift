@@ -69,7 +69,7 @@ enum ChannelPolicyReader {
         if let record = map["record_chatter"] { policy.recordsChatter = try record.bool() }
         if let queue = map["queue"] { policy.queueLimit = try queue.int(in: 0...1000) }
         if let replyAs = map["reply_as"] {
-            policy.repliesAsNotice = try replyAs.choice([("message", false), ("notice", true)])
+            policy.replyStyle = try replyAs.choice([("message", OutboundMessage.Style.message), ("notice", .notice)])
         }
         return policy
     }

@@ -1,0 +1,24 @@
+@testable import ParleyMatrix
+import Testing
+
+@Suite struct MatrixRoomDirectoryTests {
+    func member(_ user: String, _ membership: String, name: String? = nil) -> MatrixEvent {
+        var content: [String: JSONValue] = ["membership": .string(membership)]
+        if let name { content["displayname"] = .string(name) }
+        return MatrixEvent(type: "m.room.member", eventID: "$\(user)\(membership)", sender: user, stateKey: user, content: .object(content))
+    }
+
+    // Issue 11: what a reply could highlight is known from the room's members, not only from
+    // those who spoke.
+    @Test func membersAreTrackedByDisplayNameAndLocalPartUntilTheyLeave() {
+        var rooms = MatrixRoomDirectory()
+        rooms.apply(member("@anna:x", "join", name: "Anna K"), in: "!r")
+        rooms.apply(member("@boris:x", "join"), in: "!r")
+        rooms.apply(member("@chloe:x", "invite"), in: "!r")
+        #expect(rooms.memberNames(in: "!r") == ["Anna K", "anna", "boris"])
+        rooms.apply(member("@boris:x", "leave"), in: "!r")
+        rooms.apply(member("@anna:x", "ban"), in: "!r")
+        #expect(rooms.memberNames(in: "!r").isEmpty)
+        #expect(rooms.memberNames(in: "!elsewhere").isEmpty)
+    }
+}
