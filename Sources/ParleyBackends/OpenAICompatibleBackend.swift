@@ -117,9 +117,8 @@ public struct OpenAICompatibleBackend: GenerationBackend {
         }
     }
 
-    /// `retryDelay × 2^(attempt-1)`, drawn from its upper half.
     private func backoff(attempt: Int) -> Duration {
-        configuration.retryDelay * (1 << min(attempt - 1, 10)) * Double.random(in: 0.5...1.0)
+        Backoff(base: configuration.retryDelay, cap: configuration.retryDelay * 1024).delay(after: attempt)
     }
 
     /// Why one attempt failed, and whether another may help.

@@ -39,7 +39,8 @@ extension Bot {
             queued: await session?.queued ?? 0,
             generating: await session?.isGenerating ?? false,
             repliesSent: repliesSent,
-            paused: paused.contains(message.channel))
+            paused: paused.contains(message.channel),
+            networks: networkStates.sorted { $0.key.rawValue < $1.key.rawValue }.map { NetworkStatus(network: $0.key, state: $0.value) })
     }
 
     public func setPaused(_ isPaused: Bool, channel: ChannelKey) {

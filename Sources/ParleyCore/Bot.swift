@@ -36,6 +36,8 @@ public actor Bot: BotControl {
     /// For each inbound message, how many pieces of work on it are unfinished; at zero the
     /// connector is told that the message is settled.
     var unsettled: [MessageID: Int] = [:]
+    /// Each network's state, from its connector's reports and the supervisor's.
+    var networkStates: [NetworkID: NetworkState] = [:]
 
     /// - Parameters:
     ///   - inboundHooks: run on every message after the ignore list, in order.
@@ -78,9 +80,8 @@ public actor Bot: BotControl {
         let sink = ConnectorEvents(continuation, backlog: backlog)
         try await withThrowingDiscardingTaskGroup { group in
             for connector in connectors.values {
-                group.addTask {
-                    try await connector.run(events: sink)
-                }
+                networkStates[connector.network] = .connecting
+                group.addTask { await self.supervise(connector, events: sink) }
             }
             for await event in events {
                 defer { backlog.taken() }
@@ -104,6 +105,8 @@ public actor Bot: BotControl {
                     messagesHandled += 1
                     workFinished()
                     await release(message)
+                case .state(let network, let state):
+                    networkStates[network] = state
                 case .inputEnded(let network):
                     logger.info("input ended", metadata: ["bot.network": "\(network)"])
                     guard configuration.stopsWhenInputEnds else { continue }
@@ -111,6 +114,37 @@ public actor Bot: BotControl {
                     continuation.finish()
                     group.cancelAll()
                 }
+            }
+        }
+    }
+
+    /// Runs one network's connector; a connector that fails is marked down, logged with what to
+    /// do, and started again after a backoff, while every other network goes on. Returns when the
+    /// connector ends by itself (a console at end of input) or the bot stops.
+    func supervise(_ connector: any Connector, events: ConnectorEvents) async {
+        let network = connector.network
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await connector.run(events: events)
+                return
+            } catch {
+                if Task.isCancelled || error is CancellationError { return }
+                failures += 1
+                let delay = configuration.networkRestart.delay(after: failures)
+                networkStates[network] = .down(reason: "\(error)")
+                logger.error(
+                    "network is down; the other networks go on, and this one is tried again later",
+                    metadata: [
+                        "bot.network": "\(network)", "error": "\(error)",
+                        "bot.retry_s": "\(delay.components.seconds)",
+                    ])
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    return
+                }
+                networkStates[network] = .connecting
             }
         }
     }

@@ -20,6 +20,8 @@ public struct BotConfiguration: Sendable {
     /// Most inbound events waiting for the bot, over all networks; past it, connectors that can
     /// read less do (IRC stops reading its socket until the bot catches up).
     public var inboundBacklog: Int
+    /// How long a network whose connector failed waits before it is started again.
+    public var networkRestart: Backoff
 
     public init(
         name: String = "parley",
@@ -30,7 +32,8 @@ public struct BotConfiguration: Sendable {
         admins: AdminList = AdminList(),
         escalationChannel: ChannelKey? = nil,
         stopsWhenInputEnds: Bool = false,
-        inboundBacklog: Int = 256
+        inboundBacklog: Int = 256,
+        networkRestart: Backoff = Backoff(base: .seconds(5), cap: .seconds(300))
     ) {
         self.name = name
         self.commandPrefix = commandPrefix
@@ -41,5 +44,6 @@ public struct BotConfiguration: Sendable {
         self.escalationChannel = escalationChannel
         self.stopsWhenInputEnds = stopsWhenInputEnds
         self.inboundBacklog = inboundBacklog
+        self.networkRestart = networkRestart
     }
 }

@@ -80,9 +80,31 @@ public struct ConnectorCapabilities: Sendable, Hashable {
     }
 }
 
+/// How a network is doing, as `!status` reports it.
+public enum NetworkState: Sendable, Hashable, CustomStringConvertible {
+    case connecting
+    case up
+    /// The connection was lost or refused; the connector is trying again by itself.
+    case reconnecting(reason: String)
+    /// Stopped by an error its connector cannot get past alone (a revoked token, a wrong
+    /// account): the bot retries it on its own schedule, and every other network goes on.
+    case down(reason: String)
+
+    public var description: String {
+        switch self {
+        case .connecting: "connecting"
+        case .up: "up"
+        case .reconnecting(let reason): "reconnecting (\(reason))"
+        case .down(let reason): "down (\(reason))"
+        }
+    }
+}
+
 /// Something a connector reports to the bot.
 public enum ConnectorEvent: Sendable {
     case message(InboundMessage)
+    /// The network's state changed (connected, lost, reconnecting).
+    case state(NetworkID, NetworkState)
     /// The connector's input has ended for good (a console at end of file); the bot finishes the
     /// work it has and stops if it was asked to stop with its input.
     case inputEnded(NetworkID)

@@ -50,6 +50,7 @@ public final class IRCConnector: Connector {
                 logger.warning("connecting without TLS (tls: false): passwords and messages cross the network in clear", metadata: ["irc.host": "\(endpoint.host)"])
             }
             var outcome: IRCDisconnect?
+            var failure: String?
             do {
                 logger.info("connecting", metadata: ["irc.host": "\(endpoint.host)", "irc.port": "\(endpoint.port)"])
                 let stream = try await open(endpoint)
@@ -62,6 +63,7 @@ public final class IRCConnector: Connector {
                 current.withLock { $0 = nil }
                 if registered { failures = 0 }
             } catch {
+                failure = "\(error)"
                 logger.warning("connection failed", metadata: ["irc.error": "\(error)"])
             }
             if Task.isCancelled { break }
@@ -71,6 +73,7 @@ public final class IRCConnector: Connector {
                 continue
             }
             if let outcome { logger.warning("disconnected", metadata: ["irc.reason": "\(outcome)"]) }
+            events.emit(.state(network, .reconnecting(reason: outcome.map { "\($0)" } ?? failure ?? "the connection ended")))
             failures += 1
             let delay = Self.backoff(after: failures, base: configuration.reconnectDelay, cap: configuration.maxReconnectDelay, ban: outcome?.isBan ?? false)
             logger.info("reconnecting later", metadata: ["irc.delay": "\(delay)"])
@@ -99,13 +102,9 @@ public final class IRCConnector: Connector {
         return endpoint
     }
 
-    /// Exponential backoff with full jitter in its upper half: `base × 2^(failures-1)`, capped,
-    /// the wait drawn from [half, all] of it; a ban waits the cap.
+    /// The reconnect delay (`Backoff`); a ban waits the cap.
     static func backoff(after failures: Int, base: Duration, cap: Duration, ban: Bool) -> Duration {
-        if ban { return cap }
-        let exponent = min(failures - 1, 20)
-        let ceiling = min(cap, base * (1 << max(0, exponent)))
-        return ceiling * Double.random(in: 0.5...1.0)
+        ban ? cap : Backoff(base: base, cap: cap).delay(after: failures)
     }
 
     public func send(_ message: OutboundMessage) async throws {

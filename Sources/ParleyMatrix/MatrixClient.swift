@@ -85,10 +85,8 @@ struct MatrixClient: Sendable {
         }
     }
 
-    /// `base × 2^(attempt-1)`, capped, drawn from [half, all] of it.
     func backoff(_ attempt: Int) -> Duration {
-        let ceiling = min(retry.maxDelay, retry.baseDelay * (1 << min(max(0, attempt - 1), 20)))
-        return ceiling * Double.random(in: 0.5...1.0)
+        Backoff(base: retry.baseDelay, cap: retry.maxDelay).delay(after: attempt)
     }
 
     /// The wait a 429 asks for: `retry_after_ms` in the body, else a `Retry-After` header in

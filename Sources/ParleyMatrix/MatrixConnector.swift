@@ -21,6 +21,8 @@ public actor MatrixConnector: Connector {
     private var rooms = MatrixRoomDirectory()
     private var inbound: MatrixInbound
     private var signedIn = false
+    /// Whether the network has been reported up since it was last reported otherwise.
+    private var reportedUp = false
     private var restored = false
     private var sink: ConnectorEvents?
     /// The first event of each reply being streamed; its later parts edit it.
@@ -31,8 +33,9 @@ public actor MatrixConnector: Connector {
     /// Questions waiting for an answer in each room, for the typing notification.
     private var waiting: [String: Int] = [:]
     /// Side requests (typing, receipts, notices, leaving) run one at a time off the sync loop.
-    private let chores: AsyncStream<Chore>
-    private let choreQueue: AsyncStream<Chore>.Continuation
+    /// Work that must not block the sync loop, in order; made anew by each `run()` (a stream
+    /// whose reader was cancelled is finished for good).
+    private var choreQueue: AsyncStream<Chore>.Continuation
 
     typealias Chore = @Sendable () async -> Void
 
@@ -59,7 +62,7 @@ public actor MatrixConnector: Connector {
         capabilities = ConnectorCapabilities(
             maxMessageBytes: MatrixOutbound.maxTextBytes, streaming: .edits(interval: configuration.editInterval, hold: configuration.firstEditHold),
             supportsThreads: true, actions: [.kick, .ban, .redact], defaultStyle: configuration.replyStyle)
-        (chores, choreQueue) = AsyncStream.makeStream(of: Chore.self)
+        choreQueue = AsyncStream.makeStream(of: Chore.self).continuation
     }
 
     /// Shortens waits between attempts (tests of retries).
@@ -74,8 +77,9 @@ public actor MatrixConnector: Connector {
         if configuration.homeserver.scheme == "http", !["127.0.0.1", "localhost", "::1"].contains(configuration.homeserver.host ?? "") {
             logger.warning("the homeserver URL is plain http: the access token and messages cross the network in clear")
         }
+        let (chores, queue) = AsyncStream.makeStream(of: Chore.self)
+        choreQueue = queue
         try await withThrowingDiscardingTaskGroup { group in
-            let chores = self.chores
             group.addTask {
                 for await chore in chores { await chore() }
             }
@@ -91,11 +95,18 @@ public actor MatrixConnector: Connector {
             do {
                 try await signIn()
                 try await restore()
-                try await syncLoop { failures = 0 }
+                try await syncLoop {
+                    if !reportedUp { sink?.emit(.state(configuration.network, .up)) }
+                    reportedUp = true
+                    failures = 0
+                }
             } catch is CancellationError {
                 return
             } catch let error as MatrixError where Self.isFatal(error, authentication: configuration.authentication) {
                 logger.critical("cannot go on with this Matrix account", metadata: ["matrix.error": "\(error)"])
+                signedIn = false
+                reportedUp = false
+                client.accessToken = nil
                 throw error
             } catch let error as MatrixError where error.code == "M_UNKNOWN_TOKEN" {
                 logger.warning("the stored access token was refused; logging in again")
@@ -106,6 +117,8 @@ public actor MatrixConnector: Connector {
                 if Task.isCancelled { return }
                 failures += 1
                 let delay = Self.backoff(after: failures, cap: configuration.maxReconnectDelay)
+                sink?.emit(.state(configuration.network, .reconnecting(reason: "\(error)")))
+                reportedUp = false
                 logger.warning("Matrix sync failed; trying again", metadata: [
                     "matrix.error": "\(error)", "matrix.delay_ms": "\(delay.milliseconds)"])
                 try? await Task.sleep(for: delay)
@@ -127,8 +140,7 @@ public actor MatrixConnector: Connector {
     }
 
     static func backoff(after failures: Int, cap: Duration) -> Duration {
-        let ceiling = min(cap, .milliseconds(500) * (1 << min(max(0, failures - 1), 20)))
-        return ceiling * Double.random(in: 0.5...1.0)
+        Backoff(base: .milliseconds(500), cap: cap).delay(after: failures)
     }
 
     // MARK: - Signing in

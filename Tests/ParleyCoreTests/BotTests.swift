@@ -1,5 +1,8 @@
+import Foundation
+import Logging
 import ParleyCore
 import ParleyTesting
+import Synchronization
 import Testing
 
 @Suite struct BotTests {
@@ -280,5 +283,62 @@ extension BotTests {
 
         let answering = BotTester(policy: ChannelPolicy(backend: backend.name, answersBots: true), backends: [backend])
         #expect(try await answering.reply(to: "parley: hello", from: relay) == "ok")
+    }
+
+    /// A network whose connector fails (a revoked token) a given number of times, then runs.
+    final class FailingConnector: Connector {
+        struct Revoked: Error, CustomStringConvertible {
+            var description: String { "the access token was revoked; set a new one and restart" }
+        }
+        let network: NetworkID = "matrix"
+        let capabilities = ConnectorCapabilities()
+        let failuresLeft: Mutex<Int>
+        let runs = Mutex(0)
+
+        init(failures: Int) { failuresLeft = Mutex(failures) }
+
+        func run(events: ConnectorEvents) async throws {
+            runs.withLock { $0 += 1 }
+            let fail = failuresLeft.withLock { left in
+                defer { left -= 1 }
+                return left > 0
+            }
+            if fail { throw Revoked() }
+            events.emit(.state(network, .up))
+            try await Task.sleep(for: .seconds(3600))
+        }
+
+        func send(_ message: OutboundMessage) async throws {}
+    }
+
+    // Issue 11: networks fail alone. A network whose connector throws is marked down and started
+    // again on its own schedule; every other network keeps answering meanwhile.
+    @Test func aFailingNetworkIsMarkedDownAndRetriedWhileTheOthersKeepAnswering() async throws {
+        let good = InMemoryConnector(network: "irc")
+        let failing = FailingConnector(failures: 3)
+        let backend = ScriptedBackend(replying: "still here")
+        let bot = Bot(
+            configuration: BotConfiguration(networkRestart: Backoff(base: .milliseconds(50), cap: .milliseconds(100))),
+            connectors: [good, failing], backends: [backend], policies: ChannelPolicies(fallback: ChannelPolicy(backend: backend.name)),
+            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let running = Task { try await bot.run() }
+        defer { running.cancel() }
+        let question = InboundMessage(
+            id: "q1", channel: ChannelKey(network: "irc", channel: "#c"), sender: BotTester.alice, text: "parley: hi",
+            addressing: .addressed(body: "hi"))
+        _ = try await eventually("the failing network marked down") {
+            await bot.status(of: question).networks.contains { $0.network == "matrix" && $0.state == .down(reason: "the access token was revoked; set a new one and restart") } ? true : nil
+        }
+        good.push(question)
+        _ = try await eventually("the other network's answer") { good.sent.first?.text == "still here" ? true : nil }
+        let status = try await eventually("the status command's report") { () -> String? in
+            good.push(InboundMessage(id: MessageID("s\(UUID())"), channel: question.channel, sender: BotTester.alice, text: "!status"))
+            return good.sent.last.flatMap { $0.text.contains("Networks:") ? $0.text : nil }
+        }
+        #expect(status.contains("irc up") || status.contains("irc connecting"), "\(status)")
+        _ = try await eventually("the failing network back up after its retries") {
+            await bot.status(of: question).networks.contains { $0.network == "matrix" && $0.state == .up } ? true : nil
+        }
+        #expect(failing.runs.withLock { $0 } == 4)
     }
 }

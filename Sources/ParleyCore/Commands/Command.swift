@@ -62,6 +62,14 @@ public struct BotStatus: Sendable, Hashable {
     public var generating: Bool
     public var repliesSent: Int
     public var paused: Bool
+    /// Every network and its state, by name.
+    public var networks: [NetworkStatus]
+}
+
+/// One network's state, for `!status`.
+public struct NetworkStatus: Sendable, Hashable {
+    public var network: NetworkID
+    public var state: NetworkState
 }
 
 /// A bundle of commands and moderation hooks.
