@@ -94,14 +94,16 @@ let package = Package(
         .testTarget(
             name: "ParleyMatrixTests", dependencies: ["ParleyMatrix", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming),
+        // Everything against real servers (inspircd + atheme, Synapse; scripts/test starts them),
+        // one network at a time and several at once.
         .testTarget(
-            name: "ParleyMatrixIntegrationTests",
-            dependencies: ["ParleyMatrix", "ParleyTesting", "ParleyDaemon", "ParleyCore", .product(name: "Logging", package: "swift-log")],
+            name: "ParleyIntegrationTests",
+            dependencies: [
+                "ParleyIRC", "ParleyMatrix", "ParleyTesting", "ParleyDaemon", "ParleyCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming),
         .testTarget(name: "ParleyIRCTests", dependencies: ["ParleyIRC", "ParleyTesting"], swiftSettings: upcoming),
-        .testTarget(
-            name: "ParleyIRCIntegrationTests", dependencies: ["ParleyIRC", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: upcoming),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "ParleyDaemonTests", dependencies: ["ParleyDaemon", "ParleyTesting", "ParleyBackends", "ParleyIRC"],

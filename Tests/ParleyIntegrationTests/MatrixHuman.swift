@@ -11,6 +11,8 @@ struct MatrixHuman: Sendable {
     let homeserver: URL
     let user: String
     let token: String
+    /// The device this login made (its token dies with it).
+    var deviceID: String?
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -24,7 +26,7 @@ struct MatrixHuman: Sendable {
         ])
         let answer = try await request(homeserver, "POST", "/_matrix/client/v3/login", token: nil, body: body)
         guard let token = answer["access_token"]?.string else { throw Failure(description: "login gave no token: \(answer)") }
-        return MatrixHuman(homeserver: homeserver, user: user, token: token)
+        return MatrixHuman(homeserver: homeserver, user: user, token: token, deviceID: answer["device_id"]?.string)
     }
 
     static func request(
