@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "ParleyIntegrationTests",
             dependencies: [
-                "ParleyIRC", "ParleyMatrix", "ParleyTesting", "ParleyDaemon", "ParleyCore",
+                "ParleyIRC", "ParleyMatrix", "ParleyTesting", "ParleyDaemon", "ParleyCore", "ParleyStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming),

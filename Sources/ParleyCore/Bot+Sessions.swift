@@ -15,10 +15,7 @@ extension Bot {
             limiter: limiter,
             logger: logger,
             replySent: { [self] in await countReply() },
-            jobFinished: { [self] message in
-                await workFinished()
-                await release(message)
-            })
+            jobFinished: { [self] message in await finish(message) })
         let session = ChannelSession(key: key, policy: policy, environment: environment, now: clock.now())
         sessions[key] = session
         sessionUse[key] = clock.now()

@@ -30,12 +30,17 @@ public actor Bot: BotControl {
     /// dropped); lets tests know that the bot has seen what they pushed.
     public internal(set) var messagesHandled = 0
     let started: Duration
-    /// Work accepted and not finished: events being handled, jobs queued, commands running.
-    var pending = 0
-    var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    /// For each inbound message, how many pieces of work on it are unfinished; at zero the
-    /// connector is told that the message is settled.
-    var unsettled: [MessageID: Int] = [:]
+    /// Work accepted and not finished (events being handled, jobs queued, commands running),
+    /// and which messages are still unsettled.
+    var work = WorkLedger()
+    var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    var nextIdleWaiter = 0
+    /// False once shutdown has begun: new messages are left alone (a network that redelivers,
+    /// Matrix, hands them over again at the next start).
+    public internal(set) var accepting = true
+    /// Rings once when the service group asks the bot to stop.
+    private nonisolated let shutdownRequests: AsyncStream<Void>
+    private nonisolated let shutdownRequest: AsyncStream<Void>.Continuation
     /// Each network's state, from its connector's reports and the supervisor's.
     var networkStates: [NetworkID: NetworkState] = [:]
 
@@ -69,6 +74,13 @@ public actor Bot: BotControl {
         self.logger = logger
         self.limiter = GenerationLimiter(limit: configuration.maxConcurrentGenerations)
         self.started = clock.now()
+        (shutdownRequests, shutdownRequest) = AsyncStream.makeStream(of: Void.self)
+    }
+
+    /// Begins a graceful shutdown: no new messages are taken, replies in progress finish (within
+    /// `drainTime`), connectors send what they hold, then every network stops and `run()` returns.
+    public nonisolated func shutDown() {
+        shutdownRequest.yield()
     }
 
     public nonisolated var commandPrefix: String { configuration.commandPrefix }
@@ -83,28 +95,33 @@ public actor Bot: BotControl {
                 networkStates[connector.network] = .connecting
                 group.addTask { await self.supervise(connector, events: sink) }
             }
+            let shutdownRequests = self.shutdownRequests
+            group.addTask {
+                for await _ in shutdownRequests {
+                    await self.drain()
+                    continuation.finish()
+                    return
+                }
+            }
             for await event in events {
                 defer { backlog.taken() }
                 switch event {
                 case .message(let message):
-                    pending += 1
-                    retain(message)
-                    let work = await handle(message)
-                    for worker in work.sessionWorkers {
+                    guard accepting else { continue }
+                    work.begin(message.id)
+                    let spawn = await handle(message)
+                    for worker in spawn.sessionWorkers {
                         group.addTask { await worker.run() }
                     }
-                    for item in work.tasks {
-                        pending += 1
-                        retain(message)
+                    for item in spawn.tasks {
+                        work.begin(message.id)
                         group.addTask {
                             await item()
-                            await self.workFinished()
-                            await self.release(message)
+                            await self.finish(message)
                         }
                     }
                     messagesHandled += 1
-                    workFinished()
-                    await release(message)
+                    await finish(message)
                 case .state(let network, let state):
                     networkStates[network] = state
                 case .inputEnded(let network):
@@ -112,9 +129,37 @@ public actor Bot: BotControl {
                     guard configuration.stopsWhenInputEnds else { continue }
                     await waitUntilIdle()
                     continuation.finish()
-                    group.cancelAll()
                 }
             }
+            // The input ended or shutdown drained the work: stop every network and worker.
+            group.cancelAll()
+        }
+    }
+
+    /// Stops intake, lets the replies in progress finish and the connectors send what they hold,
+    /// all within `drainTime`.
+    func drain() async {
+        accepting = false
+        let limit = configuration.drainTime
+        logger.info("shutting down: finishing the replies in progress", metadata: [
+            "bot.pending": "\(work.pending)", "bot.drain_s": "\(limit.components.seconds)"])
+        let connectors = Array(self.connectors.values)
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.waitUntilIdle()
+                for connector in connectors { await connector.drain() }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !finished {
+            logger.warning("replies still in progress when the drain time ran out; they are cut", metadata: ["bot.pending": "\(work.pending)"])
         }
     }
 
@@ -149,33 +194,33 @@ public actor Bot: BotControl {
         }
     }
 
-    /// Waits until no message, job or command is in progress.
+    /// Waits until no message, job or command is in progress (or the task is cancelled).
     public func waitUntilIdle() async {
-        guard pending > 0 else { return }
-        await withCheckedContinuation { idleWaiters.append($0) }
-    }
-
-    func workFinished() {
-        pending -= 1
-        guard pending == 0 else { return }
-        for waiter in idleWaiters { waiter.resume() }
-        idleWaiters.removeAll()
-    }
-
-    func retain(_ message: InboundMessage) {
-        unsettled[message.id, default: 0] += 1
-    }
-
-    /// Ends one piece of work on `message`; after the last, tells its connector that the message
-    /// is settled. Work cut short by shutdown never gets here, so such a message stays unsettled.
-    func release(_ message: InboundMessage) async {
-        guard let count = unsettled[message.id] else { return }
-        if count > 1 {
-            unsettled[message.id] = count - 1
-            return
+        guard !work.isIdle, !Task.isCancelled else { return }
+        nextIdleWaiter += 1
+        let id = nextIdleWaiter
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { idleWaiters[id] = $0 }
+        } onCancel: {
+            Task { await self.stopWaiting(id) }
         }
-        unsettled[message.id] = nil
-        await connectors[message.channel.network]?.settled(message)
+    }
+
+    private func stopWaiting(_ id: Int) {
+        idleWaiters.removeValue(forKey: id)?.resume()
+    }
+
+    /// Ends one piece of work on `message`: after its last, the connector is told the message is
+    /// settled (unless the work was cut short: called from the task that did it, cancelled means
+    /// shutdown, and the message stays for the network to redeliver); then, if nothing else is in
+    /// progress, whoever waits for the bot to be idle goes on.
+    func finish(_ message: InboundMessage) async {
+        if work.finishing(message.id), !Task.isCancelled {
+            await connectors[message.channel.network]?.settled(message)
+        }
+        guard work.finished() else { return }
+        for waiter in idleWaiters.values { waiter.resume() }
+        idleWaiters.removeAll()
     }
 
     // MARK: - Handling a message
@@ -229,11 +274,10 @@ public actor Bot: BotControl {
         if case .prompt(let prompt) = request {
             let (session, isNew) = await sessionFor(key, policy: policy)
             var spawn = Spawn(sessionWorkers: isNew ? [session] : [])
-            retain(original)
-            if await session.enqueue(message, prompt: prompt, now: clock.now()) {
-                pending += 1
-            } else {
-                unsettled[original.id, default: 1] -= 1
+            // Begun before the job is queued: the session may finish it before `enqueue` returns.
+            work.begin(original.id)
+            if !(await session.enqueue(message, prompt: prompt, now: clock.now())) {
+                work.withdraw(original.id)
                 logger.info("queue full; told the sender", metadata: ["bot.session": "\(key)"])
                 spawn.tasks.append(replyWork(to: message, "I'm still answering earlier messages here; please ask again in a moment."))
             }

@@ -22,6 +22,8 @@ public struct BotConfiguration: Sendable {
     public var inboundBacklog: Int
     /// How long a network whose connector failed waits before it is started again.
     public var networkRestart: Backoff
+    /// On shutdown, how long replies in progress may take to finish before everything stops.
+    public var drainTime: Duration
 
     public init(
         name: String = "parley",
@@ -33,7 +35,8 @@ public struct BotConfiguration: Sendable {
         escalationChannel: ChannelKey? = nil,
         stopsWhenInputEnds: Bool = false,
         inboundBacklog: Int = 256,
-        networkRestart: Backoff = Backoff(base: .seconds(5), cap: .seconds(300))
+        networkRestart: Backoff = Backoff(base: .seconds(5), cap: .seconds(300)),
+        drainTime: Duration = .seconds(10)
     ) {
         self.name = name
         self.commandPrefix = commandPrefix
@@ -45,5 +48,6 @@ public struct BotConfiguration: Sendable {
         self.stopsWhenInputEnds = stopsWhenInputEnds
         self.inboundBacklog = inboundBacklog
         self.networkRestart = networkRestart
+        self.drainTime = drainTime
     }
 }

@@ -26,12 +26,18 @@ public protocol Connector: Sendable {
     /// The names people in `channel` go by as far as the connector knows (IRC NAMES, JOIN, PART,
     /// NICK; Matrix members): what a reply could highlight. Empty when it does not know.
     func members(of channel: ChannelKey) async -> [String]
+
+    /// Shutdown is coming: returns once what was handed to `send` has gone out (IRC's paced
+    /// lines). The bot calls it after the last reply and before it cancels `run`.
+    func drain() async
 }
 
 extension Connector {
     public func settled(_ message: InboundMessage) async {}
 
     public func members(of channel: ChannelKey) async -> [String] { [] }
+
+    public func drain() async {}
 
     public func perform(_ action: ModerationAction, in channel: ChannelKey) async throws {
         throw ConnectorError.unsupportedAction(action, network: network)

@@ -2,14 +2,18 @@ import ParleyCore
 import ParleyStore
 import ServiceLifecycle
 
-/// The bot as a service: it runs until the group shuts down gracefully (SIGTERM, SIGINT) or,
-/// in `parley chat`, until the console input ends and every reply is out.
+/// The bot as a service: it runs until the group shuts down gracefully (SIGTERM, SIGINT), then
+/// drains (replies in progress finish within `shutdown.drain_s`, connectors send what they hold,
+/// IRC says QUIT, Matrix stops syncing) or, in `parley chat`, until the console input ends and
+/// every reply is out.
 struct BotService: Service {
     let bot: Bot
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        try await withGracefulShutdownHandler {
             try await bot.run()
+        } onGracefulShutdown: {
+            bot.shutDown()
         }
     }
 }

@@ -25,9 +25,30 @@ public enum Daemon {
         public let bot: Bot
         public let group: ServiceGroup
 
-        /// Runs every service until shutdown.
+        /// Runs every service until shutdown: the first SIGTERM or SIGINT drains (graceful
+        /// shutdown), a second one cuts at once. Either way it returns normally.
         public func run() async throws {
-            try await group.run()
+            let group = self.group
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask { try await group.run() }
+                    tasks.addTask {
+                        var signals = 0
+                        for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                            signals += 1
+                            if signals == 1 {
+                                await group.triggerGracefulShutdown()
+                            } else {
+                                return  // the second signal: cut at once
+                            }
+                        }
+                    }
+                    try await tasks.next()
+                    tasks.cancelAll()
+                }
+            } catch is CancellationError {
+                return
+            }
         }
     }
 
@@ -93,14 +114,15 @@ public enum Daemon {
             sanitizer: OutputSanitizer(maxMentions: moderation.maxMentionsPerReply),
             store: store,
             logger: logger)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: RetentionService(store: store, interval: .seconds(3600))),
-                    .init(service: BotService(bot: bot), successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: RetentionService(store: store, interval: .seconds(3600))),
+                .init(service: BotService(bot: bot), successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            logger: logger)
+        // The bot bounds its own drain; this is the backstop should anything hang past it.
+        groupConfiguration.maximumGracefulShutdownDuration = botConfiguration.drainTime + .seconds(10)
+        let group = ServiceGroup(configuration: groupConfiguration)
         return Assembly(bot: bot, group: group)
     }
 

@@ -115,6 +115,11 @@ public final class IRCConnector: Connector {
         try await session.deliver(message)
     }
 
+    public func drain() async {
+        guard let session = current.withLock({ $0 }) else { return }
+        await session.drained()
+    }
+
     public func members(of channel: ChannelKey) async -> [String] {
         guard let session = current.withLock({ $0 }) else { return [] }
         return await session.members(of: channel.channel)

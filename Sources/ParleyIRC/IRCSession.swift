@@ -333,6 +333,14 @@ actor IRCSession {
 
     private var moreMarker: String { "(more: say \"\(state.nick): more\")" }
 
+    /// Returns once every paced line (the end of a reply) has been written, or the task is
+    /// cancelled. The flood control still paces them: the bot's drain time bounds the wait.
+    func drained() async {
+        while pacedWaiting > 0, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// The nicks in `channel` (from NAMES, JOIN, PART, KICK, QUIT and NICK).
     func members(of channel: String) -> [String] {
         state.members(of: channel)

@@ -341,4 +341,59 @@ extension BotTests {
         }
         #expect(failing.runs.withLock { $0 } == 4)
     }
+
+    // Issue 11: services and drain. On shutdown the bot takes no new message, lets the reply in
+    // progress finish, has its connectors send what they hold, and only then stops.
+    @Test func shutdownLetsTheReplyInProgressFinishAndTakesNothingNew() async throws {
+        let gate = Gate()
+        let backend = ScriptedBackend { request in
+            if request.messages.last?.content.contains("first") == true { await gate.wait() }
+            return ["answered"]
+        }
+        let connector = InMemoryConnector(network: "irc")
+        let bot = Bot(
+            configuration: BotConfiguration(drainTime: .seconds(60)), connectors: [connector], backends: [backend],
+            policies: ChannelPolicies(fallback: ChannelPolicy(backend: backend.name)),
+            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let running = Task { try await bot.run() }
+        func ask(_ text: String) -> InboundMessage {
+            let message = InboundMessage(
+                id: MessageID(text), channel: ChannelKey(network: "irc", channel: "#c"), sender: BotTester.alice,
+                text: "parley: \(text)", addressing: .addressed(body: text))
+            connector.push(message)
+            return message
+        }
+        let first = ask("first")
+        _ = try await eventually("the first reply under way") { gate.arrivals == 1 ? true : nil }
+        bot.shutDown()
+        _ = try await eventually("intake stopped") { await bot.accepting ? nil : true }
+        _ = ask("second, after the shutdown began")
+        gate.open()
+        try await running.value
+        #expect(connector.sent.map(\.text) == ["answered"])
+        #expect(connector.sent.first?.replyTo == first.id)
+        #expect(connector.settledMessages == [first.id], "the late message stays unsettled, for a network to redeliver")
+    }
+
+    @Test func shutdownCutsAReplyThatOutlastsTheDrainTime() async throws {
+        let gate = Gate()
+        let backend = ScriptedBackend { _ in
+            await gate.wait()
+            return ["never"]
+        }
+        let connector = InMemoryConnector(network: "irc")
+        let bot = Bot(
+            configuration: BotConfiguration(drainTime: .milliseconds(100)), connectors: [connector], backends: [backend],
+            policies: ChannelPolicies(fallback: ChannelPolicy(backend: backend.name)),
+            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let running = Task { try await bot.run() }
+        connector.push(InboundMessage(
+            id: "q", channel: ChannelKey(network: "irc", channel: "#c"), sender: BotTester.alice, text: "parley: hi",
+            addressing: .addressed(body: "hi")))
+        _ = try await eventually("the reply under way") { gate.arrivals == 1 ? true : nil }
+        bot.shutDown()
+        try await running.value
+        #expect(connector.sent.isEmpty && connector.settledMessages.isEmpty)
+        gate.open()
+    }
 }

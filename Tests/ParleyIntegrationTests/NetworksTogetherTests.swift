@@ -1,6 +1,8 @@
 import Foundation
 import ParleyCore
 import ParleyIRC
+import ParleyMatrix
+import ParleyStore
 import ParleyTesting
 import Testing
 
@@ -8,11 +10,14 @@ import Testing
 /// which runs one test at a time: two bots on the shared Matrix account would both answer.
 extension MatrixNetworkTests {
     /// The daemon's config for both networks; the Matrix account signs in with `token`.
-    func twoNetworkConfig(irc: TestNetwork, nick: String, channel: String, token: String, database: String) -> String {
+    func twoNetworkConfig(
+        irc: TestNetwork, nick: String, channel: String, token: String, database: String,
+        backend: String = "{ type: echo }", ircExtra: String = "", defaultsExtra: String = "", extra: String = ""
+    ) -> String {
         """
         storage: { path: \(database) }
         backends:
-          answer: { type: echo }
+          answer: \(backend)
         networks:
           irc:
             type: irc
@@ -22,6 +27,7 @@ extension MatrixNetworkTests {
             nick: \(nick)
             sasl: { mechanism: plain, account: \(irc.botAccount), password: "\(irc.botPassword)" }
             channels: ["\(channel)"]
+        \(ircExtra)
           matrix:
             type: matrix
             homeserver: \(server.homeserver.absoluteString)
@@ -30,7 +36,8 @@ extension MatrixNetworkTests {
             invites_from: ["\(server.humanUser)"]
             edit_interval_ms: 200
             max_reconnect_delay_s: 2
-        defaults: { backend: answer, queue: 100, trigger: [mention, direct] }
+        defaults: { backend: answer, queue: 100, trigger: [mention, direct]\(defaultsExtra) }
+        \(extra)
         moderation: { rate_limit: { per_user: off, per_channel: off } }
         logging: { level: debug }
 
@@ -101,5 +108,80 @@ extension MatrixNetworkTests {
         _ = try await waitFor("the Matrix answer after the new token", timeout: .seconds(90)) {
             try await human.replies(from: server.botUser, in: room)[again]
         }
+    }
+}
+
+extension MatrixNetworkTests {
+    /// `text` with every run of white space made one space.
+    static func words(_ text: String) -> String {
+        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    // Issue 11: SIGTERM while replies stream. On IRC the reply's remaining lines arrive, then QUIT;
+    // on Matrix the final edit lands; the daemon exits 0 within the drain time, and nothing
+    // recorded is lost.
+    @Test func sigtermWhileRepliesStreamLetsThemFinishThenQuits() async throws {
+        let irc = try TestNetwork.load()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-drain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let configPath = folder.appendingPathComponent("parley.yaml").path
+        let database = folder.appendingPathComponent("p.sqlite").path
+        let nick = TestNetwork.unique("pb")
+        let channel = "#" + TestNetwork.unique("drain")
+        let model = server.repository.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        let token = try await MatrixHuman.login(server.homeserver, user: server.botUser, password: server.botPassword).token
+        try twoNetworkConfig(
+            irc: irc, nick: nick, channel: channel, token: token, database: database,
+            backend: "{ type: local, model: \(model), context: 2048 }\n  quote: { type: echo }",
+            ircExtra: "    flood: { burst: 1, interval_ms: 1000 }\n    max_lines_per_reply: 0",
+            defaultsExtra: ", max_tokens: 160, temperature: 0",
+            // IRC quotes the question back (long, so several lines wait in the flood queue).
+            extra: "channels: [{ match: { network: irc }, backend: quote }]\nshutdown: { drain_s: 120 }"
+        ).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let parley = server.repository.appendingPathComponent(".build/debug/parley").path
+        let output = folder.appendingPathComponent("parley.log").path
+        let process = try ChildProcess.spawn([parley, "run", "--config", configPath], outputPath: output)
+        defer { process.send(SIGKILL); process.wait() }
+
+        let person = try await HumanClient.connect(to: irc, nick: TestNetwork.unique("hu"))
+        defer { person.quit() }
+        try await person.join(channel)
+        _ = try await waitFor("the bot in \(channel)") {
+            person.messages {
+                ($0.command == "JOIN" && $0.source?.nick == nick)
+                    || ($0.command == "353" && ($0.parameters.last ?? "").split(separator: " ").contains { $0.hasSuffix(nick) })
+            }.isEmpty ? nil : true
+        }
+        let human = try await server.human()
+        let room = try await roomWithBot(human)
+
+        // SIGTERM while the Matrix reply streams from the engine and the IRC reply's lines wait
+        // in the flood queue: both must arrive whole before the daemon stops.
+        let question = try await human.mention(server.botUser, "Write a numbered list of ten fruits, one per line, with a sentence about each.", in: room)
+        let first = try await waitFor("the Matrix reply's first part", timeout: .seconds(120), every: .milliseconds(50)) {
+            try await human.replies(from: server.botUser, in: room)[question]?.first
+        }
+        // As long as one line from a person may be: the quote needs two lines, the second paced.
+        let long = (1...69).map { "word\($0)" }.joined(separator: " ")
+        person.say("\(nick): " + long, to: channel)
+        _ = try await person.waitFor("the IRC reply's first line", timeout: .seconds(30)) { $0.source?.nick == nick && $0.command == "PRIVMSG" }
+        process.send(SIGTERM)
+        #expect(process.wait() == 0)
+
+        // What was recorded is what reached each network, in full.
+        let store = try SQLiteStore(path: database)
+        let ircAnswer = try #require(try await store.entries(of: SessionKey(channel: ChannelKey(network: "irc", channel: channel)), limit: 10)
+            .last { $0.role == .assistant })
+        let quits = person.messages { $0.command == "QUIT" && $0.source?.nick == nick }
+        let quit = try #require(quits.first)
+        let lines = person.lines(from: nick, in: channel).filter { $0.at < quit.at }.map(\.text)
+        #expect(Self.words(lines.joined(separator: " ")) == Self.words("\(person.nick): " + ircAnswer.text), "\(lines)")
+        #expect(person.lines(from: nick, in: channel).allSatisfy { $0.at < quit.at }, "a line after QUIT")
+
+        let roomChannel = ChannelKey(network: "matrix", channel: room)
+        let matrixAnswer = try #require(try await store.entries(of: SessionKey(channel: roomChannel), limit: 10).last { $0.role == .assistant })
+        let shown = try #require(try await human.currentContent(of: first, in: room))
+        #expect(Self.words(shown["body"]?.string ?? "") == Self.words(matrixAnswer.text))
+        #expect(lines.count >= 2, "the IRC reply was long enough to be paced: \(lines.count) lines")
     }
 }

@@ -48,7 +48,7 @@ public enum ConfigLoader {
         return try read(ConfigNode(node: root, path: "", source: source))
     }
 
-    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging"]
+    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging", "shutdown"]
 
     private static func read(_ root: ConfigNode) throws -> ParleyConfiguration {
         let top = try root.mapping(keys: topLevelKeys)
@@ -61,6 +61,10 @@ public enum ConfigLoader {
         let rules = try ChannelPolicyReader.readRules(
             top["channels"], defaults: defaults, backends: backendNames, networks: networks.map(\.name))
         bot.admins = try readAdmins(top["admins"], networks: networks.map(\.name))
+        if let shutdown = top["shutdown"] {
+            let map = try shutdown.mapping(keys: ["drain_s"])
+            if let drain = map["drain_s"] { bot.drainTime = .seconds(try drain.int(in: 0...3600)) }
+        }
         if let escalation = top["bot"].flatMap({ try? $0.mapping(keys: botKeys) })?["escalation_channel"] {
             bot.escalationChannel = try readChannelKey(escalation, networks: networks.map(\.name))
         }
