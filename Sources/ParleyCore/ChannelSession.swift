@@ -17,6 +17,9 @@ actor ChannelSession {
     private(set) var policy: ChannelPolicy
     private let environment: SessionEnvironment
     private var entries: [(sequence: Int, entry: ContextEntry)] = []
+    /// Each entry's token count, by sequence then backend: an entry is counted once per backend,
+    /// not once per request.
+    private var tokenCounts: [Int: [String: Int]] = [:]
     private var nextSequence = 0
     /// Raised by a reset: jobs from an earlier epoch are skipped.
     private var epoch = 0
@@ -60,6 +63,7 @@ actor ChannelSession {
         nextSequence += 1
         entries.append((sequence, entry))
         if entries.count > policy.historyLimit {
+            for dropped in entries.prefix(entries.count - policy.historyLimit) { tokenCounts[dropped.sequence] = nil }
             entries.removeFirst(entries.count - policy.historyLimit)
         }
         do {
@@ -91,6 +95,7 @@ actor ChannelSession {
     func reset() async {
         epoch += 1
         entries.removeAll()
+        tokenCounts.removeAll()
         restored = true
         current?.cancel()
         do {
@@ -105,6 +110,8 @@ actor ChannelSession {
     func forget(_ user: UserID) -> Int {
         let before = entries.count
         entries.removeAll { $0.entry.concerns(user) }
+        let kept = Set(entries.map(\.sequence))
+        tokenCounts = tokenCounts.filter { kept.contains($0.key) }
         return before - entries.count
     }
 
@@ -149,7 +156,7 @@ actor ChannelSession {
     // MARK: - Generating a reply
 
     private func answer(_ job: Job) async {
-        let transcript = entries.filter { $0.sequence <= job.sequence }.map(\.entry)
+        let transcript = entries.filter { $0.sequence <= job.sequence }
         let message = job.message
         var failure: (any Error)?
         for name in [policy.backend] + policy.fallbacks {
@@ -205,11 +212,11 @@ actor ChannelSession {
     }
 
     private func generate(
-        with backend: any GenerationBackend, transcript: [ContextEntry], into writer: inout ReplyWriter
+        with backend: any GenerationBackend, transcript: [(sequence: Int, entry: ContextEntry)], into writer: inout ReplyWriter
     ) async throws {
         let budget = TokenBudget(contextWindow: backend.contextWindow, replyTokens: policy.parameters.maxTokens)
-        let messages = budget.messages(
-            systemPrompt: policy.systemPrompt, entries: transcript, count: backend.tokenCount(of:))
+        let counted = transcript.map { item in (item.entry.chatMessage, tokens(of: item, on: backend)) }
+        let messages = budget.messages(systemPrompt: policy.systemPrompt, counted: counted, count: backend.tokenCount(of:))
         let request = GenerationRequest(
             messages: messages, parameters: policy.parameters, conversation: key.description)
         try await environment.limiter.acquire()
@@ -222,6 +229,14 @@ actor ChannelSession {
             await environment.limiter.release()
             throw error
         }
+    }
+
+    /// The entry's token count on `backend`, counted the first time it is asked for.
+    private func tokens(of item: (sequence: Int, entry: ContextEntry), on backend: any GenerationBackend) -> Int {
+        if let count = tokenCounts[item.sequence]?[backend.name] { return count }
+        let count = backend.tokenCount(of: item.entry.chatMessage)
+        tokenCounts[item.sequence, default: [:]][backend.name] = count
+        return count
     }
 
     private func finishReply(_ writer: ReplyWriter, to message: InboundMessage) async {

@@ -23,13 +23,21 @@ public struct TokenBudget: Sendable {
         entries: [ContextEntry],
         count: (ChatMessage) -> Int
     ) -> [ChatMessage] {
+        messages(systemPrompt: systemPrompt, counted: entries.map { ($0.chatMessage, count($0.chatMessage)) }, count: count)
+    }
+
+    /// The same, with each entry's token count known already (counted once, kept with it).
+    /// - Parameter count: counts the system prompt.
+    public func messages(
+        systemPrompt: String,
+        counted entries: some BidirectionalCollection<(ChatMessage, Int)>,
+        count: (ChatMessage) -> Int
+    ) -> [ChatMessage] {
         let system = ChatMessage(role: .system, content: systemPrompt)
         guard let newest = entries.last else { return [system] }
-        var used = count(system) + count(newest.chatMessage)
-        var kept: [ChatMessage] = [newest.chatMessage]
-        for entry in entries.dropLast().reversed() {
-            let message = entry.chatMessage
-            let cost = count(message)
+        var used = count(system) + newest.1
+        var kept: [ChatMessage] = [newest.0]
+        for (message, cost) in entries.dropLast().reversed() {
             guard used + cost <= promptTokens else { break }
             used += cost
             kept.append(message)

@@ -155,11 +155,12 @@ actor IRCSession {
     /// Writes queued lines no faster than the flood control allows.
     private func writeLoop() async -> IRCDisconnect? {
         for await line in pacedLines {
-            pacedWaiting -= 1
             let wait = bucket.reserve(at: clock.now())
             if wait > .zero { try? await Task.sleep(for: wait) }
             if Task.isCancelled { return nil }
             stream.send(line)
+            // Counted down only once written: `drained()` means on the wire, not taken.
+            pacedWaiting -= 1
         }
         return nil
     }

@@ -116,6 +116,12 @@ public final class InferenceEngine: Sendable {
         guard prompt.count + 1 <= model.contextLength else {
             throw ModelError.contextFull(needed: prompt.count + 1, available: model.contextLength)
         }
+        // A request abandoned while it waited for the engine costs no prefill.
+        guard !cancelled.isCancelled else {
+            return InferenceStatistics(
+                promptTokens: prompt, prefilledTokens: 0, generatedTokens: [], ending: .cancelled, prefillSeconds: 0,
+                generationSeconds: 0)
+        }
         let cache = caches.withLock { $0.cache(for: request.conversation, model: model) }
         // Reuse what the cache already holds of this prompt; at least the last token is run
         // again, for its logits.

@@ -35,6 +35,11 @@ public struct SamplingParameters: Sendable, Hashable {
 
 /// Chooses tokens: repetition penalty, then top-k, top-p and min-p, then temperature, then a
 /// draw from the distribution (or the argmax when the temperature is 0).
+///
+/// The vocabulary is never sorted whole: top-k keeps its k best in a heap (O(n log k)), and
+/// without top-k only the tokens that top-p or min-p could keep are sorted (a token whose
+/// probability is below (1 − p) / n cannot be in the nucleus, since all such tokens together
+/// weigh less than 1 − p).
 public struct Sampler: Sendable {
     public let parameters: SamplingParameters
     private var random: SplitMix64
@@ -55,34 +60,100 @@ public struct Sampler: Sendable {
         }
         if p.temperature <= 0 { return Self.argmax(logits) }
 
-        var candidates = logits.indices.map { (id: $0, logit: logits[$0]) }
-        candidates.sort { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }
-        if p.topK > 0 && p.topK < candidates.count { candidates.removeLast(candidates.count - p.topK) }
-        var probabilities = Self.softmax(candidates.map(\.logit))
-        if p.topP < 1 {
-            var total: Float = 0
+        var candidates = Self.candidates(logits, parameters: p)
+        // The order matters only to the filters; without any, a draw needs none.
+        if p.topK > 0 || p.topP < 1 || p.minP > 0 { candidates.sort(by: Self.ranksAbove) }
+        if p.topP < 1, let maximum = candidates.first?.logit {
+            // The nucleus, on probabilities over all that top-k kept (the whole vocabulary
+            // without top-k), summed in Double so that the cut does not hang on the order in
+            // which tens of thousands of small numbers were added.
+            let total = p.topK > 0
+                ? candidates.reduce(0.0) { $0 + Double(expf($1.logit - maximum)) }
+                : logits.reduce(0.0) { $0 + Double(expf($1 - maximum)) }
+            var cumulative = 0.0
             var keep = candidates.count
-            for (index, probability) in probabilities.enumerated() {
-                total += probability
-                if total >= p.topP {
+            for (index, candidate) in candidates.enumerated() {
+                cumulative += Double(expf(candidate.logit - maximum)) / total
+                if cumulative >= Double(p.topP) {
                     keep = index + 1
                     break
                 }
             }
             candidates.removeLast(candidates.count - keep)
-            probabilities = Self.softmax(candidates.map(\.logit))
         }
-        if p.minP > 0, let top = probabilities.first {
-            let keep = probabilities.prefix { $0 >= p.minP * top }.count
+        if p.minP > 0, let maximum = candidates.first?.logit {
+            // p_i / p_top = exp(logit_i - logit_top), whatever the normalisation.
+            let keep = candidates.prefix { expf($0.logit - maximum) >= p.minP }.count
             candidates.removeLast(candidates.count - max(1, keep))
         }
-        probabilities = Self.softmax(candidates.map { $0.logit / p.temperature })
+        let probabilities = Self.softmax(candidates.map { $0.logit / p.temperature })
         var draw = Float(Double(random.next() >> 11) / Double(1 << 53))
         for (index, probability) in probabilities.enumerated() {
             draw -= probability
             if draw < 0 { return candidates[index].id }
         }
         return candidates[candidates.count - 1].id
+    }
+
+    typealias Candidate = (id: Int, logit: Float)
+
+    /// Higher logit first, the lower id among equals.
+    static func ranksAbove(_ a: Candidate, _ b: Candidate) -> Bool {
+        a.logit > b.logit || (a.logit == b.logit && a.id < b.id)
+    }
+
+    /// The tokens that can still be chosen after top-k (or, without it, that top-p and min-p
+    /// could keep), in no particular order.
+    static func candidates(_ logits: [Float], parameters p: SamplingParameters) -> [Candidate] {
+        if p.topK > 0 && p.topK < logits.count { return topK(logits, p.topK) }
+        guard p.topP < 1 || p.minP > 0, let maximum = logits.max() else {
+            return logits.indices.map { ($0, logits[$0]) }
+        }
+        let total = logits.reduce(0) { $0 + expf($1 - maximum) }
+        // Keep p_i >= floor: below (1 - topP) / n nothing can be in the nucleus; below minP × top
+        // min-p drops it anyway. Either bound alone suffices; the larger prunes more.
+        var floor: Float = 0
+        // Half the bound, so that rounding in the threshold never drops a token the nucleus needs.
+        if p.topP < 1 { floor = max(floor, (1 - p.topP) / Float(2 * logits.count)) }
+        if p.minP > 0 { floor = max(floor, p.minP / total) }
+        let threshold = maximum + logf(max(floor * total, .leastNormalMagnitude))
+        var kept: [Candidate] = []
+        for (id, logit) in logits.enumerated() where logit >= threshold { kept.append((id, logit)) }
+        return kept
+    }
+
+    /// The k best tokens, by a min-heap on the worst kept.
+    static func topK(_ logits: [Float], _ k: Int) -> [Candidate] {
+        var heap: [Candidate] = []
+        heap.reserveCapacity(k)
+        func worse(_ i: Int, _ j: Int) -> Bool { ranksAbove(heap[j], heap[i]) }
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let left = 2 * i + 1, right = left + 1
+                var worst = i
+                if left < heap.count, worse(left, worst) { worst = left }
+                if right < heap.count, worse(right, worst) { worst = right }
+                if worst == i { return }
+                heap.swapAt(i, worst)
+                i = worst
+            }
+        }
+        for (id, logit) in logits.enumerated() {
+            let candidate = (id: id, logit: logit)
+            if heap.count < k {
+                heap.append(candidate)
+                var i = heap.count - 1
+                while i > 0, worse(i, (i - 1) / 2) {
+                    heap.swapAt(i, (i - 1) / 2)
+                    i = (i - 1) / 2
+                }
+            } else if ranksAbove(candidate, heap[0]) {
+                heap[0] = candidate
+                siftDown(0)
+            }
+        }
+        return heap
     }
 
     /// The index of the largest logit, the lowest among equals.
