@@ -50,10 +50,7 @@ extension Bot {
             ])
         let event = ModerationEvent(
             channel: channel, user: user, hook: hook, direction: direction, verdict: verdict.label, reason: reason)
-        do {
-            try await store?.record(event)
-        } catch {
-            logger.error("could not store a moderation event", metadata: ["error": "\(error)"])
-        }
+        // Written behind; a failure is logged by the store's worker.
+        await store?.record(event)
     }
 }

@@ -15,7 +15,8 @@ public actor Bot: BotControl {
     let inbound: ModerationPipeline
     let outbound: ModerationPipeline
     let commands: [any Command]
-    let store: (any ConversationStore)?
+    /// The store, written behind: no write is awaited on the inbound path.
+    let store: WriteBehindStore?
     let clock: any MonotonicClock
     let logger: Logger
     let limiter: GenerationLimiter
@@ -69,7 +70,7 @@ public actor Bot: BotControl {
         self.inbound = ModerationPipeline(hooks: [ignoreList] + inboundHooks + plugins.flatMap(\.inboundHooks))
         self.outbound = ModerationPipeline(hooks: outboundHooks + plugins.flatMap(\.outboundHooks) + [sanitizer])
         self.commands = BuiltinCommands.all + plugins.flatMap(\.commands)
-        self.store = store
+        self.store = store.map { WriteBehindStore($0, logger: logger) }
         self.clock = clock
         self.logger = logger
         self.limiter = GenerationLimiter(limit: configuration.maxConcurrentGenerations)
@@ -94,6 +95,9 @@ public actor Bot: BotControl {
             for connector in connectors.values {
                 networkStates[connector.network] = .connecting
                 group.addTask { await self.supervise(connector, events: sink) }
+            }
+            if let store {
+                group.addTask { await store.run() }
             }
             let shutdownRequests = self.shutdownRequests
             group.addTask {
@@ -128,6 +132,7 @@ public actor Bot: BotControl {
                     logger.info("input ended", metadata: ["bot.network": "\(network)"])
                     guard configuration.stopsWhenInputEnds else { continue }
                     await waitUntilIdle()
+                    await store?.flush()
                     continuation.finish()
                 }
             }
@@ -148,6 +153,7 @@ public actor Bot: BotControl {
             group.addTask {
                 await self.waitUntilIdle()
                 for connector in connectors { await connector.drain() }
+                await self.store?.flush()
                 return true
             }
             group.addTask {
@@ -208,6 +214,11 @@ public actor Bot: BotControl {
 
     private func stopWaiting(_ id: Int) {
         idleWaiters.removeValue(forKey: id)?.resume()
+    }
+
+    /// Returns once everything handed to storage so far is written.
+    public func flushStorage() async {
+        await store?.flush()
     }
 
     /// Ends one piece of work on `message`: after its last, the connector is told the message is

@@ -56,9 +56,10 @@ public final class BotTester: Sendable {
         running.cancel()
     }
 
-    /// Stops the bot and waits for it to finish.
+    /// Stops the bot as SIGTERM does (replies in progress finish, storage is flushed) and waits
+    /// for it to finish.
     public func stop() async {
-        running.cancel()
+        bot.shutDown()
         _ = await running.result
     }
 
@@ -114,5 +115,6 @@ public final class BotTester: Sendable {
             await bot.messagesHandled >= pushed ? true : nil
         }
         await bot.waitUntilIdle()
+        await bot.flushStorage()
     }
 }

@@ -1,0 +1,116 @@
+public import Logging
+
+/// Storage off the hot path. Writes (`append`, `record`) return at once and are written in order
+/// by one worker (`run()`); reads and removals take their turn in the same queue, so they see
+/// every write queued before them and no write queued after. `flush()` returns once everything
+/// queued so far is written. A disk that stalls stalls the worker, never the bot's inbound loop:
+/// every network keeps answering meanwhile.
+///
+/// The bot wraps its store in one, runs the worker among its tasks, and flushes before it stops.
+public actor WriteBehindStore: ConversationStore {
+    private let base: any ConversationStore
+    private let logger: Logger
+    private typealias Operation = @Sendable (any ConversationStore) async -> Void
+    private var queue: [Operation] = []
+    private var head = 0
+    private var wake: CheckedContinuation<Void, Never>?
+
+    public init(_ base: any ConversationStore, logger: Logger) {
+        self.base = base
+        self.logger = logger
+    }
+
+    /// Operations queued and not yet done.
+    public var backlog: Int { queue.count - head }
+
+    /// The worker: performs the queued operations in order, until cancelled while nothing is
+    /// queued. (Cancelled with work queued, it goes on: a cancelled write could lose data, so the
+    /// bot flushes first and cancels only an empty queue.)
+    public func run() async {
+        while true {
+            if head < queue.count {
+                let operation = queue[head]
+                head += 1
+                if head > 64 && head * 2 > queue.count {
+                    queue.removeFirst(head)
+                    head = 0
+                }
+                await operation(base)
+                continue
+            }
+            if Task.isCancelled { return }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { wake = $0 }
+            } onCancel: {
+                Task { await self.wakeWorker() }
+            }
+        }
+    }
+
+    private func wakeWorker() {
+        wake?.resume()
+        wake = nil
+    }
+
+    private func enqueue(_ operation: @escaping Operation) {
+        queue.append(operation)
+        wakeWorker()
+    }
+
+    /// Returns once everything queued before the call is written.
+    public func flush() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            enqueue { _ in done.resume() }
+        }
+    }
+
+    /// Queues `body` and waits for its result.
+    private func perform<T: Sendable>(_ body: @escaping @Sendable (any ConversationStore) async throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (result: CheckedContinuation<T, any Error>) in
+            enqueue { base in
+                do {
+                    result.resume(returning: try await body(base))
+                } catch {
+                    result.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    // MARK: - ConversationStore
+
+    public func entries(of session: SessionKey, limit: Int) async throws -> [ContextEntry] {
+        try await perform { try await $0.entries(of: session, limit: limit) }
+    }
+
+    public func append(_ entry: ContextEntry, to session: SessionKey) {
+        let logger = self.logger
+        enqueue { base in
+            do {
+                try await base.append(entry, to: session)
+            } catch {
+                logger.error("could not store a transcript entry; it is kept in memory only",
+                             metadata: ["bot.session": "\(session)", "error": "\(error)"])
+            }
+        }
+    }
+
+    public func clear(_ session: SessionKey) async throws {
+        try await perform { try await $0.clear(session) }
+    }
+
+    public func forget(_ user: UserID, on network: NetworkID) async throws -> Int {
+        try await perform { try await $0.forget(user, on: network) }
+    }
+
+    public func record(_ event: ModerationEvent) {
+        let logger = self.logger
+        enqueue { base in
+            do {
+                try await base.record(event)
+            } catch {
+                logger.error("could not store a moderation event", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import ParleyCore
+import ParleyTesting
+import Testing
+
+/// Storage off the hot path (issue 11): writes are queued and written in order by one worker.
+@Suite struct WriteBehindStoreTests {
+    static let session = SessionKey(channel: ChannelKey(network: "test", channel: BotTester.channel))
+    static let logger = Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// A store whose writes wait until the test opens the gate: a stalled disk.
+    actor StalledStore: ConversationStore {
+        let gate = Gate()
+        let inner = InMemoryConversationStore()
+
+        func entries(of session: SessionKey, limit: Int) async throws -> [ContextEntry] {
+            await inner.entries(of: session, limit: limit)
+        }
+        func append(_ entry: ContextEntry, to session: SessionKey) async throws {
+            await gate.wait()
+            await inner.append(entry, to: session)
+        }
+        func clear(_ session: SessionKey) async throws { await inner.clear(session) }
+        func forget(_ user: UserID, on network: NetworkID) async throws -> Int { await inner.forget(user, on: network) }
+        func record(_ event: ModerationEvent) async throws { await inner.record(event) }
+    }
+
+    func entry(_ text: String) -> ContextEntry {
+        ContextEntry(role: .user, speaker: "alice", speakerName: "alice", text: text)
+    }
+
+    @Test func readsAndRemovalsSeeExactlyTheWritesQueuedBeforeThem() async throws {
+        let base = InMemoryConversationStore()
+        let store = WriteBehindStore(base, logger: Self.logger)
+        let worker = Task { await store.run() }
+        defer { worker.cancel() }
+        await store.append(entry("one"), to: Self.session)
+        await store.append(entry("two"), to: Self.session)
+        #expect(try await store.entries(of: Self.session, limit: 10).map(\.text) == ["one", "two"])
+        try await store.clear(Self.session)
+        await store.append(entry("three"), to: Self.session)
+        await store.flush()
+        #expect(await base.entries(of: Self.session, limit: 10).map(\.text) == ["three"])
+    }
+
+    @Test func aStalledDiskDoesNotStallReplies() async throws {
+        let stalled = StalledStore()
+        let tester = BotTester(backend: ScriptedBackend(replying: "answered anyway"), store: stalled)
+        #expect(try await tester.reply(to: "parley: are you there?") == "answered anyway")
+        #expect(try await tester.reply(to: "parley: and now?") == "answered anyway")
+        #expect(await stalled.inner.entries(of: Self.session, limit: 10).isEmpty, "nothing written while the disk stalls")
+        stalled.gate.open()
+        try await tester.settle()
+        #expect(await stalled.inner.entries(of: Self.session, limit: 10).map(\.text) == [
+            "are you there?", "answered anyway", "and now?", "answered anyway",
+        ])
+    }
+
+    @Test func shutdownWritesEverythingQueued() async throws {
+        let stalled = StalledStore()
+        let tester = BotTester(backend: ScriptedBackend(replying: "ok"), store: stalled)
+        _ = try await tester.reply(to: "parley: remember this")
+        let stopping = Task { await tester.stop() }
+        _ = try await eventually("the drain to wait for the disk") { stalled.gate.arrivals >= 1 ? true : nil }
+        stalled.gate.open()
+        await stopping.value
+        #expect(await stalled.inner.entries(of: Self.session, limit: 10).map(\.text) == ["remember this", "ok"])
+    }
+}
