@@ -34,8 +34,7 @@ public actor Bot: BotControl {
     /// Work accepted and not finished (events being handled, jobs queued, commands running),
     /// and which messages are still unsettled.
     var work = WorkLedger()
-    var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
-    var nextIdleWaiter = 0
+    var idleWaiters = WaitList()
     /// False once shutdown has begun: new messages are left alone (a network that redelivers,
     /// Matrix, hands them over again at the next start).
     public internal(set) var accepting = true
@@ -203,17 +202,16 @@ public actor Bot: BotControl {
     /// Waits until no message, job or command is in progress (or the task is cancelled).
     public func waitUntilIdle() async {
         guard !work.isIdle, !Task.isCancelled else { return }
-        nextIdleWaiter += 1
-        let id = nextIdleWaiter
+        let ticket = idleWaiters.ticket()
         await withTaskCancellationHandler {
-            await withCheckedContinuation { idleWaiters[id] = $0 }
+            await withCheckedContinuation { idleWaiters.park(ticket, $0) }
         } onCancel: {
-            Task { await self.stopWaiting(id) }
+            Task { await self.stopWaiting(ticket) }
         }
     }
 
-    private func stopWaiting(_ id: Int) {
-        idleWaiters.removeValue(forKey: id)?.resume()
+    private func stopWaiting(_ ticket: Int) {
+        idleWaiters.leave(ticket)
     }
 
     /// Returns once everything handed to storage so far is written.
@@ -230,8 +228,7 @@ public actor Bot: BotControl {
             await connectors[message.channel.network]?.settled(message)
         }
         guard work.finished() else { return }
-        for waiter in idleWaiters.values { waiter.resume() }
-        idleWaiters.removeAll()
+        idleWaiters.releaseAll()
     }
 
     // MARK: - Handling a message

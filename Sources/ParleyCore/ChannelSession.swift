@@ -25,7 +25,10 @@ actor ChannelSession {
     private var epoch = 0
     private let jobs: AsyncStream<Job>
     private let continuation: AsyncStream<Job>.Continuation
-    private var current: Task<Void, Never>?
+    /// Whether a reply is being generated now.
+    private var answering = false
+    /// The reply in progress, waiting for a reset to cut it short.
+    private var resets = WaitList()
     private(set) var queued = 0
     private var restored = false
     /// When the session last took a message, for least-recently-used eviction.
@@ -39,8 +42,8 @@ actor ChannelSession {
         (jobs, continuation) = AsyncStream.makeStream(of: Job.self)
     }
 
-    var isGenerating: Bool { current != nil }
-    var isIdle: Bool { current == nil && queued == 0 }
+    var isGenerating: Bool { answering }
+    var isIdle: Bool { !answering && queued == 0 }
     var entryCount: Int { entries.count }
 
     /// The distinct names of people in the transcript.
@@ -79,7 +82,7 @@ actor ChannelSession {
     /// Records the message and queues a reply to it; false when the queue is full (the message
     /// is then neither recorded nor answered, and the sender should be told the bot is busy).
     func enqueue(_ message: InboundMessage, prompt: String, now: Duration) async -> Bool {
-        let waitingOrRunning = queued + (current == nil ? 0 : 1)
+        let waitingOrRunning = queued + (answering ? 1 : 0)
         guard waitingOrRunning <= policy.queueLimit else { return false }
         queued += 1
         let entry = ContextEntry(
@@ -97,7 +100,7 @@ actor ChannelSession {
         entries.removeAll()
         tokenCounts.removeAll()
         restored = true
-        current?.cancel()
+        resets.releaseAll()
         do {
             try await environment.store?.clear(key)
         } catch {
@@ -120,22 +123,40 @@ actor ChannelSession {
         continuation.finish()
     }
 
-    /// The worker: answers queued messages one at a time until closed or cancelled.
+    /// The worker: answers queued messages one at a time until closed or cancelled. Each reply
+    /// is a child task, cut short by a reset (`!reset`) or by the worker's own cancellation
+    /// (shutdown past the drain time).
     func run() async {
         for await job in jobs {
             queued -= 1
             if job.epoch == epoch && !Task.isCancelled {
-                let task = Task { await self.answer(job) }
-                current = task
-                await withTaskCancellationHandler {
-                    await task.value
-                } onCancel: {
-                    task.cancel()
+                answering = true
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.answer(job) }
+                    group.addTask { await self.untilReset(of: job.epoch) }
+                    await group.next()
+                    group.cancelAll()
                 }
-                current = nil
+                answering = false
             }
             await environment.jobFinished(job.message)
         }
+    }
+
+    /// Returns once the context of `epoch` has been reset, or when the task is cancelled (the
+    /// reply ended first).
+    private func untilReset(of epoch: Int) async {
+        guard epoch == self.epoch else { return }
+        let ticket = resets.ticket()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { resets.park(ticket, $0) }
+        } onCancel: {
+            Task { await self.leaveResets(ticket) }
+        }
+    }
+
+    private func leaveResets(_ ticket: Int) {
+        resets.leave(ticket)
     }
 
     private func restoreIfNeeded() async {
