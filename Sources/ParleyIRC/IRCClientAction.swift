@@ -38,6 +38,10 @@ public struct IRCChatMessage: Sendable, Equatable {
     /// The sender's services account, when the network vouches for one (account-tag, or what
     /// extended-join, account-notify and WHOX told the client).
     public var account: String?
+    /// Who the sender is to the bot, stable for as long as the client sees them: their account
+    /// (`account:NAME`) if they had one when first seen, else their folded nick; carried over a
+    /// nick change, and kept when they identify to services later.
+    public var identity: String
     /// The network marks the sender as a bot (IRCv3 `bot` tag).
     public var fromBot: Bool
     /// The sender holds operator rights (or higher) in the channel, as NAMES and MODE told.

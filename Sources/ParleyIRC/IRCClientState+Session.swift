@@ -50,6 +50,7 @@ extension IRCClientState {
         case "NICK":
             guard let new = message.parameters.first else { return [] }
             if let account = accounts.removeValue(forKey: fold(sourceNick)) { accounts[fold(new)] = account }
+            if let identity = identities.removeValue(forKey: fold(sourceNick)) { identities[fold(new)] = identity }
             for channel in members.keys where members[channel]!.removeValue(forKey: fold(sourceNick)) != nil {
                 members[channel]![fold(new)] = new
             }
@@ -65,6 +66,7 @@ extension IRCClientState {
             return []
         case "QUIT":
             accounts[fold(sourceNick)] = nil
+            identities[fold(sourceNick)] = nil
             for channel in members.keys { members[channel]![fold(sourceNick)] = nil }
             if support.caseMapping.equal(sourceNick, configuration.nick), !support.caseMapping.equal(nick, configuration.nick) {
                 return [.send(IRCMessage("NICK", [configuration.nick]), urgent: false)]
@@ -173,8 +175,13 @@ extension IRCClientState {
         let isChannel = support.isChannel(target)
         let folded = support.caseMapping.fold(source.nick)
         let account = enabledCapabilities.contains("account-tag") ? message.tags["account"] : accounts[folded]
+        let identity = identities[folded] ?? account.map { "account:" + $0 } ?? folded
+        if identities[folded] == nil {
+            if identities.count >= 10_000 { identities.removeAll() }
+            identities[folded] = identity
+        }
         return [.message(IRCChatMessage(
-            source: source, target: target, text: text, kind: kind, account: account,
+            source: source, target: target, text: text, kind: kind, account: account, identity: identity,
             fromBot: message.tags["bot"] != nil,
             fromOperator: isChannel && operators[support.caseMapping.fold(target)]?.contains(folded) == true,
             id: message.tags["msgid"], time: message.tags["time"].flatMap(Self.serverTime), isChannel: isChannel))]

@@ -44,6 +44,8 @@ public struct IRCClientState: Sendable {
     public internal(set) var channels: [String: String] = [:]
     /// Services accounts of nicks the client has seen, by folded nick.
     var accounts: [String: String] = [:]
+    /// Who each nick is to the bot (`IRCChatMessage.identity`), by folded nick.
+    var identities: [String: String] = [:]
     /// Channel operators (prefix at least `@`), by folded channel, then folded nick.
     var operators: [String: Set<String>] = [:]
     /// The people in each channel: by folded channel, folded nick → the nick as spelled.

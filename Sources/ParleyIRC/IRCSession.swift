@@ -251,7 +251,7 @@ actor IRCSession {
         }
         messageCounter += 1
         let sender = Sender(
-            id: UserID(chat.account.map { "account:" + $0 } ?? fold(chat.source.nick)),
+            id: UserID(chat.identity),
             displayName: chat.source.nick, account: chat.account, isOperator: chat.fromOperator, isBot: chat.fromBot)
         events.emit(.message(InboundMessage(
             id: MessageID(chat.id ?? "irc-\(configuration.network)-\(messageCounter)"),

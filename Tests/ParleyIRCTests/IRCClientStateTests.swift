@@ -337,6 +337,22 @@ struct ClientDriver {
         #expect(client.sent.contains("JOIN #help"))
     }
 
+    // Issue 11: a person's identity stays the same when they identify to services or change nick;
+    // their account is still what permissions go by.
+    @Test func identityIsStableAcrossIdentifyingAndNickChanges() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register(offering: "account-notify extended-join")
+        client.server(":parley!p@h JOIN #help", ":alice!a@h JOIN #help * :Alice")
+        client.server(":alice!a@h PRIVMSG #help :hi, not logged in")
+        client.server(":alice!a@h ACCOUNT alice", ":alice!a@h PRIVMSG #help :now logged in")
+        client.server(":alice!a@h NICK ally", ":ally!a@h PRIVMSG #help :new nick")
+        let messages = client.messages
+        #expect(messages.map(\.identity) == ["alice", "alice", "alice"])
+        #expect(messages.map(\.account) == [nil, "alice", "alice"])
+        client.server(":bob!b@h JOIN #help bobacct :Bob", ":bob!b@h PRIVMSG #help :logged in from the start")
+        #expect(client.messages.last?.identity == "account:bobacct")
+    }
+
     // Issue 11: the members a reply could highlight, from NAMES, JOIN, PART, KICK, QUIT and NICK.
     @Test func membersAreTrackedFromNamesJoinPartKickQuitAndNick() {
         var client = ClientDriver(Self.plainWithoutSASL)
