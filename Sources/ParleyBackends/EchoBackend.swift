@@ -4,10 +4,10 @@ public import ParleyCore
 /// word. It checks wiring, triggers, moderation and delivery end to end where no model is at
 /// hand, and it is the embedded default's backend until the local engine lands.
 public struct EchoBackend: GenerationBackend {
-    public let name: String
+    public let name: BackendName
     public let contextWindow: Int
 
-    public init(name: String, contextWindow: Int = 4096) {
+    public init(name: BackendName, contextWindow: Int = 4096) {
         self.name = name
         self.contextWindow = contextWindow
     }

@@ -5,12 +5,12 @@ public import ParleyInference
 /// model's chat template, exact token counts from the model's tokenizer, and a KV cache per
 /// conversation so that a follow-up message only prefills its own tokens.
 public struct LocalBackend: GenerationBackend {
-    public let name: String
+    public let name: BackendName
     public let engine: InferenceEngine
     /// The template without its default system prompt, for counting one message at a time.
     private let countingTemplate: ChatTemplate
 
-    public init(name: String, engine: InferenceEngine) {
+    public init(name: BackendName, engine: InferenceEngine) {
         self.name = name
         self.engine = engine
         countingTemplate = ChatTemplate(style: engine.template.style)

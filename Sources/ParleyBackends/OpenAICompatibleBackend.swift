@@ -8,7 +8,7 @@ import FoundationNetworking
 /// Where and how to reach an OpenAI-compatible Chat Completions API (OpenAI, vLLM, the llama.cpp
 /// server, Ollama's `/v1`, LM Studio…).
 public struct OpenAICompatibleConfiguration: Sendable {
-    public var name: String
+    public var name: BackendName
     /// The API root, e.g. `https://api.openai.com/v1`; `/chat/completions` is appended.
     public var baseURL: URL
     public var apiKey: Secret?
@@ -29,7 +29,7 @@ public struct OpenAICompatibleConfiguration: Sendable {
     public var retryDelay: Duration
 
     public init(
-        name: String, baseURL: URL, apiKey: Secret? = nil, model: String, organization: String? = nil,
+        name: BackendName, baseURL: URL, apiKey: Secret? = nil, model: String, organization: String? = nil,
         headers: [String: String] = [:], contextWindow: Int = 8192, streaming: Bool = true,
         idleTimeout: Duration = .seconds(60), totalTimeout: Duration = .seconds(300),
         maxRetries: Int = 2, retryDelay: Duration = .seconds(1)
@@ -63,7 +63,7 @@ public struct OpenAICompatibleBackend: GenerationBackend {
         self.logger = logger
     }
 
-    public var name: String { configuration.name }
+    public var name: BackendName { configuration.name }
     public var contextWindow: Int { configuration.contextWindow }
 
     /// The documented estimate (`TokenEstimate`): the server's tokenizer is not at hand.

@@ -10,7 +10,7 @@ public actor Bot: BotControl {
     public nonisolated let configuration: BotConfiguration
     public nonisolated let ignoreList: IgnoreList
     let connectors: [NetworkID: any Connector]
-    let backends: [String: any GenerationBackend]
+    let backends: [BackendName: any GenerationBackend]
     let policies: ChannelPolicies
     let inbound: ModerationPipeline
     let outbound: ModerationPipeline

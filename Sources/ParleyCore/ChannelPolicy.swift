@@ -14,8 +14,8 @@ public struct ChannelPolicy: Sendable, Hashable {
     public var scope: ContextScope
     public var systemPrompt: String
     /// The backend to ask, then the fallbacks in order.
-    public var backend: String
-    public var fallbacks: [String]
+    public var backend: BackendName
+    public var fallbacks: [BackendName]
     public var parameters: GenerationParameters
     /// Most transcript entries kept in a context (before the token budget trims further).
     public var historyLimit: Int
@@ -36,8 +36,8 @@ public struct ChannelPolicy: Sendable, Hashable {
         triggers: TriggerSet = [.mention, .prefix, .direct],
         scope: ContextScope = .channel,
         systemPrompt: String = ChannelPolicy.defaultSystemPrompt,
-        backend: String,
-        fallbacks: [String] = [],
+        backend: BackendName,
+        fallbacks: [BackendName] = [],
         parameters: GenerationParameters = GenerationParameters(),
         historyLimit: Int = 50,
         recordsChatter: Bool = true,

@@ -19,7 +19,7 @@ actor ChannelSession {
     private var entries: [(sequence: Int, entry: ContextEntry)] = []
     /// Each entry's token count, by sequence then backend: an entry is counted once per backend,
     /// not once per request.
-    private var tokenCounts: [Int: [String: Int]] = [:]
+    private var tokenCounts: [Int: [BackendName: Int]] = [:]
     private var nextSequence = 0
     /// Raised by a reset: jobs from an earlier epoch are skipped.
     private var epoch = 0

@@ -24,8 +24,8 @@ public enum ConnectorError: Error, CustomStringConvertible, Equatable {
 
 /// A generation could not be made.
 public enum GenerationError: Error, CustomStringConvertible, UserPresentableError, Equatable {
-    case unknownBackend(String)
-    case backendFailed(backend: String, detail: String)
+    case unknownBackend(BackendName)
+    case backendFailed(backend: BackendName, detail: String)
 
     public var description: String {
         switch self {

@@ -1,7 +1,7 @@
 /// Something that writes replies: an OpenAI-compatible HTTP API or the local engine.
 public protocol GenerationBackend: Sendable {
     /// The name the config gives this backend.
-    var name: String { get }
+    var name: BackendName { get }
     /// How many tokens the model attends to: the prompt and the reply together.
     var contextWindow: Int { get }
 

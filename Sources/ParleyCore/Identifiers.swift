@@ -17,6 +17,13 @@ public struct NetworkID: StringIdentifier, Comparable {
     public static func < (lhs: NetworkID, rhs: NetworkID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
+/// The name of a configured generation backend (`local`, `hosted`), as the config spells it.
+public struct BackendName: StringIdentifier, Comparable {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public static func < (lhs: BackendName, rhs: BackendName) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
 /// A stable identifier of a person on one network, chosen by the connector
 /// (an IRC services account or nick, a Matrix user id).
 public struct UserID: StringIdentifier {

@@ -2,7 +2,7 @@ import Logging
 
 /// What a channel session needs from the bot that owns it.
 struct SessionEnvironment: Sendable {
-    var backends: [String: any GenerationBackend]
+    var backends: [BackendName: any GenerationBackend]
     /// Where everything the session says goes.
     var outbox: Outbox
     var store: (any ConversationStore)?

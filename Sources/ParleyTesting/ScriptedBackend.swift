@@ -3,7 +3,7 @@ import Synchronization
 
 /// A generation backend for tests: replies come from a script, requests are recorded.
 public final class ScriptedBackend: GenerationBackend {
-    public let name: String
+    public let name: BackendName
     public let contextWindow: Int
     private let script: @Sendable (GenerationRequest) async throws -> [String]
     private let counter: @Sendable (ChatMessage) -> Int
@@ -13,7 +13,7 @@ public final class ScriptedBackend: GenerationBackend {
     ///   - tokens: how many tokens a message counts for; by default one per word plus one.
     ///   - script: the chunks of the reply to a request (or an error to fail it).
     public init(
-        name: String = "scripted",
+        name: BackendName = "scripted",
         contextWindow: Int = 4096,
         tokens: @escaping @Sendable (ChatMessage) -> Int = { $0.content.split(separator: " ").count + 1 },
         script: @escaping @Sendable (GenerationRequest) async throws -> [String]
@@ -25,7 +25,7 @@ public final class ScriptedBackend: GenerationBackend {
     }
 
     /// A backend that answers every request with `reply`, in word-sized chunks.
-    public convenience init(name: String = "scripted", contextWindow: Int = 4096, replying reply: String) {
+    public convenience init(name: BackendName = "scripted", contextWindow: Int = 4096, replying reply: String) {
         self.init(name: name, contextWindow: contextWindow) { _ in Self.chunks(of: reply) }
     }
 

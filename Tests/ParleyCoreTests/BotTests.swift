@@ -225,7 +225,7 @@ import Testing
 /// Streams one complete line, then fails.
 struct PartialBackend: GenerationBackend {
     struct Broken: Error {}
-    let name = "partial"
+    let name: BackendName = "partial"
     let contextWindow = 4096
 
     func tokenCount(of message: ChatMessage) -> Int { 1 }

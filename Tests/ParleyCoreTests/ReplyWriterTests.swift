@@ -11,7 +11,7 @@ import Testing
         let pieces: [String]
         let step: Duration
         let clock: TestClock
-        var name: String { "stepped" }
+        var name: BackendName { "stepped" }
         var contextWindow: Int { 4096 }
         func tokenCount(of message: ChatMessage) -> Int { TokenEstimate.tokens(in: message) }
         func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationChunk, any Error> {

@@ -52,7 +52,7 @@ struct GatedBackend: GenerationBackend {
     let first: ScriptedBackend
     let gate: Gate
     let rest: [String]
-    var name: String { "gated" }
+    var name: BackendName { "gated" }
     var contextWindow: Int { 4096 }
     func tokenCount(of message: ChatMessage) -> Int { TokenEstimate.tokens(in: message) }
 

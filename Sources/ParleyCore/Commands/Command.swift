@@ -55,7 +55,7 @@ public protocol BotControl: Sendable {
 /// What `!status` reports.
 public struct BotStatus: Sendable, Hashable {
     public var uptime: Duration
-    public var backend: String
+    public var backend: BackendName
     public var sessions: Int
     public var contextEntries: Int
     public var queued: Int

@@ -49,12 +49,12 @@ enum ChannelPolicyReader {
             policy.systemPrompt = prompt.value
         }
         if let backend = map["backend"] {
-            policy.backend = try backendName(backend, backends: backends)
+            policy.backend = BackendName(try backendName(backend, backends: backends))
         }
         if let fallback = map["fallback"] {
             policy.fallbacks = try fallback.stringList().map { name in
                 guard backends.contains(name) else { throw unknownBackend(name, at: fallback, backends: backends) }
-                return name
+                return BackendName(name)
             }
         }
         if let announce = map["announce_fallback"] { policy.announcesFallback = try announce.bool() }

@@ -55,9 +55,9 @@ public enum ConfigLoader {
         var bot = try readBot(top["bot"])
         let backends = try readBackends(top.required("backends"))
         let networks = try readNetworks(top.required("networks"))
-        let backendNames = backends.map(\.name)
+        let backendNames = backends.map(\.name.rawValue)
         let defaults = try ChannelPolicyReader.read(
-            top["defaults"], base: ChannelPolicy(backend: backendNames.first ?? ""), backends: backendNames)
+            top["defaults"], base: ChannelPolicy(backend: BackendName(backendNames.first ?? "")), backends: backendNames)
         let rules = try ChannelPolicyReader.readRules(
             top["channels"], defaults: defaults, backends: backendNames, networks: networks.map(\.name))
         bot.admins = try readAdmins(top["admins"], networks: networks.map(\.name))
@@ -157,12 +157,12 @@ public enum ConfigLoader {
                     model: model,
                     threads: try map["threads"]?.int(in: 1...256),
                     cachedConversations: try map["cached_conversations"]?.int(in: 1...1024) ?? 4)
-                return BackendConfiguration(name: name, kind: .local(local), contextWindow: context ?? 4096)
+                return BackendConfiguration(name: BackendName(name), kind: .local(local), contextWindow: context ?? 4096)
             default:
                 for key in ["model", "threads", "cached_conversations"] where map[key] != nil {
                     throw map[key]!.invalid("'\(key)' applies to local backends only")
                 }
-                return BackendConfiguration(name: name, kind: .echo, contextWindow: context ?? 4096)
+                return BackendConfiguration(name: BackendName(name), kind: .echo, contextWindow: context ?? 4096)
             }
         }
     }

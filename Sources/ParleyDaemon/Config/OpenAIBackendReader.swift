@@ -1,3 +1,4 @@
+import ParleyCore
 import Foundation
 import ParleyBackends
 
@@ -28,12 +29,12 @@ enum OpenAIBackendReader {
         }
         let context = try map["context"]?.int(in: 256...10_000_000) ?? 8192
         let configuration = OpenAICompatibleConfiguration(
-            name: name, baseURL: url, apiKey: try map.secret("api_key"), model: try map.required("model").nonEmptyString(),
+            name: BackendName(name), baseURL: url, apiKey: try map.secret("api_key"), model: try map.required("model").nonEmptyString(),
             organization: try map["organization"]?.nonEmptyString(), headers: headers, contextWindow: context,
             streaming: try map["stream"]?.bool() ?? true,
             idleTimeout: .seconds(try map["idle_timeout_s"]?.int(in: 1...3600) ?? 60),
             totalTimeout: .seconds(try map["timeout_s"]?.int(in: 1...86_400) ?? 300),
             maxRetries: try map["retries"]?.int(in: 0...10) ?? 2)
-        return BackendConfiguration(name: name, kind: .openAI(configuration), contextWindow: context)
+        return BackendConfiguration(name: BackendName(name), kind: .openAI(configuration), contextWindow: context)
     }
 }

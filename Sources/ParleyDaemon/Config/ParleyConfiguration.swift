@@ -34,7 +34,7 @@ public struct BackendConfiguration: Sendable {
         case openAI(OpenAICompatibleConfiguration)
     }
 
-    public var name: String
+    public var name: BackendName
     public var kind: Kind
     public var contextWindow: Int
 }
