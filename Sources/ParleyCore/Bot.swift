@@ -34,7 +34,7 @@ public actor Bot: BotControl {
     /// Work accepted and not finished (events being handled, jobs queued, commands running),
     /// and which messages are still unsettled.
     var work = WorkLedger()
-    var idleWaiters = WaitList()
+    let idleWaiters = WaitList()
     /// False once shutdown has begun: new messages are left alone (a network that redelivers,
     /// Matrix, hands them over again at the next start).
     public internal(set) var accepting = true
@@ -202,16 +202,7 @@ public actor Bot: BotControl {
     /// Waits until no message, job or command is in progress (or the task is cancelled).
     public func waitUntilIdle() async {
         guard !work.isIdle, !Task.isCancelled else { return }
-        let ticket = idleWaiters.ticket()
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { idleWaiters.park(ticket, $0) }
-        } onCancel: {
-            Task { await self.stopWaiting(ticket) }
-        }
-    }
-
-    private func stopWaiting(_ ticket: Int) {
-        idleWaiters.leave(ticket)
+        await idleWaiters.wait(since: idleWaiters.generation)
     }
 
     /// Returns once everything handed to storage so far is written.

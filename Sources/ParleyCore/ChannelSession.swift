@@ -28,7 +28,7 @@ actor ChannelSession {
     /// Whether a reply is being generated now.
     private var answering = false
     /// The reply in progress, waiting for a reset to cut it short.
-    private var resets = WaitList()
+    private let resets = WaitList()
     private(set) var queued = 0
     private var restored = false
     /// When the session last took a message, for least-recently-used eviction.
@@ -133,7 +133,8 @@ actor ChannelSession {
                 answering = true
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await self.answer(job) }
-                    group.addTask { await self.untilReset(of: job.epoch) }
+                    let resetsSoFar = resets.generation
+                    group.addTask { await self.untilReset(of: job.epoch, since: resetsSoFar) }
                     await group.next()
                     group.cancelAll()
                 }
@@ -145,18 +146,9 @@ actor ChannelSession {
 
     /// Returns once the context of `epoch` has been reset, or when the task is cancelled (the
     /// reply ended first).
-    private func untilReset(of epoch: Int) async {
+    private func untilReset(of epoch: Int, since generation: Int) async {
         guard epoch == self.epoch else { return }
-        let ticket = resets.ticket()
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { resets.park(ticket, $0) }
-        } onCancel: {
-            Task { await self.leaveResets(ticket) }
-        }
-    }
-
-    private func leaveResets(_ ticket: Int) {
-        resets.leave(ticket)
+        await resets.wait(since: generation)
     }
 
     private func restoreIfNeeded() async {
@@ -177,6 +169,7 @@ actor ChannelSession {
     // MARK: - Generating a reply
 
     private func answer(_ job: Job) async {
+        defer { answering = false }
         let transcript = entries.filter { $0.sequence <= job.sequence }
         let message = job.message
         var failure: (any Error)?
