@@ -28,6 +28,9 @@ actor GenerationLimiter {
         }
     }
 
+    /// Generations waiting for a slot.
+    var waiting: Int { waiters.count }
+
     func release() {
         if waiters.isEmpty {
             running -= 1

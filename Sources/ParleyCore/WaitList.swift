@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// `wait(since:)` takes the `generation` the caller read while it decided to wait (on its actor):
 /// a `releaseAll()` that came in between, before the waiter parked, is not missed.
-final class WaitList: Sendable {
+public final class WaitList: Sendable {
     private struct State {
         var generation = 0
         var next = 0
@@ -17,11 +17,13 @@ final class WaitList: Sendable {
 
     private let state = Mutex(State())
 
+    public init() {}
+
     /// How many times every waiter was let go.
-    var generation: Int { state.withLock { $0.generation } }
+    public var generation: Int { state.withLock { $0.generation } }
 
     /// Waits until a `releaseAll()` after `generation`, or until the task is cancelled.
-    func wait(since generation: Int) async {
+    public func wait(since generation: Int) async {
         let ticket = state.withLock { state -> Int in
             state.next += 1
             return state.next
@@ -48,7 +50,7 @@ final class WaitList: Sendable {
     }
 
     /// Lets every waiter go.
-    func releaseAll() {
+    public func releaseAll() {
         let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.generation += 1
             defer { state.waiting.removeAll() }

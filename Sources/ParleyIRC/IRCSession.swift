@@ -34,6 +34,8 @@ actor IRCSession {
     private let pacedLines: AsyncStream<[UInt8]>
     /// Lines in `pacedLines` not yet written; CTCP answers wait while there are any.
     private var pacedWaiting = 0
+    /// Released whenever the last paced line has been written.
+    private let emptied = WaitList()
     private var ctcp = CTCPReplies()
     /// The most lines held for `more` in one channel.
     static let maxHeldLines = 200
@@ -161,6 +163,7 @@ actor IRCSession {
             stream.send(line)
             // Counted down only once written: `drained()` means on the wire, not taken.
             pacedWaiting -= 1
+            if pacedWaiting == 0 { emptied.releaseAll() }
         }
         return nil
     }
@@ -338,7 +341,7 @@ actor IRCSession {
     /// cancelled. The flood control still paces them: the bot's drain time bounds the wait.
     func drained() async {
         while pacedWaiting > 0, !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(20))
+            await emptied.wait(since: emptied.generation)
         }
     }
 

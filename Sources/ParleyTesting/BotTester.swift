@@ -87,7 +87,7 @@ public final class BotTester: Sendable {
     }
 
     /// Waits until the connector has sent at least `count` messages in all; returns them all.
-    public func sentMessages(atLeast count: Int, timeout: Duration = .seconds(10)) async throws -> [OutboundMessage] {
+    public func sentMessages(atLeast count: Int, timeout: Duration = .seconds(30)) async throws -> [OutboundMessage] {
         try await eventually("\(count) sent messages", timeout: timeout) {
             let sent = connector.sent
             return sent.count >= count ? sent : nil

@@ -5,10 +5,11 @@ public struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` until it holds, failing after `timeout`. For awaiting effects in tests,
-/// never for measuring time.
+/// never for measuring time. The default is generous: on two cores the suites run side by side,
+/// and a slow neighbour must not turn a wait into a failure (a wait that holds costs nothing).
 public func eventually<T>(
     _ what: String,
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(30),
     _ condition: () async throws -> T?
 ) async throws -> T {
     let deadline = ContinuousClock.now + timeout

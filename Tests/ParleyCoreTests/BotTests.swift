@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import ParleyCore
+@testable import ParleyCore
 import ParleyTesting
 import Synchronization
 import Testing
@@ -98,7 +98,8 @@ import Testing
         tester.say("parley: a", in: "#a")
         tester.say("parley: b", in: "#b")
         _ = try await eventually("one generation to start") { gate.arrivals == 1 ? true : nil }
-        try await Task.sleep(for: .milliseconds(100))
+        // The other waits for the limiter, not for time: its session is parked there.
+        _ = try await eventually("the second to wait for a slot") { await tester.bot.limiter.waiting == 1 ? true : nil }
         #expect(gate.arrivals == 1)
         gate.open()
         _ = try await tester.sentMessages(atLeast: 2)

@@ -69,7 +69,7 @@ import Testing
             try await connector.send(OutboundMessage(
                 channel: ChannelKey(network: "net", channel: "#c"), text: text, replyTo: MessageID(id),
                 recipient: Sender(id: "alice", displayName: "alice")))
-            try await Task.sleep(for: .milliseconds(50))
+            await connector.drain()  // every paced line written
             return Array(server.lines[before...])
         }
     }
