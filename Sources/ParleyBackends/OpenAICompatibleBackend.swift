@@ -58,9 +58,13 @@ public struct OpenAICompatibleBackend: GenerationBackend {
     public let configuration: OpenAICompatibleConfiguration
     private let logger: Logger
 
-    public init(configuration: OpenAICompatibleConfiguration, logger: Logger) {
+    /// Time for the waits between retries (tests drive it).
+    let clock: any MonotonicClock
+
+    public init(configuration: OpenAICompatibleConfiguration, logger: Logger, clock: any MonotonicClock = SystemMonotonicClock()) {
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
     }
 
     public var name: BackendName { configuration.name }
@@ -112,7 +116,7 @@ public struct OpenAICompatibleBackend: GenerationBackend {
                 }
                 let delay = failure.retryAfter.map { min($0, .seconds(60)) } ?? backoff(attempt: attempt)
                 logger.info("retrying", metadata: ["gen.backend": "\(name)", "gen.reason": "\(failure.detail)", "gen.delay": "\(delay)"])
-                try await Task.sleep(for: delay)
+                try await clock.sleep(for: delay)
             }
         }
     }

@@ -156,7 +156,7 @@ public actor Bot: BotControl {
                 return true
             }
             group.addTask {
-                try? await Task.sleep(for: limit)
+                try? await self.clock.sleep(for: limit)
                 return false
             }
             let first = await group.next() ?? false
@@ -190,7 +190,7 @@ public actor Bot: BotControl {
                         "bot.retry_s": "\(delay.components.seconds)",
                     ])
                 do {
-                    try await Task.sleep(for: delay)
+                    try await clock.sleep(for: delay)
                 } catch {
                     return
                 }

@@ -1,7 +1,11 @@
-/// Time for rate limits and timeouts: a monotonic reading since an arbitrary origin.
-/// Tests substitute a clock they advance by hand.
+/// Time for everything that measures or waits: rate limits, timeouts, backoff, pacing, edit
+/// throttling. A monotonic reading since an arbitrary origin, and a sleep on the same time.
+/// Tests substitute a clock they advance by hand (`ParleyTesting.TestClock`).
 public protocol MonotonicClock: Sendable {
     func now() -> Duration
+    /// Suspends for `duration` of this clock's time; throws `CancellationError` if the task is
+    /// cancelled meanwhile.
+    func sleep(for duration: Duration) async throws
 }
 
 /// The process's continuous clock.
@@ -11,4 +15,8 @@ public struct SystemMonotonicClock: MonotonicClock {
     public init() {}
 
     public func now() -> Duration { ContinuousClock.now - origin }
+
+    public func sleep(for duration: Duration) async throws {
+        try await Task.sleep(for: duration)
+    }
 }

@@ -77,7 +77,7 @@ public final class IRCConnector: Connector {
             failures += 1
             let delay = Self.backoff(after: failures, base: configuration.reconnectDelay, cap: configuration.maxReconnectDelay, ban: outcome?.isBan ?? false)
             logger.info("reconnecting later", metadata: ["irc.delay": "\(delay)"])
-            try? await Task.sleep(for: delay)
+            try? await clock.sleep(for: delay)
         }
     }
 

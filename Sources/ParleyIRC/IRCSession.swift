@@ -146,7 +146,7 @@ actor IRCSession {
 
     private func tickLoop() async -> IRCDisconnect? {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
+            try? await clock.sleep(for: .seconds(1))
             if Task.isCancelled { return nil }
             if let end = perform(state.tick(now: clock.now())) { return end }
             writeCTCPReply()
@@ -158,7 +158,7 @@ actor IRCSession {
     private func writeLoop() async -> IRCDisconnect? {
         for await line in pacedLines {
             let wait = bucket.reserve(at: clock.now())
-            if wait > .zero { try? await Task.sleep(for: wait) }
+            if wait > .zero { try? await clock.sleep(for: wait) }
             if Task.isCancelled { return nil }
             stream.send(line)
             // Counted down only once written: `drained()` means on the wire, not taken.

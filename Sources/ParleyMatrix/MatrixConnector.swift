@@ -20,6 +20,8 @@ public actor MatrixConnector: Connector {
     private var ledger = SyncLedger()
     private var rooms = MatrixRoomDirectory()
     private var inbound: MatrixInbound
+    /// Time for backoff, typing renewal and the client's retries (tests drive it).
+    private let clock: any MonotonicClock
     private var signedIn = false
     /// Whether the network has been reported up since it was last reported otherwise.
     private var reportedUp = false
@@ -51,13 +53,16 @@ public actor MatrixConnector: Connector {
         configuration: MatrixConnectorConfiguration,
         logger: Logger,
         store: (any MatrixStateStore)? = nil,
-        transport: (any MatrixTransport)? = nil
+        transport: (any MatrixTransport)? = nil,
+        clock: any MonotonicClock = SystemMonotonicClock()
     ) {
         self.configuration = configuration
+        self.clock = clock
         network = configuration.network
         self.logger = logger
         self.store = store
         client = MatrixClient(transport: transport ?? URLSessionTransport(homeserver: configuration.homeserver), logger: logger)
+        client.sleep = { try await clock.sleep(for: $0) }
         inbound = MatrixInbound(network: configuration.network, botUser: configuration.userID, noticesFrom: configuration.noticesFrom)
         capabilities = ConnectorCapabilities(
             maxMessageBytes: MatrixOutbound.maxTextBytes, streaming: .edits(interval: configuration.editInterval, hold: configuration.firstEditHold),
@@ -121,7 +126,7 @@ public actor MatrixConnector: Connector {
                 reportedUp = false
                 logger.warning("Matrix sync failed; trying again", metadata: [
                     "matrix.error": "\(error)", "matrix.delay_ms": "\(delay.milliseconds)"])
-                try? await Task.sleep(for: delay)
+                try? await clock.sleep(for: delay)
             }
         }
     }
@@ -344,7 +349,7 @@ public actor MatrixConnector: Connector {
     /// long generation keeps showing.
     private func keepTyping() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.typingTimeout * 0.7)
+            try? await clock.sleep(for: configuration.typingTimeout * 0.7)
             for room in waiting.keys { showTyping(in: room) }
         }
     }

@@ -24,7 +24,8 @@ import Testing
             _ homeserver: FakeHomeserver, store: InMemoryMatrixState,
             invites: MatrixConnectorConfiguration.InvitePolicy = .init(servers: ["x"]),
             logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            typingTimeout: Duration = .seconds(30)
+            typingTimeout: Duration = .seconds(30),
+            clock: any MonotonicClock = SystemMonotonicClock()
         ) {
             var configuration = MatrixConnectorConfiguration(
                 network: "matrix", homeserver: URL(string: "http://127.0.0.1:1")!, userID: MatrixConnectorTests.bot,
@@ -32,7 +33,7 @@ import Testing
             configuration.syncTimeout = .milliseconds(10)
             configuration.typingTimeout = typingTimeout
             let connector = MatrixConnector(
-                configuration: configuration, logger: logger, store: store, transport: homeserver)
+                configuration: configuration, logger: logger, store: store, transport: homeserver, clock: clock)
             self.connector = connector
             let (stream, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
             task = Task { try await connector.run(events: ConnectorEvents(continuation)) }
@@ -290,14 +291,24 @@ import Testing
         let homeserver = FakeHomeserver(user: Self.bot)
         homeserver.enqueueSync(Self.sync("s1"))
         homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$slow")]))
-        let running = Running(homeserver, store: InMemoryMatrixState(), typingTimeout: .milliseconds(100))
+        let clock = TestClock()
+        let running = Running(homeserver, store: InMemoryMatrixState(), typingTimeout: .seconds(30), clock: clock)
         let question = try await eventually("the question") { running.messages.first }
-        _ = try await eventually("typing renewed") { homeserver.requests(containing: "/typing/").count >= 3 ? true : nil }
+        let typing = { homeserver.requests(containing: "/typing/").count }
+        _ = try await eventually("typing shown") { typing() == 1 ? true : nil }
+        // The renewal loop waits on the clock: each time it is parked, 21 s (0.7 of the timeout)
+        // renew the typing notice while the question is open.
+        for renewal in 2...3 {
+            _ = try await eventually("the renewal loop parked") { clock.sleepers == 1 ? true : nil }
+            clock.advance(by: .seconds(21))
+            _ = try await eventually("renewal \(renewal)") { typing() == renewal ? true : nil }
+        }
         await running.connector.settled(question)
-        try await Task.sleep(for: .milliseconds(50))
-        let afterSettling = homeserver.requests(containing: "/typing/").count
-        try await Task.sleep(for: .milliseconds(300))
+        _ = try await eventually("typing stopped") { typing() == 4 ? true : nil }
+        _ = try await eventually("the renewal loop parked") { clock.sleepers == 1 ? true : nil }
+        clock.advance(by: .seconds(21))
+        _ = try await eventually("the loop round with nothing open") { clock.sleepers == 1 ? true : nil }
         await running.stop()
-        #expect(homeserver.requests(containing: "/typing/").count == afterSettling, "no renewal once nothing is open")
+        #expect(typing() == 4, "no renewal once nothing is open")
     }
 }
