@@ -103,9 +103,11 @@ import Testing
 
         // The same batch comes again (a sync that overlaps), then a new one.
         homeserver.enqueueSync(Self.sync("s3", events: [Self.mention("$done"), Self.mention("$unfinished"), Self.mention("$later")]))
+        let syncsBefore = homeserver.requests(containing: "/sync").count
         let second = Running(homeserver, store: store)
         let replayed = try await eventually("the replay and the new message") { second.messages.count >= 2 ? second.messages : nil }
-        try await Task.sleep(for: .milliseconds(100))
+        // Once it asks for the sync after s3, all that s3 brought has been handed over.
+        _ = try await eventually("the sync after s3") { homeserver.requests(containing: "/sync").count >= syncsBefore + 2 ? true : nil }
         await second.stop()
         #expect(replayed.map(\.id) == ["$unfinished", "$later"])
         #expect(second.messages.count == 2)
