@@ -27,8 +27,13 @@ enum HTTPStream {
         request.timeoutInterval = idleTimeout.seconds
         let task = session.dataTask(with: request)
         continuation.onTermination = { _ in
-            task.cancel()
-            session.invalidateAndCancel()
+            // Not here and now: this may run inside the reader's cancellation, with its task's
+            // status locked, and cancelling the transfer waits for the session's queue, which may
+            // be resuming that very reader (a corelibs-foundation deadlock; see MatrixHTTP).
+            DispatchQueue.global().async {
+                task.cancel()
+                session.invalidateAndCancel()
+            }
         }
         task.resume()
         return stream

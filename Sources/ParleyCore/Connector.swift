@@ -145,52 +145,33 @@ public struct ConnectorEvents: Sendable {
 /// The events emitted and not yet taken by the bot, with the tasks waiting for room.
 public final class EventBacklog: Sendable {
     public let limit: Int
-    private let state = Mutex<State>(State())
-
-    private struct State {
-        var count = 0
-        var nextWaiter = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-    }
+    private let waiting = Atomic<Int>(0)
+    private let room = WaitList()
 
     public init(limit: Int = 256) {
         self.limit = max(1, limit)
     }
 
     /// Events waiting now.
-    public var count: Int { state.withLock { $0.count } }
+    public var count: Int { waiting.load(ordering: .acquiring) }
 
     func added() {
-        state.withLock { $0.count += 1 }
+        waiting.add(1, ordering: .releasing)
     }
 
     /// The bot took one event off the stream.
     public func taken() {
-        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.count -= 1
-            guard state.count < limit else { return [] }
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
-        }
-        for waiter in ready { waiter.resume() }
+        let (_, now) = waiting.subtract(1, ordering: .acquiringAndReleasing)
+        if now < limit { room.releaseAll() }
     }
 
+    /// Returns once fewer than `limit` events wait, or the task is cancelled.
     func waitForRoom() async {
-        let id = state.withLock { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.count < limit || Task.isCancelled { return true }
-                    state.waiters[id] = waiter
-                    return false
-                }
-                if resumeNow { waiter.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        while !Task.isCancelled {
+            // The generation first: a `taken()` between the check and the wait is not missed.
+            let generation = room.generation
+            guard count >= limit else { return }
+            await room.wait(since: generation)
         }
     }
 }

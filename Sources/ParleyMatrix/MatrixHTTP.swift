@@ -3,6 +3,7 @@ public import Foundation
 import FoundationNetworking
 #endif
 public import ParleyCore
+import Synchronization
 
 /// One request to the homeserver, in the form the client builds and a transport sends.
 public struct MatrixHTTPRequest: Sendable, Hashable {
@@ -79,13 +80,64 @@ public final class URLSessionTransport: MatrixTransport {
         urlRequest.httpBody = request.body
         if request.body != nil { urlRequest.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         if let accessToken { urlRequest.setValue("Bearer \(accessToken.value)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await session.data(for: urlRequest)
+        let (data, response) = try await Self.fetch(urlRequest, on: session)
         let http = response as? HTTPURLResponse
         var headers: [String: String] = [:]
         for (key, value) in http?.allHeaderFields ?? [:] {
             headers[String(describing: key).lowercased()] = String(describing: value)
         }
         return MatrixHTTPResponse(status: http?.statusCode ?? 0, headers: headers, body: data)
+    }
+}
+
+extension URLSessionTransport {
+    /// One request, cancellable. Not `URLSession.data(for:)`: on Linux its cancellation handler
+    /// cancels the transfer synchronously while the task's status is locked, and when the
+    /// session's queue is at that moment resuming the same task (the transfer just failed or
+    /// finished), the two wait for each other for ever (seen: a test run hung in
+    /// `URLSessionTask.cancel` under `swift_task_cancel`). Here the cancel is handed to another
+    /// queue, so the cancellation handler returns at once.
+    static func fetch(_ request: URLRequest, on session: URLSession) async throws -> (Data, URLResponse) {
+        let box = TaskBox()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), any Error>) in
+                let task = session.dataTask(with: request) { data, response, error in
+                    if let error {
+                        let cancelled = (error as? URLError)?.code == .cancelled
+                        continuation.resume(throwing: cancelled ? CancellationError() : error)
+                    } else if let data, let response {
+                        continuation.resume(returning: (data, response))
+                    } else {
+                        continuation.resume(throwing: URLError(.badServerResponse))
+                    }
+                }
+                box.set(task)
+                task.resume()
+            }
+        } onCancel: {
+            DispatchQueue.global().async { box.cancel() }
+        }
+    }
+
+    /// The transfer, for a cancellation that may come before or after it exists.
+    private final class TaskBox: Sendable {
+        private let state = Mutex<(task: URLSessionDataTask?, cancelled: Bool)>((nil, false))
+
+        func set(_ task: URLSessionDataTask) {
+            let cancelNow = state.withLock { state -> Bool in
+                state.task = task
+                return state.cancelled
+            }
+            if cancelNow { task.cancel() }
+        }
+
+        func cancel() {
+            let task = state.withLock { state -> URLSessionDataTask? in
+                state.cancelled = true
+                return state.task
+            }
+            task?.cancel()
+        }
     }
 }
 

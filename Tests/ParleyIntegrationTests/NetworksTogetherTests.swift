@@ -44,6 +44,19 @@ extension MatrixNetworkTests {
         """
     }
 
+    /// A person on the IRC network in `channel`, once the bot `nick` is there too.
+    func personBesideTheBot(in channel: String, bot nick: String, on irc: TestNetwork) async throws -> HumanClient {
+        let person = try await HumanClient.connect(to: irc, nick: TestNetwork.unique("hu"))
+        try await person.join(channel)
+        _ = try await waitFor("the bot in \(channel)") {
+            person.messages {
+                ($0.command == "JOIN" && $0.source?.nick == nick)
+                    || ($0.command == "353" && ($0.parameters.last ?? "").split(separator: " ").contains { $0.hasSuffix(nick) })
+            }.isEmpty ? nil : true
+        }
+        return person
+    }
+
     // Issue 11: networks fail alone. The Matrix token is revoked through Synapse's admin API: IRC
     // keeps answering and !status says Matrix is down; a new token in the config and a restart
     // bring Matrix back.
@@ -68,15 +81,8 @@ extension MatrixNetworkTests {
         defer { process.send(SIGKILL); process.wait() }
 
         // Both networks answer.
-        let person = try await HumanClient.connect(to: irc, nick: TestNetwork.unique("hu"))
+        let person = try await personBesideTheBot(in: channel, bot: nick, on: irc)
         defer { person.quit() }
-        try await person.join(channel)
-        _ = try await waitFor("the bot in \(channel)") {
-            person.messages {
-                ($0.command == "JOIN" && $0.source?.nick == nick)
-                    || ($0.command == "353" && ($0.parameters.last ?? "").split(separator: " ").contains { $0.hasSuffix(nick) })
-            }.isEmpty ? nil : true
-        }
         person.say("\(nick): first over IRC", to: channel)
         _ = try await person.waitFor("the IRC answer", timeout: .seconds(30)) { $0.source?.nick == nick && ($0.parameters.last ?? "").contains("first over IRC") }
         let human = try await server.human()
@@ -143,15 +149,8 @@ extension MatrixNetworkTests {
         let process = try ChildProcess.spawn([parley, "run", "--config", configPath], outputPath: output)
         defer { process.send(SIGKILL); process.wait() }
 
-        let person = try await HumanClient.connect(to: irc, nick: TestNetwork.unique("hu"))
+        let person = try await personBesideTheBot(in: channel, bot: nick, on: irc)
         defer { person.quit() }
-        try await person.join(channel)
-        _ = try await waitFor("the bot in \(channel)") {
-            person.messages {
-                ($0.command == "JOIN" && $0.source?.nick == nick)
-                    || ($0.command == "353" && ($0.parameters.last ?? "").split(separator: " ").contains { $0.hasSuffix(nick) })
-            }.isEmpty ? nil : true
-        }
         let human = try await server.human()
         let room = try await roomWithBot(human)
 
