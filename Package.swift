@@ -33,6 +33,7 @@ let package = Package(
             dependencies: ["ParleyCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
+        .target(name: "ParleyHTTP", dependencies: ["ParleyCore"], swiftSettings: upcoming),
         .target(name: "CParleyKernels"),
         .target(
             name: "ParleyInference",
@@ -41,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "ParleyBackends",
-            dependencies: ["ParleyCore", "ParleyInference", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ParleyCore", "ParleyHTTP", "ParleyInference", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
         ),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
@@ -53,7 +54,7 @@ let package = Package(
         ),
         .target(
             name: "ParleyMatrix",
-            dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ParleyCore", "ParleyHTTP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
         ),
         .target(
@@ -64,7 +65,7 @@ let package = Package(
         .target(
             name: "ParleyDaemon",
             dependencies: [
-                "ParleyCore", "ParleyStore", "ParleyBackends", "ParleyInference", "ParleyIRC", "ParleyMatrix",
+                "ParleyCore", "ParleyStore", "ParleyHTTP", "ParleyBackends", "ParleyInference", "ParleyIRC", "ParleyMatrix",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -80,19 +81,20 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .testTarget(name: "ParleyHTTPTests", dependencies: ["ParleyHTTP", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "ParleyInferenceTests", dependencies: ["ParleyInference", "CParleyKernels"], exclude: ["Fixtures"],
             swiftSettings: upcoming),
         .testTarget(
-            name: "ParleyBackendsTests", dependencies: ["ParleyBackends", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
+            name: "ParleyBackendsTests", dependencies: ["ParleyBackends", "ParleyHTTP", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming),
         .testTarget(
             name: "ParleyBackendsIntegrationTests",
             dependencies: ["ParleyBackends", "ParleyDaemon", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming),
         .testTarget(
-            name: "ParleyMatrixTests", dependencies: ["ParleyMatrix", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
+            name: "ParleyMatrixTests", dependencies: ["ParleyMatrix", "ParleyHTTP", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming),
         // Everything against real servers (inspircd + atheme, Synapse; scripts/test starts them),
         // one network at a time and several at once.
@@ -106,7 +108,7 @@ let package = Package(
         .testTarget(name: "ParleyIRCTests", dependencies: ["ParleyIRC", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(
-            name: "ParleyDaemonTests", dependencies: ["ParleyDaemon", "ParleyTesting", "ParleyBackends", "ParleyIRC"],
+            name: "ParleyDaemonTests", dependencies: ["ParleyDaemon", "ParleyTesting", "ParleyBackends", "ParleyHTTP", "ParleyIRC"],
             swiftSettings: upcoming),
     ]
 )

@@ -1,9 +1,7 @@
 public import Foundation
 public import Logging
 public import ParleyCore
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+public import ParleyHTTP
 
 /// Where and how to reach an OpenAI-compatible Chat Completions API (OpenAI, vLLM, the llama.cpp
 /// server, Ollama's `/v1`, LM Studio…).
@@ -15,7 +13,7 @@ public struct OpenAICompatibleConfiguration: Sendable {
     public var model: String
     public var organization: String?
     /// Extra headers (a proxy's key, `OpenAI-Project`…).
-    public var headers: [String: String]
+    public var headers: HTTPHeaders
     public var contextWindow: Int
     /// Server-sent events as the reply is written (the default), or one JSON reply.
     public var streaming: Bool
@@ -30,7 +28,7 @@ public struct OpenAICompatibleConfiguration: Sendable {
 
     public init(
         name: BackendName, baseURL: URL, apiKey: Secret? = nil, model: String, organization: String? = nil,
-        headers: [String: String] = [:], contextWindow: Int = 8192, streaming: Bool = true,
+        headers: HTTPHeaders = [:], contextWindow: Int = 8192, streaming: Bool = true,
         idleTimeout: Duration = .seconds(60), totalTimeout: Duration = .seconds(300),
         maxRetries: Int = 2, retryDelay: Duration = .seconds(1)
     ) {
@@ -57,13 +55,20 @@ public struct OpenAICompatibleConfiguration: Sendable {
 public struct OpenAICompatibleBackend: GenerationBackend {
     public let configuration: OpenAICompatibleConfiguration
     private let logger: Logger
+    private let http: any HTTPClient
 
     /// Time for the waits between retries (tests drive it).
     let clock: any MonotonicClock
 
-    public init(configuration: OpenAICompatibleConfiguration, logger: Logger, clock: any MonotonicClock = SystemMonotonicClock()) {
+    /// - Parameter http: the HTTP layer, shared with every other user of the same server so
+    ///   its connections are reused; by default one of the backend's own.
+    public init(
+        configuration: OpenAICompatibleConfiguration, logger: Logger, http: (any HTTPClient)? = nil,
+        clock: any MonotonicClock = SystemMonotonicClock()
+    ) {
         self.configuration = configuration
         self.logger = logger
+        self.http = http ?? URLSessionHTTPClient(clock: clock)
         self.clock = clock
     }
 
@@ -114,7 +119,7 @@ public struct OpenAICompatibleBackend: GenerationBackend {
                 guard failure.retryable, !yielded, attempt <= configuration.maxRetries else {
                     throw GenerationError.backendFailed(backend: name, detail: failure.detail)
                 }
-                let delay = failure.retryAfter.map { min($0, .seconds(60)) } ?? backoff(attempt: attempt)
+                let delay = failure.retryAfter ?? backoff(attempt: attempt)
                 logger.info("retrying", metadata: ["gen.backend": "\(name)", "gen.reason": "\(failure.detail)", "gen.delay": "\(delay)"])
                 try await clock.sleep(for: delay)
             }
@@ -135,12 +140,12 @@ public struct OpenAICompatibleBackend: GenerationBackend {
     private func attemptOnce(_ body: Data, yield: (GenerationChunk) -> Void) async throws {
         var parser = ServerSentEvents()
         var status = 0
-        var headers: [String: String] = [:]
+        var headers = HTTPHeaders()
         var errorBody = Data()
         var whole = Data()
         var finished = false
         do {
-            for try await event in HTTPStream.events(for: urlRequest(body), idleTimeout: configuration.idleTimeout, totalTimeout: configuration.totalTimeout) {
+            for try await event in http.stream(httpRequest(body)) {
                 try Task.checkCancellation()
                 switch event {
                 case .head(let code, let fields):
@@ -163,10 +168,8 @@ public struct OpenAICompatibleBackend: GenerationBackend {
             throw CancellationError()
         } catch let error as ServerSentEvents.LineTooLong {
             throw AttemptFailure(detail: "the server sent a line over 1 MiB (\(error))", retryable: false)
-        } catch let error as URLError where error.code == .cancelled {
-            throw CancellationError()
-        } catch let error as URLError {
-            throw AttemptFailure(detail: "the request failed: \(error.localizedDescription) (\(error.code.rawValue))", retryable: true)
+        } catch let error as HTTPError {
+            throw AttemptFailure(detail: "the request failed: \(error)", retryable: error.isTransient)
         }
         if Task.isCancelled { throw CancellationError() }
         guard status == 200 else { throw statusFailure(status, headers: headers, body: errorBody) }
@@ -206,23 +209,13 @@ public struct OpenAICompatibleBackend: GenerationBackend {
         return false
     }
 
-    private func statusFailure(_ status: Int, headers: [String: String], body: Data) -> AttemptFailure {
+    private func statusFailure(_ status: Int, headers: HTTPHeaders, body: Data) -> AttemptFailure {
         let message = (try? JSONDecoder().decode(OpenAIWire.ErrorBody.self, from: body))?.error?.message.map { Self.excerpt(Data($0.utf8)) }
             ?? Self.excerpt(body)
         let detail = "HTTP \(status)" + (message.isEmpty ? "" : ": \(message)")
         let retryable = status == 429 || status == 408 || (500...599).contains(status)
-        return AttemptFailure(detail: detail, retryable: retryable, retryAfter: headers["retry-after"].flatMap(Self.retryAfter))
-    }
-
-    /// `Retry-After` as seconds or an HTTP date.
-    static func retryAfter(_ value: String) -> Duration? {
-        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 { return .milliseconds(Int(seconds * 1000)) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(max(0, Int(date.timeIntervalSinceNow * 1000)))
+        let retryAfter = HTTPResponse(status: status, headers: headers, body: body).retryAfter(cap: .seconds(60))
+        return AttemptFailure(detail: detail, retryable: retryable, retryAfter: retryAfter)
     }
 
     /// A short, single-line excerpt of what a server sent, for logs and errors.
@@ -246,15 +239,16 @@ public struct OpenAICompatibleBackend: GenerationBackend {
             seed: parameters.seed)
     }
 
-    func urlRequest(_ body: Data) -> URLRequest {
-        var request = URLRequest(url: configuration.baseURL.appendingPathComponent("chat/completions"))
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(configuration.streaming ? "text/event-stream" : "application/json", forHTTPHeaderField: "Accept")
-        if let key = configuration.apiKey { request.setValue("Bearer \(key.value)", forHTTPHeaderField: "Authorization") }
-        if let organization = configuration.organization { request.setValue(organization, forHTTPHeaderField: "OpenAI-Organization") }
-        for (name, value) in configuration.headers { request.setValue(value, forHTTPHeaderField: name) }
-        return request
+    func httpRequest(_ body: Data) -> HTTPRequest {
+        var headers: HTTPHeaders = [
+            "Content-Type": "application/json",
+            "Accept": configuration.streaming ? "text/event-stream" : "application/json",
+        ]
+        if let key = configuration.apiKey { headers["Authorization"] = "Bearer \(key.value)" }
+        if let organization = configuration.organization { headers["OpenAI-Organization"] = organization }
+        for field in configuration.headers { headers[field.name] = field.value }
+        return HTTPRequest(
+            method: "POST", url: configuration.baseURL.appendingPathComponent("chat/completions"), headers: headers, body: body,
+            idleTimeout: configuration.idleTimeout, totalTimeout: configuration.totalTimeout)
     }
 }

@@ -4,6 +4,7 @@ import ParleyInference
 import ParleyIRC
 import ParleyMatrix
 public import ParleyCore
+public import ParleyHTTP
 import ParleyStore
 public import ServiceLifecycle
 import Synchronization
@@ -62,7 +63,10 @@ public enum Daemon {
         consoleIO: (input: @Sendable () -> String?, output: @Sendable (String) -> Void)? = nil
     ) throws -> Assembly {
         let store = try SQLiteStore(path: configuration.storage.path, retention: configuration.storage.retention)
-        let backends = try makeBackends(configuration, logger: logger)
+        // One HTTP layer for the process: a homeserver or model server named twice is one
+        // session with its connections kept alive.
+        let http = URLSessionHTTPClient()
+        let backends = try makeBackends(configuration, logger: logger, http: http)
         var networks = configuration.networks
         if mode == .chat {
             networks = networks.filter { if case .console = $0.kind { true } else { false } }
@@ -87,7 +91,7 @@ public enum Daemon {
             case .matrix(let matrix):
                 MatrixConnector(
                     configuration: matrix, logger: Self.networkLogger(logger, network.name),
-                    store: StoredMatrixState(store: store))
+                    store: StoredMatrixState(store: store), http: http)
             }
         }
         var botConfiguration = configuration.bot
@@ -134,7 +138,9 @@ public enum Daemon {
     }
 
     /// Every configured backend, ready to generate (local models loaded).
-    public static func makeBackends(_ configuration: ParleyConfiguration, logger: Logger) throws -> [any GenerationBackend] {
+    public static func makeBackends(
+        _ configuration: ParleyConfiguration, logger: Logger, http: any HTTPClient = URLSessionHTTPClient()
+    ) throws -> [any GenerationBackend] {
         try configuration.backends.map { backend in
             switch backend.kind {
             case .echo:
@@ -145,7 +151,7 @@ public enum Daemon {
                 let engine = InferenceEngine(model: model, cachedConversations: local.cachedConversations)
                 return LocalBackend(name: backend.name, engine: engine)
             case .openAI(let openAI):
-                return OpenAICompatibleBackend(configuration: openAI, logger: logger)
+                return OpenAICompatibleBackend(configuration: openAI, logger: logger, http: http)
             }
         }
     }

@@ -9,33 +9,35 @@ struct StoredMatrixState: MatrixStateStore {
 
     func load(account: String) async throws -> MatrixSavedState {
         let rows = try await store.loadMatrixState(account: account, handledLimit: 20_000)
-        var flags: [String: Set<MatrixSavedState.RoomFlag>] = [:]
+        var flags: [MatrixRoomID: Set<MatrixSavedState.RoomFlag>] = [:]
         for row in rows.roomFlags {
-            if let flag = MatrixSavedState.RoomFlag(rawValue: row.flag) { flags[row.room, default: []].insert(flag) }
+            if let flag = MatrixSavedState.RoomFlag(rawValue: row.flag) { flags[MatrixRoomID(row.room), default: []].insert(flag) }
         }
         return MatrixSavedState(
             since: rows.since,
-            credentials: rows.login.map { MatrixCredentials(userID: $0.userID, deviceID: $0.deviceID, accessToken: Secret($0.accessToken)) },
-            pending: rows.pending.map { MatrixSavedState.Pending(eventID: $0.eventID, room: $0.room, eventJSON: $0.json) },
-            handled: rows.handled,
+            credentials: rows.login.map { MatrixCredentials(userID: MatrixUserID($0.userID), deviceID: $0.deviceID, accessToken: Secret($0.accessToken)) },
+            pending: rows.pending.map {
+                MatrixSavedState.Pending(eventID: MatrixEventID($0.eventID), room: MatrixRoomID($0.room), eventJSON: $0.json)
+            },
+            handled: rows.handled.map(MatrixEventID.init),
             roomFlags: flags)
     }
 
     func commit(account: String, since: String, admitted: [MatrixSavedState.Pending]) async throws {
-        try await store.commitMatrixBatch(account: account, since: since, admitted: admitted.map { ($0.eventID, $0.room, $0.eventJSON) })
+        try await store.commitMatrixBatch(account: account, since: since, admitted: admitted.map { ($0.eventID.rawValue, $0.room.rawValue, $0.eventJSON) })
     }
 
-    func settle(account: String, eventIDs: [String]) async throws {
-        try await store.settleMatrixEvents(account: account, eventIDs: eventIDs)
+    func settle(account: String, eventIDs: [MatrixEventID]) async throws {
+        try await store.settleMatrixEvents(account: account, eventIDs: eventIDs.map(\.rawValue))
     }
 
     func saveCredentials(account: String, _ credentials: MatrixCredentials?) async throws {
         try await store.saveMatrixLogin(
-            account: account, userID: credentials?.userID, deviceID: credentials?.deviceID,
+            account: account, userID: credentials?.userID.rawValue, deviceID: credentials?.deviceID,
             accessToken: credentials?.accessToken.value)
     }
 
-    func markRoom(account: String, room: String, _ flag: MatrixSavedState.RoomFlag) async throws {
-        try await store.addMatrixRoomFlag(account: account, room: room, flag: flag.rawValue)
+    func markRoom(account: String, room: MatrixRoomID, _ flag: MatrixSavedState.RoomFlag) async throws {
+        try await store.addMatrixRoomFlag(account: account, room: room.rawValue, flag: flag.rawValue)
     }
 }

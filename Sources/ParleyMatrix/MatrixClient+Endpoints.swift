@@ -4,7 +4,7 @@ import ParleyCore
 /// The endpoints Parley uses, typed.
 extension MatrixClient {
     struct Login: Decodable, Sendable {
-        var userID: String
+        var userID: MatrixUserID
         var accessToken: String
         var deviceID: String
         enum CodingKeys: String, CodingKey {
@@ -13,18 +13,18 @@ extension MatrixClient {
     }
 
     struct WhoAmI: Decodable, Sendable {
-        var userID: String
+        var userID: MatrixUserID
         var deviceID: String?
         enum CodingKeys: String, CodingKey { case userID = "user_id", deviceID = "device_id" }
     }
 
     struct EventID: Decodable, Sendable {
-        var eventID: String
+        var eventID: MatrixEventID
         enum CodingKeys: String, CodingKey { case eventID = "event_id" }
     }
 
     struct RoomID: Decodable, Sendable {
-        var roomID: String
+        var roomID: MatrixRoomID
         enum CodingKeys: String, CodingKey { case roomID = "room_id" }
     }
 
@@ -36,10 +36,10 @@ extension MatrixClient {
 
     struct Empty: Decodable, Sendable {}
 
-    func login(user: String, password: Secret, deviceName: String) async throws -> Login {
+    func login(user: MatrixUserID, password: Secret, deviceName: String) async throws -> Login {
         try await call("POST", MatrixPath.client("login"), body: .object([
             "type": .string("m.login.password"),
-            "identifier": .object(["type": .string("m.id.user"), "user": .string(user)]),
+            "identifier": .object(["type": .string("m.id.user"), "user": .string(user.rawValue)]),
             "password": .string(password.value),
             "initial_device_display_name": .string(deviceName),
         ]), authenticated: false)
@@ -49,8 +49,8 @@ extension MatrixClient {
         try await call("GET", MatrixPath.client("account", "whoami"))
     }
 
-    func displayName(of user: String) async throws -> String? {
-        let profile: JSONValue = try await call("GET", MatrixPath.client("profile", user, "displayname"))
+    func displayName(of user: MatrixUserID) async throws -> String? {
+        let profile: JSONValue = try await call("GET", MatrixPath.client("profile", user.rawValue, "displayname"))
         return profile["displayname"]?.string
     }
 
@@ -62,62 +62,63 @@ extension MatrixClient {
     }
 
     /// Events of `room` from `from` backwards, towards `to` (a sync token) when given.
-    func messages(in room: String, from: String, to: String?, limit: Int, filter: String) async throws -> MessagesPage {
+    func messages(in room: MatrixRoomID, from: String, to: String?, limit: Int, filter: String) async throws -> MessagesPage {
         var query = ["from": from, "dir": "b", "limit": "\(limit)", "filter": filter]
         if let to { query["to"] = to }
-        return try await call("GET", MatrixPath.client("rooms", room, "messages"), query: query)
+        return try await call("GET", MatrixPath.client("rooms", room.rawValue, "messages"), query: query)
     }
 
     /// Posts an event; the transaction id makes a retried or repeated send post once.
-    func send(_ content: JSONValue, type: String = "m.room.message", to room: String, transactionID: String) async throws -> String {
+    func send(_ content: JSONValue, type: String = "m.room.message", to room: MatrixRoomID, transactionID: String) async throws -> MatrixEventID {
         let sent: EventID = try await call(
-            "PUT", MatrixPath.client("rooms", room, "send", type, transactionID), body: content)
+            "PUT", MatrixPath.client("rooms", room.rawValue, "send", type, transactionID), body: content)
         return sent.eventID
     }
 
-    func redact(_ event: String, in room: String, reason: String?, transactionID: String) async throws {
+    func redact(_ event: MatrixEventID, in room: MatrixRoomID, reason: String?, transactionID: String) async throws {
         var body: [String: JSONValue] = [:]
         if let reason { body["reason"] = .string(reason) }
         let _: EventID = try await call(
-            "PUT", MatrixPath.client("rooms", room, "redact", event, transactionID), body: .object(body))
+            "PUT", MatrixPath.client("rooms", room.rawValue, "redact", event.rawValue, transactionID), body: .object(body))
     }
 
-    func join(_ roomOrAlias: String) async throws -> String {
+    /// Joins by room id or alias (`#help:example.org`); returns the room's id.
+    func join(_ roomOrAlias: String) async throws -> MatrixRoomID {
         let joined: RoomID = try await call("POST", MatrixPath.client("join", roomOrAlias), body: .object([:]))
         return joined.roomID
     }
 
     /// Leaves a room, or refuses an invite to it.
-    func leave(_ room: String, reason: String? = nil) async throws {
+    func leave(_ room: MatrixRoomID, reason: String? = nil) async throws {
         var body: [String: JSONValue] = [:]
         if let reason { body["reason"] = .string(reason) }
-        let _: Empty = try await call("POST", MatrixPath.client("rooms", room, "leave"), body: .object(body))
+        let _: Empty = try await call("POST", MatrixPath.client("rooms", room.rawValue, "leave"), body: .object(body))
     }
 
     /// `kick` or `ban`.
-    func remove(_ user: String, from room: String, how: String, reason: String?) async throws {
-        var body: [String: JSONValue] = ["user_id": .string(user)]
+    func remove(_ user: MatrixUserID, from room: MatrixRoomID, how: String, reason: String?) async throws {
+        var body: [String: JSONValue] = ["user_id": .string(user.rawValue)]
         if let reason { body["reason"] = .string(reason) }
-        let _: Empty = try await call("POST", MatrixPath.client("rooms", room, how), body: .object(body))
+        let _: Empty = try await call("POST", MatrixPath.client("rooms", room.rawValue, how), body: .object(body))
     }
 
-    func setTyping(_ typing: Bool, in room: String, user: String, timeout: Duration) async throws {
+    func setTyping(_ typing: Bool, in room: MatrixRoomID, user: MatrixUserID, timeout: Duration) async throws {
         var body: [String: JSONValue] = ["typing": .bool(typing)]
         if typing { body["timeout"] = .number(Double(timeout.milliseconds)) }
-        let _: Empty = try await call("PUT", MatrixPath.client("rooms", room, "typing", user), body: .object(body))
+        let _: Empty = try await call("PUT", MatrixPath.client("rooms", room.rawValue, "typing", user.rawValue), body: .object(body))
     }
 
-    func markRead(_ event: String, in room: String) async throws {
+    func markRead(_ event: MatrixEventID, in room: MatrixRoomID) async throws {
         let _: Empty = try await call(
-            "POST", MatrixPath.client("rooms", room, "receipt", "m.read", event), body: .object([:]))
+            "POST", MatrixPath.client("rooms", room.rawValue, "receipt", "m.read", event.rawValue), body: .object([:]))
     }
 
-    func powerLevels(in room: String) async throws -> PowerLevels {
-        let content: JSONValue = try await call("GET", MatrixPath.client("rooms", room, "state", "m.room.power_levels", ""))
+    func powerLevels(in room: MatrixRoomID) async throws -> PowerLevels {
+        let content: JSONValue = try await call("GET", MatrixPath.client("rooms", room.rawValue, "state", "m.room.power_levels", ""))
         return PowerLevels(content)
     }
 
-    func resolveAlias(_ alias: String) async throws -> String {
+    func resolveAlias(_ alias: String) async throws -> MatrixRoomID {
         let resolved: RoomID = try await call("GET", MatrixPath.client("directory", "room", alias))
         return resolved.roomID
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ParleyCore
+import ParleyHTTP
 
 /// The client-server API calls Parley makes, each with a timeout, and the retry rules:
 ///
@@ -69,6 +70,8 @@ struct MatrixClient: Sendable {
                 problem = "\(error)"
             } catch let error as MatrixError {
                 throw error
+            } catch let error as HTTPError where !error.isTransient {
+                throw MatrixError.malformedResponse(endpoint: endpoint, detail: "\(error)")
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
@@ -91,19 +94,15 @@ struct MatrixClient: Sendable {
 
     /// The wait a 429 asks for: `retry_after_ms` in the body, else a `Retry-After` header in
     /// seconds; at most an hour, so a hostile or broken server cannot park the bot for ever.
-    static func retryAfter(_ response: MatrixHTTPResponse) -> Duration? {
+    static func retryAfter(_ response: HTTPResponse) -> Duration? {
         let body = try? JSONDecoder().decode(JSONValue.self, from: response.body)
         if case .number(let milliseconds)? = body?["retry_after_ms"], milliseconds.isFinite, milliseconds >= 0 {
             return .milliseconds(Int64(min(milliseconds, 3_600_000)))
         }
-        if let header = response.headers["retry-after"], let seconds = Double(header.trimmingCharacters(in: .whitespaces)),
-           seconds.isFinite, seconds >= 0 {
-            return .milliseconds(Int64(min(seconds, 3600) * 1000))
-        }
-        return nil
+        return response.retryAfter(cap: .seconds(3600))
     }
 
-    static func error(from response: MatrixHTTPResponse, endpoint: String) -> MatrixError {
+    static func error(from response: HTTPResponse, endpoint: String) -> MatrixError {
         let body = try? JSONDecoder().decode(JSONValue.self, from: response.body)
         let code = body?["errcode"]?.string ?? "M_UNKNOWN"
         let message = body?["error"]?.string

@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import ParleyCore
+public import ParleyHTTP
 
 /// One Matrix account for the bot: signs in, long-polls `/sync`, hands room messages to the
 /// core, and sends replies as notices (or text), in reply and in thread, streamed by edits.
@@ -28,12 +29,12 @@ public actor MatrixConnector: Connector {
     private var restored = false
     private var sink: ConnectorEvents?
     /// The first event of each reply being streamed; its later parts edit it.
-    private var draftEvents: [ReplyKey: String] = [:]
+    private var draftEvents: [ReplyKey: MatrixEventID] = [:]
     /// How many events this process has posted in answer to each question: with the question's
     /// id this makes the transaction id.
-    private var postsPerQuestion: [String: Int] = [:]
+    private var postsPerQuestion: [MatrixEventID: Int] = [:]
     /// Questions waiting for an answer in each room, for the typing notification.
-    private var waiting: [String: Int] = [:]
+    private var waiting: [MatrixRoomID: Int] = [:]
     /// Side requests (typing, receipts, notices, leaving) run one at a time off the sync loop.
     /// Work that must not block the sync loop, in order; made anew by each `run()` (a stream
     /// whose reader was cancelled is finished for good).
@@ -42,17 +43,21 @@ public actor MatrixConnector: Connector {
     typealias Chore = @Sendable () async -> Void
 
     struct ReplyKey: Hashable {
-        var room: String
-        var question: String
+        var room: MatrixRoomID
+        var question: MatrixEventID
     }
 
     /// - Parameters:
     ///   - store: where state survives restarts; without one, a restart starts afresh.
-    ///   - transport: HTTP to the homeserver; by default URLSession (libcurl).
+    ///   - http: the HTTP layer, shared with every other user of the same servers so their
+    ///     connections are reused; by default one of the connector's own.
+    ///   - transport: the homeserver; by default `HomeserverTransport` over `http` (tests give
+    ///     a fake).
     public init(
         configuration: MatrixConnectorConfiguration,
         logger: Logger,
         store: (any MatrixStateStore)? = nil,
+        http: (any HTTPClient)? = nil,
         transport: (any MatrixTransport)? = nil,
         clock: any MonotonicClock = SystemMonotonicClock()
     ) {
@@ -61,7 +66,8 @@ public actor MatrixConnector: Connector {
         network = configuration.network
         self.logger = logger
         self.store = store
-        client = MatrixClient(transport: transport ?? URLSessionTransport(homeserver: configuration.homeserver), logger: logger)
+        let homeserver = transport ?? HomeserverTransport(homeserver: configuration.homeserver, http: http ?? URLSessionHTTPClient(clock: clock))
+        client = MatrixClient(transport: homeserver, logger: logger)
         client.sleep = { try await clock.sleep(for: $0) }
         inbound = MatrixInbound(network: configuration.network, botUser: configuration.userID, noticesFrom: configuration.noticesFrom)
         capabilities = ConnectorCapabilities(
@@ -182,7 +188,7 @@ public actor MatrixConnector: Connector {
         for name in configuration.rooms {
             do {
                 let room = try await client.join(name)
-                if name != room { rooms.name(room, as: name) }
+                if name != room.rawValue { rooms.name(room, as: name) }
             } catch {
                 logger.warning("could not join a configured room", metadata: ["matrix.room": "\(name)", "matrix.error": "\(error)"])
             }
@@ -250,8 +256,8 @@ public actor MatrixConnector: Connector {
         for peerRooms in (response.directRooms ?? [:]).values {
             for room in peerRooms where !rooms[room].direct { await mark(room, .direct) }
         }
-        var admitted: [(pending: MatrixSavedState.Pending, message: InboundMessage, room: String)] = []
-        var admittedIDs: Set<String> = []
+        var admitted: [(pending: MatrixSavedState.Pending, message: InboundMessage, room: MatrixRoomID)] = []
+        var admittedIDs: Set<MatrixEventID> = []
         for (room, joined) in response.joined.sorted(by: { $0.key < $1.key }) {
             for event in joined.state { rooms.apply(event, in: room) }
             if let count = joined.joinedMemberCount { rooms[room].joinedMembers = count }
@@ -290,7 +296,7 @@ public actor MatrixConnector: Connector {
     /// The events a limited timeline left out: `/messages` backwards from the timeline's start
     /// to the previous sync position, oldest first. At most `maxGapPages` pages: a bot offline
     /// for days answers the last of it, not all of it.
-    private func fillGap(in room: String, from start: String, to since: String) async throws -> [MatrixEvent] {
+    private func fillGap(in room: MatrixRoomID, from start: String, to since: String) async throws -> [MatrixEvent] {
         let filter = SyncFilter.messagesJSON()
         var token = start
         var events: [MatrixEvent] = []
@@ -316,7 +322,7 @@ public actor MatrixConnector: Connector {
 
     static let maxGapPages = 20
 
-    private func emit(_ message: InboundMessage, room: String) {
+    private func emit(_ message: InboundMessage, room: MatrixRoomID) {
         if message.addressing != .none || message.isDirect {
             waiting[room, default: 0] += 1
             if waiting[room] == 1 { showTyping(in: room) }
@@ -325,7 +331,7 @@ public actor MatrixConnector: Connector {
     }
 
     public func settled(_ message: InboundMessage) async {
-        let id = message.id.rawValue
+        let id = MatrixEventID(message.id.rawValue)
         let room = rooms.room(forChannel: message.channel.channel)
         // Nothing more is sent for this question: its reply bookkeeping can go.
         postsPerQuestion[id] = nil
@@ -354,7 +360,7 @@ public actor MatrixConnector: Connector {
         }
     }
 
-    private func showTyping(in room: String) {
+    private func showTyping(in room: MatrixRoomID) {
         let user = configuration.userID
         let timeout = configuration.typingTimeout
         chore { [client] in try? await client.setTyping(true, in: room, user: user, timeout: timeout) }
@@ -366,8 +372,8 @@ public actor MatrixConnector: Connector {
 
     // MARK: - Rooms
 
-    private func answerInvite(to room: String, state: [MatrixEvent]) async {
-        let invite = state.last { $0.type == "m.room.member" && $0.stateKey == configuration.userID }
+    private func answerInvite(to room: MatrixRoomID, state: [MatrixEvent]) async {
+        let invite = state.last { $0.type == "m.room.member" && $0.stateKey == configuration.userID.rawValue }
         let inviter = invite?.sender ?? ""
         guard configuration.invites.allows(inviter) else {
             logger.notice("refused an invite from a user who may not invite the bot", metadata: [
@@ -378,7 +384,7 @@ public actor MatrixConnector: Connector {
             return
         }
         do {
-            _ = try await client.join(room)
+            _ = try await client.join(room.rawValue)
             logger.info("joined on invite", metadata: ["matrix.room": "\(room)", "matrix.inviter": "\(inviter)"])
             if invite?.content["is_direct"]?.bool == true { await mark(room, .direct) }
         } catch {
@@ -386,7 +392,7 @@ public actor MatrixConnector: Connector {
         }
     }
 
-    private func mark(_ room: String, _ flag: MatrixSavedState.RoomFlag) async {
+    private func mark(_ room: MatrixRoomID, _ flag: MatrixSavedState.RoomFlag) async {
         switch flag {
         case .direct: rooms[room].direct = true
         case .encryptionNoticeSent: rooms[room].encryptionNoticeSent = true
@@ -400,7 +406,7 @@ public actor MatrixConnector: Connector {
 
     /// Once per encrypted room: say that the bot cannot read it. (The notice itself is sent
     /// unencrypted, which every client shows.)
-    private func tellIfEncrypted(_ room: String) async {
+    private func tellIfEncrypted(_ room: MatrixRoomID) async {
         guard rooms[room].encrypted, !rooms[room].encryptionNoticeSent else { return }
         await mark(room, .encryptionNoticeSent)
         logger.notice("the room is end-to-end encrypted; the bot cannot read it", metadata: ["matrix.room": "\(room)"])
@@ -408,7 +414,7 @@ public actor MatrixConnector: Connector {
             Self.encryptionNotice, style: .notice, inReplyTo: nil, thread: nil, mention: nil)
         chore { [client, logger] in
             do {
-                _ = try await client.send(content, to: room, transactionID: "parley.encrypted." + room)
+                _ = try await client.send(content, to: room, transactionID: "parley.encrypted." + room.rawValue)
             } catch {
                 logger.warning("could not tell an encrypted room that the bot cannot read it", metadata: ["matrix.error": "\(error)"])
             }
@@ -417,9 +423,9 @@ public actor MatrixConnector: Connector {
 
     static let encryptionNotice = "This room is end-to-end encrypted, and I can't read encrypted messages yet, so I won't see what you write here. Talk to me in an unencrypted room instead."
 
-    private func leaveIfAlone(_ room: String) {
+    private func leaveIfAlone(_ room: MatrixRoomID) {
         guard configuration.leaveWhenAlone, rooms[room].joinedMembers == 1,
-              !configuration.rooms.contains(room), !configuration.rooms.contains(rooms.channel(for: room)) else { return }
+              !configuration.rooms.contains(room.rawValue), !configuration.rooms.contains(rooms.channel(for: room)) else { return }
         rooms.forget(room)
         logger.info("everyone else has left; leaving the room", metadata: ["matrix.room": "\(room)"])
         chore { [client] in try? await client.leave(room) }
@@ -437,7 +443,7 @@ public actor MatrixConnector: Connector {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
         let room = rooms.room(forChannel: message.channel.channel)
         let style = message.style
-        let question = message.replyTo?.rawValue
+        let question = message.replyTo.map { MatrixEventID($0.rawValue) }
         let key = question.map { ReplyKey(room: room, question: $0) }
         do {
             if let key, let original = draftEvents[key] {
@@ -451,18 +457,18 @@ public actor MatrixConnector: Connector {
             if let question {
                 let index = postsPerQuestion[question, default: 0]
                 postsPerQuestion[question] = index + 1
-                transactionID = "parley.reply.\(question).\(index)"
+                transactionID = "parley.reply.\(question.rawValue).\(index)"
             } else {
                 transactionID = "parley." + UUID().uuidString
             }
-            let mention = message.recipient.map { $0.id.rawValue }.filter { MatrixUser.isValid($0) && !rooms[room].direct }
+            let mention = message.recipient.map { MatrixUserID($0.id.rawValue) }.filter { $0.isValid && !rooms[room].direct }
             let content = MatrixOutbound.reply(
-                text, style: style, inReplyTo: question, thread: message.thread?.rawValue, mention: mention)
+                text, style: style, inReplyTo: question, thread: message.thread.map { MatrixEventID($0.rawValue) }, mention: mention)
             let posted = try await client.send(content, to: room, transactionID: transactionID)
             if message.part == .draft, let key { draftEvents[key] = posted }
         } catch {
             logger.error("could not deliver a reply", metadata: [
-                "matrix.room": "\(room)", "matrix.question": "\(question ?? "none")", "matrix.error": "\(error)"])
+                "matrix.room": "\(room)", "matrix.question": "\(question?.rawValue ?? "none")", "matrix.error": "\(error)"])
             throw error
         }
     }
@@ -486,10 +492,10 @@ public actor MatrixConnector: Connector {
         }
         switch action.kind {
         case .kick, .ban:
-            try await client.remove(action.target.id.rawValue, from: room, how: action.kind.rawValue, reason: action.reason)
+            try await client.remove(MatrixUserID(action.target.id.rawValue), from: room, how: action.kind.rawValue, reason: action.reason)
         case .redact:
             guard let event = action.message else { throw ConnectorError.unsupportedAction(action, network: network) }
-            try await client.redact(event.rawValue, in: room, reason: action.reason, transactionID: "parley.redact." + UUID().uuidString)
+            try await client.redact(MatrixEventID(event.rawValue), in: room, reason: action.reason, transactionID: "parley.redact." + UUID().uuidString)
         case .quiet:
             break
         }

@@ -14,26 +14,24 @@ public struct MatrixConnectorConfiguration: Sendable {
     /// Who may invite the bot into a room.
     public struct InvitePolicy: Sendable, Hashable {
         /// Full user ids (`@alice:example.org`).
-        public var users: Set<String>
+        public var users: Set<MatrixUserID>
         /// Server names (`example.org`): anyone on them.
         public var servers: Set<String>
 
-        public init(users: Set<String> = [], servers: Set<String> = []) {
+        public init(users: Set<MatrixUserID> = [], servers: Set<String> = []) {
             self.users = users
             self.servers = servers
         }
 
-        public func allows(_ user: String) -> Bool {
-            if users.contains(user) { return true }
-            guard let colon = user.firstIndex(of: ":") else { return false }
-            return servers.contains(String(user[user.index(after: colon)...]).lowercased())
+        public func allows(_ user: MatrixUserID) -> Bool {
+            users.contains(user) || (user.isValid && servers.contains(user.server))
         }
     }
 
     public var network: NetworkID
     public var homeserver: URL
     /// The bot's full user id (`@parley:example.org`).
-    public var userID: String
+    public var userID: MatrixUserID
     public var authentication: Authentication
     public var deviceName: String
     /// Rooms to be in: ids (`!abc:example.org`) or aliases (`#help:example.org`). A room named by
@@ -44,7 +42,7 @@ public struct MatrixConnectorConfiguration: Sendable {
     /// `m.notice` (the default: other bots do not answer notices) or `m.text`.
     public var replyStyle: OutboundMessage.Style
     /// Users whose `m.notice` messages are read as questions (notices are bots' by convention).
-    public var noticesFrom: Set<String>
+    public var noticesFrom: Set<MatrixUserID>
     /// The least time between two edits of a streamed reply.
     public var editInterval: Duration
     /// How long a reply may take before its first part is shown and then edited: a reply done
@@ -61,14 +59,14 @@ public struct MatrixConnectorConfiguration: Sendable {
     public init(
         network: NetworkID,
         homeserver: URL,
-        userID: String,
+        userID: MatrixUserID,
         authentication: Authentication,
         deviceName: String = "Parley",
         rooms: [String] = [],
         invites: InvitePolicy = InvitePolicy(),
         leaveWhenAlone: Bool = true,
         replyStyle: OutboundMessage.Style = .notice,
-        noticesFrom: Set<String> = [],
+        noticesFrom: Set<MatrixUserID> = [],
         editInterval: Duration = .seconds(1),
         timelineLimit: Int = 100,
         syncTimeout: Duration = .seconds(30),
@@ -91,10 +89,7 @@ public struct MatrixConnectorConfiguration: Sendable {
     }
 
     /// The server part of the bot's user id.
-    public var serverName: String {
-        guard let colon = userID.firstIndex(of: ":") else { return "" }
-        return String(userID[userID.index(after: colon)...]).lowercased()
-    }
+    public var serverName: String { userID.server }
 
     /// The key the connector's saved state is stored under.
     var stateAccount: String { "\(network.rawValue)\u{1F}\(userID)" }

@@ -9,9 +9,9 @@ public enum MatrixError: Error, Sendable, CustomStringConvertible {
     /// The configured homeserver URL and a path do not make a URL.
     case invalidURL(String)
     /// The access token belongs to another user than the configured one.
-    case wrongUser(expected: String, actual: String)
+    case wrongUser(expected: MatrixUserID, actual: MatrixUserID)
     /// The bot's power level in the room is below what the action needs.
-    case notPermitted(action: String, room: String, level: Int, required: Int)
+    case notPermitted(action: String, room: MatrixRoomID, level: Int, required: Int)
     /// Still failing after every retry.
     case gaveUp(endpoint: String, attempts: Int, last: String)
 

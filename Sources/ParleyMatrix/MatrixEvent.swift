@@ -4,8 +4,8 @@
 public struct MatrixEvent: Sendable, Hashable, Codable {
     public var type: String
     /// Absent on stripped invite-state events.
-    public var eventID: String?
-    public var sender: String
+    public var eventID: MatrixEventID?
+    public var sender: MatrixUserID
     public var originServerTS: Int64?
     public var stateKey: String?
     public var content: JSONValue
@@ -22,8 +22,8 @@ public struct MatrixEvent: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         type = try container.decode(String.self, forKey: .type)
-        sender = try container.decode(String.self, forKey: .sender)
-        eventID = try container.decodeIfPresent(String.self, forKey: .eventID)
+        sender = try container.decode(MatrixUserID.self, forKey: .sender)
+        eventID = try container.decodeIfPresent(MatrixEventID.self, forKey: .eventID)
         originServerTS = try? container.decodeIfPresent(Int64.self, forKey: .originServerTS)
         stateKey = try? container.decodeIfPresent(String.self, forKey: .stateKey)
         content = (try? container.decodeIfPresent(JSONValue.self, forKey: .content)) ?? .object([:])
@@ -32,7 +32,7 @@ public struct MatrixEvent: Sendable, Hashable, Codable {
     }
 
     public init(
-        type: String, eventID: String?, sender: String, originServerTS: Int64? = nil, stateKey: String? = nil,
+        type: String, eventID: MatrixEventID?, sender: MatrixUserID, originServerTS: Int64? = nil, stateKey: String? = nil,
         content: JSONValue, transactionID: String? = nil
     ) {
         self.type = type
@@ -64,16 +64,20 @@ public struct MatrixEvent: Sendable, Hashable, Codable {
     public var messageType: String? { type == "m.room.message" ? content["msgtype"]?.string : nil }
     public var body: String? { content["body"]?.string }
     /// The thread root, for a message inside a thread (`m.relates_to` with `rel_type: m.thread`).
-    public var threadRoot: String? {
+    public var threadRoot: MatrixEventID? {
         guard content["m.relates_to"]?["rel_type"]?.string == "m.thread" else { return nil }
-        return content["m.relates_to"]?["event_id"]?.string
+        return content["m.relates_to"]?["event_id"]?.string.map(MatrixEventID.init)
     }
     /// The event this one replies to (`m.in_reply_to`).
-    public var inReplyTo: String? { content["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.string }
+    public var inReplyTo: MatrixEventID? {
+        content["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.string.map(MatrixEventID.init)
+    }
     /// Whether this edits another event (`m.replace`): edits are not new questions.
     public var isEdit: Bool { content["m.relates_to"]?["rel_type"]?.string == "m.replace" }
     /// The users `m.mentions` names.
-    public var mentionedUsers: [String] { content["m.mentions"]?["user_ids"]?.array?.compactMap(\.string) ?? [] }
+    public var mentionedUsers: [MatrixUserID] {
+        content["m.mentions"]?["user_ids"]?.array?.compactMap { $0.string.map(MatrixUserID.init) } ?? []
+    }
 }
 
 /// Decodes an element of a list, or nothing when it is malformed, so that one bad event never

@@ -4,17 +4,20 @@ import ParleyCore
 /// Turns a room message event into the core's `InboundMessage`, or says why it is not one.
 struct MatrixInbound: Sendable {
     let network: NetworkID
-    let botUser: String
+    let botUser: MatrixUserID
     /// The bot's display name, for mentions written as plain text.
     var botDisplayName: String?
-    let noticesFrom: Set<String>
+    let noticesFrom: Set<MatrixUserID>
 
     enum Skip: Error, Equatable {
-        case ownEvent, notAMessage, unsupportedType, noticeFromABot, edit, emptyBody
+        case ownEvent, notAMessage, unsupportedType, noticeFromABot, edit, emptyBody, malformedIDs
     }
 
-    func message(from event: MatrixEvent, room: String, rooms: MatrixRoomDirectory) -> Result<InboundMessage, Skip> {
+    func message(from event: MatrixEvent, room: MatrixRoomID, rooms: MatrixRoomDirectory) -> Result<InboundMessage, Skip> {
         guard let eventID = event.eventID else { return .failure(.notAMessage) }
+        // A homeserver checks these; one that does not must not get a control character or a
+        // bare name into the core as someone's identity.
+        guard eventID.isWellFormed, event.sender.isValid else { return .failure(.malformedIDs) }
         guard event.sender != botUser else { return .failure(.ownEvent) }
         guard event.type == "m.room.message", let type = event.messageType else { return .failure(.notAMessage) }
         let isNotice = type == "m.notice"
@@ -27,21 +30,21 @@ struct MatrixInbound: Sendable {
 
         let info = rooms[room]
         let sender = Sender(
-            id: UserID(event.sender),
+            id: UserID(event.sender.rawValue),
             displayName: rooms.displayName(of: event.sender, in: room),
-            account: event.sender,
+            account: event.sender.rawValue,
             isOperator: info.powerLevels.level(of: event.sender) >= 50,
             isBot: isNotice)
         let time = event.originServerTS.map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) } ?? Date()
         return .success(InboundMessage(
-            id: MessageID(eventID),
+            id: MessageID(eventID.rawValue),
             channel: ChannelKey(network: network, channel: rooms.channel(for: room)),
             sender: sender,
             text: text,
             isDirect: info.direct,
             addressing: addressing(of: event, text: text),
-            thread: event.threadRoot.map(ThreadID.init),
-            replyTo: event.inReplyTo.map(MessageID.init),
+            thread: event.threadRoot.map { ThreadID($0.rawValue) },
+            replyTo: event.inReplyTo.map { MessageID($0.rawValue) },
             time: time))
     }
 
@@ -50,7 +53,7 @@ struct MatrixInbound: Sendable {
     /// leading `name:` is taken off the question. A message whose `m.mentions` leaves the bot out
     /// is addressed only by an explicit `name:` at its start.
     func addressing(of event: MatrixEvent, text: String) -> Addressing {
-        let names = [botDisplayName, botUser, MatrixUser.localpart(botUser)].compactMap { $0 }
+        let names = [botDisplayName, botUser.rawValue, botUser.localpart].compactMap { $0 }
         let detected = Addressing.detect(in: text, names: names)
         let hasMentions = event.content["m.mentions"] != nil
         if event.mentionedUsers.contains(botUser) {

@@ -17,31 +17,31 @@ enum MatrixOutbound {
 
     /// A new event carrying `text`.
     static func reply(
-        _ text: String, style: OutboundMessage.Style, inReplyTo question: String?, thread: String?, mention: String?
+        _ text: String, style: OutboundMessage.Style, inReplyTo question: MatrixEventID?, thread: MatrixEventID?, mention: MatrixUserID?
     ) -> JSONValue {
         var content = body(text, style: style)
         if let thread {
             var relation: [String: JSONValue] = [
-                "rel_type": .string("m.thread"), "event_id": .string(thread), "is_falling_back": .bool(question == nil),
+                "rel_type": .string("m.thread"), "event_id": .string(thread.rawValue), "is_falling_back": .bool(question == nil),
             ]
-            if let question { relation["m.in_reply_to"] = .object(["event_id": .string(question)]) }
+            if let question { relation["m.in_reply_to"] = .object(["event_id": .string(question.rawValue)]) }
             content["m.relates_to"] = .object(relation)
         } else if let question {
-            content["m.relates_to"] = .object(["m.in_reply_to": .object(["event_id": .string(question)])])
+            content["m.relates_to"] = .object(["m.in_reply_to": .object(["event_id": .string(question.rawValue)])])
         }
-        content["m.mentions"] = .object(mention.map { ["user_ids": .array([.string($0)])] } ?? [:])
+        content["m.mentions"] = .object(mention.map { ["user_ids": .array([.string($0.rawValue)])] } ?? [:])
         return .object(content)
     }
 
     /// An edit replacing the text of `original` with `text`. The outer body is the fallback for
     /// clients without edits (`* text`); `m.new_content` is what edit-aware clients show. An edit
     /// mentions nobody anew.
-    static func edit(of original: String, to text: String, style: OutboundMessage.Style) -> JSONValue {
+    static func edit(of original: MatrixEventID, to text: String, style: OutboundMessage.Style) -> JSONValue {
         var content: [String: JSONValue] = ["msgtype": .string(msgtype(style)), "body": .string("* " + fitted(text))]
         var replacement = body(text, style: style)
         replacement["m.mentions"] = .object([:])
         content["m.new_content"] = .object(replacement)
-        content["m.relates_to"] = .object(["rel_type": .string("m.replace"), "event_id": .string(original)])
+        content["m.relates_to"] = .object(["rel_type": .string("m.replace"), "event_id": .string(original.rawValue)])
         content["m.mentions"] = .object([:])
         return .object(content)
     }

@@ -3,9 +3,9 @@
 /// gives rooms (an alias resolved to a room id keeps its alias as the channel's name).
 struct MatrixRoomDirectory: Sendable {
     struct Room: Sendable {
-        var displayNames: [String: String] = [:]
+        var displayNames: [MatrixUserID: String] = [:]
         /// Members known to be joined (lazy loading sends those the timeline needs).
-        var joined: Set<String> = []
+        var joined: Set<MatrixUserID> = []
         var powerLevels = PowerLevels()
         var encrypted = false
         var direct = false
@@ -13,34 +13,34 @@ struct MatrixRoomDirectory: Sendable {
         var joinedMembers: Int?
     }
 
-    private(set) var rooms: [String: Room] = [:]
+    private(set) var rooms: [MatrixRoomID: Room] = [:]
     /// Room id → the alias the config names it by.
-    private var configuredNames: [String: String] = [:]
-    private var roomsByName: [String: String] = [:]
+    private var configuredNames: [MatrixRoomID: String] = [:]
+    private var roomsByName: [String: MatrixRoomID] = [:]
 
-    subscript(room: String) -> Room {
+    subscript(room: MatrixRoomID) -> Room {
         get { rooms[room] ?? Room() }
         set { rooms[room] = newValue }
     }
 
-    mutating func name(_ room: String, as alias: String) {
+    mutating func name(_ room: MatrixRoomID, as alias: String) {
         configuredNames[room] = alias
         roomsByName[alias] = room
     }
 
     /// The channel name the core knows `room` by.
-    func channel(for room: String) -> String { configuredNames[room] ?? room }
+    func channel(for room: MatrixRoomID) -> String { configuredNames[room] ?? room.rawValue }
 
     /// The room a channel name stands for: a configured alias, or the room id itself.
-    func room(forChannel channel: String) -> String { roomsByName[channel] ?? channel }
+    func room(forChannel channel: String) -> MatrixRoomID { roomsByName[channel] ?? MatrixRoomID(channel) }
 
-    mutating func forget(_ room: String) { rooms[room] = nil }
+    mutating func forget(_ room: MatrixRoomID) { rooms[room] = nil }
 
     /// Applies a state event (from `state` or the timeline) to what is known of `room`.
-    mutating func apply(_ event: MatrixEvent, in room: String) {
+    mutating func apply(_ event: MatrixEvent, in room: MatrixRoomID) {
         switch event.type {
         case "m.room.member":
-            guard let user = event.stateKey else { return }
+            guard let user = event.stateKey.map(MatrixUserID.init) else { return }
             if let name = event.content["displayname"]?.string, !name.isEmpty {
                 self[room].displayNames[user] = name
             }
@@ -59,32 +59,16 @@ struct MatrixRoomDirectory: Sendable {
     }
 
     /// What a body could highlight each joined member of `room` by: display names, local parts.
-    func memberNames(in room: String) -> [String] {
+    func memberNames(in room: MatrixRoomID) -> [String] {
         guard let info = rooms[room] else { return [] }
         return info.joined.sorted().flatMap { user in
-            [info.displayNames[user], MatrixUser.localpart(user)].compactMap { $0 }
+            [info.displayNames[user], user.localpart].compactMap { $0 }
         }
     }
 
     /// The name people see for `user` in `room`: the display name, else the id's local part.
-    func displayName(of user: String, in room: String) -> String {
+    func displayName(of user: MatrixUserID, in room: MatrixRoomID) -> String {
         if let name = rooms[room]?.displayNames[user] { return name }
-        return MatrixUser.localpart(user)
-    }
-}
-
-/// Matrix user ids: `@localpart:server`.
-enum MatrixUser {
-    static func localpart(_ user: String) -> String {
-        let body = user.hasPrefix("@") ? user.dropFirst() : Substring(user)
-        return String(body.prefix { $0 != ":" })
-    }
-
-    /// Whether `text` looks like a user id: `@`, a local part, `:`, a server name.
-    static func isValid(_ text: String) -> Bool {
-        guard text.hasPrefix("@"), let colon = text.firstIndex(of: ":") else { return false }
-        let local = text[text.index(after: text.startIndex)..<colon]
-        let server = text[text.index(after: colon)...]
-        return !local.isEmpty && !server.isEmpty && !text.contains(where: { $0.isWhitespace || $0.isNewline })
+        return user.localpart
     }
 }

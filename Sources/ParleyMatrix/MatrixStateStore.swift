@@ -8,9 +8,9 @@ public protocol MatrixStateStore: Sendable {
     /// In one transaction: the events a batch admitted, and the sync position after the batch.
     func commit(account: String, since: String, admitted: [MatrixSavedState.Pending]) async throws
     /// The bot is done with these events: they are handled, and never answered again.
-    func settle(account: String, eventIDs: [String]) async throws
+    func settle(account: String, eventIDs: [MatrixEventID]) async throws
     func saveCredentials(account: String, _ credentials: MatrixCredentials?) async throws
-    func markRoom(account: String, room: String, _ flag: MatrixSavedState.RoomFlag) async throws
+    func markRoom(account: String, room: MatrixRoomID, _ flag: MatrixSavedState.RoomFlag) async throws
 }
 
 /// What a `MatrixStateStore` gives back at start.
@@ -18,11 +18,11 @@ public struct MatrixSavedState: Sendable {
     /// An event taken from a sync and not yet settled, kept whole (as JSON) so that it can be
     /// handed to the bot again after a restart.
     public struct Pending: Sendable, Hashable {
-        public var eventID: String
-        public var room: String
+        public var eventID: MatrixEventID
+        public var room: MatrixRoomID
         public var eventJSON: String
 
-        public init(eventID: String, room: String, eventJSON: String) {
+        public init(eventID: MatrixEventID, room: MatrixRoomID, eventJSON: String) {
             self.eventID = eventID
             self.room = room
             self.eventJSON = eventJSON
@@ -40,12 +40,12 @@ public struct MatrixSavedState: Sendable {
     public var credentials: MatrixCredentials?
     public var pending: [Pending]
     /// The most recently handled event ids, oldest first.
-    public var handled: [String]
-    public var roomFlags: [String: Set<RoomFlag>]
+    public var handled: [MatrixEventID]
+    public var roomFlags: [MatrixRoomID: Set<RoomFlag>]
 
     public init(
-        since: String? = nil, credentials: MatrixCredentials? = nil, pending: [Pending] = [], handled: [String] = [],
-        roomFlags: [String: Set<RoomFlag>] = [:]
+        since: String? = nil, credentials: MatrixCredentials? = nil, pending: [Pending] = [], handled: [MatrixEventID] = [],
+        roomFlags: [MatrixRoomID: Set<RoomFlag>] = [:]
     ) {
         self.since = since
         self.credentials = credentials
@@ -58,11 +58,11 @@ public struct MatrixSavedState: Sendable {
 /// A login's result, kept so that a restart reuses the device instead of logging in again
 /// (homeservers rate-limit and lock out repeated logins).
 public struct MatrixCredentials: Sendable, Hashable {
-    public var userID: String
+    public var userID: MatrixUserID
     public var deviceID: String
     public var accessToken: Secret
 
-    public init(userID: String, deviceID: String, accessToken: Secret) {
+    public init(userID: MatrixUserID, deviceID: String, accessToken: Secret) {
         self.userID = userID
         self.deviceID = deviceID
         self.accessToken = accessToken

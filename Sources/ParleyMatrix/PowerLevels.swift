@@ -1,7 +1,7 @@
 /// A room's `m.room.power_levels`, as far as Parley asks it: who may do what. Missing or
 /// malformed fields take the specification's defaults.
 struct PowerLevels: Sendable, Hashable {
-    var users: [String: Int] = [:]
+    var users: [MatrixUserID: Int] = [:]
     var usersDefault = 0
     var kick = 50
     var ban = 50
@@ -18,7 +18,7 @@ struct PowerLevels: Sendable, Hashable {
             }
         }
         if case .object(let users)? = content["users"] {
-            for (user, value) in users { if let level = level(value) { self.users[user] = level } }
+            for (user, value) in users { if let level = level(value) { self.users[MatrixUserID(user)] = level } }
         }
         usersDefault = level(content["users_default"]) ?? 0
         kick = level(content["kick"]) ?? 50
@@ -26,5 +26,5 @@ struct PowerLevels: Sendable, Hashable {
         redact = level(content["redact"]) ?? 50
     }
 
-    func level(of user: String) -> Int { users[user] ?? usersDefault }
+    func level(of user: MatrixUserID) -> Int { users[user] ?? usersDefault }
 }

@@ -8,11 +8,11 @@
 ///   or a gap filled from `/messages`, never answers an event twice.
 struct SyncLedger: Sendable {
     private(set) var since: String?
-    private(set) var pending: [String: MatrixSavedState.Pending] = [:]
+    private(set) var pending: [MatrixEventID: MatrixSavedState.Pending] = [:]
     /// Admission order of the pending events, for replay in order.
-    private var pendingOrder: [String] = []
-    private var handled: Set<String> = []
-    private var handledOrder: [String] = []
+    private var pendingOrder: [MatrixEventID] = []
+    private var handled: Set<MatrixEventID> = []
+    private var handledOrder: [MatrixEventID] = []
     private let capacity: Int
 
     init(_ saved: MatrixSavedState = MatrixSavedState(), capacity: Int = 20_000) {
@@ -26,11 +26,11 @@ struct SyncLedger: Sendable {
     }
 
     /// Whether the bot has never seen this event (neither pending nor handled).
-    func isNew(_ eventID: String) -> Bool {
+    func isNew(_ eventID: MatrixEventID) -> Bool {
         pending[eventID] == nil && !handled.contains(eventID)
     }
 
-    func isHandled(_ eventID: String) -> Bool { handled.contains(eventID) }
+    func isHandled(_ eventID: MatrixEventID) -> Bool { handled.contains(eventID) }
 
     /// Takes an event for handling; false if it was seen before.
     mutating func admit(_ item: MatrixSavedState.Pending) -> Bool {
@@ -42,7 +42,7 @@ struct SyncLedger: Sendable {
 
     /// Marks an event done; false if it was not pending (already settled, or never admitted).
     @discardableResult
-    mutating func settle(_ eventID: String) -> Bool {
+    mutating func settle(_ eventID: MatrixEventID) -> Bool {
         let wasPending = pending.removeValue(forKey: eventID) != nil
         if wasPending { pendingOrder.removeAll { $0 == eventID } }
         remember(eventID)
@@ -57,7 +57,7 @@ struct SyncLedger: Sendable {
     /// The pending events in the order they were admitted.
     var pendingInOrder: [MatrixSavedState.Pending] { pendingOrder.compactMap { pending[$0] } }
 
-    private mutating func remember(_ eventID: String) {
+    private mutating func remember(_ eventID: MatrixEventID) {
         guard handled.insert(eventID).inserted else { return }
         handledOrder.append(eventID)
         if handledOrder.count > capacity + capacity / 4 {

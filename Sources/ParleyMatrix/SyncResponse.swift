@@ -2,11 +2,11 @@
 /// events are dropped and counted (`malformedEvents`) instead of failing the batch.
 public struct SyncResponse: Sendable, Decodable {
     public var nextBatch: String
-    public var joined: [String: JoinedRoom]
-    public var invited: [String: [MatrixEvent]]
-    public var left: [String]
+    public var joined: [MatrixRoomID: JoinedRoom]
+    public var invited: [MatrixRoomID: [MatrixEvent]]
+    public var left: [MatrixRoomID]
     /// The rooms each peer's direct chats with the bot are in (`m.direct` account data), when it changed.
-    public var directRooms: [String: [String]]?
+    public var directRooms: [MatrixUserID: [MatrixRoomID]]?
     /// Events that could not be decoded and were skipped.
     public var malformedEvents: Int
 
@@ -77,22 +77,24 @@ public struct SyncResponse: Sendable, Decodable {
             malformed += all.count - kept.count
             return kept
         }
-        var joined: [String: JoinedRoom] = [:]
+        var joined: [MatrixRoomID: JoinedRoom] = [:]
         for (room, raw) in rooms?.join ?? [:] {
-            joined[room] = JoinedRoom(
+            joined[MatrixRoomID(room)] = JoinedRoom(
                 timeline: keep(raw.timeline?.events), limited: raw.timeline?.limited ?? false,
                 previousBatch: raw.timeline?.prevBatch, state: keep(raw.state?.events),
                 joinedMemberCount: raw.summary?.value?.joined)
         }
-        var invited: [String: [MatrixEvent]] = [:]
-        for (room, raw) in rooms?.invite ?? [:] { invited[room] = keep(raw.inviteState?.events) }
+        var invited: [MatrixRoomID: [MatrixEvent]] = [:]
+        for (room, raw) in rooms?.invite ?? [:] { invited[MatrixRoomID(room)] = keep(raw.inviteState?.events) }
         self.joined = joined
         self.invited = invited
-        left = Array((rooms?.leave ?? [:]).keys)
+        left = (rooms?.leave ?? [:]).keys.map(MatrixRoomID.init)
         let accountData = (try? container.decodeIfPresent(AccountData.self, forKey: .accountData)) ?? nil
         let direct = keep(accountData?.events).last { $0.type == "m.direct" }
         if case .object(let peers)? = direct?.content {
-            directRooms = peers.mapValues { $0.array?.compactMap(\.string) ?? [] }
+            directRooms = Dictionary(peers.map { peer, rooms in
+                (MatrixUserID(peer), rooms.array?.compactMap { $0.string.map(MatrixRoomID.init) } ?? [])
+            }, uniquingKeysWith: { first, _ in first })
         }
         malformedEvents = malformed
     }

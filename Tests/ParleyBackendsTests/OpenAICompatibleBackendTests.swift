@@ -9,7 +9,7 @@ import Testing
 /// The OpenAI-compatible backend against a scripted HTTP server: streaming, retries, and the
 /// faults a real server does not produce on demand.
 @Suite struct OpenAICompatibleBackendTests {
-    static func backend(_ server: FaultServer, streaming: Bool = true, retries: Int = 2, idle: Duration = .seconds(5)) -> OpenAICompatibleBackend {
+    static func backend(_ server: ScriptedHTTPServer, streaming: Bool = true, retries: Int = 2, idle: Duration = .seconds(5)) -> OpenAICompatibleBackend {
         OpenAICompatibleBackend(
             configuration: OpenAICompatibleConfiguration(
                 name: "hosted", baseURL: server.baseURL, apiKey: Secret("sk-test-secret"), model: "test-model",
@@ -33,14 +33,14 @@ import Testing
     }
 
     @Test func streamsTheReplyAsItIsWrittenAndSendsWhatTheChannelAsked() async throws {
-        let server = try FaultServer([.respond(status: 200, pieces: [(SSE.delta("Hel"), .zero), (SSE.delta("lo, wörld"), .milliseconds(20)), (SSE.stop, .zero)])])
+        let server = try ScriptedHTTPServer([.respond(status: 200, pieces: [(SSE.delta("Hel"), .zero), (SSE.delta("lo, wörld"), .milliseconds(20)), (SSE.stop, .zero)])])
         defer { server.stop() }
         let result = await Self.collect(Self.backend(server))
         #expect(result.error == nil)
         #expect(result.text == "Hello, wörld")
         #expect(result.chunks.map(\.text).filter { !$0.isEmpty } == ["Hel", "lo, wörld"])
         #expect(result.chunks.last?.finishReason == .stop)
-        let request = try #require(server.requests.withLock { $0.first })
+        let request = try #require(server.requests.first)
         #expect(request.hasPrefix("POST /v1/chat/completions HTTP/1.1"))
         #expect(request.lowercased().contains("authorization: bearer sk-test-secret"))
         let body = try #require(request.components(separatedBy: "\r\n\r\n").last)
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func aRateLimitIsRetriedAfterTheTimeTheServerAsks() async throws {
-        let server = try FaultServer([
+        let server = try ScriptedHTTPServer([
             .respond(status: 429, headers: ["Retry-After": "1", "Content-Type": "application/json"], pieces: [("{\"error\":{\"message\":\"slow down\"}}", .zero)]),
             .respond(status: 200, pieces: [(SSE.delta("ok"), .zero), (SSE.stop, .zero)]),
         ])
@@ -59,16 +59,16 @@ import Testing
         let started = ContinuousClock.now
         let result = await Self.collect(Self.backend(server))
         #expect(result.error == nil && result.text == "ok")
-        #expect(server.requests.withLock { $0.count } == 2)
+        #expect(server.requests.count == 2)
         #expect(ContinuousClock.now - started >= .milliseconds(900), "Retry-After: 1 was honoured")
     }
 
     @Test func serverErrorsAreRetriedThenReportedInOneSentence() async throws {
-        let failure = FaultServer.Reply.respond(status: 500, headers: ["Content-Type": "application/json"], pieces: [("{\"error\":{\"message\":\"model crashed\"}}", .zero)])
-        let server = try FaultServer([failure, failure, failure])
+        let failure = ScriptedHTTPServer.Reply.respond(status: 500, headers: ["Content-Type": "application/json"], pieces: [("{\"error\":{\"message\":\"model crashed\"}}", .zero)])
+        let server = try ScriptedHTTPServer([failure, failure, failure])
         defer { server.stop() }
         let result = await Self.collect(Self.backend(server, retries: 2))
-        #expect(server.requests.withLock { $0.count } == 3)
+        #expect(server.requests.count == 3)
         let error = try #require(result.error as? GenerationError)
         #expect("\(error)".contains("HTTP 500: model crashed"))
         #expect(!"\(error)".contains("sk-test-secret"))
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func aStalledStreamTimesOut() async throws {
-        let server = try FaultServer([.stall(status: 200, pieces: [SSE.delta("Hel")])])
+        let server = try ScriptedHTTPServer([.stall(status: 200, pieces: [SSE.delta("Hel")])])
         defer { server.stop() }
         let result = await Self.collect(Self.backend(server, retries: 0, idle: .seconds(1)))
         #expect(result.text == "Hel")
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func malformedEventsAreSkippedAndTheReplyGoesOn() async throws {
-        let server = try FaultServer([.respond(status: 200, pieces: [
+        let server = try ScriptedHTTPServer([.respond(status: 200, pieces: [
             (SSE.delta("a"), .zero), ("data: {not json\n\n", .zero), ("data: {\"choices\":\"wrong shape\"}\n\n", .zero),
             ("garbage line without a field\n\n", .zero), (SSE.delta("b"), .zero), (SSE.stop, .zero),
         ])])
@@ -94,16 +94,16 @@ import Testing
     }
 
     @Test func aConnectionResetMidStreamFailsWithoutRetryingOnceTextWasShown() async throws {
-        let server = try FaultServer([.reset(pieces: [SSE.delta("partial ")]), .respond(status: 200, pieces: [(SSE.delta("again"), .zero), (SSE.stop, .zero)])])
+        let server = try ScriptedHTTPServer([.reset(pieces: [SSE.delta("partial ")]), .respond(status: 200, pieces: [(SSE.delta("again"), .zero), (SSE.stop, .zero)])])
         defer { server.stop() }
         let result = await Self.collect(Self.backend(server))
         #expect(result.text == "partial ")
         #expect(result.error is GenerationError)
-        #expect(server.requests.withLock { $0.count } == 1, "no second attempt after visible text")
+        #expect(server.requests.count == 1, "no second attempt after visible text")
     }
 
     @Test func aResetBeforeAnyTextIsRetried() async throws {
-        let server = try FaultServer([.reset(pieces: []), .respond(status: 200, pieces: [(SSE.delta("fine"), .zero), (SSE.stop, .zero)])])
+        let server = try ScriptedHTTPServer([.reset(pieces: []), .respond(status: 200, pieces: [(SSE.delta("fine"), .zero), (SSE.stop, .zero)])])
         defer { server.stop() }
         let result = await Self.collect(Self.backend(server))
         #expect(result.error == nil && result.text == "fine")
@@ -111,7 +111,7 @@ import Testing
 
     @Test func theNonStreamingModeReadsOneJSONReply() async throws {
         let body = "{\"id\":\"x\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Whole reply.\"},\"finish_reason\":\"length\"}],\"usage\":{}}"
-        let server = try FaultServer([.respond(status: 200, headers: ["Content-Type": "application/json"], pieces: [(body, .zero)])])
+        let server = try ScriptedHTTPServer([.respond(status: 200, headers: ["Content-Type": "application/json"], pieces: [(body, .zero)])])
         defer { server.stop() }
         let result = await Self.collect(Self.backend(server, streaming: false))
         #expect(result.error == nil && result.text == "Whole reply." && result.chunks.last?.finishReason == .length)
@@ -119,33 +119,26 @@ import Testing
 
     @Test func stoppingTheIterationClosesTheTransfer() async throws {
         let pieces = (0..<200).map { (SSE.delta("word\($0) "), Duration.milliseconds(20)) }
-        let server = try FaultServer([.respond(status: 200, pieces: pieces)])
+        let server = try ScriptedHTTPServer([.respond(status: 200, pieces: pieces)])
         defer { server.stop() }
         var received = 0
         for try await chunk in Self.backend(server).stream(Self.request) where !chunk.text.isEmpty {
             received += 1
             if received == 3 { break }
         }
-        _ = try await eventually("the server to see the hang-up", timeout: .seconds(10)) { server.clientHungUp.withLock { $0 } ? true : nil }
-    }
-
-    @Test func retryAfterReadsSecondsAndDates() {
-        #expect(OpenAICompatibleBackend.retryAfter("2") == .seconds(2))
-        #expect(OpenAICompatibleBackend.retryAfter("0.5") == .milliseconds(500))
-        #expect(OpenAICompatibleBackend.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT") == .zero)
-        #expect(OpenAICompatibleBackend.retryAfter("soon") == nil)
+        _ = try await eventually("the server to see the hang-up", timeout: .seconds(10)) { server.clientHungUp ? true : nil }
     }
 }
 
 extension OpenAICompatibleBackendTests {
     @Test func afterAFailureTheUserIsToldOnceAndTheNextMessageIsAnswered() async throws {
-        let failure = FaultServer.Reply.respond(status: 503, headers: ["Content-Type": "application/json"], pieces: [("{\"error\":{\"message\":\"overloaded\"}}", .zero)])
-        let server = try FaultServer([failure, failure, .respond(status: 200, pieces: [(SSE.delta("Back again."), .zero), (SSE.stop, .zero)])])
+        let failure = ScriptedHTTPServer.Reply.respond(status: 503, headers: ["Content-Type": "application/json"], pieces: [("{\"error\":{\"message\":\"overloaded\"}}", .zero)])
+        let server = try ScriptedHTTPServer([failure, failure, .respond(status: 200, pieces: [(SSE.delta("Back again."), .zero), (SSE.stop, .zero)])])
         defer { server.stop() }
         let backend = Self.backend(server, retries: 1)
         let tester = BotTester(backend: backend, policy: ChannelPolicy(backend: backend.name))
         #expect(try await tester.reply(to: "parley: first") == "Sorry, I couldn't produce an answer just now; please try again in a moment.")
         #expect(try await tester.reply(to: "parley: second") == "Back again.")
-        #expect(server.requests.withLock { $0.count } == 3)
+        #expect(server.requests.count == 3)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyBackends
+import ParleyHTTP
 import ParleyCore
 @testable import ParleyDaemon
 import Testing

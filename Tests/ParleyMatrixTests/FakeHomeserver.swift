@@ -1,6 +1,7 @@
 import Foundation
 @testable import ParleyMatrix
 import ParleyCore
+import ParleyHTTP
 import Synchronization
 
 /// A homeserver in memory for the connector's unit tests: syncs come from a queue the test
@@ -16,9 +17,9 @@ final class FakeHomeserver: MatrixTransport {
     }
 
     let state = Mutex(State())
-    let user: String
+    let user: MatrixUserID
 
-    init(user: String = "@bot:x") {
+    init(user: MatrixUserID = "@bot:x") {
         self.user = user
     }
 
@@ -42,10 +43,10 @@ final class FakeHomeserver: MatrixTransport {
         requests(containing: "/send/").map { ($0.path, (try? JSONDecoder().decode(JSONValue.self, from: $0.body ?? Data())) ?? .null) }
     }
 
-    func perform(_ request: MatrixHTTPRequest, accessToken: Secret?) async throws -> MatrixHTTPResponse {
+    func perform(_ request: MatrixHTTPRequest, accessToken: Secret?) async throws -> HTTPResponse {
         state.withLock { $0.requests.append(request) }
         let path = request.path
-        func ok(_ json: String) -> MatrixHTTPResponse { MatrixHTTPResponse(status: 200, body: Data(json.utf8)) }
+        func ok(_ json: String) -> HTTPResponse { HTTPResponse(status: 200, body: Data(json.utf8)) }
         if path.hasSuffix("/login") { return ok(#"{"user_id":"\#(user)","access_token":"tok","device_id":"DEV"}"#) }
         if path.hasSuffix("/account/whoami") { return ok(#"{"user_id":"\#(user)"}"#) }
         if path.contains("/profile/") { return ok(#"{"displayname":"Bot"}"#) }
@@ -74,7 +75,7 @@ final class FakeHomeserver: MatrixTransport {
 /// A `MatrixStateStore` in memory, shared between connector instances to stand for a restart.
 final class InMemoryMatrixState: MatrixStateStore {
     let saved = Mutex(MatrixSavedState())
-    let commits = Mutex<[(since: String, admitted: [String])]>([])
+    let commits = Mutex<[(since: String, admitted: [MatrixEventID])]>([])
 
     func load(account: String) async throws -> MatrixSavedState { saved.withLock { $0 } }
 
@@ -86,7 +87,7 @@ final class InMemoryMatrixState: MatrixStateStore {
         commits.withLock { $0.append((since, admitted.map(\.eventID))) }
     }
 
-    func settle(account: String, eventIDs: [String]) async throws {
+    func settle(account: String, eventIDs: [MatrixEventID]) async throws {
         saved.withLock { state in
             state.pending.removeAll { eventIDs.contains($0.eventID) }
             state.handled += eventIDs
@@ -97,7 +98,7 @@ final class InMemoryMatrixState: MatrixStateStore {
         saved.withLock { $0.credentials = credentials }
     }
 
-    func markRoom(account: String, room: String, _ flag: MatrixSavedState.RoomFlag) async throws {
-        saved.withLock { $0.roomFlags[room, default: []].insert(flag) }
+    func markRoom(account: String, room: MatrixRoomID, _ flag: MatrixSavedState.RoomFlag) async throws {
+        _ = saved.withLock { $0.roomFlags[room, default: []].insert(flag) }
     }
 }

@@ -2,30 +2,31 @@ import Foundation
 import Logging
 @testable import ParleyMatrix
 import ParleyCore
+import ParleyHTTP
 import Synchronization
 import Testing
 
 /// A transport that answers from a script and records what it was sent.
 final class ScriptedTransport: MatrixTransport {
-    private let script: Mutex<[Result<MatrixHTTPResponse, any Error>]>
+    private let script: Mutex<[Result<HTTPResponse, any Error>]>
     private let sent = Mutex<[(request: MatrixHTTPRequest, token: Secret?)]>([])
 
-    init(_ script: [Result<MatrixHTTPResponse, any Error>]) {
+    init(_ script: [Result<HTTPResponse, any Error>]) {
         self.script = Mutex(script)
     }
 
-    func perform(_ request: MatrixHTTPRequest, accessToken: Secret?) async throws -> MatrixHTTPResponse {
+    func perform(_ request: MatrixHTTPRequest, accessToken: Secret?) async throws -> HTTPResponse {
         sent.withLock { $0.append((request, accessToken)) }
         let next = script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
-        guard let next else { return MatrixHTTPResponse(status: 500, body: Data()) }
+        guard let next else { return HTTPResponse(status: 500, body: Data()) }
         return try next.get()
     }
 
     var requests: [MatrixHTTPRequest] { sent.withLock { $0.map(\.request) } }
     var tokens: [Secret?] { sent.withLock { $0.map(\.token) } }
 
-    static func json(_ status: Int, _ body: String, headers: [String: String] = [:]) -> Result<MatrixHTTPResponse, any Error> {
-        .success(MatrixHTTPResponse(status: status, headers: headers, body: Data(body.utf8)))
+    static func json(_ status: Int, _ body: String, headers: HTTPHeaders = [:]) -> Result<HTTPResponse, any Error> {
+        .success(HTTPResponse(status: status, headers: headers, body: Data(body.utf8)))
     }
 }
 
@@ -118,9 +119,9 @@ final class ScriptedTransport: MatrixTransport {
     }
 
     @Test func aHostileRetryAfterIsCappedAtAnHour() {
-        let response = MatrixHTTPResponse(status: 429, body: Data(#"{"retry_after_ms": 1e300}"#.utf8))
+        let response = HTTPResponse(status: 429, body: Data(#"{"retry_after_ms": 1e300}"#.utf8))
         #expect(MatrixClient.retryAfter(response) == .seconds(3600))
-        let negative = MatrixHTTPResponse(status: 429, headers: ["retry-after": "-5"], body: Data("{}".utf8))
+        let negative = HTTPResponse(status: 429, headers: ["retry-after": "-5"], body: Data("{}".utf8))
         #expect(MatrixClient.retryAfter(negative) == nil)
     }
 

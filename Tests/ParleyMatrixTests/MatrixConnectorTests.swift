@@ -2,12 +2,13 @@ import Foundation
 import Logging
 @testable import ParleyMatrix
 import ParleyCore
+import ParleyHTTP
 import ParleyTesting
 import Synchronization
 import Testing
 
 @Suite struct MatrixConnectorTests {
-    static let bot = "@bot:x"
+    static let bot: MatrixUserID = "@bot:x"
 
     /// A connector on `homeserver`, running, with what it emits collected.
     final class Running: Sendable {

@@ -4,10 +4,10 @@ import ParleyCore
 import Testing
 
 @Suite struct MatrixInboundTests {
-    static let bot = "@parleybot:example.org"
+    static let bot: MatrixUserID = "@parleybot:example.org"
     let inbound = MatrixInbound(network: "matrix", botUser: bot, botDisplayName: "Parley Bot", noticesFrom: ["@relay:example.org"])
 
-    func event(_ content: [String: JSONValue], sender: String = "@alice:example.org", type: String = "m.room.message") -> MatrixEvent {
+    func event(_ content: [String: JSONValue], sender: MatrixUserID = "@alice:example.org", type: String = "m.room.message") -> MatrixEvent {
         MatrixEvent(type: type, eventID: "$e", sender: sender, originServerTS: 1_700_000_000_000, content: .object(content))
     }
 
@@ -26,15 +26,25 @@ import Testing
         return nil
     }
 
+    @Test func senderAndEventIdsOfTheWrongShapeAreNotReadAsSomeone() {
+        for sender: MatrixUserID in ["alice", "@alice", "@:example.org", "@ali ce:example.org", "@alice\u{0}:x", "@a\r\nb:x"] {
+            #expect(skip(event(text("parleybot: hi"), sender: sender)) == .malformedIDs, "\(sender)")
+        }
+        var wrongEvent = event(text("parleybot: hi"))
+        wrongEvent.eventID = "$a\nb"
+        #expect(skip(wrongEvent) == .malformedIDs)
+        #expect(skip(event(text("parleybot: hi"))) == nil)
+    }
+
     @Test func aPillInMentionsAddressesTheBotAndTheLeadingNameIsTakenOff() throws {
-        let message = try read(event(text("Parley Bot: what time is it?", mentions: [Self.bot]))).get()
+        let message = try read(event(text("Parley Bot: what time is it?", mentions: [Self.bot.rawValue]))).get()
         #expect(message.addressing == .addressed(body: "what time is it?"))
         #expect(message.sender.account == "@alice:example.org")
         #expect(message.time == Date(timeIntervalSince1970: 1_700_000_000))
     }
 
     @Test func mentionsNamingTheBotAnywhereAreAMention() throws {
-        let message = try read(event(text("I asked the bot already", mentions: [Self.bot]))).get()
+        let message = try read(event(text("I asked the bot already", mentions: [Self.bot.rawValue]))).get()
         #expect(message.addressing == .mentioned)
     }
 

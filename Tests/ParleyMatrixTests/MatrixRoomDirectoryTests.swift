@@ -2,10 +2,10 @@
 import Testing
 
 @Suite struct MatrixRoomDirectoryTests {
-    func member(_ user: String, _ membership: String, name: String? = nil) -> MatrixEvent {
+    func member(_ user: MatrixUserID, _ membership: String, name: String? = nil) -> MatrixEvent {
         var content: [String: JSONValue] = ["membership": .string(membership)]
         if let name { content["displayname"] = .string(name) }
-        return MatrixEvent(type: "m.room.member", eventID: "$\(user)\(membership)", sender: user, stateKey: user, content: .object(content))
+        return MatrixEvent(type: "m.room.member", eventID: MatrixEventID("$\(user)\(membership)"), sender: user, stateKey: user.rawValue, content: .object(content))
     }
 
     // Issue 11: what a reply could highlight is known from the room's members, not only from

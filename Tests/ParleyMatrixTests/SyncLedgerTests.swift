@@ -2,7 +2,7 @@
 import Testing
 
 @Suite struct SyncLedgerTests {
-    static func pending(_ id: String, room: String = "!r") -> MatrixSavedState.Pending {
+    static func pending(_ id: MatrixEventID, room: MatrixRoomID = "!r") -> MatrixSavedState.Pending {
         MatrixSavedState.Pending(eventID: id, room: room, eventJSON: "{}")
     }
 
@@ -22,7 +22,7 @@ import Testing
 
     @Test func keepsPendingEventsInAdmissionOrderForReplay() {
         var ledger = SyncLedger()
-        for id in ["$c", "$a", "$b"] { _ = ledger.admit(Self.pending(id)) }
+        for id: MatrixEventID in ["$c", "$a", "$b"] { _ = ledger.admit(Self.pending(id)) }
         ledger.settle("$a")
         #expect(ledger.pendingInOrder.map(\.eventID) == ["$c", "$b"])
     }
@@ -40,7 +40,7 @@ import Testing
 
     @Test func forgetsTheOldestHandledIdsBeyondItsCapacity() {
         var ledger = SyncLedger(capacity: 100)
-        for index in 0..<200 { ledger.settle("$\(index)") }
+        for index in 0..<200 { ledger.settle(MatrixEventID("$\(index)")) }
         #expect(ledger.isHandled("$199"))
         #expect(ledger.isHandled("$100"))
         #expect(!ledger.isHandled("$0"))

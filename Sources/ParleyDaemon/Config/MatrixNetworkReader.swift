@@ -19,8 +19,8 @@ enum MatrixNetworkReader {
             throw serverNode.invalid("'\(text)' is not a homeserver URL; write https://matrix.example.org")
         }
         let userNode = try map.required("user_id")
-        let user = try userNode.nonEmptyString()
-        guard user.hasPrefix("@"), user.contains(":"), !user.contains(where: \.isWhitespace) else {
+        let user = MatrixUserID(try userNode.nonEmptyString())
+        guard user.isValid else {
             throw userNode.invalid("'\(user)' is not a Matrix user id; write it whole, as @parley:example.org")
         }
         let authentication: MatrixConnectorConfiguration.Authentication
@@ -50,8 +50,8 @@ enum MatrixNetworkReader {
             for entry in try node.list() {
                 let value = try entry.nonEmptyString()
                 if value.hasPrefix("@") {
-                    guard value.contains(":") else { throw entry.invalid("'\(value)' is not a user id; write @name:server") }
-                    invites.users.insert(value)
+                    guard MatrixUserID(value).isValid else { throw entry.invalid("'\(value)' is not a user id; write @name:server") }
+                    invites.users.insert(MatrixUserID(value))
                 } else {
                     let server = value.hasPrefix(":") ? String(value.dropFirst()) : value
                     guard !server.isEmpty, !server.contains(where: { $0.isWhitespace || $0 == "@" }) else {
@@ -66,7 +66,13 @@ enum MatrixNetworkReader {
         if let style = try map["reply_with"]?.choice([("notice", OutboundMessage.Style.notice), ("text", .message)]) {
             configuration.replyStyle = style
         }
-        if let users = try map["notices_from"]?.stringList() { configuration.noticesFrom = Set(users) }
+        if let node = map["notices_from"] {
+            for entry in try node.list() {
+                let user = MatrixUserID(try entry.nonEmptyString())
+                guard user.isValid else { throw entry.invalid("'\(user)' is not a Matrix user id; write it whole, as @helper:example.org") }
+                configuration.noticesFrom.insert(user)
+            }
+        }
         if let value = try map["edit_interval_ms"]?.int(in: 200...60_000) { configuration.editInterval = .milliseconds(value) }
         if let value = try map["timeline_limit"]?.int(in: 10...1000) { configuration.timelineLimit = value }
         if let value = try map["max_reconnect_delay_s"]?.int(in: 1...3600) { configuration.maxReconnectDelay = .seconds(value) }

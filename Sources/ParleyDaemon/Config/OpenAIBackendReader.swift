@@ -1,6 +1,7 @@
 import ParleyCore
 import Foundation
 import ParleyBackends
+import ParleyHTTP
 
 /// Reads an `openai` backend: an OpenAI-compatible Chat Completions API.
 enum OpenAIBackendReader {
@@ -16,14 +17,14 @@ enum OpenAIBackendReader {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
             throw urlNode.invalid("'\(text)' is not an http(s) URL; write the API root, e.g. https://api.openai.com/v1")
         }
-        var headers: [String: String] = [:]
+        var headers = HTTPHeaders()
         if let headerNode = map["headers"] {
             for (header, value) in try headerNode.namedEntries() {
-                guard header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-                    throw value.invalid("'\(header)' is not an HTTP header name")
+                guard HTTPHeaders.isToken(header) else {
+                    throw value.invalid("'\(header)' is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)")
                 }
                 let text = try value.string()
-                guard !text.unicodeScalars.contains(where: { $0.value < 0x20 }) else { throw value.invalid("a header value cannot hold control characters") }
+                guard HTTPHeaders.isFieldValue(text) else { throw value.invalid("a header value cannot hold control characters (CR, LF, NUL…)") }
                 headers[header] = text
             }
         }

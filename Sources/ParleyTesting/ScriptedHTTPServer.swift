@@ -1,31 +1,40 @@
-import Foundation
+public import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A tiny HTTP server on 127.0.0.1 that answers each request as the test scripts it: any status,
-/// headers and body pieces with pauses, a stall, or a connection reset. For the faults a real
-/// model server does not produce on demand. One thread; one request per connection.
-final class FaultServer: Sendable {
-    enum Reply: Sendable {
-        /// Status line, headers, then body pieces, each after its pause; then the connection closes.
-        case respond(status: Int, headers: [String: String] = [:], pieces: [(String, Duration)])
+/// A tiny HTTP/1.1 server on 127.0.0.1 that answers each request as the test scripts it: any
+/// status, headers and body pieces with pauses, a stall, or a connection reset. For the faults a
+/// real server does not produce on demand. A thread per connection; a connection closes after
+/// its reply unless the reply keeps it alive.
+public final class ScriptedHTTPServer: Sendable {
+    public enum Reply: Sendable {
+        /// Status line, headers, then body pieces, each after its pause; then the connection
+        /// closes (`Connection: close`), or, with `keepAlive`, the body is sent with its length
+        /// and the connection waits for the next request.
+        case respond(status: Int, headers: [String: String] = [:], pieces: [(String, Duration)], keepAlive: Bool = false)
         /// Headers and the first pieces, then silence until the client gives up.
         case stall(status: Int, pieces: [String])
         /// Headers and the first pieces, then a TCP reset.
         case reset(pieces: [String])
     }
 
-    let port: Int
+    public let port: Int
     private let listener: Int32
     private let script: Mutex<[Reply]>
-    /// Each request's head and body, as received.
-    let requests = Mutex<[String]>([])
-    /// Set when a client closed its connection before the reply was complete.
-    let clientHungUp = Mutex(false)
+    private let received = Mutex<[String]>([])
+    private let hungUp = Mutex(false)
+    private let accepted = Mutex(0)
 
-    init(_ replies: [Reply]) throws {
+    /// Each request's head and body, as received.
+    public var requests: [String] { received.withLock { $0 } }
+    /// Whether a client closed its connection before its reply was complete.
+    public var clientHungUp: Bool { hungUp.withLock { $0 } }
+    /// Connections accepted so far.
+    public var connections: Int { accepted.withLock { $0 } }
+
+    public init(_ replies: [Reply]) throws {
         script = Mutex(replies)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
@@ -44,27 +53,42 @@ final class FaultServer: Sendable {
         thread.start()
     }
 
-    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)/v1")! }
+    /// `http://127.0.0.1:PORT/v1`.
+    public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)/v1")! }
 
-    func stop() { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+    /// Stops accepting. The accepting thread closes the listener itself: closed here, its
+    /// descriptor could be handed to another test's server before that thread's next `accept`,
+    /// which would then take that server's connections.
+    public func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
 
     private func serve() {
         while true {
             let client = accept(listener, nil, nil)
-            guard client >= 0 else { return }
-            let request = readRequest(client)
-            requests.withLock { $0.append(request) }
-            let reply = script.withLock { $0.isEmpty ? Reply.respond(status: 500, pieces: [("script exhausted", .zero)]) : $0.removeFirst() }
-            answer(client, reply)
+            guard client >= 0 else {
+                close(listener)
+                return
+            }
+            accepted.withLock { $0 += 1 }
+            Thread { [self] in converse(client) }.start()
         }
     }
 
-    private func readRequest(_ fd: Int32) -> String {
+    /// Answers requests on one connection until a reply closes it or the client does.
+    private func converse(_ client: Int32) {
+        while let request = readRequest(client) {
+            received.withLock { $0.append(request) }
+            let reply = script.withLock { $0.isEmpty ? Reply.respond(status: 500, pieces: [("script exhausted", .zero)]) : $0.removeFirst() }
+            if !answer(client, reply) { break }
+        }
+        close(client)
+    }
+
+    private func readRequest(_ fd: Int32) -> String? {
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = recv(fd, &buffer, buffer.count, 0)
-            if count <= 0 { break }
+            if count <= 0 { return data.isEmpty ? nil : String(decoding: data, as: UTF8.self) }
             data += buffer[..<count]
             let text = String(decoding: data, as: UTF8.self)
             if let end = text.range(of: "\r\n\r\n") {
@@ -74,54 +98,46 @@ final class FaultServer: Sendable {
                 if text.utf8.count - text[..<end.upperBound].utf8.count >= length { return text }
             }
         }
-        return String(decoding: data, as: UTF8.self)
     }
-
     private func write(_ fd: Int32, _ text: String) -> Bool {
         let bytes = Array(text.utf8)
         return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
-    private func head(_ status: Int, _ headers: [String: String]) -> String {
-        var text = "HTTP/1.1 \(status) Scripted\r\nConnection: close\r\n"
+    private func head(_ status: Int, _ headers: [String: String], length: Int? = nil) -> String {
+        var text = "HTTP/1.1 \(status) Scripted\r\n"
+        text += length.map { "Content-Length: \($0)\r\n" } ?? "Connection: close\r\n"
         var all = ["Content-Type": "text/event-stream"]
         all.merge(headers) { $1 }
         for (name, value) in all { text += "\(name): \(value)\r\n" }
         return text + "\r\n"
     }
 
-    private func answer(_ fd: Int32, _ reply: Reply) {
+    /// Sends the reply; true if the connection stays open for another request.
+    private func answer(_ fd: Int32, _ reply: Reply) -> Bool {
         switch reply {
-        case .respond(let status, let headers, let pieces):
-            _ = write(fd, head(status, headers))
+        case .respond(let status, let headers, let pieces, let keepAlive):
+            _ = write(fd, head(status, headers, length: keepAlive ? pieces.map { $0.0.utf8.count }.reduce(0, +) : nil))
             for (piece, pause) in pieces {
                 if pause > .zero { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) }
                 if !write(fd, piece) {
-                    clientHungUp.withLock { $0 = true }
-                    break
+                    hungUp.withLock { $0 = true }
+                    return false
                 }
             }
-            close(fd)
+            return keepAlive
         case .stall(let status, let pieces):
             _ = write(fd, head(status, [:]) + pieces.joined())
             var buffer = [UInt8](repeating: 0, count: 64)
             _ = recv(fd, &buffer, buffer.count, 0)  // until the client gives up
-            close(fd)
+            return false
         case .reset(let pieces):
             _ = write(fd, head(200, [:]) + pieces.joined())
             Thread.sleep(forTimeInterval: 0.1)
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
             setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-            close(fd)
+            return false
         }
     }
 }
 
-/// SSE pieces of a streamed chat completion.
-enum SSE {
-    static func delta(_ text: String) -> String {
-        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-        return "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\(escaped)\"},\"finish_reason\":null}]}\n\n"
-    }
-    static let stop = "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
-}

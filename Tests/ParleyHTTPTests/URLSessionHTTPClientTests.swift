@@ -1,0 +1,133 @@
+import Foundation
+import ParleyHTTP
+import ParleyTesting
+import Synchronization
+import Testing
+
+/// The shared HTTP layer against a scripted server: connection reuse, limits, timeouts on the
+/// injected clock, cancellation.
+@Suite struct URLSessionHTTPClientTests {
+    static func request(_ server: ScriptedHTTPServer, _ path: String = "x", idle: Duration = .seconds(30), total: Duration = .seconds(60)) -> HTTPRequest {
+        HTTPRequest(method: "GET", url: server.baseURL.appendingPathComponent(path), idleTimeout: idle, totalTimeout: total)
+    }
+
+    @Test func requestsToOneServerShareOneKeptAliveConnection() async throws {
+        let server = try ScriptedHTTPServer([
+            .respond(status: 200, pieces: [("one", .zero)], keepAlive: true),
+            .respond(status: 200, pieces: [("two", .zero)], keepAlive: true),
+            .respond(status: 200, pieces: [("three", .zero)], keepAlive: true),
+        ])
+        defer { server.stop() }
+        let client = URLSessionHTTPClient()
+        var bodies: [String] = []
+        for _ in 0..<3 {
+            let response = try await client.send(Self.request(server))
+            bodies.append(String(decoding: response.body, as: UTF8.self))
+        }
+        #expect(bodies == ["one", "two", "three"])
+        #expect(server.connections == 1)
+        #expect(client.origins == 1)
+    }
+
+    @Test func responseHeadersArriveNormalised() async throws {
+        let server = try ScriptedHTTPServer([.respond(status: 429, headers: ["Retry-After": " 3 ", "X-Mixed-Case": "v"], pieces: [("{}", .zero)])])
+        defer { server.stop() }
+        let response = try await URLSessionHTTPClient().send(Self.request(server))
+        #expect(response.status == 429)
+        #expect(response.headers["x-mixed-case"] == "v")
+        #expect(response.retryAfter() == .seconds(3))
+    }
+
+    @Test func anInjectedHeaderIsRefusedBeforeAnythingIsSent() async throws {
+        let server = try ScriptedHTTPServer([])
+        defer { server.stop() }
+        var request = Self.request(server)
+        request.headers["X-Proxy"] = "p\r\nX-Injected: yes"
+        await #expect(throws: HTTPError.self) { try await URLSessionHTTPClient().send(request) }
+        #expect(server.connections == 0)
+    }
+
+    @Test func aBodyOverTheLimitFailsTheExchange() async throws {
+        let server = try ScriptedHTTPServer([.respond(status: 200, pieces: [(String(repeating: "x", count: 5000), .zero)])])
+        defer { server.stop() }
+        await #expect(throws: HTTPError.bodyTooLarge(limit: 1000)) { try await URLSessionHTTPClient().send(Self.request(server), maxBodyBytes: 1000) }
+    }
+
+    @Test func aStalledResponseFailsAtItsIdleLimitOnTheInjectedClock() async throws {
+        let server = try ScriptedHTTPServer([.stall(status: 200, pieces: ["partial"])])
+        defer { server.stop() }
+        let clock = TestClock()
+        let client = URLSessionHTTPClient(clock: clock)
+        let bodies = Mutex(0)
+        let outcome = Task { () -> (any Error)? in
+            do {
+                for try await event in client.stream(Self.request(server, idle: .seconds(10), total: .seconds(100))) {
+                    if case .body = event { bodies.withLock { $0 += 1 } }
+                }
+                return nil
+            } catch { return error }
+        }
+        // The piece arrives, then silence: nine seconds of it are not enough, eleven are.
+        _ = try await eventually("the first piece") { bodies.withLock { $0 } > 0 ? true : nil }
+        _ = try await eventually("the watchdog to wait") { clock.sleepers > 0 ? true : nil }
+        clock.advance(by: .seconds(9))
+        #expect(clock.sleepers > 0)
+        clock.advance(by: .seconds(2))
+        #expect(await outcome.value as? HTTPError == .idleTimeout(.seconds(10)))
+    }
+
+    @Test func aTrickleThatNeverStopsFailsAtTheTotalLimit() async throws {
+        let pieces = (0..<400).map { ("data: \($0)\n", Duration.milliseconds(20)) }
+        let server = try ScriptedHTTPServer([.respond(status: 200, pieces: pieces)])
+        defer { server.stop() }
+        let clock = TestClock()
+        let client = URLSessionHTTPClient(clock: clock)
+        var received = 0
+        var failure: (any Error)?
+        do {
+            for try await event in client.stream(Self.request(server, idle: .seconds(5), total: .seconds(20))) {
+                guard case .body = event else { continue }
+                received += 1
+                // Pieces keep coming, so only the total limit can end this. (Small steps: the
+                // clock moves as pieces are read, and pieces that arrived together count as
+                // activity once.)
+                clock.advance(by: .milliseconds(300))
+            }
+        } catch { failure = error }
+        #expect(failure as? HTTPError == .totalTimeout(.seconds(20)))
+        #expect(received >= 60 && received < 400)
+    }
+
+    @Test func stoppingTheIterationClosesTheConnection() async throws {
+        let pieces = (0..<200).map { ("piece \($0)\n", Duration.milliseconds(20)) }
+        let server = try ScriptedHTTPServer([.respond(status: 200, pieces: pieces)])
+        defer { server.stop() }
+        var received = 0
+        for try await event in URLSessionHTTPClient().stream(Self.request(server)) {
+            if case .body = event { received += 1 }
+            if received == 3 { break }
+        }
+        _ = try await eventually("the server to see the hang-up", timeout: .seconds(10)) { server.clientHungUp ? true : nil }
+    }
+
+    @Test func aRefusedConnectionIsATransientError() async throws {
+        // Port 9 (discard) on the loopback: nothing listens there. (Not a port a test server
+        // just released: a server another test starts may be given it at once.)
+        let url = URL(string: "http://127.0.0.1:9/v1")!
+        do {
+            _ = try await URLSessionHTTPClient().send(HTTPRequest(method: "GET", url: url, idleTimeout: .seconds(10)))
+            Issue.record("a closed port answered")
+        } catch let error as HTTPError {
+            guard case .connection = error else { Issue.record("\(error)"); return }
+            #expect(error.isTransient)
+        }
+    }
+
+    @Test func onlyHTTPAndHTTPSWithAHostAreSent() async throws {
+        for url in ["file:///etc/passwd", "ftp://example.org/x", "http:///nohost"] {
+            await #expect(throws: HTTPError.unsupportedURL(url)) {
+                try await URLSessionHTTPClient().send(HTTPRequest(method: "GET", url: URL(string: url)!))
+            }
+        }
+    }
+}
