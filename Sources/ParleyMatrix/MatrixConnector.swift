@@ -274,10 +274,12 @@ public actor MatrixConnector: Connector {
                 admitted.append((MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json), message, room))
                 admittedIDs.insert(id)
             }
+            await tellIfEncrypted(room)
+            // The receipt after anything the batch made the bot say about the room: a receipt
+            // seen means all of that went out before it.
             if answering, let last = timeline.last(where: { $0.sender != configuration.userID })?.eventID {
                 chore { [client] in try? await client.markRead(last, in: room) }
             }
-            await tellIfEncrypted(room)
             leaveIfAlone(room)
         }
         for (room, state) in response.invited.sorted(by: { $0.key < $1.key }) {

@@ -194,4 +194,19 @@ struct MatrixHuman: Sendable {
         guard let id = reply["event_id"]?.string else { return nil }
         return try await edits(of: id, in: room).last?["content"]?["m.new_content"] ?? reply["content"]
     }
+
+    /// The events `user` has marked read in `room` (their `m.read` receipts, as an initial sync
+    /// of that room reports them). Each call's filter is new: Synapse answers a repeated sync
+    /// request from its cache for a while.
+    func readReceipts(of user: String, in room: String) async throws -> Set<String> {
+        let fresh = UUID().uuidString
+        let filter = #"{"room":{"rooms":["\#(room)"],"timeline":{"limit":1},"state":{"types":[]},"ephemeral":{"types":["m.receipt"],"not_types":["x.poll.\#(fresh)"]}},"presence":{"types":[]},"account_data":{"types":[]}}"#
+        let sync = try await call("GET", "/_matrix/client/v3/sync", query: ["filter": filter, "timeout": "0"])
+        var events: Set<String> = []
+        for receipt in sync["rooms"]?["join"]?[room]?["ephemeral"]?["events"]?.array ?? [] where receipt["type"]?.string == "m.receipt" {
+            guard case .object(let byEvent)? = receipt["content"] else { continue }
+            for (event, kinds) in byEvent where kinds["m.read"]?[user] != nil { events.insert(event) }
+        }
+        return events
+    }
 }

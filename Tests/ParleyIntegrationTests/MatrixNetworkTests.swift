@@ -198,7 +198,12 @@ import Testing
         #expect(notice["content"]?["msgtype"]?.string == "m.notice")
         #expect(notice["content"]?["body"]?.string?.contains("encrypted") == true)
         try await human.say("are you there?", in: room)
-        try await Task.sleep(for: .seconds(2))
+        // The bot marks a batch read after anything the batch made it say about the room, so
+        // once the last message is marked read, a second notice would be there.
+        let last = try await human.say("still there?", in: room)
+        _ = try await waitFor("the bot to mark the last message read") {
+            try await human.readReceipts(of: server.botUser, in: room).contains(last) ? true : nil
+        }
         #expect(try await human.messages(in: room).filter { $0["sender"]?.string == server.botUser }.count == 1)
     }
 
@@ -302,8 +307,12 @@ import Testing
             throw error
         }
         print("burst: sent in \(sent - started), all answered \(ContinuousClock.now - started) after the first send")
-        // Time for a second answer to anything, had one been coming.
-        try await Task.sleep(for: .seconds(3))
+        // A room's questions are answered in order, so a second answer to anything would come
+        // before the answer to a question asked after them all.
+        let barrier = try await human.mention(server.botUser, "last one", in: room)
+        _ = try await waitFor("the answer to the last question") {
+            try await human.replies(from: server.botUser, in: room)[barrier]
+        }
         let settled = try await human.replies(from: server.botUser, in: room)
         let doubled = questions.filter { (settled[$0]?.count ?? 0) != 1 }
         #expect(doubled.isEmpty, "answered more than once: \(doubled.count)")
@@ -372,7 +381,11 @@ import Testing
             let replies = try await human.replies(from: server.botUser, in: room)
             return questions.allSatisfy { replies[$0] != nil } ? true : nil
         }
-        try await Task.sleep(for: .seconds(3))
+        // Answered in order: a replayed question answered twice would be before this answer.
+        let barrier = try await human.mention(server.botUser, "last one", in: room)
+        _ = try await waitFor("the answer to the last question") {
+            try await human.replies(from: server.botUser, in: room)[barrier]
+        }
         let replies = try await human.replies(from: server.botUser, in: room)
         let counts = questions.map { replies[$0]?.count ?? 0 }
         #expect(counts.allSatisfy { $0 == 1 }, "answers per question: \(counts)")

@@ -17,6 +17,7 @@ final class FakeHomeserver: MatrixTransport {
     }
 
     let state = Mutex(State())
+    private let syncQueued = WaitList()
     let user: MatrixUserID
 
     init(user: MatrixUserID = "@bot:x") {
@@ -26,6 +27,7 @@ final class FakeHomeserver: MatrixTransport {
     /// Queues a sync response (its JSON).
     func enqueueSync(_ json: String) {
         state.withLock { $0.syncs.append(json) }
+        syncQueued.releaseAll()
     }
 
     func enqueueMessagesPage(_ json: String) {
@@ -51,9 +53,12 @@ final class FakeHomeserver: MatrixTransport {
         if path.hasSuffix("/account/whoami") { return ok(#"{"user_id":"\#(user)"}"#) }
         if path.contains("/profile/") { return ok(#"{"displayname":"Bot"}"#) }
         if path.hasSuffix("/sync") {
+            // A long poll: held until the test queues the next response.
             while true {
+                let generation = syncQueued.generation
                 if let next = state.withLock({ $0.syncs.isEmpty ? nil : $0.syncs.removeFirst() }) { return ok(next) }
-                try await Task.sleep(for: .milliseconds(5))
+                await syncQueued.wait(since: generation)
+                try Task.checkCancellation()
             }
         }
         if path.contains("/send/") || path.contains("/redact/") {
