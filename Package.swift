@@ -34,6 +34,9 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "ParleyHTTP", dependencies: ["ParleyCore"], swiftSettings: upcoming),
+        .target(
+            name: "ParleyPlugins", dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming),
         .target(name: "CParleyKernels"),
         .target(
             name: "ParleyInference",
@@ -59,13 +62,13 @@ let package = Package(
         ),
         .target(
             name: "ParleyTesting",
-            dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ParleyCore", "ParleyPlugins", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
         ),
         .target(
             name: "ParleyDaemon",
             dependencies: [
-                "ParleyCore", "ParleyStore", "ParleyHTTP", "ParleyBackends", "ParleyInference", "ParleyIRC", "ParleyMatrix",
+                "ParleyCore", "ParleyStore", "ParleyHTTP", "ParleyPlugins", "ParleyBackends", "ParleyInference", "ParleyIRC", "ParleyMatrix",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -81,6 +84,9 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .testTarget(
+            name: "ParleyPluginsTests", dependencies: ["ParleyPlugins", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"], swiftSettings: upcoming),
         .testTarget(name: "ParleyHTTPTests", dependencies: ["ParleyHTTP", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(

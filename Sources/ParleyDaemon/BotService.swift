@@ -1,4 +1,5 @@
 import ParleyCore
+import ParleyPlugins
 import ParleyStore
 import ServiceLifecycle
 
@@ -8,8 +9,29 @@ import ServiceLifecycle
 /// every reply is out.
 struct BotService: Service {
     let bot: Bot
+    /// Started by their own services; the bot waits (up to `pluginStartTime`) until each is ready
+    /// or has failed, so that the first message does not find its plugin still starting.
+    var plugins: [PluginHost] = []
+    var pluginStartTime: Duration = .seconds(10)
 
     func run() async throws {
+        if !plugins.isEmpty {
+            await withTaskGroup(of: Bool.self) { group in
+                for host in plugins {
+                    group.addTask {
+                        _ = try? await host.waitUntilReady()
+                        return false
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: pluginStartTime)
+                    return true
+                }
+                var starting = plugins.count
+                while starting > 0, let timeUp = await group.next(), !timeUp { starting -= 1 }
+                group.cancelAll()
+            }
+        }
         try await withGracefulShutdownHandler {
             try await bot.run()
         } onGracefulShutdown: {
@@ -33,6 +55,18 @@ struct RetentionService: Service {
                     return
                 }
             }
+        }
+    }
+}
+
+/// A plugin's program, kept running (and restarted) until the group shuts down; listed before
+/// the bot, so it stops after the bot has drained.
+struct PluginService: Service {
+    let host: PluginHost
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await host.runUntilCancelled()
         }
     }
 }

@@ -3,6 +3,7 @@ import ParleyBackends
 import ParleyInference
 import ParleyIRC
 import ParleyMatrix
+import ParleyPlugins
 public import ParleyCore
 public import ParleyHTTP
 import ParleyStore
@@ -107,6 +108,10 @@ public enum Daemon {
             inboundHooks.insert(blocklist, at: 0)
             outboundHooks.append(blocklist)
         }
+        let pluginStore = StoredPluginValues(store: store)
+        let pluginHosts = configuration.plugins.map { plugin in
+            PluginHost(configuration: plugin, logger: logger, store: pluginStore)
+        }
         let bot = Bot(
             configuration: botConfiguration,
             connectors: connectors,
@@ -116,13 +121,13 @@ public enum Daemon {
             inboundHooks: inboundHooks,
             outboundHooks: outboundHooks,
             sanitizer: OutputSanitizer(maxMentions: moderation.maxMentionsPerReply),
+            plugins: pluginHosts.map(ProcessPlugin.init),
             store: store,
             logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: RetentionService(store: store, interval: .seconds(3600))),
-                .init(service: BotService(bot: bot), successTerminationBehavior: .gracefullyShutdownGroup),
-            ],
+            services: [.init(service: RetentionService(store: store, interval: .seconds(3600)))]
+                + pluginHosts.map { .init(service: PluginService(host: $0)) }
+                + [.init(service: BotService(bot: bot, plugins: pluginHosts), successTerminationBehavior: .gracefullyShutdownGroup)],
             logger: logger)
         // The bot bounds its own drain; this is the backstop should anything hang past it.
         groupConfiguration.maximumGracefulShutdownDuration = botConfiguration.drainTime + .seconds(10)

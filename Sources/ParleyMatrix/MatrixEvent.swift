@@ -1,3 +1,5 @@
+public import ParleyCore
+
 /// One room event from the client-server API, with the fields Parley uses; the content is kept
 /// whole. Events without the fields every event has (type, sender) do not decode and are skipped
 /// by `Lenient`.

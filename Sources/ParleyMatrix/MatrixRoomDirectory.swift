@@ -1,3 +1,4 @@
+import ParleyCore
 /// What the connector knows of its rooms, from state events: members' display names, power
 /// levels, encryption, whether a room is direct, how many are in it, and the names the config
 /// gives rooms (an alias resolved to a room id keeps its alias as the channel's name).

@@ -1,3 +1,4 @@
+import ParleyCore
 /// A room's `m.room.power_levels`, as far as Parley asks it: who may do what. Missing or
 /// malformed fields take the specification's defaults.
 struct PowerLevels: Sendable, Hashable {

@@ -1,3 +1,4 @@
+import ParleyCore
 /// The `/sync` filter Parley asks for: only the event types it reads, members lazy-loaded, and
 /// a large timeline so that gaps are rare (they are filled from `/messages` when they happen).
 enum SyncFilter {

@@ -1,3 +1,4 @@
+import ParleyCore
 /// A `/sync` response, as much as Parley reads of it. Unknown fields are ignored; malformed
 /// events are dropped and counted (`malformedEvents`) instead of failing the batch.
 public struct SyncResponse: Sendable, Decodable {

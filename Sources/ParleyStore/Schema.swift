@@ -72,6 +72,17 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v4: plugin keys and values") { db in
+            try db.execute(sql: """
+                CREATE TABLE plugin_value (
+                    plugin TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (plugin, key)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import ParleyCore
 import Foundation
 @testable import ParleyInference
 import Testing

@@ -1,3 +1,4 @@
+import ParleyCore
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -1,3 +1,4 @@
+import ParleyCore
 @testable import ParleyMatrix
 import Testing
 

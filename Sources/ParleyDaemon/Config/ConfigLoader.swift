@@ -23,12 +23,18 @@ public enum ConfigLoader {
     public static func parse(
         _ text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ParleyConfiguration {
-        let root: Node
+        let root = try compose(text, file: file)
+        let source = ConfigSource(file: file, environment: environment) { path in try TextFile.read(path) }
+        return try read(ConfigNode(node: root, path: "", source: source))
+    }
+
+    /// The YAML document in `text`, or a syntax error naming `file` and the line.
+    static func compose(_ text: String, file: String) throws -> Node {
         do {
             guard let composed = try Yams.compose(yaml: text) else {
                 throw ConfigError.syntax(file: file, line: nil, message: "the file is empty")
             }
-            root = composed
+            return composed
         } catch let error as ConfigError {
             throw error
         } catch let error as YamlError {
@@ -44,11 +50,9 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError.syntax(file: file, line: nil, message: "\(error)")
         }
-        let source = ConfigSource(file: file, environment: environment) { path in try TextFile.read(path) }
-        return try read(ConfigNode(node: root, path: "", source: source))
     }
 
-    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging", "shutdown"]
+    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging", "shutdown", "plugins"]
 
     private static func read(_ root: ConfigNode) throws -> ParleyConfiguration {
         let top = try root.mapping(keys: topLevelKeys)
@@ -75,7 +79,8 @@ public enum ConfigLoader {
             networks: networks,
             policies: ChannelPolicies(rules: rules, fallback: defaults),
             moderation: try ModerationReader.read(top["moderation"]),
-            logging: try readLogging(top["logging"]))
+            logging: try readLogging(top["logging"]),
+            plugins: try top["plugins"].map(PluginReader.read) ?? [])
     }
 
     static let botKeys = ["name", "command_prefix", "ask_command", "max_concurrent_generations", "max_conversations", "escalation_channel"]

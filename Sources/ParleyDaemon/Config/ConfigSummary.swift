@@ -3,6 +3,7 @@ import ParleyBackends
 import ParleyIRC
 import ParleyMatrix
 import ParleyCore
+import ParleyPlugins
 
 /// What `parley config check` prints about a valid config. Secrets never appear in it.
 public struct ConfigSummary {
@@ -27,6 +28,12 @@ public struct ConfigSummary {
             case .matrix(let matrix): "\(network.name) (matrix \(matrix.homeserver.absoluteString), user \(matrix.userID), \(Self.authentication(matrix.authentication)), rooms \(matrix.rooms.isEmpty ? "by invite" : matrix.rooms.joined(separator: " ")))"
             }
         }
+        let plugins = configuration.plugins.map { plugin in
+            let manifest = plugin.manifest
+            let commands = manifest.commands.map { configuration.bot.commandPrefix + $0.name }
+            let hooks = manifest.hooks.map(\.rawValue).sorted()
+            return "\(manifest.name) \(manifest.version) (\((commands + hooks.map { "\($0) review" }).joined(separator: ", ")))"
+        }
         return """
             \(file): OK
               bot: \(configuration.bot.name), command prefix \(configuration.bot.commandPrefix)
@@ -35,6 +42,7 @@ public struct ConfigSummary {
               channel rules: \(configuration.policies.rules.count), default backend \(configuration.policies.fallback.backend)
               storage: \(configuration.storage.path)
               admins: \(configuration.bot.admins.entries.count)
+              plugins: \(plugins.isEmpty ? "none" : plugins.joined(separator: ", "))
             """
     }
 

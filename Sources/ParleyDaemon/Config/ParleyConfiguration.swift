@@ -4,6 +4,7 @@ public import Logging
 public import ParleyIRC
 public import ParleyMatrix
 public import ParleyBackends
+public import ParleyPlugins
 
 /// A whole Parley config, typed and validated.
 public struct ParleyConfiguration: Sendable {
@@ -14,6 +15,8 @@ public struct ParleyConfiguration: Sendable {
     public var policies: ChannelPolicies
     public var moderation: ModerationConfiguration
     public var logging: LoggingConfiguration
+    /// The enabled plugins, manifests read and settings checked.
+    public var plugins: [PluginConfiguration] = []
 }
 
 /// Where state is kept.

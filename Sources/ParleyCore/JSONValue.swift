@@ -1,6 +1,7 @@
 import Foundation
 
-/// Any JSON value, for event content Parley reads a few fields of and passes the rest through.
+/// Any JSON value: Matrix event content Parley reads a few fields of and passes the rest through,
+/// plugin messages and settings.
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
@@ -54,15 +55,19 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 }
 
-
 extension JSONValue {
     public var bool: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
+    public var number: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
     /// The value as compact JSON text, keys sorted (stable for tests and query strings).
-    var compactText: String {
+    public var compactText: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

@@ -1,0 +1,106 @@
+public import ParleyCore
+
+/// A plugin that runs as its own program, as the core sees it: the commands its manifest
+/// lists, and its review hook. Every call goes to the `PluginHost`, and whatever the plugin
+/// answers is said through the bot's outbox like any other reply.
+public struct ProcessPlugin: Plugin {
+    public let host: PluginHost
+
+    public init(host: PluginHost) {
+        self.host = host
+    }
+
+    public var name: String { host.name.rawValue }
+
+    public var commands: [any Command] {
+        host.configuration.manifest.commands.map { PluginCommand(spec: $0, host: host) }
+    }
+
+    public var inboundHooks: [any ModerationHook] {
+        host.configuration.manifest.hooks.contains(.inbound) ? [PluginReviewHook(host: host)] : []
+    }
+}
+
+/// One of a plugin's commands: `command` with the arguments and the message; the plugin's
+/// `reply` goes back to the channel.
+struct PluginCommand: Command {
+    let spec: PluginManifest.CommandSpec
+    let host: PluginHost
+
+    var name: String { spec.name }
+    var aliases: [String] { spec.aliases }
+    var summary: String { spec.help }
+    var usage: String { spec.usage }
+    var requiresAdmin: Bool { spec.adminOnly }
+
+    func run(_ invocation: CommandInvocation) async throws -> String? {
+        let result = try await host.call("command", .object([
+            "command": .string(spec.name),
+            "arguments": .string(invocation.arguments),
+            "message": PluginMessage.json(invocation.message),
+        ]))
+        return result["reply"]?.string
+    }
+}
+
+/// The plugin's inbound review. Without the chatter permission it is asked only about messages
+/// that address the bot; when it cannot answer, the configured failure mode decides.
+struct PluginReviewHook: ModerationHook {
+    let host: PluginHost
+
+    var name: String { "plugin:\(host.name)" }
+
+    func review(_ message: InboundMessage, _ review: InboundReview) async -> ModerationVerdict {
+        let configuration = host.configuration
+        guard review.isRequest || configuration.manifest.permissions.chatter else { return .allow }
+        let answer: JSONValue
+        do {
+            answer = try await host.call("review", .object([
+                "message": PluginMessage.json(message), "is_request": .bool(review.isRequest),
+            ]))
+        } catch {
+            switch configuration.onFailure {
+            case .open: return .allow
+            case .closed: return .drop(reason: "\(error)")
+            }
+        }
+        return PluginMessage.verdict(answer, plugin: host.name)
+    }
+}
+
+/// How messages and verdicts look on the wire (`plugins/README.md`).
+enum PluginMessage {
+    static func json(_ message: InboundMessage) -> JSONValue {
+        var sender: [String: JSONValue] = [
+            "id": .string(message.sender.id.rawValue),
+            "name": .string(message.sender.displayName),
+            "operator": .bool(message.sender.isOperator),
+            "bot": .bool(message.sender.isBot),
+        ]
+        if let account = message.sender.account { sender["account"] = .string(account) }
+        return .object([
+            "id": .string(message.id.rawValue),
+            "network": .string(message.channel.network.rawValue),
+            "channel": .string(message.channel.channel),
+            "direct": .bool(message.isDirect),
+            "sender": .object(sender),
+            "text": .string(message.text),
+        ])
+    }
+
+    /// A review's answer; anything unreadable lets the message through and is logged by name.
+    static func verdict(_ answer: JSONValue, plugin: PluginName) -> ModerationVerdict {
+        let reason = answer["reason"]?.string ?? "plugin \(plugin)"
+        switch answer["verdict"]?.string {
+        case "drop": return .drop(reason: reason)
+        case "rewrite":
+            guard let text = answer["text"]?.string else { return .allow }
+            return .rewrite(text, reason: reason)
+        case "respond":
+            guard let text = answer["text"]?.string else { return .allow }
+            return .respond(text, reason: reason)
+        case "escalate": return .escalate(reason: reason)
+        default: return .allow
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import ParleyCore
+@testable import ParleyPlugins
+import ParleyTesting
+import Testing
+
+/// A plugin process inside a whole bot: its commands and review hook as the core runs them,
+/// what it is sent, and what the outbox does to what it says.
+@Suite struct ProcessPluginTests {
+    struct Harness {
+        let tester: BotTester
+        let host: PluginHost
+        let log: CapturedLog
+        let task: Task<Void, Never>
+
+        init(chatter: Bool = false, onFailure: PluginConfiguration.FailureMode = .open, timeout: Duration = .seconds(2)) async throws {
+            log = CapturedLog()
+            host = PluginHost(
+                configuration: PluginConfiguration(
+                    manifest: PluginHostTests.manifest(store: true, chatter: chatter), timeout: timeout, onFailure: onFailure),
+                logger: log.logger, store: InMemoryPluginStore(), clock: TestClock())
+            let host = host
+            task = Task { await host.runUntilCancelled() }
+            try await host.waitUntilReady()
+            tester = BotTester(
+                configuration: BotConfiguration(), policy: ChannelPolicy(backend: "scripted"),
+                backends: [ScriptedBackend(replying: "model answer")], plugins: [ProcessPlugin(host: host)])
+        }
+
+        func stop() async {
+            await tester.stop()
+            task.cancel()
+            await task.value
+        }
+    }
+
+    @Test func aPluginCommandAnswersThroughTheBot() async throws {
+        let harness = try await Harness()
+        #expect(try await harness.tester.reply(to: "!try hello") == "echo hello (call 1)")
+        let help = try await harness.tester.reply(to: "!help")
+        #expect(help.contains("!try"))
+        await harness.stop()
+    }
+
+    @Test func whatAPluginSaysIsSanitisedByTheOutbox() async throws {
+        let harness = try await Harness()
+        let injected = try await harness.tester.reply(to: "!try inject")
+        #expect(!injected.contains("\r") && !injected.contains("\u{0}"))
+        harness.tester.connector.setMembers(["ann", "bob", "cat", "dan", "eve"], of: ChannelKey(network: "test", channel: BotTester.channel))
+        let highlight = try await harness.tester.reply(to: "!try highlight")
+        #expect(highlight != "ping ann bob cat dan eve" && highlight.contains("ann bob cat"), "beyond three names defused: \(highlight)")
+        await harness.stop()
+    }
+
+    @Test func aPluginWithoutTheChatterPermissionIsNeverSentChatter() async throws {
+        let harness = try await Harness(chatter: false)
+        harness.tester.say("just chatting among ourselves")
+        _ = try await harness.tester.reply(to: "parley: hello there")
+        try await harness.tester.settle()
+        #expect(harness.log.contains("review: parley: hello there"))
+        #expect(!harness.log.contains("just chatting"))
+        await harness.stop()
+    }
+
+    @Test func withTheChatterPermissionItReviewsEveryLine() async throws {
+        let harness = try await Harness(chatter: true)
+        harness.tester.say("just chatting among ourselves")
+        _ = try await harness.tester.reply(to: "parley: hello there")
+        _ = try await eventually("the chatter reviewed") { harness.log.contains("review: just chatting") ? true : nil }
+        await harness.stop()
+    }
+
+    @Test func aReviewHookDropsWhatItForbids() async throws {
+        let harness = try await Harness()
+        harness.tester.say("parley: say the forbidden word")
+        #expect(try await harness.tester.reply(to: "parley: and now?") == "model answer")
+        #expect(harness.tester.connector.sent.count == 1, "the forbidden message got no answer")
+        await harness.stop()
+    }
+
+    @Test func aPluginThatCrashesMidCallLeavesTheBotAnsweringTheNextMessage() async throws {
+        let harness = try await Harness()
+        let failure = try await harness.tester.reply(to: "!try exit")
+        #expect(failure == "Sorry, the misbehaving plugin is not working right now.")
+        // The review hook fails open while the plugin restarts: the bot answers at once.
+        #expect(try await harness.tester.reply(to: "parley: still there?") == "model answer")
+        await harness.stop()
+    }
+
+    @Test func closedFailureDropsWhatThePluginCannotReview() async throws {
+        let harness = try await Harness(onFailure: .closed)
+        _ = try await harness.tester.reply(to: "!try exit")
+        harness.tester.say("parley: unreviewed")
+        try await harness.tester.settle()
+        #expect(harness.tester.connector.sent.count == 1, "dropped while the plugin was down")
+        await harness.stop()
+    }
+}
