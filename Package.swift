@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyDaemon", "ParleyInference",
+                "ParleyDaemon", "ParleyInference", "ParleyPlugins", "ParleyCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "ParleyIntegrationTests",
             dependencies: [
-                "ParleyIRC", "ParleyMatrix", "ParleyTesting", "ParleyDaemon", "ParleyCore", "ParleyStore",
+                "ParleyIRC", "ParleyMatrix", "ParleyTesting", "ParleyDaemon", "ParleyCore", "ParleyStore", "ParleyPlugins",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming),

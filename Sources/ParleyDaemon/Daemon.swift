@@ -121,7 +121,7 @@ public enum Daemon {
             inboundHooks: inboundHooks,
             outboundHooks: outboundHooks,
             sanitizer: OutputSanitizer(maxMentions: moderation.maxMentionsPerReply),
-            plugins: pluginHosts.map(ProcessPlugin.init),
+            plugins: pluginHosts.map(ProcessPlugin.init) + [PluginAdministration(hosts: pluginHosts)],
             store: store,
             logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(

@@ -1,19 +1,23 @@
-import ParleyPlugins
-import ParleyStore
+public import ParleyPlugins
+public import ParleyStore
 
 /// Plugins' keys and values in Parley's SQLite store, one namespace per plugin.
-struct StoredPluginValues: PluginStore {
+public struct StoredPluginValues: PluginStore {
     let store: SQLiteStore
 
-    func value(for key: String, plugin: PluginName) async throws -> String? {
+    public init(store: SQLiteStore) {
+        self.store = store
+    }
+
+    public func value(for key: String, plugin: PluginName) async throws -> String? {
         try await store.pluginValue(plugin: plugin.rawValue, key: key)
     }
 
-    func set(_ value: String?, for key: String, plugin: PluginName) async throws {
+    public func set(_ value: String?, for key: String, plugin: PluginName) async throws {
         try await store.setPluginValue(value, plugin: plugin.rawValue, key: key)
     }
 
-    func keys(prefix: String, plugin: PluginName, limit: Int) async throws -> [String] {
+    public func keys(prefix: String, plugin: PluginName, limit: Int) async throws -> [String] {
         try await store.pluginKeys(plugin: plugin.rawValue, prefix: prefix, limit: limit)
     }
 }

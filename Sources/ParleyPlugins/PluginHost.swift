@@ -79,6 +79,7 @@ public actor PluginHost {
             let started = clock.now()
             let status = await runOnce()
             if Task.isCancelled { break }
+            if case .disabled = state { continue }
             let lasted = clock.now() - started
             // A plugin that ran a good while before it failed starts again from the shortest wait.
             consecutive = lasted > .seconds(60) ? 1 : consecutive + 1
@@ -100,11 +101,20 @@ public actor PluginHost {
         await stop()
     }
 
-    /// Enables a disabled plugin again and forgets its failures (`!plugin reload`).
+    /// Starts the plugin afresh, forgetting its failures; enables it again if it was disabled
+    /// (`!plugin reload`).
     public func reload() {
         failures = []
         process?.kill()
         if case .disabled = state { set(.stopped) }
+    }
+
+    /// Stops the plugin until it is reloaded (`!plugin disable`).
+    public func disable(reason: String) {
+        set(.disabled(reason: reason))
+        failAll(PluginError.unavailable(name, reason: reason))
+        process?.kill()
+        logger.notice("plugin disabled", metadata: ["plugin.reason": "\(reason)"])
     }
 
     /// Starts the program and serves it until it ends; returns why it ended.
@@ -152,7 +162,10 @@ public actor PluginHost {
         // Cancelled (Parley is stopping): the program is still running, and `stop()` ends it.
         guard !Task.isCancelled else { return "stopping" }
         if self.process === process { self.process = nil }
-        if case .ready = state { set(.stopped) } else if case .starting = state { set(.stopped) }
+        switch state {
+        case .ready, .starting: set(.stopped)
+        default: break
+        }
         return ended
     }
 

@@ -31,6 +31,8 @@ public struct PluginManifest: Sendable, Hashable {
     public enum Hook: String, Sendable, Hashable, CaseIterable {
         /// Reviews what people send, before the bot reads it as a request.
         case inbound
+        /// Reviews what the bot is about to say, before the sanitiser.
+        case outbound
     }
 
     public struct Permissions: Sendable, Hashable {

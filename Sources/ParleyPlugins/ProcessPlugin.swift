@@ -19,6 +19,10 @@ public struct ProcessPlugin: Plugin {
     public var inboundHooks: [any ModerationHook] {
         host.configuration.manifest.hooks.contains(.inbound) ? [PluginReviewHook(host: host)] : []
     }
+
+    public var outboundHooks: [any ModerationHook] {
+        host.configuration.manifest.hooks.contains(.outbound) ? [PluginReviewHook(host: host)] : []
+    }
 }
 
 /// One of a plugin's commands: `command` with the arguments and the message; the plugin's
@@ -56,7 +60,7 @@ struct PluginReviewHook: ModerationHook {
         let answer: JSONValue
         do {
             answer = try await host.call("review", .object([
-                "message": PluginMessage.json(message), "is_request": .bool(review.isRequest),
+                "direction": .string("inbound"), "message": PluginMessage.json(message), "is_request": .bool(review.isRequest),
             ]))
         } catch {
             switch configuration.onFailure {
@@ -65,6 +69,28 @@ struct PluginReviewHook: ModerationHook {
             }
         }
         return PluginMessage.verdict(answer, plugin: host.name)
+    }
+
+    /// What the bot is about to say: allow, rewrite, drop or escalate (`respond` reads as a
+    /// rewrite to its text).
+    func review(draft: String, _ review: OutboundReview) async -> ModerationVerdict {
+        let configuration = host.configuration
+        let answer: JSONValue
+        do {
+            answer = try await host.call("review", .object([
+                "direction": .string("outbound"), "draft": .string(draft),
+                "network": .string(review.channel.network.rawValue), "channel": .string(review.channel.channel),
+            ]))
+        } catch {
+            switch configuration.onFailure {
+            case .open: return .allow
+            case .closed: return .drop(reason: "\(error)")
+            }
+        }
+        switch PluginMessage.verdict(answer, plugin: host.name) {
+        case .respond(let text, let reason): return .rewrite(text, reason: reason)
+        case let verdict: return verdict
+        }
     }
 }
 

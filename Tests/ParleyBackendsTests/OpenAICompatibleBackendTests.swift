@@ -118,7 +118,8 @@ import Testing
     }
 
     @Test func stoppingTheIterationClosesTheTransfer() async throws {
-        let pieces = (0..<200).map { (SSE.delta("word\($0) "), Duration.milliseconds(20)) }
+        // Long enough (40 s) that the server is still writing when the client hangs up.
+        let pieces = (0..<2000).map { (SSE.delta("word\($0) "), Duration.milliseconds(20)) }
         let server = try ScriptedHTTPServer([.respond(status: 200, pieces: pieces)])
         defer { server.stop() }
         var received = 0
@@ -126,7 +127,7 @@ import Testing
             received += 1
             if received == 3 { break }
         }
-        _ = try await eventually("the server to see the hang-up", timeout: .seconds(10)) { server.clientHungUp ? true : nil }
+        _ = try await eventually("the server to see the hang-up", timeout: .seconds(30)) { server.clientHungUp ? true : nil }
     }
 }
 

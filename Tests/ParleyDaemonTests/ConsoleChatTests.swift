@@ -32,6 +32,26 @@ import Testing
             configuration, input: lines, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
+    static let misbehavingPlugin = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../ParleyPluginsTests/Fixtures/misbehaving").standardized.path
+
+    // Issue 13: a plugin that hangs costs the call's timeout and nothing more; the daemon starts
+    // it again, and the next message is answered.
+    @Test func aPluginThatHangsCostsOneTimeoutAndTheNextMessageIsAnswered() async throws {
+        let config = Self.echoConfig + """
+            moderation: { rate_limit: { per_user: off } }
+            plugins:
+              misbehaving: { path: "\(Self.misbehavingPlugin)", timeout_ms: 300 }
+
+            """
+        let printed = try await chat(["!try hang", "parley: still there?", "!plugins"], config: config)
+        let lines = printed.split(separator: "\n").map(String.init)
+        #expect(lines.contains("<parley> Sorry, the misbehaving plugin is not working right now."), "\(lines)")
+        // The answer streams in fragments, which the console may break around the other reply.
+        #expect(printed.contains("said: still there?"), "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("<parley> misbehaving 1.0: ") }, "\(lines)")
+    }
+
     @Test func answersThroughTheFullPathAndStopsWhenInputEnds() async throws {
         let printed = try await chat(["parley: hello"])
         #expect(printed == "<parley> You said: hello\n")

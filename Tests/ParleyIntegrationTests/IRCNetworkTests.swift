@@ -1,6 +1,9 @@
 import Foundation
 import Logging
 import ParleyCore
+import ParleyDaemon
+import ParleyPlugins
+import ParleyStore
 @testable import ParleyIRC
 import ParleyTesting
 import Synchronization
@@ -23,7 +26,8 @@ import Testing
         private let task: Task<Void, any Error>
 
         init(network: TestNetwork, channels: [String], reply: String, sasl: SASLCredentials? = nil, endpoint: IRCEndpoint? = nil,
-             flood: FloodControl = FloodControl(burst: 4, interval: .milliseconds(500)), maxLines: Int? = nil) {
+             flood: FloodControl = FloodControl(burst: 4, interval: .milliseconds(500)), maxLines: Int? = nil,
+             plugins: [any Plugin] = []) {
             nick = TestNetwork.unique("pb")
             let session = IRCSessionConfiguration(
                 nick: nick,
@@ -36,7 +40,7 @@ import Testing
             let backend = ScriptedBackend(replying: reply)
             let bot = Bot(
                 configuration: BotConfiguration(name: nick), connectors: [connector], backends: [backend],
-                policies: ChannelPolicies(fallback: ChannelPolicy(backend: backend.name)),
+                policies: ChannelPolicies(fallback: ChannelPolicy(backend: backend.name)), plugins: plugins,
                 logger: Logger(label: "parley.test", factory: { _ in SwiftLogNoOpLogHandler() }))
             task = Task { try await bot.run() }
         }
@@ -135,6 +139,33 @@ import Testing
         try await alice.join(channel)
         alice.say("\(bot.nick): still there?", to: channel)
         _ = try await eventually("the bot's reply after the restart", timeout: .seconds(20)) { alice.lines(from: bot.nick, in: channel).first }
+        alice.quit()
+    }
+
+    // Issue 13: a shipped plugin, as its own process, through the real IRC server: taught by a
+    // command, recalled by `?KEY` in a line that does not address the bot.
+    @Test func theFactoidsPluginAnswersOnIRC() async throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../plugins/factoids").standardized.path
+        let host = PluginHost(
+            configuration: try PluginCatalog.read(name: "factoids", directory: folder),
+            logger: Logger(label: "parley.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            store: StoredPluginValues(store: try SQLiteStore(path: ":memory:")))
+        let plugin = Task { await host.runUntilCancelled() }
+        defer { plugin.cancel() }
+        try await host.waitUntilReady()
+        let channel = TestNetwork.unique("#t")
+        let bot = RunningBot(network: network, channels: [channel], reply: "model answer", plugins: [ProcessPlugin(host: host)])
+        defer { Task { await bot.stop() } }
+        try await bot.waitUntilJoined(channel)
+        let alice = try await HumanClient.connect(to: network, nick: TestNetwork.unique("al"))
+        try await alice.join(channel)
+        alice.say("!fact add ircd inspircd, with atheme for services", to: channel)
+        _ = try await eventually("the bot to learn the fact") { alice.lines(from: bot.nick, in: channel).first }
+        alice.say("?ircd", to: channel)
+        _ = try await eventually("the recalled fact") { alice.lines(from: bot.nick, in: channel).count >= 2 ? true : nil }
+        #expect(alice.lines(from: bot.nick, in: channel).map(\.text) == [
+            "\(alice.nick): OK, I'll remember ircd.", "\(alice.nick): ircd: inspircd, with atheme for services",
+        ])
         alice.quit()
     }
 

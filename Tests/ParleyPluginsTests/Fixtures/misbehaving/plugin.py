@@ -18,6 +18,11 @@ for line in sys.stdin:
     if method == "hello":
         send({"jsonrpc": "2.0", "id": ident, "result": {"protocol": 1}})
         continue
+    if method == "review" and params.get("direction") == "outbound":
+        draft = params["draft"]
+        verdict = {"verdict": "rewrite", "text": draft.replace("darn", "d**n"), "reason": "mild word"} if "darn" in draft else {"verdict": "allow"}
+        send({"jsonrpc": "2.0", "id": ident, "result": verdict})
+        continue
     if method == "review":
         text = params["message"]["text"]
         seen = {"jsonrpc": "2.0", "method": "log", "params": {"message": "review: " + text}}
