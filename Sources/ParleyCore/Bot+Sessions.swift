@@ -13,6 +13,7 @@ extension Bot {
             outbox: outbox,
             store: store,
             limiter: limiter,
+            context: promptContext,
             logger: logger,
             replySent: { [self] in await countReply() },
             jobFinished: { [self] message in await finish(message) })

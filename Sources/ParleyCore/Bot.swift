@@ -20,6 +20,7 @@ public actor Bot: BotControl {
     let clock: any MonotonicClock
     let logger: Logger
     let limiter: GenerationLimiter
+    let promptContext: PromptContext
 
     var sessions: [SessionKey: ChannelSession] = [:]
     /// When each session last took a message, for least-recently-used eviction.
@@ -73,6 +74,7 @@ public actor Bot: BotControl {
         self.clock = clock
         self.logger = logger
         self.limiter = GenerationLimiter(limit: configuration.maxConcurrentGenerations)
+        self.promptContext = PromptContext(providers: plugins.flatMap(\.contextProviders))
         self.started = clock.now()
         (shutdownRequests, shutdownRequest) = AsyncStream.makeStream(of: Void.self)
     }
@@ -360,6 +362,14 @@ public actor Bot: BotControl {
     /// Sends a short answer of the bot's own (a command's reply, a warning) through the outbox.
     func deliver(_ text: String, to message: InboundMessage) async {
         await outbox.say(text, to: .reply(to: message), names: await sessionNames(for: message))
+    }
+
+    /// Says `text` in `channel` on the bot's own account, answering no one (a plugin's
+    /// reminder), through the outbox like everything else; false when moderation stopped it or
+    /// the network has no such channel or refused it.
+    @discardableResult
+    public func announce(_ text: String, in channel: ChannelKey) async -> Bool {
+        await outbox.say(text, to: .note(in: channel))
     }
 
     /// The one way out (`Outbox`), reporting its verdicts to the moderation log.

@@ -172,6 +172,8 @@ actor ChannelSession {
         defer { answering = false }
         let transcript = entries.filter { $0.sequence <= job.sequence }
         let message = job.message
+        let systemPrompt = await environment.context.systemPrompt(policy.systemPrompt, for: message)
+        if Task.isCancelled { return }
         var failure: (any Error)?
         for name in [policy.backend] + policy.fallbacks {
             guard let backend = environment.backends[name] else {
@@ -180,7 +182,7 @@ actor ChannelSession {
             }
             guard var writer = await environment.outbox.writer(to: .reply(to: message), names: knownNames) else { return }
             do {
-                try await generate(with: backend, transcript: transcript, into: &writer)
+                try await generate(with: backend, systemPrompt: systemPrompt, transcript: transcript, into: &writer)
                 if Task.isCancelled {
                     await writer.abandon()
                     return
@@ -226,11 +228,12 @@ actor ChannelSession {
     }
 
     private func generate(
-        with backend: any GenerationBackend, transcript: [(sequence: Int, entry: ContextEntry)], into writer: inout ReplyWriter
+        with backend: any GenerationBackend, systemPrompt: String, transcript: [(sequence: Int, entry: ContextEntry)],
+        into writer: inout ReplyWriter
     ) async throws {
         let budget = TokenBudget(contextWindow: backend.contextWindow, replyTokens: policy.parameters.maxTokens)
         let counted = transcript.map { item in (item.entry.chatMessage, tokens(of: item, on: backend)) }
-        let messages = budget.messages(systemPrompt: policy.systemPrompt, counted: counted, count: backend.tokenCount(of:))
+        let messages = budget.messages(systemPrompt: systemPrompt, counted: counted, count: backend.tokenCount(of:))
         let request = GenerationRequest(
             messages: messages, parameters: policy.parameters, conversation: key.description)
         try await environment.limiter.acquire()

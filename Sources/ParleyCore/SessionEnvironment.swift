@@ -7,6 +7,8 @@ struct SessionEnvironment: Sendable {
     var outbox: Outbox
     var store: (any ConversationStore)?
     var limiter: GenerationLimiter
+    /// What plugins add to the prompt of each reply.
+    var context: PromptContext
     var logger: Logger
     /// Counts a reply that reached its channel.
     var replySent: @Sendable () async -> Void

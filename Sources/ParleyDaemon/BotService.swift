@@ -63,8 +63,10 @@ struct RetentionService: Service {
 /// the bot, so it stops after the bot has drained.
 struct PluginService: Service {
     let host: PluginHost
+    let bot: Bot
 
     func run() async throws {
+        await host.connect { [bot] text, channel in await bot.announce(text, in: channel) }
         await cancelWhenGracefulShutdown {
             await host.runUntilCancelled()
         }

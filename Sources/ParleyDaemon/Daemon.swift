@@ -126,7 +126,7 @@ public enum Daemon {
             logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: RetentionService(store: store, interval: .seconds(3600)))]
-                + pluginHosts.map { .init(service: PluginService(host: $0)) }
+                + pluginHosts.map { .init(service: PluginService(host: $0, bot: bot)) }
                 + [.init(service: BotService(bot: bot, plugins: pluginHosts), successTerminationBehavior: .gracefullyShutdownGroup)],
             logger: logger)
         // The bot bounds its own drain; this is the backstop should anything hang past it.

@@ -44,6 +44,11 @@ public actor PluginHost {
     /// When each recent failure happened, for the crash window.
     private var failures: [Duration] = []
     private let stateChanged = WaitList()
+    /// Where `send` goes: the bot, once it exists (`connect(outlet:)`).
+    private var outlet: (@Sendable (String, ChannelKey) async -> Bool)?
+    /// The plugin's timers by name; they end with the process that set them.
+    private var timers: [String: Task<Void, Never>] = [:]
+    static let maxTimers = 1000
 
     private struct Pending {
         var continuation: CheckedContinuation<JSONValue, any Error>
@@ -62,6 +67,12 @@ public actor PluginHost {
         self.store = store
         self.clock = clock
         self.environment = environment
+    }
+
+    /// Gives the plugin a way to speak unprompted (`send`, with the permission): the bot's
+    /// `announce`.
+    public func connect(outlet: @escaping @Sendable (String, ChannelKey) async -> Bool) {
+        self.outlet = outlet
     }
 
     // MARK: - Running
@@ -159,6 +170,7 @@ public actor PluginHost {
             }
         }
         greeting.cancel()
+        cancelTimers()
         // Cancelled (Parley is stopping): the program is still running, and `stop()` ends it.
         guard !Task.isCancelled else { return "stopping" }
         if self.process === process { self.process = nil }
@@ -210,6 +222,11 @@ public actor PluginHost {
         deadline.cancel()
         self.process = nil
         set(.stopped)
+    }
+
+    private func cancelTimers() {
+        for timer in timers.values { timer.cancel() }
+        timers = [:]
     }
 
     private func set(_ new: State) {
@@ -349,8 +366,51 @@ public actor PluginHost {
                 logger.error("plugin store failed", metadata: ["plugin.error": "\(error)"])
                 return .failure(Failure(code: -32002, message: "the store failed"))
             }
+        case "send":
+            guard configuration.manifest.permissions.send, let outlet else {
+                return .failure(Failure(code: -32001, message: "this plugin has no send permission (permissions: { send: true })"))
+            }
+            guard let network = params["network"]?.string, let channel = params["channel"]?.string,
+                  let text = params["text"]?.string, !text.isEmpty else {
+                return .failure(Failure(code: -32602, message: "send needs network, channel and text"))
+            }
+            let sent = await outlet(String(text.prefix(4000)), ChannelKey(network: NetworkID(network), channel: channel))
+            return .success(.object(["sent": .bool(sent)]))
+        case "timer.set":
+            guard let name = params["name"]?.string, !name.isEmpty, name.utf8.count <= 256,
+                  let after = params["after_ms"]?.number, after.isFinite, after >= 0, after <= 366 * 86_400_000 else {
+                return .failure(Failure(code: -32602, message: "timer.set needs a name and after_ms (0 to a year)"))
+            }
+            guard timers[name] != nil || timers.count < Self.maxTimers else {
+                return .failure(Failure(code: -32003, message: "at most \(Self.maxTimers) timers"))
+            }
+            timers[name]?.cancel()
+            let thisRun = run
+            timers[name] = Task { [clock] in
+                do { try await clock.sleep(for: .milliseconds(Int64(after))) } catch { return }
+                await self.fire(name, run: thisRun)
+            }
+            return .success(.object([:]))
+        case "timer.cancel":
+            guard let name = params["name"]?.string else { return .failure(Failure(code: -32602, message: "timer.cancel needs a name")) }
+            timers.removeValue(forKey: name)?.cancel()
+            return .success(.object([:]))
         default:
             return .failure(Failure(code: -32601, message: "no method \(method)"))
+        }
+    }
+
+    /// A timer is due: the plugin is told (`timer`), and may then `send`.
+    private func fire(_ name: String, run thisRun: Int) async {
+        guard run == thisRun else { return }
+        timers[name] = nil
+        do {
+            // A timer set during the handshake (re-armed after a restart) may be due at once.
+            try await waitUntilReady()
+            guard run == thisRun else { return }
+            _ = try await call("timer", .object(["name": .string(name)]))
+        } catch {
+            logger.warning("a plugin timer could not be delivered", metadata: ["plugin.timer": "\(name)", "plugin.error": "\(error)"])
         }
     }
 

@@ -33,6 +33,8 @@ public struct PluginManifest: Sendable, Hashable {
         case inbound
         /// Reviews what the bot is about to say, before the sanitiser.
         case outbound
+        /// Adds text to the prompt of each reply (`context`).
+        case context
     }
 
     public struct Permissions: Sendable, Hashable {
@@ -40,10 +42,13 @@ public struct PluginManifest: Sendable, Hashable {
         public var chatter: Bool
         /// Keeps keys and values in Parley's store.
         public var store: Bool
+        /// Says things unprompted (`send`): reminders, announcements.
+        public var send: Bool
 
-        public init(chatter: Bool = false, store: Bool = false) {
+        public init(chatter: Bool = false, store: Bool = false, send: Bool = false) {
             self.chatter = chatter
             self.store = store
+            self.send = send
         }
     }
 

@@ -23,6 +23,10 @@ public struct ProcessPlugin: Plugin {
     public var outboundHooks: [any ModerationHook] {
         host.configuration.manifest.hooks.contains(.outbound) ? [PluginReviewHook(host: host)] : []
     }
+
+    public var contextProviders: [any ContextProvider] {
+        host.configuration.manifest.hooks.contains(.context) ? [PluginContextProvider(host: host)] : []
+    }
 }
 
 /// One of a plugin's commands: `command` with the arguments and the message; the plugin's
@@ -128,5 +132,17 @@ enum PluginMessage {
         case "escalate": return .escalate(reason: reason)
         default: return .allow
         }
+    }
+}
+
+/// The plugin's text for the prompt of one reply (`context`); nothing when it cannot answer.
+struct PluginContextProvider: ContextProvider {
+    let host: PluginHost
+
+    var name: String { "plugin:\(host.name)" }
+
+    func context(for message: InboundMessage) async -> String? {
+        let answer = try? await host.call("context", .object(["message": PluginMessage.json(message)]))
+        return answer?["text"]?.string
     }
 }

@@ -41,6 +41,12 @@ import Testing
         #expect(plugin.timeout == .milliseconds(500) && plugin.onFailure == .closed)
     }
 
+    @Test func readsTheShippedTopicManifest() throws {
+        let plugin = try #require(try Self.plugins("  topic: { path: \"\(Self.shipped)/topic\" }").first)
+        #expect(plugin.manifest.hooks == [.context] && plugin.manifest.commands.map(\.name) == ["topic"])
+        #expect(plugin.settings["max_length"] == .number(300))
+    }
+
     @Test func settingsAreTypedDefaultedAndMayComeFromAFile() throws {
         let folder = try Self.folder(Self.minimal)
         let secret = folder + "/token.txt"

@@ -72,16 +72,18 @@ public struct NetworkStatus: Sendable, Hashable {
     public var state: NetworkState
 }
 
-/// A bundle of commands and moderation hooks.
+/// A bundle of commands, moderation hooks and prompt context.
 public protocol Plugin: Sendable {
     var name: String { get }
     var commands: [any Command] { get }
     var inboundHooks: [any ModerationHook] { get }
     var outboundHooks: [any ModerationHook] { get }
+    var contextProviders: [any ContextProvider] { get }
 }
 
 extension Plugin {
     public var commands: [any Command] { [] }
     public var inboundHooks: [any ModerationHook] { [] }
     public var outboundHooks: [any ModerationHook] { [] }
+    public var contextProviders: [any ContextProvider] { [] }
 }

@@ -84,9 +84,10 @@ enum PluginReader {
         }
         var permissions = PluginManifest.Permissions()
         if let node = map["permissions"] {
-            let granted = try node.mapping(keys: ["chatter", "store"])
+            let granted = try node.mapping(keys: ["chatter", "store", "send"])
             permissions.chatter = try granted["chatter"]?.bool() ?? false
             permissions.store = try granted["store"]?.bool() ?? false
+            permissions.send = try granted["send"]?.bool() ?? false
         }
         var settings: [PluginManifest.Setting] = []
         for (settingName, entry) in try map["settings"]?.namedEntries() ?? [] {
