@@ -24,8 +24,10 @@ extension Bot {
             removed += await session.forget(user)
         }
         let stored = try await store?.forget(user, on: network) ?? 0
+        var pluginItems = 0
+        for plugin in plugins { pluginItems += try await plugin.forget(user, on: network) }
         logger.notice("forgot a user on request", metadata: ["bot.network": "\(network)"])
-        return max(removed, stored)
+        return max(removed, stored) + pluginItems
     }
 
     public func status(of message: InboundMessage) async -> BotStatus {

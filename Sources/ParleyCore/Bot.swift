@@ -21,6 +21,8 @@ public actor Bot: BotControl {
     let logger: Logger
     let limiter: GenerationLimiter
     let promptContext: PromptContext
+    /// What `!forget me` asks of the plugins too.
+    let plugins: [any Plugin]
 
     var sessions: [SessionKey: ChannelSession] = [:]
     /// When each session last took a message, for least-recently-used eviction.
@@ -67,6 +69,8 @@ public actor Bot: BotControl {
         self.connectors = Dictionary(connectors.map { ($0.network, $0) }, uniquingKeysWith: { first, _ in first })
         self.backends = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.policies = policies
+        let plugins = plugins.map { ChannelScopedPlugin(plugin: $0, policies: policies) }
+        self.plugins = plugins
         self.inbound = ModerationPipeline(hooks: [ignoreList] + inboundHooks + plugins.flatMap(\.inboundHooks))
         self.outbound = ModerationPipeline(hooks: outboundHooks + plugins.flatMap(\.outboundHooks) + [sanitizer])
         self.commands = BuiltinCommands.all + plugins.flatMap(\.commands)

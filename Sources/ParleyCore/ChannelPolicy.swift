@@ -31,6 +31,8 @@ public struct ChannelPolicy: Sendable, Hashable {
     /// Whether senders the network marks as bots (IRCv3 `bot` tag, Matrix notices) are answered;
     /// off by default, so that two bots never answer each other in a loop.
     public var answersBots: Bool
+    /// Which plugins work here.
+    public var plugins: PluginSelection
 
     public init(
         triggers: TriggerSet = [.mention, .prefix, .direct],
@@ -44,7 +46,8 @@ public struct ChannelPolicy: Sendable, Hashable {
         queueLimit: Int = 4,
         replyStyle: OutboundMessage.Style? = nil,
         announcesFallback: Bool = false,
-        answersBots: Bool = false
+        answersBots: Bool = false,
+        plugins: PluginSelection = .all
     ) {
         self.triggers = triggers
         self.scope = scope
@@ -58,6 +61,7 @@ public struct ChannelPolicy: Sendable, Hashable {
         self.announcesFallback = announcesFallback
         self.replyStyle = replyStyle
         self.answersBots = answersBots
+        self.plugins = plugins
     }
 
     public static let defaultSystemPrompt =

@@ -29,11 +29,14 @@ public struct InboundReview: Sendable {
 /// What an outbound hook knows besides the draft.
 public struct OutboundReview: Sendable {
     public var channel: ChannelKey
+    /// Whether the channel is a direct conversation.
+    public var isDirect: Bool
     /// Names of people seen in the conversation: what a reply could highlight.
     public var knownNames: [String]
 
-    public init(channel: ChannelKey, knownNames: [String]) {
+    public init(channel: ChannelKey, isDirect: Bool = false, knownNames: [String]) {
         self.channel = channel
+        self.isDirect = isDirect
         self.knownNames = knownNames
     }
 }

@@ -71,7 +71,7 @@ struct Outbox: Sendable {
         let channel = address.channel
         return ReplyWriter(
             connector: connector, outbound: pipeline, template: template,
-            review: OutboundReview(channel: channel, knownNames: Self.distinct(names + members)), clock: clock,
+            review: OutboundReview(channel: channel, isDirect: address.isDirect, knownNames: Self.distinct(names + members)), clock: clock,
             report: { verdict, hook in await report(verdict, hook, channel) })
     }
 

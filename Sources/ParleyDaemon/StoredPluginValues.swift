@@ -1,3 +1,4 @@
+import ParleyCore
 public import ParleyPlugins
 public import ParleyStore
 
@@ -13,8 +14,12 @@ public struct StoredPluginValues: PluginStore {
         try await store.pluginValue(plugin: plugin.rawValue, key: key)
     }
 
-    public func set(_ value: String?, for key: String, plugin: PluginName) async throws {
-        try await store.setPluginValue(value, plugin: plugin.rawValue, key: key)
+    public func set(_ value: String?, for key: String, plugin: PluginName, owner: PluginValueOwner?) async throws {
+        try await store.setPluginValue(value, plugin: plugin.rawValue, key: key, owner: owner.map { ($0.network.rawValue, $0.user.rawValue) })
+    }
+
+    public func forget(_ owner: PluginValueOwner) async throws -> Int {
+        try await store.forgetPluginValues(ownerNetwork: owner.network.rawValue, ownerID: owner.user.rawValue)
     }
 
     public func keys(prefix: String, plugin: PluginName, limit: Int) async throws -> [String] {

@@ -120,6 +120,16 @@ public actor PluginHost {
         if case .disabled = state { set(.stopped) }
     }
 
+    /// `!forget me`: the values the plugin kept about the person go from the store, and the
+    /// plugin is told (`forget`), in case it holds something of theirs elsewhere.
+    public func forget(_ owner: PluginValueOwner) async throws -> Int {
+        let removed = try await store?.forget(owner) ?? 0
+        if case .ready = state {
+            _ = try? await call("forget", .object(["network": .string(owner.network.rawValue), "id": .string(owner.user.rawValue)]))
+        }
+        return removed
+    }
+
     /// Stops the plugin until it is reloaded (`!plugin disable`).
     public func disable(reason: String) {
         set(.disabled(reason: reason))
@@ -433,10 +443,17 @@ public actor PluginHost {
             guard let value = params["value"]?.string, value.utf8.count <= Self.maxValueBytes else {
                 throw Failure(code: -32602, message: "a value is a string of at most \(Self.maxValueBytes) bytes")
             }
-            try await store.set(value, for: key, plugin: name)
+            var owner: PluginValueOwner?
+            if let about = params["owner"], about != .null {
+                guard let network = about["network"]?.string, let user = about["id"]?.string else {
+                    throw Failure(code: -32602, message: "an owner is {network, id}: the sender of a message, as the plugin was told")
+                }
+                owner = PluginValueOwner(network: NetworkID(network), user: UserID(user))
+            }
+            try await store.set(value, for: key, plugin: name, owner: owner)
             return .object([:])
         default:
-            try await store.set(nil, for: key, plugin: name)
+            try await store.set(nil, for: key, plugin: name, owner: nil)
             return .object([:])
         }
     }

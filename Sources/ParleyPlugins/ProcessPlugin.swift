@@ -27,6 +27,10 @@ public struct ProcessPlugin: Plugin {
     public var contextProviders: [any ContextProvider] {
         host.configuration.manifest.hooks.contains(.context) ? [PluginContextProvider(host: host)] : []
     }
+
+    public func forget(_ user: UserID, on network: NetworkID) async throws -> Int {
+        try await host.forget(PluginValueOwner(network: network, user: user))
+    }
 }
 
 /// One of a plugin's commands: `command` with the arguments and the message; the plugin's

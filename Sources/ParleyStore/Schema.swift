@@ -78,9 +78,12 @@ enum Schema {
                     plugin TEXT NOT NULL,
                     key TEXT NOT NULL,
                     value TEXT NOT NULL,
+                    owner_network TEXT,
+                    owner_id TEXT,
                     updated_at REAL NOT NULL,
                     PRIMARY KEY (plugin, key)
                 ) WITHOUT ROWID;
+                CREATE INDEX plugin_value_by_owner ON plugin_value (owner_network, owner_id);
                 """)
         }
         return migrator

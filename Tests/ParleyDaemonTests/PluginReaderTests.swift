@@ -80,4 +80,23 @@ import Testing
         let badCommand = try Self.folder("name: demo\nprotocol: 1\nrun: [x]\ncommands:\n  - { name: \"two words\", help: h }\n")
         #expect(errorText { try Self.plugins("  demo: { path: \"\(badCommand)\" }") }.contains("is not a command word"))
     }
+
+    @Test func channelRulesChooseWhichPluginsWorkThere() throws {
+        let text = """
+            backends: { a: { type: echo } }
+            networks: { console: { type: console } }
+            plugins:
+              factoids: { path: "\(Self.shipped)/factoids" }
+              topic: { path: "\(Self.shipped)/topic" }
+            channels:
+              - { match: { channel: "#a" }, plugins: [factoids] }
+              - { match: { channel: "#b" }, plugins: { except: [topic] } }
+              - { match: { channel: "#c" }, plugins: none }
+            """
+        let rules = try ConfigLoader.parse(text, file: "test.yaml", environment: [:]).policies.rules.map(\.policy.plugins)
+        #expect(rules == [.only(["factoids"]), .except(["topic"]), .only([])])
+        let typo = text.replacingOccurrences(of: "plugins: [factoids]", with: "plugins: [factiods]")
+        #expect(errorText { try ConfigLoader.parse(typo, file: "test.yaml", environment: [:]) }
+            .contains("'factiods' is not an enabled plugin (enabled: factoids, topic)"))
+    }
 }

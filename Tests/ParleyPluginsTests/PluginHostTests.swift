@@ -9,9 +9,21 @@ import Testing
 /// A plugin store in memory.
 final class InMemoryPluginStore: PluginStore {
     let values = Mutex<[String: String]>([:])
+    let owners = Mutex<[String: PluginValueOwner]>([:])
 
     func value(for key: String, plugin: PluginName) async throws -> String? { values.withLock { $0["\(plugin)/\(key)"] } }
-    func set(_ value: String?, for key: String, plugin: PluginName) async throws { values.withLock { $0["\(plugin)/\(key)"] = value } }
+    func set(_ value: String?, for key: String, plugin: PluginName, owner: PluginValueOwner?) async throws {
+        values.withLock { $0["\(plugin)/\(key)"] = value }
+        owners.withLock { $0["\(plugin)/\(key)"] = value == nil ? nil : owner }
+    }
+    func forget(_ owner: PluginValueOwner) async throws -> Int {
+        let keys = owners.withLock { owners in owners.filter { $0.value == owner }.map(\.key) }
+        for key in keys {
+            _ = values.withLock { $0.removeValue(forKey: key) }
+            _ = owners.withLock { $0.removeValue(forKey: key) }
+        }
+        return keys.count
+    }
     func keys(prefix: String, plugin: PluginName, limit: Int) async throws -> [String] {
         values.withLock { values in
             values.keys.compactMap { $0.hasPrefix("\(plugin)/\(prefix)") ? String($0.dropFirst("\(plugin)/".count)) : nil }.sorted()

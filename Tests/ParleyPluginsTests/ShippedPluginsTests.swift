@@ -77,4 +77,22 @@ import Testing
         running.cancel()
         await running.value
     }
+
+    @Test func forgetMeRemovesTheSendersReminders() async throws {
+        let store = InMemoryPluginStore()
+        let clock = TestClock()
+        let host = Self.remindHost(store: store, clock: clock)
+        let tester = BotTester(backends: [ScriptedBackend(replying: "ok")], plugins: [ProcessPlugin(host: host)])
+        let running = Task { await host.runUntilCancelled() }
+        try await host.waitUntilReady()
+        let bob = Sender(id: "bob", displayName: "bob", account: "bob")
+        _ = try await tester.reply(to: "!remind in 1h call the bank")
+        _ = try await tester.reply(to: "!remind in 2h water plants", from: bob)
+        _ = try await tester.reply(to: "!forget me")
+        #expect(try await tester.reply(to: "!remind list") == "You have no reminders.")
+        #expect(try await tester.reply(to: "!remind list", from: bob).hasSuffix(": water plants"))
+        await tester.stop()
+        running.cancel()
+        await running.value
+    }
 }

@@ -23,3 +23,20 @@ import Testing
         #expect(try await store.pluginKeys(plugin: "p", prefix: "", limit: 2) == ["fact%x", "fact:a"])
     }
 }
+
+extension SQLiteStorePluginsTests {
+    @Test func forgettingAPersonRemovesTheValuesTheyOwnInEveryPlugin() async throws {
+        let store = try SQLiteStore(path: ":memory:")
+        try await store.setPluginValue("r1", plugin: "remind", key: "remind:1", owner: ("libera", "alice"))
+        try await store.setPluginValue("r2", plugin: "remind", key: "remind:2", owner: ("libera", "bob"))
+        try await store.setPluginValue("n", plugin: "notes", key: "note:alice", owner: ("libera", "alice"))
+        try await store.setPluginValue("fact", plugin: "factoids", key: "fact:x")
+        try await store.setPluginValue("other", plugin: "notes", key: "note:alice2", owner: ("oftc", "alice"))
+        #expect(try await store.forgetPluginValues(ownerNetwork: "libera", ownerID: "alice") == 2)
+        #expect(try await store.pluginValue(plugin: "remind", key: "remind:1") == nil)
+        #expect(try await store.pluginValue(plugin: "notes", key: "note:alice") == nil)
+        #expect(try await store.pluginValue(plugin: "remind", key: "remind:2") == "r2")
+        #expect(try await store.pluginValue(plugin: "factoids", key: "fact:x") == "fact")
+        #expect(try await store.pluginValue(plugin: "notes", key: "note:alice2") == "other", "another network's alice")
+    }
+}

@@ -90,7 +90,9 @@ def command(params):
     ident = uuid.uuid4().hex
     reminder = {"due": due, "network": message["network"], "channel": message["channel"],
                 "who": message["sender"]["name"], "who_id": message["sender"]["id"], "text": text}
-    plugin.call("store.set", {"key": "remind:" + ident, "value": json.dumps(reminder)})
+    # Owned by the person: `!forget me` removes their reminders with the rest of their data.
+    plugin.call("store.set", {"key": "remind:" + ident, "value": json.dumps(reminder),
+                              "owner": {"network": message["network"], "id": message["sender"]["id"]}})
     arm(ident, due)
     return {"reply": "OK, in %s." % span(due - time.time())}
 

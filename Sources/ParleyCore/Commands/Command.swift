@@ -79,9 +79,12 @@ public protocol Plugin: Sendable {
     var inboundHooks: [any ModerationHook] { get }
     var outboundHooks: [any ModerationHook] { get }
     var contextProviders: [any ContextProvider] { get }
+    /// `!forget me`: removes what the plugin keeps about `user`; how many items went.
+    func forget(_ user: UserID, on network: NetworkID) async throws -> Int
 }
 
 extension Plugin {
+    public func forget(_ user: UserID, on network: NetworkID) async throws -> Int { 0 }
     public var commands: [any Command] { [] }
     public var inboundHooks: [any ModerationHook] { [] }
     public var outboundHooks: [any ModerationHook] { [] }

@@ -1,15 +1,16 @@
 import ParleyCore
+import Yams
 
 /// Reads `defaults` and the `channels` rules.
 enum ChannelPolicyReader {
     static let policyKeys = [
         "trigger", "scope", "system_prompt", "system_prompt_file", "backend", "fallback", "announce_fallback", "answer_bots", "model", "max_tokens",
-        "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as",
+        "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as", "plugins",
     ]
 
     /// The channel rules, each starting from `defaults`.
     static func readRules(
-        _ node: ConfigNode?, defaults: ChannelPolicy, backends: [String], networks: [NetworkID]
+        _ node: ConfigNode?, defaults: ChannelPolicy, backends: [String], networks: [NetworkID], plugins: [String] = []
     ) throws -> [(match: ChannelMatch, policy: ChannelPolicy)] {
         guard let node else { return [] }
         return try node.list().map { entry in
@@ -20,17 +21,42 @@ enum ChannelPolicyReader {
                 network: try matchMap["network"].map { try ConfigLoader.readNetworkName($0, networks: networks) },
                 channel: try matchMap["channel"]?.nonEmptyString(),
                 direct: try matchMap["direct"]?.bool())
-            return (match, try apply(map, to: defaults, backends: backends))
+            return (match, try apply(map, to: defaults, backends: backends, plugins: plugins))
         }
     }
 
     /// The `defaults` section over Parley's own defaults.
-    static func read(_ node: ConfigNode?, base: ChannelPolicy, backends: [String]) throws -> ChannelPolicy {
+    static func read(_ node: ConfigNode?, base: ChannelPolicy, backends: [String], plugins: [String] = []) throws -> ChannelPolicy {
         guard let node else { return base }
-        return try apply(node.mapping(keys: policyKeys), to: base, backends: backends)
+        return try apply(node.mapping(keys: policyKeys), to: base, backends: backends, plugins: plugins)
     }
 
-    private static func apply(_ map: ConfigMapping, to base: ChannelPolicy, backends: [String]) throws -> ChannelPolicy {
+    /// `plugins: all | none | [names]` (only these) `| { except: [names] }`; names must be
+    /// enabled in the `plugins` section.
+    static func pluginSelection(_ node: ConfigNode, enabled: [String]) throws -> PluginSelection {
+        func names(_ list: ConfigNode) throws -> Set<String> {
+            Set(try list.stringList().map { name in
+                guard enabled.contains(name) else {
+                    let known = enabled.isEmpty ? "no plugins are enabled" : "enabled: \(enabled.joined(separator: ", "))"
+                    throw list.invalid("'\(name)' is not an enabled plugin (\(known))")
+                }
+                return name
+            })
+        }
+        if case .mapping = node.node {
+            return .except(try names(try node.mapping(keys: ["except"]).required("except")))
+        }
+        if case .scalar = node.node {
+            switch try node.string() {
+            case "all": return .all
+            case "none": return .only([])
+            default: break
+            }
+        }
+        return .only(try names(node))
+    }
+
+    private static func apply(_ map: ConfigMapping, to base: ChannelPolicy, backends: [String], plugins: [String]) throws -> ChannelPolicy {
         var policy = base
         if let trigger = map["trigger"] {
             policy.triggers = try trigger.stringList().reduce(into: TriggerSet()) { set, name in
@@ -59,6 +85,7 @@ enum ChannelPolicyReader {
         }
         if let announce = map["announce_fallback"] { policy.announcesFallback = try announce.bool() }
         if let bots = map["answer_bots"] { policy.answersBots = try bots.bool() }
+        if let selection = map["plugins"] { policy.plugins = try pluginSelection(selection, enabled: plugins) }
         if let model = map["model"] { policy.parameters.model = try model.nonEmptyString() }
         if let maxTokens = map["max_tokens"] { policy.parameters.maxTokens = try maxTokens.int(in: 1...131_072) }
         if let temperature = map["temperature"] { policy.parameters.temperature = try temperature.double(in: 0...5) }

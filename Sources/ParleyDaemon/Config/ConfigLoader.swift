@@ -1,6 +1,7 @@
 public import Foundation
 import Logging
 import ParleyCore
+import ParleyPlugins
 import ParleyStore
 import Yams
 
@@ -60,10 +61,13 @@ public enum ConfigLoader {
         let backends = try readBackends(top.required("backends"))
         let networks = try readNetworks(top.required("networks"))
         let backendNames = backends.map(\.name.rawValue)
+        let plugins = try top["plugins"].map(PluginReader.read) ?? []
+        let pluginNames = plugins.map(\.manifest.name.rawValue)
         let defaults = try ChannelPolicyReader.read(
-            top["defaults"], base: ChannelPolicy(backend: BackendName(backendNames.first ?? "")), backends: backendNames)
+            top["defaults"], base: ChannelPolicy(backend: BackendName(backendNames.first ?? "")), backends: backendNames,
+            plugins: pluginNames)
         let rules = try ChannelPolicyReader.readRules(
-            top["channels"], defaults: defaults, backends: backendNames, networks: networks.map(\.name))
+            top["channels"], defaults: defaults, backends: backendNames, networks: networks.map(\.name), plugins: pluginNames)
         bot.admins = try readAdmins(top["admins"], networks: networks.map(\.name))
         if let shutdown = top["shutdown"] {
             let map = try shutdown.mapping(keys: ["drain_s"])
@@ -80,7 +84,7 @@ public enum ConfigLoader {
             policies: ChannelPolicies(rules: rules, fallback: defaults),
             moderation: try ModerationReader.read(top["moderation"]),
             logging: try readLogging(top["logging"]),
-            plugins: try top["plugins"].map(PluginReader.read) ?? [])
+            plugins: plugins)
     }
 
     static let botKeys = ["name", "command_prefix", "ask_command", "max_concurrent_generations", "max_conversations", "escalation_channel"]
