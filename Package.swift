@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "parley", targets: ["parley"]),
+        .executable(name: "parley-moderation", targets: ["parley-moderation"]),
         .library(name: "ParleyCore", targets: ["ParleyCore"]),
         .library(name: "ParleyTesting", targets: ["ParleyTesting"]),
     ],
@@ -76,10 +77,13 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // A plugin written in Swift, shipped in plugins/moderation: its own program, like any
+        // plugin, built with the package.
+        .executableTarget(name: "parley-moderation", dependencies: ["ParleyCore"], swiftSettings: upcoming),
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyDaemon", "ParleyInference", "ParleyPlugins", "ParleyCore",
+                "ParleyDaemon", "ParleyInference", "ParleyPlugins", "ParleyCore", "ParleyTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming

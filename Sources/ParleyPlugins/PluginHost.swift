@@ -146,6 +146,10 @@ public actor PluginHost {
         var environment = self.environment
         environment["PARLEY_PLUGIN"] = manifest.name.rawValue
         environment["PARLEY_PLUGIN_PROTOCOL"] = "\(PluginManifest.protocolVersion)"
+        // Where Parley's own programs are, for plugins built with it (plugins/moderation).
+        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            environment["PARLEY_BIN_DIR"] = (executable as NSString).deletingLastPathComponent
+        }
         let process: PluginProcess
         do {
             let logger = self.logger

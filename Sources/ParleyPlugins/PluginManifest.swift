@@ -35,6 +35,15 @@ public struct PluginManifest: Sendable, Hashable {
         case outbound
         /// Adds text to the prompt of each reply (`context`).
         case context
+
+        /// What the hook does, for lists (`inbound review`, `prompt context`).
+        public var label: String {
+            switch self {
+            case .inbound: "inbound review"
+            case .outbound: "outbound review"
+            case .context: "prompt context"
+            }
+        }
     }
 
     public struct Permissions: Sendable, Hashable {

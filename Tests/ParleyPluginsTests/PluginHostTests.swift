@@ -6,31 +6,6 @@ import ParleyTesting
 import Synchronization
 import Testing
 
-/// A plugin store in memory.
-final class InMemoryPluginStore: PluginStore {
-    let values = Mutex<[String: String]>([:])
-    let owners = Mutex<[String: PluginValueOwner]>([:])
-
-    func value(for key: String, plugin: PluginName) async throws -> String? { values.withLock { $0["\(plugin)/\(key)"] } }
-    func set(_ value: String?, for key: String, plugin: PluginName, owner: PluginValueOwner?) async throws {
-        values.withLock { $0["\(plugin)/\(key)"] = value }
-        owners.withLock { $0["\(plugin)/\(key)"] = value == nil ? nil : owner }
-    }
-    func forget(_ owner: PluginValueOwner) async throws -> Int {
-        let keys = owners.withLock { owners in owners.filter { $0.value == owner }.map(\.key) }
-        for key in keys {
-            _ = values.withLock { $0.removeValue(forKey: key) }
-            _ = owners.withLock { $0.removeValue(forKey: key) }
-        }
-        return keys.count
-    }
-    func keys(prefix: String, plugin: PluginName, limit: Int) async throws -> [String] {
-        values.withLock { values in
-            values.keys.compactMap { $0.hasPrefix("\(plugin)/\(prefix)") ? String($0.dropFirst("\(plugin)/".count)) : nil }.sorted()
-        }
-    }
-}
-
 /// The plugin host against a real child process (a Python script in Fixtures that misbehaves on
 /// request): calls, timeouts, crashes, garbage, floods, restarts and disabling.
 @Suite struct PluginHostTests {
@@ -55,7 +30,7 @@ final class InMemoryPluginStore: PluginStore {
             host = PluginHost(
                 configuration: PluginConfiguration(
                     manifest: PluginHostTests.manifest(store: store, chatter: chatter), timeout: timeout, maxCrashes: maxCrashes),
-                logger: log.logger, store: InMemoryPluginStore(), clock: clock)
+                logger: log.logger, store: MemoryPluginStore(), clock: clock)
             let host = host
             task = Task { await host.runUntilCancelled() }
         }

@@ -22,7 +22,7 @@ import Testing
             host = PluginHost(
                 configuration: PluginConfiguration(
                     manifest: PluginHostTests.manifest(store: true, chatter: chatter, hooks: hooks), timeout: timeout, onFailure: onFailure),
-                logger: log.logger, store: InMemoryPluginStore(), clock: TestClock())
+                logger: log.logger, store: MemoryPluginStore(), clock: TestClock())
             let host = host
             task = Task { await host.runUntilCancelled() }
             try await host.waitUntilReady()

@@ -15,7 +15,7 @@ import Testing
             commands: [.init(name: "topic", help: "")], hooks: [.context], permissions: .init(store: true))
         let host = PluginHost(
             configuration: PluginConfiguration(manifest: manifest, settings: ["max_length": .number(300)]),
-            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }), store: InMemoryPluginStore(), clock: TestClock())
+            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }), store: MemoryPluginStore(), clock: TestClock())
         let running = Task { await host.runUntilCancelled() }
         try await host.waitUntilReady()
         let backend = ScriptedBackend(replying: "Quack.")
@@ -34,7 +34,7 @@ import Testing
         await running.value
     }
 
-    static func remindHost(store: InMemoryPluginStore, clock: TestClock) -> PluginHost {
+    static func remindHost(store: MemoryPluginStore, clock: TestClock) -> PluginHost {
         let manifest = PluginManifest(
             name: "remind", version: "1.0.0", description: "", run: ["python3", "remind.py"], directory: Self.folder + "/remind",
             commands: [.init(name: "remind", help: "")], permissions: .init(store: true, send: true))
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func theRemindPluginSpeaksWhenItIsDueEvenAfterARestart() async throws {
-        let store = InMemoryPluginStore()
+        let store = MemoryPluginStore()
         let backend = ScriptedBackend(replying: "ok")
         let clock = TestClock()
         let first = Self.remindHost(store: store, clock: clock)
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func forgetMeRemovesTheSendersReminders() async throws {
-        let store = InMemoryPluginStore()
+        let store = MemoryPluginStore()
         let clock = TestClock()
         let host = Self.remindHost(store: store, clock: clock)
         let tester = BotTester(backends: [ScriptedBackend(replying: "ok")], plugins: [ProcessPlugin(host: host)])
@@ -91,6 +91,31 @@ import Testing
         _ = try await tester.reply(to: "!forget me")
         #expect(try await tester.reply(to: "!remind list") == "You have no reminders.")
         #expect(try await tester.reply(to: "!remind list", from: bob).hasSuffix(": water plants"))
+        await tester.stop()
+        running.cancel()
+        await running.value
+    }
+
+    // The Swift plugin: plugins/moderation/run.sh starts the parley-moderation built beside
+    // this test binary (PARLEY_BIN_DIR).
+    @Test func theModerationPluginStopsWhatMatchesAsEachChannelSays() async throws {
+        var configuration = PluginConfiguration(
+            manifest: PluginManifest(
+                name: "moderation", version: "1.0.0", description: "", run: ["sh", "run.sh"], directory: Self.folder + "/moderation",
+                hooks: [.inbound], permissions: .init(chatter: true)))
+        configuration.settings = [
+            "patterns": .array([.string("\\bfo+bar\\b")]), "action": .string("drop"),
+            "channel_actions": .array([.string("#help=respond")]), "message": .string("Not here, please."),
+            "reason": .string("house rules"),
+        ]
+        let host = PluginHost(configuration: configuration, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }), clock: TestClock())
+        let running = Task { await host.runUntilCancelled() }
+        try await host.waitUntilReady()
+        let tester = BotTester(backends: [ScriptedBackend(replying: "model answer")], plugins: [ProcessPlugin(host: host)])
+        tester.say("parley: say FOOOOBAR")
+        #expect(try await tester.reply(to: "parley: and this?") == "model answer")
+        #expect(tester.connector.sent.count == 1, "the match was dropped in #test")
+        #expect(try await tester.reply(to: "parley: foobar", in: "#help") == "Not here, please.")
         await tester.stop()
         running.cancel()
         await running.value

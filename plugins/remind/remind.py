@@ -115,7 +115,9 @@ def span(seconds):
     minutes = rest // 60
     if hours:
         return "%dh%02dm" % (hours, minutes)
-    return "%d minute%s" % (minutes, "" if minutes == 1 else "s") if minutes else "%d seconds" % seconds
+    if minutes:
+        return "%d minute%s" % (minutes, "" if minutes == 1 else "s")
+    return "%d second%s" % (seconds, "" if seconds == 1 else "s")
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ public struct ConfigSummary {
         let plugins = configuration.plugins.map { plugin in
             let manifest = plugin.manifest
             let commands = manifest.commands.map { configuration.bot.commandPrefix + $0.name }
-            let hooks = manifest.hooks.map(\.rawValue).sorted()
-            return "\(manifest.name) \(manifest.version) (\((commands + hooks.map { "\($0) review" }).joined(separator: ", ")))"
+            let hooks = manifest.hooks.map(\.label).sorted()
+            return "\(manifest.name) \(manifest.version) (\((commands + hooks).joined(separator: ", ")))"
         }
         return """
             \(file): OK

@@ -4,11 +4,12 @@ import Logging
 import ParleyCore
 import ParleyDaemon
 import ParleyPlugins
+import ParleyTesting
 
 /// `parley plugins …`: routes to `list` and `check`.
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugins", abstract: "Work with plugins.", subcommands: [PluginsList.self, PluginsCheck.self])
+        commandName: "plugins", abstract: "Work with plugins.", subcommands: [PluginsList.self, PluginsCheck.self, PluginsTest.self])
 }
 
 /// `parley plugins list`: the plugins the config enables and those installed beside them, each
@@ -35,7 +36,7 @@ struct PluginsList: ParsableCommand {
     }
 
     static func describe(_ manifest: PluginManifest) -> String {
-        let parts = manifest.commands.map { "!" + $0.name } + manifest.hooks.map { "\($0.rawValue) review" }.sorted()
+        let parts = manifest.commands.map { "!" + $0.name } + manifest.hooks.map(\.label).sorted()
         return "\(manifest.version), \(parts.isEmpty ? "no commands or hooks" : parts.joined(separator: ", ")): \(manifest.description)"
     }
 }
@@ -47,18 +48,14 @@ struct PluginsCheck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "check", abstract: "Start a plugin and check that it answers.")
 
     @OptionGroup var options: DaemonOptions
-    @Argument(help: "The plugin's name.") var name: String
-    @Option(name: .long, help: "Where installed plugins are, for one the config does not enable (default: plugins).")
-    var directory = "plugins"
+    @OptionGroup var choice: PluginChoice
     @Option(name: .long, help: "Review calls to time (0: none).") var calls = 0
 
+    var name: String { choice.name }
+
     func run() async throws {
-        let configuration = try reportingInputErrors { try options.loadConfiguration() }
+        let (configuration, plugin) = try choice.load(options)
         let logger = options.bootstrapLogging(configuration.logging)
-        let plugin = try reportingInputErrors {
-            try configuration.plugins.first { $0.manifest.name.rawValue == name }
-                ?? PluginCatalog.read(name: name, directory: (directory as NSString).appendingPathComponent(name))
-        }
         let host = PluginHost(configuration: plugin, logger: logger)
         let running = Task { await host.runUntilCancelled() }
         defer { running.cancel() }
@@ -103,5 +100,65 @@ struct PluginsCheck: AsyncParsableCommand {
 
     static func milliseconds(_ duration: Duration) -> String {
         String(format: "%.3f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+    }
+}
+
+/// `parley plugins test NAME --script FILE`: runs the plugin in a whole bot, in memory (a
+/// scripted model, a store that leaves no trace), through a scripted conversation; exit 1 at
+/// the first answer that differs. The kit plugin authors use.
+struct PluginsTest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "test", abstract: "Run a plugin through a scripted conversation.")
+
+    @OptionGroup var options: DaemonOptions
+    @OptionGroup var choice: PluginChoice
+    @Option(name: .long, help: "The conversation (lines: > someone says, < the bot answers exactly, <~ the answer contains, # comment).")
+    var script: String
+
+    var name: String { choice.name }
+
+    func run() async throws {
+        let (configuration, plugin) = try choice.load(options)
+        let logger = options.bootstrapLogging(configuration.logging)
+        let conversation: PluginScript
+        do {
+            conversation = try PluginScript(parsing: try String(contentsOfFile: script, encoding: .utf8), file: script)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(65)
+        }
+        let host = PluginHost(configuration: plugin, logger: logger, store: MemoryPluginStore())
+        let running = Task { await host.runUntilCancelled() }
+        let tester = BotTester(
+            configuration: BotConfiguration(name: configuration.bot.name, commandPrefix: configuration.bot.commandPrefix),
+            backends: [ScriptedBackend(replying: "(the model's answer)")], plugins: [ProcessPlugin(host: host)])
+        await host.connect { [bot = tester.bot] text, channel in await bot.announce(text, in: channel) }
+        defer { running.cancel() }
+        do {
+            try await host.waitUntilReady()
+            let checked = try await conversation.run(on: tester, file: script)
+            print("\(name): \(checked) answers as the script expects")
+        } catch {
+            print("\(name): FAILED: \(error)")
+            await tester.stop()
+            throw ExitCode(1)
+        }
+        await tester.stop()
+    }
+}
+
+/// The plugin a subcommand works on: enabled in the config (with its settings), or installed in
+/// `--directory` (with its defaults).
+struct PluginChoice: ParsableArguments {
+    @Argument(help: "The plugin's name.") var name: String
+    @Option(name: .long, help: "Where installed plugins are, for one the config does not enable (default: plugins).")
+    var directory = "plugins"
+
+    func load(_ options: DaemonOptions) throws -> (ParleyConfiguration, PluginConfiguration) {
+        let configuration = try reportingInputErrors { try options.loadConfiguration() }
+        let plugin = try reportingInputErrors {
+            try configuration.plugins.first { $0.manifest.name.rawValue == name }
+                ?? PluginCatalog.read(name: name, directory: (directory as NSString).appendingPathComponent(name))
+        }
+        return (configuration, plugin)
     }
 }
