@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "parley", targets: ["parley"]),
         .executable(name: "parley-moderation", targets: ["parley-moderation"]),
         .library(name: "ParleyCore", targets: ["ParleyCore"]),
+        // For programs that embed Parley with Swift plugins of their own (plugins/swift-example).
+        .library(name: "ParleyDaemon", targets: ["ParleyDaemon"]),
         .library(name: "ParleyTesting", targets: ["ParleyTesting"]),
     ],
     dependencies: [

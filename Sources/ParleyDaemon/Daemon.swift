@@ -57,10 +57,13 @@ public enum Daemon {
     /// Wires everything the config names.
     ///
     /// - Parameter consoleIO: replaces standard input and output for console networks (tests).
+    /// - Parameter plugins: Swift plugins of the embedding program, beside the configured
+    ///   plugin processes.
     public static func assemble(
         _ configuration: ParleyConfiguration,
         mode: Mode,
         logger: Logger,
+        plugins: [any Plugin] = [],
         consoleIO: (input: @Sendable () -> String?, output: @Sendable (String) -> Void)? = nil
     ) throws -> Assembly {
         let store = try SQLiteStore(path: configuration.storage.path, retention: configuration.storage.retention)
@@ -121,7 +124,7 @@ public enum Daemon {
             inboundHooks: inboundHooks,
             outboundHooks: outboundHooks,
             sanitizer: OutputSanitizer(maxMentions: moderation.maxMentionsPerReply),
-            plugins: pluginHosts.map(ProcessPlugin.init) + [PluginAdministration(hosts: pluginHosts)],
+            plugins: plugins + pluginHosts.map(ProcessPlugin.init) + [PluginAdministration(hosts: pluginHosts)],
             store: store,
             logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
@@ -164,11 +167,13 @@ public enum Daemon {
     /// Runs `parley chat` in-process on `lines` of console input and returns what the console
     /// printed, once the input has ended and every reply is out (tests, and embedders that want
     /// one exchange without a terminal).
-    public static func chat(_ configuration: ParleyConfiguration, input lines: [String], logger: Logger) async throws -> String {
+    public static func chat(
+        _ configuration: ParleyConfiguration, input lines: [String], logger: Logger, plugins: [any Plugin] = []
+    ) async throws -> String {
         let input = Mutex(lines)
         let output = Mutex("")
         let assembly = try assemble(
-            configuration, mode: .chat, logger: logger,
+            configuration, mode: .chat, logger: logger, plugins: plugins,
             consoleIO: (
                 input: { input.withLock { $0.isEmpty ? nil : $0.removeFirst() } },
                 output: { text in output.withLock { $0 += text } }
