@@ -15,12 +15,17 @@ extension Bot {
             limiter: limiter,
             context: promptContext,
             logger: logger,
-            replySent: { [self] in await countReply() },
+            replySent: { [self] message, text in await replySent(text, to: message) },
             jobFinished: { [self] message in await finish(message) })
         let session = ChannelSession(key: key, policy: policy, environment: environment, now: clock.now())
         sessions[key] = session
         sessionUse[key] = clock.now()
         return (session, true)
+    }
+
+    func replySent(_ text: String, to message: InboundMessage) async {
+        countReply()
+        for plugin in plugins { await plugin.observe(.replySent(to: message, text: text)) }
     }
 
     func countReply() {

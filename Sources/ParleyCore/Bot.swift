@@ -272,6 +272,7 @@ public actor Bot: BotControl {
         }
 
         let request = request(in: message, policy: policy)
+        for plugin in plugins { await plugin.observe(.message(message, isRequest: request != nil)) }
         if case .command(let command, let arguments) = request {
             return Spawn(tasks: [commandWork(command, arguments: arguments, message: message)])
         }

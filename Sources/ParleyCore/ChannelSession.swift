@@ -258,7 +258,7 @@ actor ChannelSession {
 
     private func finishReply(_ writer: ReplyWriter, to message: InboundMessage) async {
         guard writer.hasDelivered else { return }
-        await environment.replySent()
+        await environment.replySent(message, writer.delivered)
         let entry = ContextEntry(
             role: .assistant, speaker: nil, speakerName: "", addressee: message.sender.id, text: writer.delivered)
         await record(entry, now: lastUsed)

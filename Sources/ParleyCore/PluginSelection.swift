@@ -35,6 +35,12 @@ struct ChannelScopedPlugin: Plugin {
         try await plugin.forget(user, on: network)
     }
 
+    func observe(_ event: BotEvent) async {
+        let message = event.message
+        guard policies.policy(for: message.channel, isDirect: message.isDirect).plugins.allows(name) else { return }
+        await plugin.observe(event)
+    }
+
     struct ScopedCommand: Command {
         let command: any Command
         let plugin: String

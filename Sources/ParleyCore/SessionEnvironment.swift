@@ -10,8 +10,8 @@ struct SessionEnvironment: Sendable {
     /// What plugins add to the prompt of each reply.
     var context: PromptContext
     var logger: Logger
-    /// Counts a reply that reached its channel.
-    var replySent: @Sendable () async -> Void
+    /// Counts a reply that reached its channel (its text, and the message it answers).
+    var replySent: @Sendable (InboundMessage, String) async -> Void
     /// Marks the end of a job the bot counted as pending: the message it answered is settled.
     var jobFinished: @Sendable (InboundMessage) async -> Void
 }

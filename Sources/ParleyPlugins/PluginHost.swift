@@ -272,6 +272,14 @@ public actor PluginHost {
         return try await send(method, params, run: run)
     }
 
+    /// Tells the plugin something it need not answer (a JSON-RPC notification); dropped when the
+    /// plugin is not ready, or not reading.
+    public func notify(_ method: String, _ params: JSONValue) {
+        guard case .ready = state, let process else { return }
+        let line = JSONValue.object(["jsonrpc": .string("2.0"), "method": .string(method), "params": params]).compactText
+        _ = process.write(Array(line.utf8))
+    }
+
     private func send(_ method: String, _ params: JSONValue, run thisRun: Int) async throws -> JSONValue {
         guard let process, run == thisRun else { throw PluginError.unavailable(name, reason: "\(state)") }
         nextID += 1

@@ -95,10 +95,21 @@ public struct PluginManifest: Sendable, Hashable {
     public var hooks: Set<Hook>
     public var permissions: Permissions
     public var settings: [Setting]
+    /// What the plugin is told as it happens (`event` notifications).
+    public var events: Set<Event>
+
+    /// Things a plugin can be told as they happen.
+    public enum Event: String, Sendable, Hashable, CaseIterable {
+        /// A message the inbound hooks let through; chatter only with the `chatter` permission.
+        case message
+        /// The bot finished a reply.
+        case reply = "reply_sent"
+    }
 
     public init(
         name: PluginName, version: String, description: String, run: [String], directory: String,
-        commands: [CommandSpec] = [], hooks: Set<Hook> = [], permissions: Permissions = Permissions(), settings: [Setting] = []
+        commands: [CommandSpec] = [], hooks: Set<Hook> = [], permissions: Permissions = Permissions(), settings: [Setting] = [],
+        events: Set<Event> = []
     ) {
         self.name = name
         self.version = version
@@ -109,6 +120,7 @@ public struct PluginManifest: Sendable, Hashable {
         self.hooks = hooks
         self.permissions = permissions
         self.settings = settings
+        self.events = events
     }
 }
 

@@ -31,6 +31,23 @@ public struct ProcessPlugin: Plugin {
     public func forget(_ user: UserID, on network: NetworkID) async throws -> Int {
         try await host.forget(PluginValueOwner(network: network, user: user))
     }
+
+    /// Tells the plugin, without waiting for it (an `event` notification, no answer).
+    public func observe(_ event: BotEvent) async {
+        let manifest = host.configuration.manifest
+        switch event {
+        case .message(let message, let isRequest):
+            guard manifest.events.contains(.message), isRequest || manifest.permissions.chatter else { return }
+            await host.notify("event", .object([
+                "type": .string("message"), "message": PluginMessage.json(message), "is_request": .bool(isRequest),
+            ]))
+        case .replySent(let message, let text):
+            guard manifest.events.contains(.reply) else { return }
+            await host.notify("event", .object([
+                "type": .string("reply_sent"), "message": PluginMessage.json(message), "text": .string(text),
+            ]))
+        }
+    }
 }
 
 /// One of a plugin's commands: `command` with the arguments and the message; the plugin's

@@ -77,6 +77,11 @@ import Testing
         let typo = try Self.folder("name: demo\nprotocol: 1\nrun: [x]\nhooks: [inbound, outbund]\n")
         let typoError = errorText { try Self.plugins("  demo: { path: \"\(typo)\" }") }
         #expect(typoError.contains("\(typo)/plugin.yaml:4") && typoError.contains("inbound"))
+        let events = try Self.folder("name: demo\nprotocol: 1\nrun: [x]\nevents: [message, reply_sent]\n")
+        #expect(try Self.plugins("  demo: { path: \"\(events)\" }").first?.manifest.events == [.message, .reply])
+        let badEvent = try Self.folder("name: demo\nprotocol: 1\nrun: [x]\nevents: [messages]\n")
+        let badEventError = errorText { try Self.plugins("  demo: { path: \"\(badEvent)\" }") }
+        #expect(badEventError.contains("\(badEvent)/plugin.yaml:4") && badEventError.contains("reply_sent"))
         let badCommand = try Self.folder("name: demo\nprotocol: 1\nrun: [x]\ncommands:\n  - { name: \"two words\", help: h }\n")
         #expect(errorText { try Self.plugins("  demo: { path: \"\(badCommand)\" }") }.contains("is not a command word"))
     }

@@ -124,4 +124,14 @@ import Testing
         #expect(try await harness.tester.reply(to: "parley: how did it go?") == "well d**n it")
         await harness.stop()
     }
+
+    @Test func pluginsAreToldOfMessagesAndRepliesAsTheyHappen() async throws {
+        let harness = try await Harness(chatter: false)
+        harness.tester.say("just chatting among ourselves")
+        _ = try await harness.tester.reply(to: "parley: hello there")
+        _ = try await eventually("the reply's event") { harness.log.contains("event: reply_sent model answer") ? true : nil }
+        #expect(harness.log.contains("event: message parley: hello there"))
+        #expect(!harness.log.contains("event: message just chatting"), "chatter needs the chatter permission")
+        await harness.stop()
+    }
 }

@@ -81,9 +81,28 @@ public protocol Plugin: Sendable {
     var contextProviders: [any ContextProvider] { get }
     /// `!forget me`: removes what the plugin keeps about `user`; how many items went.
     func forget(_ user: UserID, on network: NetworkID) async throws -> Int
+    /// Something happened that the plugin may want to know; must return at once (a plugin that
+    /// needs time takes it elsewhere).
+    func observe(_ event: BotEvent) async
+}
+
+/// What plugins can be told as it happens.
+public enum BotEvent: Sendable {
+    /// A message the inbound hooks let through (`isRequest`: it asks the bot for something).
+    case message(InboundMessage, isRequest: Bool)
+    /// The bot finished answering `message` with `text`.
+    case replySent(to: InboundMessage, text: String)
+
+    /// The message the event concerns.
+    public var message: InboundMessage {
+        switch self {
+        case .message(let message, _), .replySent(let message, _): message
+        }
+    }
 }
 
 extension Plugin {
+    public func observe(_ event: BotEvent) async {}
     public func forget(_ user: UserID, on network: NetworkID) async throws -> Int { 0 }
     public var commands: [any Command] { [] }
     public var inboundHooks: [any ModerationHook] { [] }

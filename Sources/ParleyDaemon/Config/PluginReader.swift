@@ -43,7 +43,7 @@ enum PluginReader {
 
     // MARK: - The manifest
 
-    static let manifestKeys = ["name", "version", "description", "protocol", "run", "commands", "hooks", "permissions", "settings"]
+    static let manifestKeys = ["name", "version", "description", "protocol", "run", "commands", "hooks", "permissions", "settings", "events"]
 
     /// Reads `directory/plugin.yaml`; errors name that file and line.
     static func readManifest(name: String, directory: String, from node: ConfigNode) throws -> PluginManifest {
@@ -82,6 +82,10 @@ enum PluginReader {
         for entry in try map["hooks"]?.list() ?? [] {
             hooks.insert(try entry.choice(PluginManifest.Hook.allCases.map { ($0.rawValue, $0) }))
         }
+        var events: Set<PluginManifest.Event> = []
+        for entry in try map["events"]?.list() ?? [] {
+            events.insert(try entry.choice(PluginManifest.Event.allCases.map { ($0.rawValue, $0) }))
+        }
         var permissions = PluginManifest.Permissions()
         if let node = map["permissions"] {
             let granted = try node.mapping(keys: ["chatter", "store", "send"])
@@ -100,7 +104,7 @@ enum PluginReader {
         return PluginManifest(
             name: PluginName(name), version: try map["version"]?.nonEmptyString() ?? "0",
             description: try map["description"]?.string() ?? "", run: run, directory: directory, commands: commands,
-            hooks: hooks, permissions: permissions, settings: settings)
+            hooks: hooks, permissions: permissions, settings: settings, events: events)
     }
 
     // MARK: - Settings

@@ -14,6 +14,9 @@ for line in sys.stdin:
     request = json.loads(line)
     method, params, ident = request.get("method"), request.get("params") or {}, request.get("id")
     if ident is None:
+        if method == "event":
+            text = params.get("text") if params.get("type") == "reply_sent" else params["message"]["text"]
+            send({"jsonrpc": "2.0", "method": "log", "params": {"message": "event: %s %s" % (params["type"], text)}})
         continue
     if method == "hello":
         send({"jsonrpc": "2.0", "id": ident, "result": {"protocol": 1}})
