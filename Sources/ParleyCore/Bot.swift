@@ -133,6 +133,9 @@ public actor Bot: BotControl {
                     await finish(message)
                 case .state(let network, let state):
                     networkStates[network] = state
+                case .membership(let channel, let person, let change):
+                    guard !person.isSelf else { continue }
+                    for plugin in plugins { await plugin.observe(.membership(channel, person, change)) }
                 case .inputEnded(let network):
                     logger.info("input ended", metadata: ["bot.network": "\(network)"])
                     guard configuration.stopsWhenInputEnds else { continue }

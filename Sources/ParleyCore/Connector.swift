@@ -111,6 +111,8 @@ public enum ConnectorEvent: Sendable {
     case message(InboundMessage)
     /// The network's state changed (connected, lost, reconnecting).
     case state(NetworkID, NetworkState)
+    /// Someone other than the bot joined or left a channel the bot is in.
+    case membership(ChannelKey, Sender, MembershipChange)
     /// The connector's input has ended for good (a console at end of file); the bot finishes the
     /// work it has and stops if it was asked to stop with its input.
     case inputEnded(NetworkID)
@@ -174,4 +176,9 @@ public final class EventBacklog: Sendable {
             await room.wait(since: generation)
         }
     }
+}
+
+/// Someone joined a channel, or left it (parted, was kicked, quit the network).
+public enum MembershipChange: String, Sendable, Hashable {
+    case joined, left
 }

@@ -36,8 +36,8 @@ struct ChannelScopedPlugin: Plugin {
     }
 
     func observe(_ event: BotEvent) async {
-        let message = event.message
-        guard policies.policy(for: message.channel, isDirect: message.isDirect).plugins.allows(name) else { return }
+        let place = event.place
+        guard policies.policy(for: place.channel, isDirect: place.isDirect).plugins.allows(name) else { return }
         await plugin.observe(event)
     }
 

@@ -12,6 +12,8 @@ public enum IRCClientAction: Sendable, Equatable {
     case registered(nick: String)
     case joined(channel: String)
     case left(channel: String)
+    /// Someone else joined or left (parted, was kicked, quit) a channel the client is in.
+    case membership(channel: String, person: IRCPerson, joined: Bool)
     /// A PRIVMSG, NOTICE or CTCP ACTION from someone else.
     case message(IRCChatMessage)
     /// The server, over TLS, advertised a strict transport security policy for this long
@@ -91,5 +93,20 @@ public struct IRCDisconnect: Sendable, Equatable, CustomStringConvertible {
         case .passwordRefused: "the server password was refused (464)"
         case .stsUpgrade(let port): "the server requires TLS (STS); reconnecting on port \(port)"
         }
+    }
+}
+
+/// Someone on the network, as the client knows them.
+public struct IRCPerson: Sendable, Equatable {
+    public var nick: String
+    /// Their services account, when the network vouches for one.
+    public var account: String?
+    /// What the connector calls them (stable across nick changes and identifying).
+    public var identity: String
+
+    public init(nick: String, account: String?, identity: String) {
+        self.nick = nick
+        self.account = account
+        self.identity = identity
     }
 }

@@ -16,8 +16,9 @@ extension IRCClientState {
             if message.parameters.count >= 2 { remember(account: message.parameters[1], of: sourceNick) }
             if let tagged = message.tags["account"] { remember(account: tagged, of: sourceNick) }
             guard fromUs else {
-                if channels[fold(channel)] != nil { members[fold(channel), default: [:]][fold(sourceNick)] = sourceNick }
-                return []
+                guard let known = channels[fold(channel)] else { return [] }
+                members[fold(channel), default: [:]][fold(sourceNick)] = sourceNick
+                return [.membership(channel: known, person: person(sourceNick), joined: true)]
             }
             channels[fold(channel)] = channel
             members[fold(channel)] = [fold(sourceNick): sourceNick]
@@ -30,15 +31,17 @@ extension IRCClientState {
         case "PART":
             guard let channel = message.parameters.first else { return [] }
             guard fromUs else {
+                guard let known = channels[fold(channel)] else { return [] }
                 members[fold(channel)]?[fold(sourceNick)] = nil
-                return []
+                return [.membership(channel: known, person: person(sourceNick), joined: false)]
             }
             return leave(channel)
         case "KICK":
             guard message.parameters.count >= 2 else { return [] }
             guard support.caseMapping.equal(message.parameters[1], nick) else {
-                members[fold(message.parameters[0])]?[fold(message.parameters[1])] = nil
-                return []
+                guard let known = channels[fold(message.parameters[0])] else { return [] }
+                let kicked = members[fold(message.parameters[0])]?.removeValue(forKey: fold(message.parameters[1])) ?? message.parameters[1]
+                return [.membership(channel: known, person: person(kicked), joined: false)]
             }
             let channel = message.parameters[0]
             if configuration.rejoinAfterKick { rejoins.append((channel, now + configuration.rejoinDelay)) }
@@ -65,13 +68,17 @@ extension IRCClientState {
             }
             return []
         case "QUIT":
+            let who = person(sourceNick)
+            var actions: [IRCClientAction] = []
+            for channel in members.keys.sorted() where members[channel]!.removeValue(forKey: fold(sourceNick)) != nil {
+                if let known = channels[channel] { actions.append(.membership(channel: known, person: who, joined: false)) }
+            }
             accounts[fold(sourceNick)] = nil
             identities[fold(sourceNick)] = nil
-            for channel in members.keys { members[channel]![fold(sourceNick)] = nil }
             if support.caseMapping.equal(sourceNick, configuration.nick), !support.caseMapping.equal(nick, configuration.nick) {
-                return [.send(IRCMessage("NICK", [configuration.nick]), urgent: false)]
+                actions.append(.send(IRCMessage("NICK", [configuration.nick]), urgent: false))
             }
-            return []
+            return actions
         case "ACCOUNT":
             if let account = message.parameters.first { remember(account: account, of: sourceNick) }
             return []
@@ -112,6 +119,14 @@ extension IRCClientState {
     /// The nicks in `channel`, as spelled.
     func members(of channel: String) -> [String] {
         members[support.caseMapping.fold(channel)].map { Array($0.values).sorted() } ?? []
+    }
+
+    /// Who `nick` is, as far as the client knows: account, and the identity messages from them
+    /// carry (the same one, if they have spoken).
+    func person(_ nick: String) -> IRCPerson {
+        let folded = support.caseMapping.fold(nick)
+        let account = accounts[folded]
+        return IRCPerson(nick: nick, account: account, identity: identities[folded] ?? account.map { "account:" + $0 } ?? folded)
     }
 
     private mutating func remember(account: String, of nick: String) {

@@ -196,6 +196,11 @@ actor IRCSession {
                 logger.info("joined", metadata: ["irc.channel": "\(channel)"])
             case .left(let channel):
                 logger.info("left", metadata: ["irc.channel": "\(channel)"])
+            case .membership(let channel, let person, let joined):
+                events.emit(.membership(
+                    ChannelKey(network: configuration.network, channel: channel),
+                    Sender(id: UserID(person.identity), displayName: person.nick, account: person.account),
+                    joined ? .joined : .left))
             case .message(let chat):
                 inbound(chat)
             case .stsPolicy(let seconds):

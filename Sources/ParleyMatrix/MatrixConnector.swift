@@ -266,7 +266,14 @@ public actor MatrixConnector: Connector {
                 timeline = try await fillGap(in: room, from: previous, to: since) + timeline
             }
             for event in timeline {
+                let change = answering ? rooms.membershipChange(event, in: room) : nil
                 rooms.apply(event, in: room)
+                if let change, let user = event.stateKey.map(MatrixUserID.init), user != configuration.userID {
+                    sink?.emit(.membership(
+                        ChannelKey(network: network, channel: rooms.channel(for: room)),
+                        Sender(id: UserID(user.rawValue), displayName: rooms.displayName(of: user, in: room), account: user.rawValue),
+                        change))
+                }
                 if event.type == "m.room.encrypted", event.sender != configuration.userID { rooms[room].encrypted = true }
                 guard answering, let id = event.eventID, ledger.isNew(id), !admittedIDs.contains(id) else { continue }
                 guard case .success(let message) = inbound.message(from: event, room: room, rooms: rooms) else { continue }

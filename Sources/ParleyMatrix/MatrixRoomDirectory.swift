@@ -59,6 +59,18 @@ struct MatrixRoomDirectory: Sendable {
         }
     }
 
+    /// Whether a member event would make someone join or leave `room` (not a profile change of
+    /// someone already there), judged before it is applied.
+    func membershipChange(_ event: MatrixEvent, in room: MatrixRoomID) -> MembershipChange? {
+        guard event.type == "m.room.member", let user = event.stateKey.map(MatrixUserID.init) else { return nil }
+        let present = rooms[room]?.joined.contains(user) ?? false
+        switch event.content["membership"]?.string {
+        case "join": return present ? nil : .joined
+        case "leave", "ban": return present ? .left : nil
+        default: return nil
+        }
+    }
+
     /// What a body could highlight each joined member of `room` by: display names, local parts.
     func memberNames(in room: MatrixRoomID) -> [String] {
         guard let info = rooms[room] else { return [] }

@@ -104,6 +104,10 @@ public struct PluginManifest: Sendable, Hashable {
         case message
         /// The bot finished a reply.
         case reply = "reply_sent"
+        /// Someone joined a channel the bot is in.
+        case join
+        /// Someone left a channel the bot is in (parted, was kicked, quit).
+        case part
     }
 
     public init(

@@ -46,6 +46,13 @@ public struct ProcessPlugin: Plugin {
             await host.notify("event", .object([
                 "type": .string("reply_sent"), "message": PluginMessage.json(message), "text": .string(text),
             ]))
+        case .membership(let channel, let person, let change):
+            let event: PluginManifest.Event = change == .joined ? .join : .part
+            guard manifest.events.contains(event) else { return }
+            await host.notify("event", .object([
+                "type": .string(event.rawValue), "network": .string(channel.network.rawValue), "channel": .string(channel.channel),
+                "sender": PluginMessage.json(person),
+            ]))
         }
     }
 }
@@ -121,20 +128,24 @@ struct PluginReviewHook: ModerationHook {
 
 /// How messages and verdicts look on the wire (`plugins/README.md`).
 enum PluginMessage {
-    static func json(_ message: InboundMessage) -> JSONValue {
+    static func json(_ person: Sender) -> JSONValue {
         var sender: [String: JSONValue] = [
-            "id": .string(message.sender.id.rawValue),
-            "name": .string(message.sender.displayName),
-            "operator": .bool(message.sender.isOperator),
-            "bot": .bool(message.sender.isBot),
+            "id": .string(person.id.rawValue),
+            "name": .string(person.displayName),
+            "operator": .bool(person.isOperator),
+            "bot": .bool(person.isBot),
         ]
-        if let account = message.sender.account { sender["account"] = .string(account) }
-        return .object([
+        if let account = person.account { sender["account"] = .string(account) }
+        return .object(sender)
+    }
+
+    static func json(_ message: InboundMessage) -> JSONValue {
+        .object([
             "id": .string(message.id.rawValue),
             "network": .string(message.channel.network.rawValue),
             "channel": .string(message.channel.channel),
             "direct": .bool(message.isDirect),
-            "sender": .object(sender),
+            "sender": json(message.sender),
             "text": .string(message.text),
         ])
     }

@@ -56,6 +56,11 @@ public final class InMemoryConnector: Connector {
         inboundContinuation.yield(.message(message))
     }
 
+    /// Reports anything else as the network would (someone joining, a state change).
+    public func report(_ event: ConnectorEvent) {
+        inboundContinuation.yield(event)
+    }
+
     /// Ends the input, as a console at end of file does.
     public func endInput() {
         inboundContinuation.yield(.inputEnded(network))

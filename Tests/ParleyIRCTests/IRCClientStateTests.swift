@@ -369,6 +369,25 @@ struct ClientDriver {
         #expect(client.state.members(of: "#elsewhere").isEmpty, "a channel the bot is not in is not tracked")
     }
 
+    // Issue 13: others joining and leaving are reported, with what the client knows of them.
+    @Test func othersJoiningAndLeavingAreReportedWithTheirAccount() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register(offering: "extended-join")
+        client.server(":parley!p@h JOIN #Help * :Parley", ":irc.test 353 parley = #Help :parley op")
+        client.actions = []
+        client.server(
+            ":dana!d@h JOIN #help danaacct :Dana", ":guest!g@h JOIN #help * :Guest", ":guest!g@h PART #help",
+            ":op!o@h KICK #help dana :out", ":eve!e@h JOIN #elsewhere * :Eve", ":op!o@h QUIT :bye")
+        let changes = client.actions.compactMap { action -> String? in
+            guard case .membership(let channel, let person, let joined) = action else { return nil }
+            return "\(joined ? "+" : "-")\(person.nick)@\(channel) \(person.account ?? "-") \(person.identity)"
+        }
+        #expect(changes == [
+            "+dana@#Help danaacct account:danaacct", "+guest@#Help - guest", "-guest@#Help - guest",
+            "-dana@#Help danaacct account:danaacct", "-op@#Help - op",
+        ])
+    }
+
     @Test func ourOwnEchoedLinesAndServiceNoticesAreNotChat() {
         var client = ClientDriver(Self.plainWithoutSASL)
         client.register(offering: "echo-message")

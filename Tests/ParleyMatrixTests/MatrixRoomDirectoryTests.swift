@@ -22,4 +22,15 @@ import Testing
         #expect(rooms.memberNames(in: "!r").isEmpty)
         #expect(rooms.memberNames(in: "!elsewhere").isEmpty)
     }
+
+    @Test func joiningAndLeavingAreToldApartFromProfileChanges() {
+        var rooms = MatrixRoomDirectory()
+        let room: MatrixRoomID = "!r"
+        #expect(rooms.membershipChange(member("@ann:x", "join"), in: room) == .joined)
+        rooms.apply(member("@ann:x", "join"), in: room)
+        #expect(rooms.membershipChange(member("@ann:x", "join", name: "Ann B."), in: room) == nil, "a profile change")
+        #expect(rooms.membershipChange(member("@ann:x", "leave"), in: room) == .left)
+        #expect(rooms.membershipChange(member("@bob:x", "leave"), in: room) == nil, "never seen joined")
+        #expect(rooms.membershipChange(member("@bob:x", "invite"), in: room) == nil)
+    }
 }

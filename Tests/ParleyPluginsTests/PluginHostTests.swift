@@ -15,7 +15,7 @@ import Testing
         PluginManifest(
             name: "misbehaving", version: "1.0", description: "misbehaves on request", run: ["python3", "plugin.py"],
             directory: fixture, commands: [.init(name: "try", help: "does what it is told")], hooks: hooks,
-            permissions: .init(chatter: chatter, store: store), events: [.message, .reply])
+            permissions: .init(chatter: chatter, store: store), events: [.message, .reply, .join, .part])
     }
 
     struct Running {

@@ -132,6 +132,11 @@ import Testing
         _ = try await eventually("the reply's event") { harness.log.contains("event: reply_sent model answer") ? true : nil }
         #expect(harness.log.contains("event: message parley: hello there"))
         #expect(!harness.log.contains("event: message just chatting"), "chatter needs the chatter permission")
+        let channel = ChannelKey(network: "test", channel: BotTester.channel)
+        harness.tester.connector.report(.membership(channel, Sender(id: "zoe", displayName: "zoe"), .joined))
+        harness.tester.connector.report(.membership(channel, Sender(id: "zoe", displayName: "zoe"), .left))
+        _ = try await eventually("the part") { harness.log.contains("event: part zoe #test") ? true : nil }
+        #expect(harness.log.contains("event: join zoe #test"))
         await harness.stop()
     }
 }

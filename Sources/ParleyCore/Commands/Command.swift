@@ -92,11 +92,14 @@ public enum BotEvent: Sendable {
     case message(InboundMessage, isRequest: Bool)
     /// The bot finished answering `message` with `text`.
     case replySent(to: InboundMessage, text: String)
+    /// Someone joined a channel the bot is in, or left it.
+    case membership(ChannelKey, Sender, MembershipChange)
 
-    /// The message the event concerns.
-    public var message: InboundMessage {
+    /// Where it happened, and whether that is a direct conversation.
+    public var place: (channel: ChannelKey, isDirect: Bool) {
         switch self {
-        case .message(let message, _), .replySent(let message, _): message
+        case .message(let message, _), .replySent(let message, _): (message.channel, message.isDirect)
+        case .membership(let channel, _, _): (channel, false)
         }
     }
 }

@@ -15,7 +15,11 @@ for line in sys.stdin:
     method, params, ident = request.get("method"), request.get("params") or {}, request.get("id")
     if ident is None:
         if method == "event":
-            text = params.get("text") if params.get("type") == "reply_sent" else params["message"]["text"]
+            kind = params.get("type")
+            if kind in ("join", "part"):
+                text = "%s %s" % (params["sender"]["name"], params["channel"])
+            else:
+                text = params.get("text") if kind == "reply_sent" else params["message"]["text"]
             send({"jsonrpc": "2.0", "method": "log", "params": {"message": "event: %s %s" % (params["type"], text)}})
         continue
     if method == "hello":
