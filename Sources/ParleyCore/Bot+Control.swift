@@ -45,7 +45,45 @@ extension Bot {
             networks: networkStates.sorted { $0.key.rawValue < $1.key.rawValue }.map { NetworkStatus(network: $0.key, state: $0.value) })
     }
 
-    public func setPaused(_ isPaused: Bool, channel: ChannelKey) {
+    public func setPaused(_ isPaused: Bool, channel: ChannelKey) async {
         if isPaused { paused.insert(channel) } else { paused.remove(channel) }
+        adminState.paused = paused
+        await saveAdminState()
+    }
+
+    public func ignore(_ entry: String) async -> Bool {
+        guard ignoreList.add(entry) else { return false }
+        adminState.ignore(entry)
+        await saveAdminState()
+        return true
+    }
+
+    public func unignore(_ entry: String) async -> Bool {
+        guard ignoreList.remove(entry) else { return false }
+        adminState.unignore(entry, fromConfig: configuredIgnores.contains(entry))
+        await saveAdminState()
+        return true
+    }
+
+    /// Applies what admins decided before the last restart, over the config.
+    func restoreAdminState() async {
+        guard let adminStore else { return }
+        do {
+            let saved = try await adminStore.loadAdminState()
+            for entry in saved.ignoredAdded { _ = ignoreList.add(entry) }
+            for entry in saved.ignoredRemoved { _ = ignoreList.remove(entry) }
+            paused = saved.paused
+            adminState = saved
+        } catch {
+            logger.error("could not read the saved admin state; going on with the config's", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func saveAdminState() async {
+        do {
+            try await adminStore?.saveAdminState(adminState)
+        } catch {
+            logger.error("could not save the admin state; it holds until a restart", metadata: ["error": "\(error)"])
+        }
     }
 }

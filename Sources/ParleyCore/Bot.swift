@@ -29,6 +29,11 @@ public actor Bot: BotControl {
     var sessionUse: [SessionKey: Duration] = [:]
     var seen = RecentMessageIDs(capacity: 4096)
     var paused: Set<ChannelKey> = []
+    /// What admins changed in chat, saved in `adminStore` after each change.
+    var adminState = AdminState()
+    let adminStore: (any AdminStateStore)?
+    /// The config's ignore list, to tell an `!unignore` of it from one of a chat addition.
+    let configuredIgnores: Set<String>
     var repliesSent = 0
     /// How many inbound messages have been fully handled (queued, answered by a command, or
     /// dropped); lets tests know that the bot has seen what they pushed.
@@ -61,11 +66,14 @@ public actor Bot: BotControl {
         sanitizer: OutputSanitizer = OutputSanitizer(),
         plugins: [any Plugin] = [],
         store: (any ConversationStore)? = nil,
+        adminStore: (any AdminStateStore)? = nil,
         clock: any MonotonicClock = SystemMonotonicClock(),
         logger: Logger
     ) {
         self.configuration = configuration
         self.ignoreList = ignoreList
+        self.configuredIgnores = Set(ignoreList.current)
+        self.adminStore = adminStore
         self.connectors = Dictionary(connectors.map { ($0.network, $0) }, uniquingKeysWith: { first, _ in first })
         self.backends = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.policies = policies
@@ -93,6 +101,7 @@ public actor Bot: BotControl {
 
     /// Runs every connector and answers what they bring until cancelled.
     public func run() async throws {
+        await restoreAdminState()
         let (events, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
         let backlog = EventBacklog(limit: configuration.inboundBacklog)
         let sink = ConnectorEvents(continuation, backlog: backlog)

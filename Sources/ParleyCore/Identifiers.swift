@@ -11,9 +11,14 @@ extension StringIdentifier {
 }
 
 /// The name of a configured network (`libera`, `matrix`, `console`), as the config spells it.
-public struct NetworkID: StringIdentifier, Comparable {
+public struct NetworkID: StringIdentifier, Comparable, Codable {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(from decoder: any Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
     public static func < (lhs: NetworkID, rhs: NetworkID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
@@ -44,7 +49,7 @@ public struct ThreadID: StringIdentifier {
 }
 
 /// One conversation place: a channel, a room, or a direct conversation, on one network.
-public struct ChannelKey: Hashable, Sendable, CustomStringConvertible {
+public struct ChannelKey: Hashable, Sendable, Codable, CustomStringConvertible {
     public var network: NetworkID
     /// The channel as the network names it: `#parley`, `!room:example.org`, or the peer of a
     /// direct conversation.

@@ -126,6 +126,7 @@ public enum Daemon {
             sanitizer: OutputSanitizer(maxMentions: moderation.maxMentionsPerReply),
             plugins: plugins + pluginHosts.map(ProcessPlugin.init) + [PluginAdministration(hosts: pluginHosts)],
             store: store,
+            adminStore: store,
             logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: RetentionService(store: store, interval: .seconds(3600)))]

@@ -86,6 +86,14 @@ enum Schema {
                 CREATE INDEX plugin_value_by_owner ON plugin_value (owner_network, owner_id);
                 """)
         }
+        migrator.registerMigration("v5: admin state") { db in
+            try db.execute(sql: """
+                CREATE TABLE admin_state (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    json TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -31,6 +31,7 @@ public final class BotTester: Sendable {
         sanitizer: OutputSanitizer = OutputSanitizer(),
         plugins: [any Plugin] = [],
         store: (any ConversationStore)? = nil,
+        adminStore: (any AdminStateStore)? = nil,
         clock: TestClock = TestClock(),
         logger: Logger = Logger(label: "parley.test", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
@@ -40,7 +41,7 @@ public final class BotTester: Sendable {
         let bot = Bot(
             configuration: configuration, connectors: [connector], backends: backends, policies: resolved,
             ignoreList: ignoreList, inboundHooks: inboundHooks, outboundHooks: outboundHooks,
-            sanitizer: sanitizer, plugins: plugins, store: store, clock: clock, logger: logger)
+            sanitizer: sanitizer, plugins: plugins, store: store, adminStore: adminStore, clock: clock, logger: logger)
         self.bot = bot
         self.connector = connector
         self.clock = clock

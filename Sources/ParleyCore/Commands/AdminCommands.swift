@@ -8,7 +8,7 @@ struct IgnoreCommand: Command {
     func run(_ invocation: CommandInvocation) async throws -> String? {
         let entry = invocation.arguments
         guard !entry.isEmpty, !entry.contains(" ") else { return "Usage: \(invocation.bot.commandPrefix)\(usage)" }
-        return invocation.bot.ignoreList.add(entry) ? "Ignoring \(entry)." : "\(entry) was already ignored."
+        return await invocation.bot.ignore(entry) ? "Ignoring \(entry)." : "\(entry) was already ignored."
     }
 }
 
@@ -22,7 +22,7 @@ struct UnignoreCommand: Command {
     func run(_ invocation: CommandInvocation) async throws -> String? {
         let entry = invocation.arguments
         guard !entry.isEmpty else { return "Usage: \(invocation.bot.commandPrefix)\(usage)" }
-        return invocation.bot.ignoreList.remove(entry) ? "No longer ignoring \(entry)." : "\(entry) was not ignored."
+        return await invocation.bot.unignore(entry) ? "No longer ignoring \(entry)." : "\(entry) was not ignored."
     }
 }
 

@@ -50,6 +50,10 @@ public protocol BotControl: Sendable {
     func status(of message: InboundMessage) async -> BotStatus
     func setPaused(_ paused: Bool, channel: ChannelKey) async
     var ignoreList: IgnoreList { get }
+    /// `!ignore`: adds to the ignore list, kept across restarts; false if it was there already.
+    func ignore(_ entry: String) async -> Bool
+    /// `!unignore`: removes from the ignore list, kept across restarts; false if it was not there.
+    func unignore(_ entry: String) async -> Bool
 }
 
 /// What `!status` reports.
