@@ -20,7 +20,7 @@ extension Bot {
                                metadata: ["bot.channel": "\(message.channel)"])
             }
             if isRequest {
-                work.append(replyWork(to: message, "I've passed this on to a person who can help; they'll get back to you."))
+                work.append(replyWork(to: message, BotSentence.escalated.text(in: language(of: message))))
             }
             return work
         case .act(let action, _):

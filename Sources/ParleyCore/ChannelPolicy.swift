@@ -33,6 +33,8 @@ public struct ChannelPolicy: Sendable, Hashable {
     public var answersBots: Bool
     /// Which plugins work here.
     public var plugins: PluginSelection
+    /// The language of the bot's own sentences here (the model answers as the prompt says).
+    public var language: BotLanguage
 
     public init(
         triggers: TriggerSet = [.mention, .prefix, .direct],
@@ -47,7 +49,8 @@ public struct ChannelPolicy: Sendable, Hashable {
         replyStyle: OutboundMessage.Style? = nil,
         announcesFallback: Bool = false,
         answersBots: Bool = false,
-        plugins: PluginSelection = .all
+        plugins: PluginSelection = .all,
+        language: BotLanguage = .english
     ) {
         self.triggers = triggers
         self.scope = scope
@@ -62,6 +65,7 @@ public struct ChannelPolicy: Sendable, Hashable {
         self.replyStyle = replyStyle
         self.answersBots = answersBots
         self.plugins = plugins
+        self.language = language
     }
 
     public static let defaultSystemPrompt =

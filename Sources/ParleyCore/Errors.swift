@@ -34,7 +34,5 @@ public enum GenerationError: Error, CustomStringConvertible, UserPresentableErro
         }
     }
 
-    public var userMessage: String {
-        "Sorry, I couldn't produce an answer just now; please try again in a moment."
-    }
+    public var userMessage: String { BotSentence.noAnswer.text(in: .english) }
 }

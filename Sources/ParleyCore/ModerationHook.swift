@@ -20,9 +20,12 @@ public struct InboundReview: Sendable {
     /// Whether the message asks the bot for something (a trigger or a command), as opposed to
     /// channel chatter the bot only records.
     public var isRequest: Bool
+    /// The language of the bot's own sentences in the message's channel, for a hook that answers.
+    public var language: BotLanguage
 
-    public init(isRequest: Bool) {
+    public init(isRequest: Bool, language: BotLanguage = .english) {
         self.isRequest = isRequest
+        self.language = language
     }
 }
 

@@ -157,5 +157,5 @@ struct DeliveryError: Error {
 
 extension DeliveryError {
     /// What the asker is told when their answer could not be delivered.
-    static let userMessage = "Sorry, my answer could not be delivered here (the network refused it); the details are in my log."
+    static let userMessage = BotSentence.undelivered.text(in: .english)
 }

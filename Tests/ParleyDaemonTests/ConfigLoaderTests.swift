@@ -230,4 +230,18 @@ import Testing
     @Test func anUnknownKeyWithoutASuggestionStillReadsAsASentence() {
         #expect(error(Self.minimal + "bot:\n  zzzzzzzz: 1\n")?.description.hasPrefix("test.yaml:6: bot.zzzzzzzz: unknown key. Valid keys here: name,") == true)
     }
+
+    // Issue 16: a channel's language for the bot's own sentences.
+    @Test func aChannelsLanguageIsReadAndAnUnknownOneRefused() throws {
+        let text = """
+            backends: { a: { type: echo } }
+            networks: { console: { type: console } }
+            channels:
+              - { match: { channel: "#zh" }, language: zh-CN }
+            """
+        #expect(try ConfigLoader.parse(text, file: "t.yaml", environment: [:]).policies.rules.first?.policy.language == .simplifiedChinese)
+        let french = text.replacingOccurrences(of: "zh-CN", with: "fr")
+        #expect(errorText { try ConfigLoader.parse(french, file: "t.yaml", environment: [:]) }
+            .contains("Parley has no sentences in 'fr'; use one of: en, zh-Hans"))
+    }
 }

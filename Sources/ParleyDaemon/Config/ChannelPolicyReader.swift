@@ -5,7 +5,7 @@ import Yams
 enum ChannelPolicyReader {
     static let policyKeys = [
         "trigger", "scope", "system_prompt", "system_prompt_file", "backend", "fallback", "announce_fallback", "answer_bots", "model", "max_tokens",
-        "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as", "plugins",
+        "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as", "plugins", "language",
     ]
 
     /// The channel rules, each starting from `defaults`.
@@ -86,6 +86,13 @@ enum ChannelPolicyReader {
         if let announce = map["announce_fallback"] { policy.announcesFallback = try announce.bool() }
         if let bots = map["answer_bots"] { policy.answersBots = try bots.bool() }
         if let selection = map["plugins"] { policy.plugins = try pluginSelection(selection, enabled: plugins) }
+        if let language = map["language"] {
+            let code = try language.nonEmptyString()
+            guard let chosen = BotLanguage(code: code) else {
+                throw language.invalid("Parley has no sentences in '\(code)'; use one of: \(BotLanguage.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            policy.language = chosen
+        }
         if let model = map["model"] { policy.parameters.model = try model.nonEmptyString() }
         if let maxTokens = map["max_tokens"] { policy.parameters.maxTokens = try maxTokens.int(in: 1...131_072) }
         if let temperature = map["temperature"] { policy.parameters.temperature = try temperature.double(in: 0...5) }

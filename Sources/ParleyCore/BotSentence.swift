@@ -1,0 +1,74 @@
+/// A language the bot's own sentences come in (`language:` in a channel rule).
+public enum BotLanguage: String, Sendable, Hashable, CaseIterable {
+    case english = "en"
+    case simplifiedChinese = "zh-Hans"
+
+    /// From a code as people write it: `en`, `en-GB`, `zh`, `zh-CN`, `zh-Hans`…; nil for a
+    /// language Parley has no sentences in.
+    public init?(code: String) {
+        let lowered = String(code.lowercased().map { $0 == "_" ? "-" : $0 })
+        if lowered == "en" || lowered.hasPrefix("en-") {
+            self = .english
+        } else if ["zh", "zh-hans", "zh-cn", "zh-sg", "zh-hans-cn"].contains(lowered) {
+            self = .simplifiedChinese
+        } else {
+            return nil
+        }
+    }
+}
+
+/// What the bot says in its own words (not the model's): notices, refusals, error sentences.
+/// Each is written out in every `BotLanguage`, so a channel hears them in its language.
+public enum BotSentence: Sendable, Hashable {
+    /// The conversation's queue is full.
+    case busy
+    /// A message was handed to humans.
+    case escalated
+    /// `command` (with its prefix) is for admins.
+    case adminOnly(command: String)
+    /// `command` (with its prefix) failed.
+    case commandFailed(command: String)
+    /// A rate limit: the sender's own, or the channel's.
+    case rateLimited(channelWide: Bool, seconds: Int)
+    /// No backend produced an answer.
+    case noAnswer
+    /// The network refused the reply.
+    case undelivered
+    /// The reply came from a fallback backend.
+    case fallbackUsed(backend: String, fallback: String)
+
+    public func text(in language: BotLanguage) -> String {
+        switch language {
+        case .english: english
+        case .simplifiedChinese: simplifiedChinese
+        }
+    }
+
+    private var english: String {
+        switch self {
+        case .busy: "I'm still answering earlier messages here; please ask again in a moment."
+        case .escalated: "I've passed this on to a person who can help; they'll get back to you."
+        case .adminOnly(let command): "Sorry, \(command) is for admins (by services account), and you're not logged in as one."
+        case .commandFailed(let command): "Sorry, \(command) failed."
+        case .rateLimited(let channelWide, let seconds):
+            "That's more questions than I can take from \(channelWide ? "this channel" : "you") right now; please wait \(seconds) s."
+        case .noAnswer: "Sorry, I couldn't produce an answer just now; please try again in a moment."
+        case .undelivered: "Sorry, my answer could not be delivered here (the network refused it); the details are in my log."
+        case .fallbackUsed(let backend, let fallback): "(\(backend) did not answer; this reply came from \(fallback).)"
+        }
+    }
+
+    private var simplifiedChinese: String {
+        switch self {
+        case .busy: "我还在回答这里之前的消息，请稍后再问。"
+        case .escalated: "我已经把这件事转给能帮忙的人了，他们会回复你。"
+        case .adminOnly(let command): "抱歉，\(command) 只有管理员可以使用（按服务账号认证），而你没有以管理员身份登录。"
+        case .commandFailed(let command): "抱歉，\(command) 执行失败。"
+        case .rateLimited(let channelWide, let seconds):
+            "\(channelWide ? "这个频道" : "你")的问题太多了，我一时处理不过来；请等 \(seconds) 秒。"
+        case .noAnswer: "抱歉，我现在没能给出回答，请稍后再试。"
+        case .undelivered: "抱歉，我的回答没能发送到这里（网络拒绝了它），详情见我的日志。"
+        case .fallbackUsed(let backend, let fallback): "（\(backend) 没有回应；这条回答来自 \(fallback)。）"
+        }
+    }
+}

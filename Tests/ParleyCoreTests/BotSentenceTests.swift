@@ -1,0 +1,44 @@
+import ParleyCore
+import ParleyTesting
+import Testing
+
+@Suite struct BotSentenceTests {
+    @Test func languageCodesAreReadAsPeopleWriteThem() {
+        #expect(BotLanguage(code: "en") == .english && BotLanguage(code: "en-GB") == .english)
+        #expect(BotLanguage(code: "zh") == .simplifiedChinese && BotLanguage(code: "zh_CN") == .simplifiedChinese)
+        #expect(BotLanguage(code: "zh-Hans") == .simplifiedChinese)
+        #expect(BotLanguage(code: "fr") == nil && BotLanguage(code: "zh-TW") == nil)
+    }
+
+    @Test func everySentenceIsWrittenInEveryLanguage() {
+        let sentences: [BotSentence] = [
+            .busy, .escalated, .adminOnly(command: "!ignore"), .commandFailed(command: "!x"),
+            .rateLimited(channelWide: false, seconds: 5), .rateLimited(channelWide: true, seconds: 5), .noAnswer, .undelivered,
+            .fallbackUsed(backend: "a", fallback: "b"),
+        ]
+        for sentence in sentences {
+            let english = sentence.text(in: .english), chinese = sentence.text(in: .simplifiedChinese)
+            #expect(!english.isEmpty && !chinese.isEmpty && english != chinese, "\(sentence)")
+            #expect(chinese.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "\(sentence) is in Chinese")
+        }
+    }
+
+    // Issue 16: a Chinese-language channel gets the bot's own sentences in Chinese; the model's
+    // answers are whatever its prompt says.
+    @Test func aChineseChannelHearsTheBotsOwnSentencesInChinese() async throws {
+        let failing = ScriptedBackend(name: "failing") { _ in throw GenerationError.backendFailed(backend: "failing", detail: "down") }
+        let chinese = ChannelPolicy(backend: failing.name, language: .simplifiedChinese)
+        let tester = BotTester(
+            policies: ChannelPolicies(rules: [(ChannelMatch(channel: "#zh"), chinese)], fallback: ChannelPolicy(backend: failing.name)),
+            backends: [failing], inboundHooks: [RateLimitHook(perUser: RateLimit(parsing: "1/min"), perChannel: nil, clock: TestClock())])
+        #expect(try await tester.reply(to: "parley: 你好", in: "#zh") == "抱歉，我现在没能给出回答，请稍后再试。")
+        let limited = try await tester.reply(to: "parley: 再问一次", in: "#zh")
+        #expect(limited == "你的问题太多了，我一时处理不过来；请等 61 秒。")
+        #expect(try await tester.reply(to: "!ignore someone", from: Sender(id: "bob", displayName: "bob"), in: "#zh")
+            == "抱歉，!ignore 只有管理员可以使用（按服务账号认证），而你没有以管理员身份登录。")
+        // Another channel keeps English (and another person: alice and bob have used their one a minute).
+        #expect(try await tester.reply(to: "parley: hello", from: Sender(id: "carol", displayName: "carol"), in: "#en")
+            == "Sorry, I couldn't produce an answer just now; please try again in a moment.")
+        await tester.stop()
+    }
+}
