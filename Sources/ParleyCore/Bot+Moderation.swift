@@ -20,7 +20,7 @@ extension Bot {
                                metadata: ["bot.channel": "\(message.channel)"])
             }
             if isRequest {
-                work.append(replyWork(to: message, BotSentence.escalated.text(in: language(of: message))))
+                work.append(replyWork(to: message, policy(of: message).text(.escalated)))
             }
             return work
         case .act(let action, _):

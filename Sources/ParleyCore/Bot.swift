@@ -271,7 +271,7 @@ public actor Bot: BotControl {
         let isRequest = request(in: original, policy: policy) != nil
 
         let message: InboundMessage
-        switch await inbound.review(original, isRequest: isRequest, language: policy.language) {
+        switch await inbound.review(original, isRequest: isRequest, policy: policy) {
         case .stop(let verdict, let hook):
             await note(verdict, hook: hook, direction: .inbound, channel: original.channel, user: original.sender.id)
             return Spawn(tasks: consequences(of: verdict, for: original, isRequest: isRequest))
@@ -297,7 +297,7 @@ public actor Bot: BotControl {
             if !(await session.enqueue(message, prompt: prompt, now: clock.now())) {
                 work.withdraw(original.id)
                 logger.info("queue full; told the sender", metadata: ["bot.session": "\(key)"])
-                spawn.tasks.append(replyWork(to: message, BotSentence.busy.text(in: policy.language)))
+                spawn.tasks.append(replyWork(to: message, policy.text(.busy)))
             }
             return spawn
         }
@@ -359,14 +359,14 @@ public actor Bot: BotControl {
                         "bot.sender": "\(message.sender.displayName)",
                         "bot.account": "\(message.sender.account ?? "none")",
                     ])
-                reply = BotSentence.adminOnly(command: commandPrefix + command.name).text(in: language(of: message))
+                reply = policy(of: message).text(.adminOnly(command: commandPrefix + command.name))
             } else {
                 do {
                     reply = try await command.run(CommandInvocation(message: message, arguments: arguments, bot: self))
                 } catch {
                     logger.error("command failed", metadata: ["bot.command": "\(command.name)", "error": "\(error)"])
                     reply = (error as? any UserPresentableError)?.userMessage
-                        ?? BotSentence.commandFailed(command: commandPrefix + command.name).text(in: language(of: message))
+                        ?? policy(of: message).text(.commandFailed(command: commandPrefix + command.name))
                 }
             }
             if let reply { await deliver(reply, to: message) }
@@ -377,9 +377,9 @@ public actor Bot: BotControl {
         { [self] in await deliver(text, to: message) }
     }
 
-    /// The language of the bot's own sentences where `message` was said.
-    nonisolated func language(of message: InboundMessage) -> BotLanguage {
-        policies.policy(for: message.channel, isDirect: message.isDirect).language
+    /// The policy of the channel `message` was said in.
+    nonisolated func policy(of message: InboundMessage) -> ChannelPolicy {
+        policies.policy(for: message.channel, isDirect: message.isDirect)
     }
 
     /// Sends a short answer of the bot's own (a command's reply, a warning) through the outbox.

@@ -37,11 +37,64 @@ public enum BotSentence: Sendable, Hashable {
     /// The reply came from a fallback backend.
     case fallbackUsed(backend: String, fallback: String)
 
+    /// The name a config uses to give its own text for the sentence (`messages:`).
+    public enum Key: String, Sendable, Hashable, CaseIterable {
+        case busy, escalated
+        case adminOnly = "admin_only"
+        case commandFailed = "command_failed"
+        case rateLimited = "rate_limited"
+        case channelRateLimited = "channel_rate_limited"
+        case noAnswer = "no_answer"
+        case undelivered
+        case fallbackUsed = "fallback_used"
+
+        /// The `{placeholders}` its text may use.
+        public var placeholders: [String] {
+            switch self {
+            case .adminOnly, .commandFailed: ["command"]
+            case .rateLimited, .channelRateLimited: ["seconds"]
+            case .fallbackUsed: ["backend", "fallback"]
+            case .busy, .escalated, .noAnswer, .undelivered: []
+            }
+        }
+    }
+
+    public var key: Key {
+        switch self {
+        case .busy: .busy
+        case .escalated: .escalated
+        case .adminOnly: .adminOnly
+        case .commandFailed: .commandFailed
+        case .rateLimited(let channelWide, _): channelWide ? .channelRateLimited : .rateLimited
+        case .noAnswer: .noAnswer
+        case .undelivered: .undelivered
+        case .fallbackUsed: .fallbackUsed
+        }
+    }
+
+    /// The values of its `{placeholders}`.
+    var values: [String: String] {
+        switch self {
+        case .adminOnly(let command), .commandFailed(let command): ["command": command]
+        case .rateLimited(_, let seconds): ["seconds": "\(seconds)"]
+        case .fallbackUsed(let backend, let fallback): ["backend": backend, "fallback": fallback]
+        case .busy, .escalated, .noAnswer, .undelivered: [:]
+        }
+    }
+
     public func text(in language: BotLanguage) -> String {
         switch language {
         case .english: english
         case .simplifiedChinese: simplifiedChinese
         }
+    }
+
+    /// The config's own text for it if there is one (its placeholders filled in), else the
+    /// language's.
+    public func text(in language: BotLanguage, overrides: [Key: String]) -> String {
+        guard var text = overrides[key] else { return text(in: language) }
+        for (name, value) in values { text = text.replacing("{\(name)}", with: value) }
+        return text
     }
 
     private var english: String {

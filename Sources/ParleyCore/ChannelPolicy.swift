@@ -35,6 +35,8 @@ public struct ChannelPolicy: Sendable, Hashable {
     public var plugins: PluginSelection
     /// The language of the bot's own sentences here (the model answers as the prompt says).
     public var language: BotLanguage
+    /// The config's own text for some of them (`messages:`), over the language's.
+    public var sentences: [BotSentence.Key: String]
 
     public init(
         triggers: TriggerSet = [.mention, .prefix, .direct],
@@ -50,7 +52,8 @@ public struct ChannelPolicy: Sendable, Hashable {
         announcesFallback: Bool = false,
         answersBots: Bool = false,
         plugins: PluginSelection = .all,
-        language: BotLanguage = .english
+        language: BotLanguage = .english,
+        sentences: [BotSentence.Key: String] = [:]
     ) {
         self.triggers = triggers
         self.scope = scope
@@ -66,6 +69,7 @@ public struct ChannelPolicy: Sendable, Hashable {
         self.answersBots = answersBots
         self.plugins = plugins
         self.language = language
+        self.sentences = sentences
     }
 
     public static let defaultSystemPrompt =
@@ -134,5 +138,12 @@ public struct SessionKey: Hashable, Sendable, CustomStringConvertible {
         if let user { parts.append("user=\(user)") }
         if let thread { parts.append("thread=\(thread)") }
         return parts.joined(separator: "/")
+    }
+}
+
+extension ChannelPolicy {
+    /// A sentence of the bot's own as this channel has it said.
+    public func text(_ sentence: BotSentence) -> String {
+        sentence.text(in: language, overrides: sentences)
     }
 }

@@ -190,7 +190,7 @@ actor ChannelSession {
                 try await writer.finish()
                 await finishReply(writer, to: message)
                 if name != policy.backend && policy.announcesFallback && writer.hasDelivered {
-                    await say(BotSentence.fallbackUsed(backend: policy.backend.rawValue, fallback: name.rawValue).text(in: policy.language), to: message)
+                    await say(policy.text(.fallbackUsed(backend: policy.backend.rawValue, fallback: name.rawValue)), to: message)
                 }
                 return
             } catch is CancellationError {
@@ -202,7 +202,7 @@ actor ChannelSession {
                 await finishReply(writer, to: message)
                 // Never lose a reply silently: the asker hears that it did not get through
                 // (if the network takes even that).
-                await say(BotSentence.undelivered.text(in: policy.language), to: message)
+                await say(policy.text(.undelivered), to: message)
                 return
             } catch {
                 environment.logger.warning(
@@ -219,8 +219,8 @@ actor ChannelSession {
         }
         // The generation errors' sentence in the channel's language; other errors say their own.
         let sentence = failure is GenerationError || failure == nil
-            ? BotSentence.noAnswer.text(in: policy.language)
-            : (failure as? any UserPresentableError)?.userMessage ?? BotSentence.noAnswer.text(in: policy.language)
+            ? policy.text(.noAnswer)
+            : (failure as? any UserPresentableError)?.userMessage ?? policy.text(.noAnswer)
         await say(sentence, to: message)
     }
 

@@ -20,12 +20,17 @@ public struct InboundReview: Sendable {
     /// Whether the message asks the bot for something (a trigger or a command), as opposed to
     /// channel chatter the bot only records.
     public var isRequest: Bool
-    /// The language of the bot's own sentences in the message's channel, for a hook that answers.
-    public var language: BotLanguage
+    /// The channel's way of saying the bot's own sentences, for a hook that answers.
+    public var words: ChannelPolicy?
 
-    public init(isRequest: Bool, language: BotLanguage = .english) {
+    public init(isRequest: Bool, words: ChannelPolicy? = nil) {
         self.isRequest = isRequest
-        self.language = language
+        self.words = words
+    }
+
+    /// `sentence` as the message's channel has it said (English without a channel policy).
+    public func text(_ sentence: BotSentence) -> String {
+        words?.text(sentence) ?? sentence.text(in: .english)
     }
 }
 

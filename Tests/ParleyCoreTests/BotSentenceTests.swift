@@ -41,4 +41,14 @@ import Testing
             == "Sorry, I couldn't produce an answer just now; please try again in a moment.")
         await tester.stop()
     }
+
+    @Test func aConfigsOwnTextReplacesASentenceWithItsPlaceholdersFilled() {
+        let overrides: [BotSentence.Key: String] = [
+            .adminOnly: "Nope: {command} is staff-only.", .channelRateLimited: "Slow down, everyone ({seconds}s).",
+        ]
+        #expect(BotSentence.adminOnly(command: "!ignore").text(in: .simplifiedChinese, overrides: overrides) == "Nope: !ignore is staff-only.")
+        #expect(BotSentence.rateLimited(channelWide: true, seconds: 9).text(in: .english, overrides: overrides) == "Slow down, everyone (9s).")
+        #expect(BotSentence.rateLimited(channelWide: false, seconds: 9).text(in: .english, overrides: overrides)
+            == BotSentence.rateLimited(channelWide: false, seconds: 9).text(in: .english), "only the sentence named")
+    }
 }

@@ -244,4 +244,22 @@ import Testing
         #expect(errorText { try ConfigLoader.parse(french, file: "t.yaml", environment: [:]) }
             .contains("Parley has no sentences in 'fr'; use one of: en, zh-Hans"))
     }
+
+    @Test func aChannelsOwnSentencesAreReadAndTheirPlaceholdersChecked() throws {
+        let text = """
+            backends: { a: { type: echo } }
+            networks: { console: { type: console } }
+            channels:
+              - match: { channel: "#help" }
+                messages: { busy: "One moment, please.", admin_only: "{command} is for staff." }
+            """
+        let policy = try #require(try ConfigLoader.parse(text, file: "t.yaml", environment: [:]).policies.rules.first?.policy)
+        #expect(policy.sentences == [.busy: "One moment, please.", .adminOnly: "{command} is for staff."])
+        #expect(policy.text(.adminOnly(command: "!pause")) == "!pause is for staff.")
+        let wrong = text.replacingOccurrences(of: "{command} is for staff.", with: "{seconds} is for staff.")
+        #expect(errorText { try ConfigLoader.parse(wrong, file: "t.yaml", environment: [:]) }
+            .contains("'{seconds}' is not a placeholder of admin_only; it takes {command}"))
+        let unknown = text.replacingOccurrences(of: "busy:", with: "bussy:")
+        #expect(errorText { try ConfigLoader.parse(unknown, file: "t.yaml", environment: [:]) }.contains("busy"))
+    }
 }

@@ -10,11 +10,11 @@ struct ModerationPipeline: Sendable {
 
     var hooks: [any ModerationHook]
 
-    func review(_ message: InboundMessage, isRequest: Bool, language: BotLanguage = .english) async -> Outcome<InboundMessage> {
+    func review(_ message: InboundMessage, isRequest: Bool, policy: ChannelPolicy? = nil) async -> Outcome<InboundMessage> {
         var message = message
         var rewrites: [(hook: String, reason: String)] = []
         for hook in hooks {
-            let verdict = await hook.review(message, InboundReview(isRequest: isRequest, language: language))
+            let verdict = await hook.review(message, InboundReview(isRequest: isRequest, words: policy))
             switch verdict {
             case .allow: continue
             case .rewrite(let text, let reason):

@@ -40,13 +40,13 @@ public final class RateLimitHook: ModerationHook {
         return state.withLock { state in
             if let perUser {
                 let key = UserKey(network: message.channel.network, user: message.sender.id)
-                if let verdict = Self.take(&state.users, key, rate: perUser, now: now, channelWide: false, language: review.language) {
+                if let verdict = Self.take(&state.users, key, rate: perUser, now: now, channelWide: false, review: review) {
                     return verdict
                 }
             }
             if let perChannel {
                 if let verdict = Self.take(
-                    &state.channels, message.channel, rate: perChannel, now: now, channelWide: true, language: review.language)
+                    &state.channels, message.channel, rate: perChannel, now: now, channelWide: true, review: review)
                 {
                     return verdict
                 }
@@ -63,7 +63,7 @@ public final class RateLimitHook: ModerationHook {
 
     /// Takes a token from the bucket under `key`; the verdict when there is none.
     private static func take<Key: Hashable>(
-        _ buckets: inout [Key: Limited], _ key: Key, rate: RateLimit, now: Duration, channelWide: Bool, language: BotLanguage
+        _ buckets: inout [Key: Limited], _ key: Key, rate: RateLimit, now: Duration, channelWide: Bool, review: InboundReview
     ) -> ModerationVerdict? {
         var limited = buckets[key] ?? Limited(bucket: TokenBucket(rate: rate, now: now))
         defer { buckets[key] = limited }
@@ -75,6 +75,6 @@ public final class RateLimitHook: ModerationHook {
         if limited.warned { return .drop(reason: reason) }
         limited.warned = true
         let seconds = Int(limited.bucket.wait(at: now).components.seconds) + 1
-        return .respond(BotSentence.rateLimited(channelWide: channelWide, seconds: seconds).text(in: language), reason: reason)
+        return .respond(review.text(.rateLimited(channelWide: channelWide, seconds: seconds)), reason: reason)
     }
 }

@@ -5,7 +5,7 @@ import Yams
 enum ChannelPolicyReader {
     static let policyKeys = [
         "trigger", "scope", "system_prompt", "system_prompt_file", "backend", "fallback", "announce_fallback", "answer_bots", "model", "max_tokens",
-        "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as", "plugins", "language",
+        "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as", "plugins", "language", "messages",
     ]
 
     /// The channel rules, each starting from `defaults`.
@@ -93,6 +93,18 @@ enum ChannelPolicyReader {
             }
             policy.language = chosen
         }
+        if let messages = map["messages"] {
+            let keys = BotSentence.Key.allCases.map(\.rawValue)
+            for (name, node) in try messages.mapping(keys: keys).pairs {
+                guard let key = BotSentence.Key(rawValue: name) else { continue }
+                let text = try node.nonEmptyString()
+                for placeholder in Self.placeholders(in: text) where !key.placeholders.contains(placeholder) {
+                    let valid = key.placeholders.isEmpty ? "it takes none" : "it takes " + key.placeholders.map { "{\($0)}" }.joined(separator: ", ")
+                    throw node.invalid("'{\(placeholder)}' is not a placeholder of \(name); \(valid)")
+                }
+                policy.sentences[key] = text
+            }
+        }
         if let model = map["model"] { policy.parameters.model = try model.nonEmptyString() }
         if let maxTokens = map["max_tokens"] { policy.parameters.maxTokens = try maxTokens.int(in: 1...131_072) }
         if let temperature = map["temperature"] { policy.parameters.temperature = try temperature.double(in: 0...5) }
@@ -117,5 +129,16 @@ enum ChannelPolicyReader {
     private static func unknownBackend(_ name: String, at node: ConfigNode, backends: [String]) -> ConfigError {
         let hint = suggestion(for: name, among: backends).map { " (did you mean '\($0)'?)" } ?? ""
         return node.invalid("no backend named '\(name)'\(hint); configured backends: \(backends.joined(separator: ", "))")
+    }
+
+    /// The `{name}`s in a sentence's text.
+    static func placeholders(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            names.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
     }
 }
