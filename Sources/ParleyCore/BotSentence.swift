@@ -36,6 +36,8 @@ public enum BotSentence: Sendable, Hashable {
     case undelivered
     /// The reply came from a fallback backend.
     case fallbackUsed(backend: String, fallback: String)
+    /// A Matrix room is end-to-end encrypted and the bot cannot read it.
+    case cannotReadEncryptedRoom
 
     /// The name a config uses to give its own text for the sentence (`messages:`).
     public enum Key: String, Sendable, Hashable, CaseIterable {
@@ -47,6 +49,7 @@ public enum BotSentence: Sendable, Hashable {
         case noAnswer = "no_answer"
         case undelivered
         case fallbackUsed = "fallback_used"
+        case cannotReadEncryptedRoom = "encrypted_room"
 
         /// The `{placeholders}` its text may use.
         public var placeholders: [String] {
@@ -54,7 +57,7 @@ public enum BotSentence: Sendable, Hashable {
             case .adminOnly, .commandFailed: ["command"]
             case .rateLimited, .channelRateLimited: ["seconds"]
             case .fallbackUsed: ["backend", "fallback"]
-            case .busy, .escalated, .noAnswer, .undelivered: []
+            case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom: []
             }
         }
     }
@@ -69,6 +72,7 @@ public enum BotSentence: Sendable, Hashable {
         case .noAnswer: .noAnswer
         case .undelivered: .undelivered
         case .fallbackUsed: .fallbackUsed
+        case .cannotReadEncryptedRoom: .cannotReadEncryptedRoom
         }
     }
 
@@ -78,7 +82,7 @@ public enum BotSentence: Sendable, Hashable {
         case .adminOnly(let command), .commandFailed(let command): ["command": command]
         case .rateLimited(_, let seconds): ["seconds": "\(seconds)"]
         case .fallbackUsed(let backend, let fallback): ["backend": backend, "fallback": fallback]
-        case .busy, .escalated, .noAnswer, .undelivered: [:]
+        case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom: [:]
         }
     }
 
@@ -108,6 +112,8 @@ public enum BotSentence: Sendable, Hashable {
         case .noAnswer: "Sorry, I couldn't produce an answer just now; please try again in a moment."
         case .undelivered: "Sorry, my answer could not be delivered here (the network refused it); the details are in my log."
         case .fallbackUsed(let backend, let fallback): "(\(backend) did not answer; this reply came from \(fallback).)"
+        case .cannotReadEncryptedRoom:
+            "This room is end-to-end encrypted, and I can't read encrypted messages yet, so I won't see what you write here. Talk to me in an unencrypted room instead."
         }
     }
 
@@ -122,6 +128,7 @@ public enum BotSentence: Sendable, Hashable {
         case .noAnswer: "抱歉，我现在没能给出回答，请稍后再试。"
         case .undelivered: "抱歉，我的回答没能发送到这里（网络拒绝了它），详情见我的日志。"
         case .fallbackUsed(let backend, let fallback): "（\(backend) 没有回应；这条回答来自 \(fallback)。）"
+        case .cannotReadEncryptedRoom: "这个房间启用了端到端加密，而我暂时还读不了加密消息，所以看不到你在这里写的内容。请在未加密的房间里和我交谈。"
         }
     }
 }

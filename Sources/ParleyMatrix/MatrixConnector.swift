@@ -420,7 +420,7 @@ public actor MatrixConnector: Connector {
         await mark(room, .encryptionNoticeSent)
         logger.notice("the room is end-to-end encrypted; the bot cannot read it", metadata: ["matrix.room": "\(room)"])
         let content = MatrixOutbound.reply(
-            Self.encryptionNotice, style: .notice, inReplyTo: nil, thread: nil, mention: nil)
+            BotSentence.cannotReadEncryptedRoom.text(in: configuration.language), style: .notice, inReplyTo: nil, thread: nil, mention: nil)
         chore { [client, logger] in
             do {
                 _ = try await client.send(content, to: room, transactionID: "parley.encrypted." + room.rawValue)
@@ -430,7 +430,6 @@ public actor MatrixConnector: Connector {
         }
     }
 
-    static let encryptionNotice = "This room is end-to-end encrypted, and I can't read encrypted messages yet, so I won't see what you write here. Talk to me in an unencrypted room instead."
 
     private func leaveIfAlone(_ room: MatrixRoomID) {
         guard configuration.leaveWhenAlone, rooms[room].joinedMembers == 1,

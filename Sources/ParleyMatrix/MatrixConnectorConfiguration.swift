@@ -55,6 +55,9 @@ public struct MatrixConnectorConfiguration: Sendable {
     public var typingTimeout: Duration = .seconds(30)
     /// The longest wait between two attempts while the homeserver is down.
     public var maxReconnectDelay: Duration
+    /// The language of what the connector says by itself (the encrypted-room notice), before
+    /// any channel rule applies.
+    public var language: BotLanguage = .english
 
     public init(
         network: NetworkID,

@@ -47,8 +47,10 @@ import Testing
                 edit_interval_ms: 500
                 timeline_limit: 50
                 max_reconnect_delay_s: 30
+                language: zh
 
             """)
+        #expect(matrix.language == .simplifiedChinese)
         #expect(matrix.authentication == .password(Secret("hunter2")))
         #expect(matrix.deviceName == "Helpdesk")
         #expect(matrix.rooms == ["#help:example.org", "!abc:example.org"])

@@ -26,13 +26,15 @@ import Testing
             invites: MatrixConnectorConfiguration.InvitePolicy = .init(servers: ["x"]),
             logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             typingTimeout: Duration = .seconds(30),
-            clock: any MonotonicClock = SystemMonotonicClock()
+            clock: any MonotonicClock = SystemMonotonicClock(),
+            language: BotLanguage = .english
         ) {
             var configuration = MatrixConnectorConfiguration(
                 network: "matrix", homeserver: URL(string: "http://127.0.0.1:1")!, userID: MatrixConnectorTests.bot,
                 authentication: .password(Secret("pw")), invites: invites)
             configuration.syncTimeout = .milliseconds(10)
             configuration.typingTimeout = typingTimeout
+            configuration.language = language
             let connector = MatrixConnector(
                 configuration: configuration, logger: logger, store: store, transport: homeserver, clock: clock)
             self.connector = connector
@@ -221,8 +223,19 @@ import Testing
         let paths = homeserver.requests.map(\.path).filter { $0.contains("/send/") || $0.contains("/receipt/") }
         #expect(paths.first?.contains("/send/") == true && paths.dropFirst().first?.contains("/receipt/m.read/%24enc") == true, "\(paths)")
         #expect(homeserver.sentContents.count == 1)
-        #expect(homeserver.sentContents.first?.content["body"]?.string == MatrixConnector.encryptionNotice)
+        #expect(homeserver.sentContents.first?.content["body"]?.string == BotSentence.cannotReadEncryptedRoom.text(in: .english))
         #expect(running.messages.isEmpty)
+    }
+
+    @Test func theEncryptedRoomNoticeIsInTheNetworksLanguage() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let encrypted = #"{"type":"m.room.encrypted","event_id":"$enc","sender":"@alice:x","content":{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"..."}}"#
+        homeserver.enqueueSync(Self.sync("s1"))
+        homeserver.enqueueSync(Self.sync("s2", events: [encrypted]))
+        let running = Running(homeserver, store: InMemoryMatrixState(), language: .simplifiedChinese)
+        _ = try await eventually("the notice") { homeserver.sentContents.isEmpty ? nil : true }
+        await running.stop()
+        #expect(homeserver.sentContents.first?.content["body"]?.string == BotSentence.cannotReadEncryptedRoom.text(in: .simplifiedChinese))
     }
 
     @Test func showsTypingWhileAQuestionIsOpenAndMarksTheBatchRead() async throws {

@@ -86,13 +86,7 @@ enum ChannelPolicyReader {
         if let announce = map["announce_fallback"] { policy.announcesFallback = try announce.bool() }
         if let bots = map["answer_bots"] { policy.answersBots = try bots.bool() }
         if let selection = map["plugins"] { policy.plugins = try pluginSelection(selection, enabled: plugins) }
-        if let language = map["language"] {
-            let code = try language.nonEmptyString()
-            guard let chosen = BotLanguage(code: code) else {
-                throw language.invalid("Parley has no sentences in '\(code)'; use one of: \(BotLanguage.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            policy.language = chosen
-        }
+        if let language = map["language"] { policy.language = try Self.language(language) }
         if let messages = map["messages"] {
             let keys = BotSentence.Key.allCases.map(\.rawValue)
             for (name, node) in try messages.mapping(keys: keys).pairs {
@@ -129,6 +123,15 @@ enum ChannelPolicyReader {
     private static func unknownBackend(_ name: String, at node: ConfigNode, backends: [String]) -> ConfigError {
         let hint = suggestion(for: name, among: backends).map { " (did you mean '\($0)'?)" } ?? ""
         return node.invalid("no backend named '\(name)'\(hint); configured backends: \(backends.joined(separator: ", "))")
+    }
+
+    /// A language the bot has sentences in, as the config writes it.
+    static func language(_ node: ConfigNode) throws -> BotLanguage {
+        let code = try node.nonEmptyString()
+        guard let language = BotLanguage(code: code) else {
+            throw node.invalid("Parley has no sentences in '\(code)'; use one of: \(BotLanguage.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return language
     }
 
     /// The `{name}`s in a sentence's text.

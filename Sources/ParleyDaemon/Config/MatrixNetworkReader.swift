@@ -6,7 +6,7 @@ import ParleyMatrix
 enum MatrixNetworkReader {
     static let keys = [
         "type", "homeserver", "user_id", "access_token", "access_token_file", "password", "password_file",
-        "device_name", "rooms", "invites_from", "leave_when_alone", "reply_with", "notices_from", "edit_interval_ms",
+        "device_name", "rooms", "invites_from", "leave_when_alone", "reply_with", "notices_from", "edit_interval_ms", "language",
         "timeline_limit", "max_reconnect_delay_s",
     ]
 
@@ -75,6 +75,7 @@ enum MatrixNetworkReader {
         }
         if let value = try map["edit_interval_ms"]?.int(in: 200...60_000) { configuration.editInterval = .milliseconds(value) }
         if let value = try map["timeline_limit"]?.int(in: 10...1000) { configuration.timelineLimit = value }
+        if let node = map["language"] { configuration.language = try ChannelPolicyReader.language(node) }
         if let value = try map["max_reconnect_delay_s"]?.int(in: 1...3600) { configuration.maxReconnectDelay = .seconds(value) }
         return configuration
     }
