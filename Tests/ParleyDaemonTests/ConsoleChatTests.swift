@@ -35,16 +35,18 @@ import Testing
     static let misbehavingPlugin = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../ParleyPluginsTests/Fixtures/misbehaving").standardized.path
 
-    // Issue 13: a plugin that hangs costs the call's timeout and nothing more; the daemon starts
-    // it again, and the next message is answered.
-    @Test func aPluginThatHangsCostsOneTimeoutAndTheNextMessageIsAnswered() async throws {
+    // Issue 13: a plugin that hangs, exits mid-call, writes what is not JSON or floods without a
+    // newline costs that call (at most its timeout) and nothing more, through the whole daemon:
+    // the sender hears one sentence, the next message is answered, the plugin is started again.
+    @Test(arguments: ["hang", "exit", "garbage", "flood"])
+    func aMisbehavingPluginCostsOneCallAndTheNextMessageIsAnswered(_ fault: String) async throws {
         let config = Self.echoConfig + """
             moderation: { rate_limit: { per_user: off } }
             plugins:
               misbehaving: { path: "\(Self.misbehavingPlugin)", timeout_ms: 300 }
 
             """
-        let printed = try await chat(["!try hang", "parley: still there?", "!plugins"], config: config)
+        let printed = try await chat(["!try \(fault)", "parley: still there?", "!plugins"], config: config)
         let lines = printed.split(separator: "\n").map(String.init)
         #expect(lines.contains("<parley> Sorry, the misbehaving plugin is not working right now."), "\(lines)")
         // The answer streams in fragments, which the console breaks around another reply that
