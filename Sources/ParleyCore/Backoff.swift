@@ -15,9 +15,7 @@ public struct Backoff: Sendable, Hashable {
     public func ceiling(after failures: Int) -> Duration {
         let exponent = min(max(0, failures - 1), 30)
         let doubling = Double(1 << exponent)
-        let seconds = Double(base.components.seconds) + Double(base.components.attoseconds) / 1e18
-        let capSeconds = Double(cap.components.seconds) + Double(cap.components.attoseconds) / 1e18
-        return seconds * doubling >= capSeconds ? cap : base * doubling
+        return base.inSeconds * doubling >= cap.inSeconds ? cap : base * doubling
     }
 
     /// The wait after `failures` failures in a row: between half the ceiling and all of it.

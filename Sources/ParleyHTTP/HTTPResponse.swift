@@ -1,4 +1,5 @@
 public import Foundation
+import ParleyCore
 
 /// A whole response: status, normalised headers, body.
 public struct HTTPResponse: Sendable {
@@ -22,7 +23,7 @@ public struct HTTPResponse: Sendable {
     /// A `Retry-After` value read alone.
     public static func retryAfter(_ value: String, cap: Duration = .seconds(3600), now: Date = Date()) -> Duration? {
         let text = value.trimmingCharacters(in: .whitespaces)
-        let capSeconds = Double(cap.components.seconds) + Double(cap.components.attoseconds) / 1e18
+        let capSeconds = cap.inSeconds
         if let seconds = Double(text) {
             guard seconds.isFinite, seconds >= 0 else { return nil }
             return .milliseconds(Int64(min(seconds, capSeconds) * 1000))

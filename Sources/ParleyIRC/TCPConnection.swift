@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,7 +72,7 @@ enum TCPConnection {
             if interrupt.isSet() { return .interrupted }
             let remaining = deadline - .now
             guard remaining > .zero else { return .timedOut }
-            let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let milliseconds = Int32(clamping: remaining.inMilliseconds + 1)
             var descriptors = [pollfd(fd: fd, events: events, revents: 0), pollfd(fd: interrupt.fd, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&descriptors, 2, milliseconds)
             if interrupt.isSet() { return .interrupted }

@@ -56,7 +56,7 @@ extension MatrixClient {
 
     /// A long poll: returns when there is something new, or after `timeout` with nothing.
     func sync(since: String?, filter: String, timeout: Duration) async throws -> SyncResponse {
-        var query = ["filter": filter, "timeout": "\(timeout.milliseconds)", "set_presence": "offline"]
+        var query = ["filter": filter, "timeout": "\(timeout.inMilliseconds)", "set_presence": "offline"]
         if let since { query["since"] = since }
         return try await call("GET", MatrixPath.client("sync"), query: query, timeout: timeout + requestTimeout)
     }
@@ -104,7 +104,7 @@ extension MatrixClient {
 
     func setTyping(_ typing: Bool, in room: MatrixRoomID, user: MatrixUserID, timeout: Duration) async throws {
         var body: [String: JSONValue] = ["typing": .bool(typing)]
-        if typing { body["timeout"] = .number(Double(timeout.milliseconds)) }
+        if typing { body["timeout"] = .number(Double(timeout.inMilliseconds)) }
         let _: Empty = try await call("PUT", MatrixPath.client("rooms", room.rawValue, "typing", user.rawValue), body: .object(body))
     }
 

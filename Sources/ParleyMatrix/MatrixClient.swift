@@ -61,7 +61,7 @@ struct MatrixClient: Sendable {
                 if response.status == 429 || error.code == "M_LIMIT_EXCEEDED" {
                     wait = Self.retryAfter(response) ?? backoff(attempt)
                     logger.notice("rate-limited by the homeserver; waiting", metadata: [
-                        "matrix.endpoint": "\(endpoint)", "matrix.wait_ms": "\(wait.milliseconds)"])
+                        "matrix.endpoint": "\(endpoint)", "matrix.wait_ms": "\(wait.inMilliseconds)"])
                 } else if response.status >= 500 {
                     wait = backoff(attempt)
                 } else {

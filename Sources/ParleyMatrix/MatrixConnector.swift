@@ -131,7 +131,7 @@ public actor MatrixConnector: Connector {
                 sink?.emit(.state(configuration.network, .reconnecting(reason: "\(error)")))
                 reportedUp = false
                 logger.warning("Matrix sync failed; trying again", metadata: [
-                    "matrix.error": "\(error)", "matrix.delay_ms": "\(delay.milliseconds)"])
+                    "matrix.error": "\(error)", "matrix.delay_ms": "\(delay.inMilliseconds)"])
                 try? await clock.sleep(for: delay)
             }
         }

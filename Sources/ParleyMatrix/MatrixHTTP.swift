@@ -77,13 +77,3 @@ enum MatrixPath {
         "/_matrix/client/v3/" + segments.map(encode).joined(separator: "/")
     }
 }
-
-extension Duration {
-    var seconds: TimeInterval {
-        TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
-    }
-
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}

@@ -106,7 +106,7 @@ public actor PluginHost {
             let delay = Backoff(base: .milliseconds(500), cap: .seconds(60)).delay(after: consecutive)
             set(.restarting(failures: consecutive))
             logger.warning("plugin stopped; starting it again", metadata: [
-                "plugin.status": "\(status)", "plugin.delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+                "plugin.status": "\(status)", "plugin.delay_ms": "\(delay.inMilliseconds)"])
             do { try await clock.sleep(for: delay) } catch { break }
         }
         await stop()

@@ -1,4 +1,5 @@
 public import Foundation
+import ParleyCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -119,7 +120,7 @@ public final class ScriptedHTTPServer: Sendable {
         case .respond(let status, let headers, let pieces, let keepAlive):
             _ = write(fd, head(status, headers, length: keepAlive ? pieces.map { $0.0.utf8.count }.reduce(0, +) : nil))
             for (piece, pause) in pieces {
-                if pause > .zero { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) }
+                if pause > .zero { Thread.sleep(forTimeInterval: pause.inSeconds) }
                 if !write(fd, piece) {
                     hungUp.withLock { $0 = true }
                     return false

@@ -29,9 +29,7 @@ struct BackendsCheck: AsyncParsableCommand {
             do {
                 var text = ""
                 for try await chunk in backend.stream(request) { text += chunk.text }
-                let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-                    + Double((ContinuousClock.now - started).components.seconds)
-                print("\(backend.name): ok in \(String(format: "%.2f", seconds)) s (\(text.isEmpty ? "an empty reply" : "\"\(text.prefix(20))\""))")
+                print("\(backend.name): ok in \(String(format: "%.2f", (ContinuousClock.now - started).inSeconds)) s (\(text.isEmpty ? "an empty reply" : "\"\(text.prefix(20))\""))")
             } catch {
                 failed += 1
                 print("\(backend.name): FAILED: \(error)")

@@ -99,7 +99,7 @@ struct PluginsCheck: AsyncParsableCommand {
     }
 
     static func milliseconds(_ duration: Duration) -> String {
-        String(format: "%.3f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+        String(format: "%.3f", duration.inSeconds * 1000)
     }
 }
 
