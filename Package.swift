@@ -24,11 +24,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         .target(
             name: "ParleyCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: upcoming
         ),
         .target(
@@ -38,7 +41,8 @@ let package = Package(
         ),
         .target(name: "ParleyHTTP", dependencies: ["ParleyCore"], swiftSettings: upcoming),
         .target(
-            name: "ParleyPlugins", dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log")],
+            name: "ParleyPlugins",
+            dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: upcoming),
         .target(name: "CParleyKernels"),
         .target(
@@ -55,12 +59,18 @@ let package = Package(
         .target(name: "COpenSSLShims", dependencies: ["COpenSSL"]),
         .target(
             name: "ParleyIRC",
-            dependencies: ["ParleyCore", "COpenSSL", "COpenSSLShims", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ParleyCore", "COpenSSL", "COpenSSLShims", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: upcoming
         ),
         .target(
             name: "ParleyMatrix",
-            dependencies: ["ParleyCore", "ParleyHTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ParleyCore", "ParleyHTTP", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: upcoming
         ),
         .target(
@@ -76,6 +86,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             swiftSettings: upcoming
         ),
@@ -85,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyDaemon", "ParleyInference", "ParleyPlugins", "ParleyCore", "ParleyTesting",
+                "ParleyDaemon", "ParleyInference", "ParleyPlugins", "ParleyCore", "ParleyTesting", "ParleyHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
@@ -113,14 +126,18 @@ let package = Package(
         .testTarget(
             name: "ParleyIntegrationTests",
             dependencies: [
-                "ParleyIRC", "ParleyMatrix", "ParleyTesting", "ParleyDaemon", "ParleyCore", "ParleyStore", "ParleyPlugins",
+                "ParleyIRC", "ParleyMatrix", "ParleyTesting", "ParleyDaemon", "ParleyCore", "ParleyStore", "ParleyPlugins", "ParleyHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming),
         .testTarget(name: "ParleyIRCTests", dependencies: ["ParleyIRC", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(name: "ParleyStoreTests", dependencies: ["ParleyStore", "ParleyTesting"], swiftSettings: upcoming),
         .testTarget(
-            name: "ParleyDaemonTests", dependencies: ["ParleyDaemon", "ParleyTesting", "ParleyBackends", "ParleyHTTP", "ParleyIRC"],
+            name: "ParleyDaemonTests",
+            dependencies: [
+                "ParleyDaemon", "ParleyTesting", "ParleyBackends", "ParleyHTTP", "ParleyIRC", "ParleyCore",
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming),
     ]
 )

@@ -5,7 +5,7 @@ public import ParleyHTTP
 
 /// Where and how to reach an OpenAI-compatible Chat Completions API (OpenAI, vLLM, the llama.cpp
 /// server, Ollama's `/v1`, LM Studio…).
-public struct OpenAICompatibleConfiguration: Sendable {
+public struct OpenAICompatibleConfiguration: Sendable, Equatable {
     public var name: BackendName
     /// The API root, e.g. `https://api.openai.com/v1`; `/chat/completions` is appended.
     public var baseURL: URL
@@ -237,6 +237,20 @@ public struct OpenAICompatibleBackend: GenerationBackend {
             topP: parameters.topP,
             stop: parameters.stop.isEmpty ? nil : Array(parameters.stop.prefix(4)),
             seed: parameters.seed)
+    }
+
+    /// `GET /models`: the server answers and takes the key.
+    public func probe() async throws {
+        var request = httpRequest(Data())
+        request.method = "GET"
+        request.body = nil
+        request.url = configuration.baseURL.appendingPathComponent("models")
+        request.idleTimeout = .seconds(5)
+        request.totalTimeout = .seconds(5)
+        let response = try await http.send(request, maxBodyBytes: 1 << 20)
+        guard (200..<300).contains(response.status) else {
+            throw GenerationError.backendFailed(backend: name, detail: "GET /models answered \(response.status)")
+        }
     }
 
     func httpRequest(_ body: Data) -> HTTPRequest {

@@ -5,7 +5,7 @@ extension Bot {
     public func commandList() -> [any Command] { commands }
 
     public func isAdmin(_ sender: Sender, on network: NetworkID) -> Bool {
-        configuration.admins.contains(sender, on: network)
+        setup.admins.contains(sender, on: network)
     }
 
     public func resetContext(of message: InboundMessage) async {
@@ -42,7 +42,8 @@ extension Bot {
             generating: await session?.isGenerating ?? false,
             repliesSent: repliesSent,
             paused: paused.contains(message.channel),
-            networks: networkStates.sorted { $0.key.rawValue < $1.key.rawValue }.map { NetworkStatus(network: $0.key, state: $0.value) })
+            networks: networkStates.sorted { $0.key.rawValue < $1.key.rawValue }.map { NetworkStatus(network: $0.key, state: $0.value) },
+            overrides: adminState.settings[message.channel]?.values ?? [:])
     }
 
     public func setPaused(_ isPaused: Bool, channel: ChannelKey) async {
@@ -60,7 +61,7 @@ extension Bot {
 
     public func unignore(_ entry: String) async -> Bool {
         guard ignoreList.remove(entry) else { return false }
-        adminState.unignore(entry, fromConfig: configuredIgnores.contains(entry))
+        adminState.unignore(entry, fromConfig: setup.ignore.contains(entry))
         await saveAdminState()
         return true
     }
@@ -69,21 +70,69 @@ extension Bot {
     func restoreAdminState() async {
         guard let adminStore else { return }
         do {
-            let saved = try await adminStore.loadAdminState()
-            for entry in saved.ignoredAdded { _ = ignoreList.add(entry) }
-            for entry in saved.ignoredRemoved { _ = ignoreList.remove(entry) }
-            paused = saved.paused
-            adminState = saved
+            adminState = try await adminStore.loadAdminState()
+            applyIgnoreChanges()
+            paused = adminState.paused
+            install()
         } catch {
             logger.error("could not read the saved admin state; going on with the config's", metadata: ["error": "\(error)"])
         }
     }
 
-    private func saveAdminState() async {
+    func saveAdminState() async {
         do {
             try await adminStore?.saveAdminState(adminState)
         } catch {
             logger.error("could not save the admin state; it holds until a restart", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// `!config`: channel settings set from chat, over the config.
+extension Bot {
+    public func mayConfigure(_ message: InboundMessage) async -> Bool {
+        if isAdmin(message.sender, on: message.channel.network) { return true }
+        // An operator counts only when the network vouches for who they are (an account).
+        return !message.isDirect && message.sender.isOperator && message.sender.account != nil
+            && policies.configuredPolicy(for: message.channel, isDirect: false).opsMayConfigure
+    }
+
+    public func channelSettings(of message: InboundMessage) async -> [ChannelSettingValue] {
+        let policy = policy(of: message)
+        let overrides = adminState.settings[message.channel]?.values ?? [:]
+        return ChannelSetting.allCases.map { key in
+            ChannelSettingValue(key: key, value: key.value(in: policy), isOverride: overrides[key] != nil)
+        }
+    }
+
+    public func setChannelSetting(_ key: ChannelSetting, to value: String, for message: InboundMessage) async throws {
+        if key == .backend, installed.backends[BackendName(value)] == nil {
+            throw ChannelSettingError.unknownBackend(value, known: installed.backends.keys.map(\.rawValue).sorted())
+        }
+        var settings = adminState.settings[message.channel] ?? ChannelSettings()
+        try settings.set(key, to: value, checkedAgainst: policy(of: message))
+        adminState.settings[message.channel] = settings
+        await settingsChanged(by: message, key: key)
+    }
+
+    public func unsetChannelSetting(_ key: ChannelSetting, for message: InboundMessage) async -> Bool {
+        guard var settings = adminState.settings[message.channel], settings.unset(key) else { return false }
+        adminState.settings[message.channel] = settings.isEmpty ? nil : settings
+        await settingsChanged(by: message, key: key)
+        return true
+    }
+
+    public func sentence(_ sentence: BotSentence, for message: InboundMessage) async -> String {
+        policy(of: message).text(sentence)
+    }
+
+    private func settingsChanged(by message: InboundMessage, key: ChannelSetting) async {
+        logger.notice("channel setting changed from chat", metadata: [
+            "bot.channel": "\(message.channel)", "bot.setting": "\(key.rawValue)",
+            "bot.account": "\(message.sender.account ?? "none")",
+        ])
+        install()
+        await reconfigureSessions()
+        await saveAdminState()
     }
 }

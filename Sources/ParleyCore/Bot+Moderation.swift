@@ -12,7 +12,7 @@ extension Bot {
             return [replyWork(to: message, text)]
         case .escalate(let reason):
             var work: [Work] = []
-            if let target = configuration.escalationChannel {
+            if let target = setup.escalationChannel {
                 let note = "Escalation from \(message.sender.displayName) in \(message.channel.channel): \(message.text) (\(reason))"
                 work.append { [self] in await outbox.say(note, to: .note(in: target)) }
             } else {
@@ -42,6 +42,7 @@ extension Bot {
         channel: ChannelKey, user: UserID?
     ) async {
         let reason = verdict.reason ?? ""
+        ParleyMetric.moderationVerdicts.increment([("action", verdict.label), ("direction", direction.rawValue)])
         logger.notice(
             "moderation verdict",
             metadata: [

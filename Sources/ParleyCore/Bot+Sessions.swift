@@ -4,27 +4,34 @@ import Logging
 /// Creating channel sessions and letting the least recently used go.
 extension Bot {
     /// The session for `key`, created if it is new (its worker is then for the caller to start).
-    func sessionFor(_ key: SessionKey, policy: ChannelPolicy) async -> (session: ChannelSession, isNew: Bool) {
+    func sessionFor(_ key: SessionKey, policy: ChannelPolicy, isDirect: Bool) async -> (session: ChannelSession, isNew: Bool) {
         defer { sessionUse[key] = clock.now() }
         if let session = sessions[key] { return (session, false) }
         await evictIfNeeded()
-        let environment = SessionEnvironment(
-            backends: backends,
-            outbox: outbox,
-            store: store,
-            limiter: limiter,
-            context: promptContext,
-            logger: logger,
-            replySent: { [self] message, text in await replySent(text, to: message) },
-            jobFinished: { [self] message in await finish(message) })
-        let session = ChannelSession(key: key, policy: policy, environment: environment, now: clock.now())
+        let session = ChannelSession(
+            key: key, isDirect: isDirect, policy: policy, environment: sessionEnvironment(), now: clock.now())
         sessions[key] = session
         sessionUse[key] = clock.now()
         return (session, true)
     }
 
+    /// What sessions get from the bot as it is set up now.
+    func sessionEnvironment() -> SessionEnvironment {
+        SessionEnvironment(
+            backends: installed.backends,
+            outbox: outbox,
+            store: store,
+            limiter: limiter,
+            clock: clock,
+            context: installed.promptContext,
+            logger: logger,
+            replySent: { [self] message, text in await replySent(text, to: message) },
+            jobFinished: { [self] message in await finish(message) })
+    }
+
     func replySent(_ text: String, to message: InboundMessage) async {
         countReply()
+        ParleyMetric.replies.increment([("network", message.channel.network.rawValue)])
         for plugin in plugins { await plugin.observe(.replySent(to: message, text: text)) }
     }
 

@@ -7,22 +7,20 @@ public import Logging
 /// `run()` owns every task: one per connector, one worker per session, one per command. Cancel it
 /// (or let a console's input end, with `stopsWhenInputEnds`) and they all stop.
 public actor Bot: BotControl {
+    /// The bot-wide settings a reload does not change (its name, prefix, limits).
     public nonisolated let configuration: BotConfiguration
     public nonisolated let ignoreList: IgnoreList
-    let connectors: [NetworkID: any Connector]
-    let backends: [BackendName: any GenerationBackend]
-    let policies: ChannelPolicies
-    let inbound: ModerationPipeline
-    let outbound: ModerationPipeline
-    let commands: [any Command]
+    /// What a reload replaces; `installed` is built from it.
+    var setup: BotSetup
+    var installed: InstalledSetup
+    var connectors: [NetworkID: any Connector] = [:]
     /// The store, written behind: no write is awaited on the inbound path.
     let store: WriteBehindStore?
     let clock: any MonotonicClock
     let logger: Logger
     let limiter: GenerationLimiter
-    let promptContext: PromptContext
-    /// What `!forget me` asks of the plugins too.
-    let plugins: [any Plugin]
+    /// Reads the config again and applies it (`!reload`, SIGHUP); set by whoever assembled the bot.
+    var reloader: (@Sendable () async throws -> String)?
 
     var sessions: [SessionKey: ChannelSession] = [:]
     /// When each session last took a message, for least-recently-used eviction.
@@ -32,8 +30,6 @@ public actor Bot: BotControl {
     /// What admins changed in chat, saved in `adminStore` after each change.
     var adminState = AdminState()
     let adminStore: (any AdminStateStore)?
-    /// The config's ignore list, to tell an `!unignore` of it from one of a chat addition.
-    let configuredIgnores: Set<String>
     var repliesSent = 0
     /// How many inbound messages have been fully handled (queued, answered by a command, or
     /// dropped); lets tests know that the bot has seen what they pushed.
@@ -51,6 +47,10 @@ public actor Bot: BotControl {
     private nonisolated let shutdownRequest: AsyncStream<Void>.Continuation
     /// Each network's state, from its connector's reports and the supervisor's.
     var networkStates: [NetworkID: NetworkState] = [:]
+    /// Each running network's supervisor, so that a reload can stop one alone.
+    var networkTasks: [NetworkID: Task<Void, Never>] = [:]
+    /// Where connectors report, once `run()` has begun.
+    var networkEvents: ConnectorEvents?
 
     /// - Parameters:
     ///   - inboundHooks: run on every message after the ignore list, in order.
@@ -72,24 +72,24 @@ public actor Bot: BotControl {
     ) {
         self.configuration = configuration
         self.ignoreList = ignoreList
-        self.configuredIgnores = Set(ignoreList.current)
         self.adminStore = adminStore
+        self.setup = BotSetup(
+            admins: configuration.admins, escalationChannel: configuration.escalationChannel, policies: policies,
+            backends: backends, ignore: ignoreList.current, inboundHooks: inboundHooks, outboundHooks: outboundHooks,
+            sanitizer: sanitizer, plugins: plugins, connectors: connectors)
+        self.installed = InstalledSetup(setup, ignoreList: ignoreList, overrides: [:])
         self.connectors = Dictionary(connectors.map { ($0.network, $0) }, uniquingKeysWith: { first, _ in first })
-        self.backends = Dictionary(backends.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        self.policies = policies
-        let plugins = plugins.map { ChannelScopedPlugin(plugin: $0, policies: policies) }
-        self.plugins = plugins
-        self.inbound = ModerationPipeline(hooks: [ignoreList] + inboundHooks + plugins.flatMap(\.inboundHooks))
-        self.outbound = ModerationPipeline(hooks: outboundHooks + plugins.flatMap(\.outboundHooks) + [sanitizer])
-        self.commands = BuiltinCommands.all + plugins.flatMap(\.commands)
         self.store = store.map { WriteBehindStore($0, logger: logger) }
         self.clock = clock
         self.logger = logger
         self.limiter = GenerationLimiter(limit: configuration.maxConcurrentGenerations)
-        self.promptContext = PromptContext(providers: plugins.flatMap(\.contextProviders))
         self.started = clock.now()
         (shutdownRequests, shutdownRequest) = AsyncStream.makeStream(of: Void.self)
     }
+
+    var policies: ChannelPolicies { installed.policies }
+    var plugins: [any Plugin] { installed.plugins }
+    var commands: [any Command] { installed.commands }
 
     /// Begins a graceful shutdown: no new messages are taken, replies in progress finish (within
     /// `drainTime`), connectors send what they hold, then every network stops and `run()` returns.
@@ -106,10 +106,8 @@ public actor Bot: BotControl {
         let backlog = EventBacklog(limit: configuration.inboundBacklog)
         let sink = ConnectorEvents(continuation, backlog: backlog)
         try await withThrowingDiscardingTaskGroup { group in
-            for connector in connectors.values {
-                networkStates[connector.network] = .connecting
-                group.addTask { await self.supervise(connector, events: sink) }
-            }
+            networkEvents = sink
+            for connector in connectors.values { startNetwork(connector) }
             if let store {
                 group.addTask { await store.run() }
             }
@@ -122,9 +120,13 @@ public actor Bot: BotControl {
                 }
             }
             for await event in events {
-                defer { backlog.taken() }
+                defer {
+                    backlog.taken()
+                    ParleyMetric.inboundBacklog.record(Double(backlog.count))
+                }
                 switch event {
                 case .message(let message):
+                    ParleyMetric.messagesReceived.increment([("network", message.channel.network.rawValue)])
                     guard accepting else { continue }
                     work.begin(message.id)
                     let spawn = await handle(message)
@@ -154,6 +156,7 @@ public actor Bot: BotControl {
                 }
             }
             // The input ended or shutdown drained the work: stop every network and worker.
+            await stopNetworks(Set(networkTasks.keys))
             group.cancelAll()
         }
     }
@@ -271,7 +274,7 @@ public actor Bot: BotControl {
         let isRequest = request(in: original, policy: policy) != nil
 
         let message: InboundMessage
-        switch await inbound.review(original, isRequest: isRequest, policy: policy) {
+        switch await installed.inbound.review(original, isRequest: isRequest, policy: policy) {
         case .stop(let verdict, let hook):
             await note(verdict, hook: hook, direction: .inbound, channel: original.channel, user: original.sender.id)
             return Spawn(tasks: consequences(of: verdict, for: original, isRequest: isRequest))
@@ -290,7 +293,7 @@ public actor Bot: BotControl {
         }
         let key = SessionKey(for: message, scope: policy.scope)
         if case .prompt(let prompt) = request {
-            let (session, isNew) = await sessionFor(key, policy: policy)
+            let (session, isNew) = await sessionFor(key, policy: policy, isDirect: message.isDirect)
             var spawn = Spawn(sessionWorkers: isNew ? [session] : [])
             // Begun before the job is queued: the session may finish it before `enqueue` returns.
             work.begin(original.id)
@@ -302,7 +305,7 @@ public actor Bot: BotControl {
             return spawn
         }
         if policy.recordsChatter && policy.scope != .user && !message.isDirect {
-            let (session, isNew) = await sessionFor(key, policy: policy)
+            let (session, isNew) = await sessionFor(key, policy: policy, isDirect: message.isDirect)
             let entry = ContextEntry(
                 role: .user, speaker: message.sender.id, speakerName: message.sender.displayName,
                 text: message.text, time: message.time)
@@ -348,10 +351,11 @@ public actor Bot: BotControl {
     }
 
     func commandWork(_ command: any Command, arguments: String, message: InboundMessage) -> Work {
-        let admins = configuration.admins
         return { [self] in
             let reply: String?
-            if command.requiresAdmin && !admins.contains(message.sender, on: message.channel.network) {
+            let policy = await policy(of: message)
+            let isAdmin = await isAdmin(message.sender, on: message.channel.network)
+            if command.requiresAdmin && !isAdmin {
                 logger.notice(
                     "admin command refused",
                     metadata: [
@@ -359,14 +363,14 @@ public actor Bot: BotControl {
                         "bot.sender": "\(message.sender.displayName)",
                         "bot.account": "\(message.sender.account ?? "none")",
                     ])
-                reply = policy(of: message).text(.adminOnly(command: commandPrefix + command.name))
+                reply = policy.text(.adminOnly(command: commandPrefix + command.name))
             } else {
                 do {
                     reply = try await command.run(CommandInvocation(message: message, arguments: arguments, bot: self))
                 } catch {
                     logger.error("command failed", metadata: ["bot.command": "\(command.name)", "error": "\(error)"])
                     reply = (error as? any UserPresentableError)?.userMessage
-                        ?? policy(of: message).text(.commandFailed(command: commandPrefix + command.name))
+                        ?? policy.text(.commandFailed(command: commandPrefix + command.name))
                 }
             }
             if let reply { await deliver(reply, to: message) }
@@ -378,7 +382,7 @@ public actor Bot: BotControl {
     }
 
     /// The policy of the channel `message` was said in.
-    nonisolated func policy(of message: InboundMessage) -> ChannelPolicy {
+    func policy(of message: InboundMessage) -> ChannelPolicy {
         policies.policy(for: message.channel, isDirect: message.isDirect)
     }
 
@@ -398,7 +402,7 @@ public actor Bot: BotControl {
     /// The one way out (`Outbox`), reporting its verdicts to the moderation log.
     var outbox: Outbox {
         Outbox(
-            connectors: connectors, pipeline: outbound, policies: policies, clock: clock, logger: logger,
+            connectors: connectors, pipeline: installed.outbound, policies: policies, clock: clock, logger: logger,
             report: { [self] verdict, hook, channel in
                 await note(verdict, hook: hook, direction: .outbound, channel: channel, user: nil)
             })

@@ -26,6 +26,8 @@ public enum BotSentence: Sendable, Hashable {
     case escalated
     /// `command` (with its prefix) is for admins.
     case adminOnly(command: String)
+    /// `command` (with its prefix) is for admins and, where allowed, channel operators.
+    case configureOnly(command: String)
     /// `command` (with its prefix) failed.
     case commandFailed(command: String)
     /// A rate limit: the sender's own, or the channel's.
@@ -43,6 +45,7 @@ public enum BotSentence: Sendable, Hashable {
     public enum Key: String, Sendable, Hashable, CaseIterable {
         case busy, escalated
         case adminOnly = "admin_only"
+        case configureOnly = "configure_only"
         case commandFailed = "command_failed"
         case rateLimited = "rate_limited"
         case channelRateLimited = "channel_rate_limited"
@@ -54,7 +57,7 @@ public enum BotSentence: Sendable, Hashable {
         /// The `{placeholders}` its text may use.
         public var placeholders: [String] {
             switch self {
-            case .adminOnly, .commandFailed: ["command"]
+            case .adminOnly, .configureOnly, .commandFailed: ["command"]
             case .rateLimited, .channelRateLimited: ["seconds"]
             case .fallbackUsed: ["backend", "fallback"]
             case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom: []
@@ -67,6 +70,7 @@ public enum BotSentence: Sendable, Hashable {
         case .busy: .busy
         case .escalated: .escalated
         case .adminOnly: .adminOnly
+        case .configureOnly: .configureOnly
         case .commandFailed: .commandFailed
         case .rateLimited(let channelWide, _): channelWide ? .channelRateLimited : .rateLimited
         case .noAnswer: .noAnswer
@@ -79,7 +83,7 @@ public enum BotSentence: Sendable, Hashable {
     /// The values of its `{placeholders}`.
     var values: [String: String] {
         switch self {
-        case .adminOnly(let command), .commandFailed(let command): ["command": command]
+        case .adminOnly(let command), .configureOnly(let command), .commandFailed(let command): ["command": command]
         case .rateLimited(_, let seconds): ["seconds": "\(seconds)"]
         case .fallbackUsed(let backend, let fallback): ["backend": backend, "fallback": fallback]
         case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom: [:]
@@ -106,6 +110,8 @@ public enum BotSentence: Sendable, Hashable {
         case .busy: "I'm still answering earlier messages here; please ask again in a moment."
         case .escalated: "I've passed this on to a person who can help; they'll get back to you."
         case .adminOnly(let command): "Sorry, \(command) is for admins (by services account), and you're not logged in as one."
+        case .configureOnly(let command):
+            "Sorry, \(command) is for admins and, where the channel allows it, its operators identified to services."
         case .commandFailed(let command): "Sorry, \(command) failed."
         case .rateLimited(let channelWide, let seconds):
             "That's more questions than I can take from \(channelWide ? "this channel" : "you") right now; please wait \(seconds) s."
@@ -122,6 +128,7 @@ public enum BotSentence: Sendable, Hashable {
         case .busy: "我还在回答这里之前的消息，请稍后再问。"
         case .escalated: "我已经把这件事转给能帮忙的人了，他们会回复你。"
         case .adminOnly(let command): "抱歉，\(command) 只有管理员可以使用（按服务账号认证），而你没有以管理员身份登录。"
+        case .configureOnly(let command): "抱歉，\(command) 只有管理员以及（频道允许时）已向服务认证的频道操作员可以使用。"
         case .commandFailed(let command): "抱歉，\(command) 执行失败。"
         case .rateLimited(let channelWide, let seconds):
             "\(channelWide ? "这个频道" : "你")的问题太多了，我一时处理不过来；请等 \(seconds) 秒。"

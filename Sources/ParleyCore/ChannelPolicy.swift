@@ -37,6 +37,9 @@ public struct ChannelPolicy: Sendable, Hashable {
     public var language: BotLanguage
     /// The config's own text for some of them (`messages:`), over the language's.
     public var sentences: [BotSentence.Key: String]
+    /// Whether the channel's operators (identified to services on IRC; power level 50 or more on
+    /// Matrix) may change its settings from chat (`!config`), besides admins.
+    public var opsMayConfigure = false
 
     public init(
         triggers: TriggerSet = [.mention, .prefix, .direct],
@@ -102,6 +105,8 @@ public struct ChannelMatch: Sendable, Hashable {
 public struct ChannelPolicies: Sendable {
     public var rules: [(match: ChannelMatch, policy: ChannelPolicy)]
     public var fallback: ChannelPolicy
+    /// What was set in chat (`!config set`), per channel, over the rules.
+    public var overrides: [ChannelKey: ChannelSettings] = [:]
 
     public init(rules: [(match: ChannelMatch, policy: ChannelPolicy)] = [], fallback: ChannelPolicy) {
         self.rules = rules
@@ -109,6 +114,12 @@ public struct ChannelPolicies: Sendable {
     }
 
     public func policy(for key: ChannelKey, isDirect: Bool) -> ChannelPolicy {
+        let configured = configuredPolicy(for: key, isDirect: isDirect)
+        return overrides[key]?.applied(to: configured) ?? configured
+    }
+
+    /// The policy the config gives `key`, without what was set in chat.
+    public func configuredPolicy(for key: ChannelKey, isDirect: Bool) -> ChannelPolicy {
         rules.first { $0.match.matches(key, isDirect: isDirect) }?.policy ?? fallback
     }
 }

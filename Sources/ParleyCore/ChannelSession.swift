@@ -11,11 +11,15 @@ actor ChannelSession {
         var message: InboundMessage
         var sequence: Int
         var epoch: Int
+        /// When the question was queued, on the environment's clock.
+        var queuedAt: Duration
     }
 
     nonisolated let key: SessionKey
+    /// Whether the conversation is a direct one, which the channel's policy may depend on.
+    nonisolated let isDirect: Bool
     private(set) var policy: ChannelPolicy
-    private let environment: SessionEnvironment
+    private var environment: SessionEnvironment
     private var entries: [(sequence: Int, entry: ContextEntry)] = []
     /// Each entry's token count, by sequence then backend: an entry is counted once per backend,
     /// not once per request.
@@ -34,8 +38,9 @@ actor ChannelSession {
     /// When the session last took a message, for least-recently-used eviction.
     private(set) var lastUsed: Duration
 
-    init(key: SessionKey, policy: ChannelPolicy, environment: SessionEnvironment, now: Duration) {
+    init(key: SessionKey, isDirect: Bool, policy: ChannelPolicy, environment: SessionEnvironment, now: Duration) {
         self.key = key
+        self.isDirect = isDirect
         self.policy = policy
         self.environment = environment
         self.lastUsed = now
@@ -53,8 +58,10 @@ actor ChannelSession {
             .filter { seen.insert($0.lowercased()).inserted }
     }
 
-    func updatePolicy(_ policy: ChannelPolicy) {
+    /// Takes a reloaded policy and environment for the jobs after the one in progress.
+    func reconfigure(policy: ChannelPolicy, environment: SessionEnvironment) {
         self.policy = policy
+        self.environment = environment
     }
 
     /// Appends a line to the transcript (and to storage); returns its sequence number.
@@ -85,11 +92,12 @@ actor ChannelSession {
         let waitingOrRunning = queued + (answering ? 1 : 0)
         guard waitingOrRunning <= policy.queueLimit else { return false }
         queued += 1
+        ParleyMetric.queuedQuestions.adjust(by: 1)
         let entry = ContextEntry(
             role: .user, speaker: message.sender.id, speakerName: message.sender.displayName,
             text: prompt, time: message.time)
         let sequence = await record(entry, now: now)
-        continuation.yield(Job(message: message, sequence: sequence, epoch: epoch))
+        continuation.yield(Job(message: message, sequence: sequence, epoch: epoch, queuedAt: now))
         return true
     }
 
@@ -129,6 +137,7 @@ actor ChannelSession {
     func run() async {
         for await job in jobs {
             queued -= 1
+            ParleyMetric.queuedQuestions.adjust(by: -1)
             if job.epoch == epoch && !Task.isCancelled {
                 answering = true
                 await withTaskGroup(of: Void.self) { group in
@@ -189,6 +198,11 @@ actor ChannelSession {
                 }
                 try await writer.finish()
                 await finishReply(writer, to: message)
+                if writer.hasDelivered {
+                    let network = [("network", key.channel.network.rawValue)]
+                    ParleyMetric.replyLatency.record((environment.clock.now() - job.queuedAt).inSeconds, network)
+                    if name != policy.backend { ParleyMetric.backendFallbacks.increment([("backend", name.rawValue)]) }
+                }
                 if name != policy.backend && policy.announcesFallback && writer.hasDelivered {
                     await say(policy.text(.fallbackUsed(backend: policy.backend.rawValue, fallback: name.rawValue)), to: message)
                 }
@@ -205,6 +219,7 @@ actor ChannelSession {
                 await say(policy.text(.undelivered), to: message)
                 return
             } catch {
+                ParleyMetric.backendErrors.increment([("backend", name.rawValue)])
                 environment.logger.warning(
                     "generation failed",
                     metadata: ["bot.session": "\(key)", "gen.backend": "\(name)", "error": "\(error)"])
@@ -240,10 +255,25 @@ actor ChannelSession {
             messages: messages, parameters: policy.parameters, conversation: key.description)
         try await environment.limiter.acquire()
         do {
+            let clock = environment.clock
+            let started = clock.now()
+            var firstToken: Duration?
+            var tokens = 0
             for try await chunk in backend.stream(request) {
+                if !chunk.text.isEmpty {
+                    tokens += 1
+                    if firstToken == nil { firstToken = clock.now() }
+                }
                 guard try await writer.write(chunk.text), !Task.isCancelled else { break }
             }
             await environment.limiter.release()
+            let labels = [("backend", backend.name.rawValue)]
+            ParleyMetric.generatedTokens.increment(by: tokens, labels)
+            if let firstToken {
+                ParleyMetric.timeToFirstToken.record((firstToken - started).inSeconds, labels)
+                let streaming = (clock.now() - firstToken).inSeconds
+                if tokens > 1 && streaming > 0 { ParleyMetric.tokensPerSecond.record(Double(tokens - 1) / streaming, labels) }
+            }
         } catch {
             await environment.limiter.release()
             throw error

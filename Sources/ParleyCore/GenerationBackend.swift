@@ -12,6 +12,14 @@ public protocol GenerationBackend: Sendable {
     /// Streams the reply to `request`. Ending the iteration early (or cancelling the consuming
     /// task) cancels the generation.
     func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationChunk, any Error>
+
+    /// Throws if the backend cannot be reached now (for `/ready`); cheap, and generates nothing.
+    func probe() async throws
+}
+
+extension GenerationBackend {
+    /// In-process backends are reachable once they exist.
+    public func probe() async throws {}
 }
 
 /// One turn of a conversation as chat models take it.

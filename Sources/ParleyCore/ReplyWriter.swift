@@ -136,6 +136,10 @@ struct ReplyWriter {
     private func send(_ message: OutboundMessage) async throws {
         do {
             try await connector.send(message)
+            // A message people see as one: a line or a whole reply, not each streamed piece or edit.
+            if message.part == .complete || message.part == .end {
+                ParleyMetric.messagesSent.increment([("network", connector.network.rawValue)])
+            }
         } catch {
             throw DeliveryError(underlying: error)
         }

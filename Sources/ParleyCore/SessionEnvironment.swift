@@ -7,6 +7,7 @@ struct SessionEnvironment: Sendable {
     var outbox: Outbox
     var store: (any ConversationStore)?
     var limiter: GenerationLimiter
+    var clock: any MonotonicClock
     /// What plugins add to the prompt of each reply.
     var context: PromptContext
     var logger: Logger

@@ -13,8 +13,11 @@ struct BotService: Service {
     /// or has failed, so that the first message does not find its plugin still starting.
     var plugins: [PluginHost] = []
     var pluginStartTime: Duration = .seconds(10)
+    /// Run first: what the bot needs from its assembly (the reloader).
+    var connect: @Sendable () async -> Void = {}
 
     func run() async throws {
+        await connect()
         if !plugins.isEmpty {
             await withTaskGroup(of: Bool.self) { group in
                 for host in plugins {
@@ -55,20 +58,6 @@ struct RetentionService: Service {
                     return
                 }
             }
-        }
-    }
-}
-
-/// A plugin's program, kept running (and restarted) until the group shuts down; listed before
-/// the bot, so it stops after the bot has drained.
-struct PluginService: Service {
-    let host: PluginHost
-    let bot: Bot
-
-    func run() async throws {
-        await host.connect { [bot] text, channel in await bot.announce(text, in: channel) }
-        await cancelWhenGracefulShutdown {
-            await host.runUntilCancelled()
         }
     }
 }

@@ -37,6 +37,7 @@ public final class ConsoleConnector: Connector {
     }
 
     public func run(events: ConnectorEvents) async throws {
+        events.emit(.state(network, .up))
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         let input = self.input
         let reader = Thread {

@@ -14,6 +14,17 @@ import UnixSignals
 /// Builds Parley from a config: the store, the backends, the connectors, the bot, and the
 /// service group that runs them. `parley run` and `parley chat` are this plus `run()`.
 public enum Daemon {
+    /// Replaces standard input and output for console networks.
+    public struct ConsoleIO: Sendable {
+        public var input: @Sendable () -> String?
+        public var output: @Sendable (String) -> Void
+
+        public init(input: @escaping @Sendable () -> String?, output: @escaping @Sendable (String) -> Void) {
+            self.input = input
+            self.output = output
+        }
+    }
+
     /// What to run.
     public enum Mode: Sendable {
         /// Every configured network, until SIGTERM or SIGINT.
@@ -26,6 +37,8 @@ public enum Daemon {
     public struct Assembly: Sendable {
         public let bot: Bot
         public let group: ServiceGroup
+        /// Reads the config again and applies it (SIGHUP, `!reload`).
+        public let reloader: Reloader
 
         /// Runs every service until shutdown: the first SIGTERM or SIGINT drains (graceful
         /// shutdown), a second one cuts at once. Either way it returns normally.
@@ -33,10 +46,15 @@ public enum Daemon {
             let group = self.group
             do {
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    let reloader = self.reloader
                     tasks.addTask { try await group.run() }
                     tasks.addTask {
                         var signals = 0
-                        for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                        for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup) {
+                            if signal == .sighup {
+                                _ = await reloader.reloadFromSource()
+                                continue
+                            }
                             signals += 1
                             if signals == 1 {
                                 await group.triggerGracefulShutdown()
@@ -59,84 +77,61 @@ public enum Daemon {
     /// - Parameter consoleIO: replaces standard input and output for console networks (tests).
     /// - Parameter plugins: Swift plugins of the embedding program, beside the configured
     ///   plugin processes.
+    /// - Parameter source: reads the config again for a reload (SIGHUP, `!reload`); without it
+    ///   the bot cannot reload.
     public static func assemble(
         _ configuration: ParleyConfiguration,
         mode: Mode,
         logger: Logger,
         plugins: [any Plugin] = [],
-        consoleIO: (input: @Sendable () -> String?, output: @Sendable (String) -> Void)? = nil
+        consoleIO: ConsoleIO? = nil,
+        source: (@Sendable () throws -> ParleyConfiguration)? = nil
     ) throws -> Assembly {
         let store = try SQLiteStore(path: configuration.storage.path, retention: configuration.storage.retention)
         // One HTTP layer for the process: a homeserver or model server named twice is one
         // session with its connections kept alive.
         let http = URLSessionHTTPClient()
-        let backends = try makeBackends(configuration, logger: logger, http: http)
-        var networks = configuration.networks
-        if mode == .chat {
-            networks = networks.filter { if case .console = $0.kind { true } else { false } }
-            if networks.isEmpty {
-                networks = [NetworkConfiguration(name: "console", kind: .console(user: "you"))]
-            }
-        }
-        let connectors: [any Connector] = networks.map { network in
-            switch network.kind {
-            case .console(let user):
-                if let consoleIO {
-                    ConsoleConnector(
-                        network: network.name, user: user, botName: configuration.bot.name,
-                        input: consoleIO.input, output: consoleIO.output)
-                } else {
-                    ConsoleConnector(network: network.name, user: user, botName: configuration.bot.name)
-                }
-            case .irc(let irc):
-                IRCConnector(
-                    configuration: irc, logger: Self.networkLogger(logger, network.name),
-                    stsStore: StoredSTSPolicies(store: store))
-            case .matrix(let matrix):
-                MatrixConnector(
-                    configuration: matrix, logger: Self.networkLogger(logger, network.name),
-                    store: StoredMatrixState(store: store), http: http)
-            }
-        }
+        let parts = DaemonParts(mode: mode, store: store, http: http, logger: logger, swiftPlugins: plugins, consoleIO: consoleIO)
+        let built = try parts.build(configuration, keeping: nil)
         var botConfiguration = configuration.bot
         botConfiguration.stopsWhenInputEnds = mode == .chat
-        let moderation = configuration.moderation
-        var inboundHooks: [any ModerationHook] = [
-            RateLimitHook(perUser: moderation.perUser, perChannel: moderation.perChannel),
-            InputLengthHook(maxCharacters: moderation.maxInputCharacters),
-        ]
-        var outboundHooks: [any ModerationHook] = []
-        if !moderation.blocklist.isEmpty {
-            let blocklist = BlocklistHook(rules: moderation.blocklist)
-            inboundHooks.insert(blocklist, at: 0)
-            outboundHooks.append(blocklist)
-        }
-        let pluginStore = StoredPluginValues(store: store)
-        let pluginHosts = configuration.plugins.map { plugin in
-            PluginHost(configuration: plugin, logger: logger, store: pluginStore)
-        }
+        let setup = built.setup
         let bot = Bot(
             configuration: botConfiguration,
-            connectors: connectors,
-            backends: backends,
-            policies: configuration.policies,
-            ignoreList: IgnoreList(moderation.ignore),
-            inboundHooks: inboundHooks,
-            outboundHooks: outboundHooks,
-            sanitizer: OutputSanitizer(maxMentions: moderation.maxMentionsPerReply),
-            plugins: plugins + pluginHosts.map(ProcessPlugin.init) + [PluginAdministration(hosts: pluginHosts)],
+            connectors: setup.connectors,
+            backends: setup.backends,
+            policies: setup.policies,
+            ignoreList: IgnoreList(setup.ignore),
+            inboundHooks: setup.inboundHooks,
+            outboundHooks: setup.outboundHooks,
+            sanitizer: setup.sanitizer,
+            plugins: setup.plugins,
             store: store,
             adminStore: store,
             logger: logger)
+        let fleet = PluginFleet(Array(built.running.pluginHosts.values)) { [bot] text, channel in
+            await bot.announce(text, in: channel)
+        }
+        let reloader = Reloader(parts: parts, running: built.running, configuration: configuration, bot: bot, fleet: fleet, source: source)
+        // Listed first, so that it stops last: `/ready` says not-ready while the bot drains.
+        let admin: [ServiceGroupConfiguration.ServiceConfiguration] = configuration.adminHTTP.map { http in
+            [.init(service: AdminListener(
+                configuration: http, bot: bot, plugins: { await reloader.pluginHosts() }, registry: PrometheusExport.shared,
+                logger: logger))]
+        } ?? []
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: RetentionService(store: store, interval: .seconds(3600)))]
-                + pluginHosts.map { .init(service: PluginService(host: $0, bot: bot)) }
-                + [.init(service: BotService(bot: bot, plugins: pluginHosts), successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: admin + [
+                .init(service: RetentionService(store: store, interval: .seconds(3600))),
+                .init(service: PluginFleetService(fleet: fleet)),
+                .init(
+                    service: BotService(bot: bot, plugins: Array(built.running.pluginHosts.values), connect: { await reloader.attach() }),
+                    successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
             logger: logger)
         // The bot bounds its own drain; this is the backstop should anything hang past it.
         groupConfiguration.maximumGracefulShutdownDuration = botConfiguration.drainTime + .seconds(10)
         let group = ServiceGroup(configuration: groupConfiguration)
-        return Assembly(bot: bot, group: group)
+        return Assembly(bot: bot, group: group, reloader: reloader)
     }
 
     /// A logger that tags every line with the network it concerns.
@@ -150,18 +145,21 @@ public enum Daemon {
     public static func makeBackends(
         _ configuration: ParleyConfiguration, logger: Logger, http: any HTTPClient = URLSessionHTTPClient()
     ) throws -> [any GenerationBackend] {
-        try configuration.backends.map { backend in
-            switch backend.kind {
-            case .echo:
-                return EchoBackend(name: backend.name, contextWindow: backend.contextWindow)
-            case .local(let local):
-                logger.info("loading model", metadata: ["gen.backend": "\(backend.name)", "gen.model": "\(local.model)"])
-                let model = try LanguageModel(path: local.model, contextLength: backend.contextWindow, threads: local.threads)
-                let engine = InferenceEngine(model: model, cachedConversations: local.cachedConversations)
-                return LocalBackend(name: backend.name, engine: engine)
-            case .openAI(let openAI):
-                return OpenAICompatibleBackend(configuration: openAI, logger: logger, http: http)
-            }
+        try configuration.backends.map { try makeBackend($0, logger: logger, http: http) }
+    }
+
+    /// One backend, ready to generate (a local model loaded).
+    static func makeBackend(_ backend: BackendConfiguration, logger: Logger, http: any HTTPClient) throws -> any GenerationBackend {
+        switch backend.kind {
+        case .echo:
+            return EchoBackend(name: backend.name, contextWindow: backend.contextWindow)
+        case .local(let local):
+            logger.info("loading model", metadata: ["gen.backend": "\(backend.name)", "gen.model": "\(local.model)"])
+            let model = try LanguageModel(path: local.model, contextLength: backend.contextWindow, threads: local.threads)
+            let engine = InferenceEngine(model: model, cachedConversations: local.cachedConversations)
+            return LocalBackend(name: backend.name, engine: engine)
+        case .openAI(let openAI):
+            return OpenAICompatibleBackend(configuration: openAI, logger: logger, http: http)
         }
     }
 
@@ -175,7 +173,7 @@ public enum Daemon {
         let output = Mutex("")
         let assembly = try assemble(
             configuration, mode: .chat, logger: logger, plugins: plugins,
-            consoleIO: (
+            consoleIO: ConsoleIO(
                 input: { input.withLock { $0.isEmpty ? nil : $0.removeFirst() } },
                 output: { text in output.withLock { $0 += text } }
             ))

@@ -74,6 +74,7 @@ public final class IRCConnector: Connector {
             }
             if let outcome { logger.warning("disconnected", metadata: ["irc.reason": "\(outcome)"]) }
             events.emit(.state(network, .reconnecting(reason: outcome.map { "\($0)" } ?? failure ?? "the connection ended")))
+            ParleyMetric.reconnects.increment([("network", network.rawValue)])
             failures += 1
             let delay = Self.backoff(after: failures, base: configuration.reconnectDelay, cap: configuration.maxReconnectDelay, ban: outcome?.isBan ?? false)
             logger.info("reconnecting later", metadata: ["irc.delay": "\(delay)"])

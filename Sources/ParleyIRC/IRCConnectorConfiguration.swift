@@ -1,7 +1,7 @@
 public import ParleyCore
 
 /// Everything one IRC network needs: where, who, and how politely.
-public struct IRCConnectorConfiguration: Sendable {
+public struct IRCConnectorConfiguration: Sendable, Equatable {
     public var network: NetworkID
     public var endpoint: IRCEndpoint
     public var session: IRCSessionConfiguration

@@ -1,7 +1,7 @@
 public import ParleyCore
 
 /// Who the bot is on one IRC network and how it behaves there (everything but the transport).
-public struct IRCSessionConfiguration: Sendable {
+public struct IRCSessionConfiguration: Sendable, Equatable {
     /// A channel to be in, with its key if it has one.
     public struct Channel: Sendable, Hashable {
         public var name: String

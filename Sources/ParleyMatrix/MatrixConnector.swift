@@ -129,6 +129,7 @@ public actor MatrixConnector: Connector {
                 failures += 1
                 let delay = Self.backoff(after: failures, cap: configuration.maxReconnectDelay)
                 sink?.emit(.state(configuration.network, .reconnecting(reason: "\(error)")))
+                ParleyMetric.reconnects.increment([("network", network.rawValue)])
                 reportedUp = false
                 logger.warning("Matrix sync failed; trying again", metadata: [
                     "matrix.error": "\(error)", "matrix.delay_ms": "\(delay.inMilliseconds)"])
@@ -295,6 +296,9 @@ public actor MatrixConnector: Connector {
         for room in response.left {
             logger.info("left a room, or was removed from it", metadata: ["matrix.room": "\(room)"])
             rooms.forget(room)
+        }
+        if let newest = admitted.map(\.message.time).max() {
+            ParleyMetric.matrixSyncLag.record(max(0, Date().timeIntervalSince(newest)), [("network", network.rawValue)])
         }
         try await store?.commit(account: configuration.stateAccount, since: response.nextBatch, admitted: admitted.map(\.pending))
         for item in admitted { _ = ledger.admit(item.pending) }

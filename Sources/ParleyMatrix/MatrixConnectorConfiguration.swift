@@ -2,7 +2,7 @@ public import Foundation
 public import ParleyCore
 
 /// Everything a Matrix connector needs, as the config gives it.
-public struct MatrixConnectorConfiguration: Sendable {
+public struct MatrixConnectorConfiguration: Sendable, Equatable {
     /// How the bot signs in.
     public enum Authentication: Sendable, Hashable {
         /// A token from the environment or a file; `whoami` says whose it is.

@@ -91,6 +91,7 @@ public actor PluginHost {
             let status = await runOnce()
             if Task.isCancelled { break }
             if case .disabled = state { continue }
+            ParleyMetric.pluginCrashes.increment([("plugin", name.rawValue)])
             let lasted = clock.now() - started
             // A plugin that ran a good while before it failed starts again from the shortest wait.
             consecutive = lasted > .seconds(60) ? 1 : consecutive + 1
@@ -269,6 +270,7 @@ public actor PluginHost {
     /// time (the plugin is then restarted), it exited, or it answered with an error.
     public func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
         guard case .ready = state else { throw PluginError.unavailable(name, reason: "\(state)") }
+        ParleyMetric.pluginCalls.increment([("plugin", name.rawValue)])
         return try await send(method, params, run: run)
     }
 

@@ -130,7 +130,7 @@ public struct PluginManifest: Sendable, Hashable {
 
 /// How the bot runs one enabled plugin: its manifest, the settings the config gives it, and the
 /// limits that keep a bad plugin from hurting the bot.
-public struct PluginConfiguration: Sendable {
+public struct PluginConfiguration: Sendable, Equatable {
     /// What a review hook's verdict is when the plugin cannot give one in time.
     public enum FailureMode: String, Sendable, Hashable {
         /// Let the message through (the default: a broken helper must not silence a channel).

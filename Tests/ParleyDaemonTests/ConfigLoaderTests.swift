@@ -262,4 +262,27 @@ import Testing
         let unknown = text.replacingOccurrences(of: "busy:", with: "bussy:")
         #expect(errorText { try ConfigLoader.parse(unknown, file: "t.yaml", environment: [:]) }.contains("busy"))
     }
+
+    @Test func theAdminListenerIsOffUnlessConfiguredAndLoopbackByDefault() throws {
+        #expect(try parse(Self.minimal).adminHTTP == nil)
+        let admin = try #require(try parse(Self.minimal + "admin_http: {}\n").adminHTTP)
+        #expect(admin.host == "127.0.0.1" && admin.port == 9464 && admin.token == nil)
+        let withToken = try #require(try parse(Self.minimal + "admin_http: { listen: \"[::1]:9000\", token: \"${T}\" }\n", environment: ["T": "s3"]).adminHTTP)
+        #expect(withToken.host == "::1" && withToken.port == 9000 && withToken.token?.value == "s3")
+    }
+
+    @Test func anAdminListenerOffLoopbackWithoutATokenOrWithABadAddressIsRefused() {
+        #expect(errorText { try parse(Self.minimal + "admin_http: { listen: \"0.0.0.0:9464\" }\n") }
+            .contains("off loopback, needs a token (token: ${ENV} or token_file:), or listen on 127.0.0.1"))
+        #expect(errorText { try parse(Self.minimal + "admin_http: { listen: \"example.org:9464\" }\n") }
+            .contains("'example.org' is not an IP address; write an IP address and a port"))
+        #expect(errorText { try parse(Self.minimal + "admin_http: { listen: \"127.0.0.1\" }\n") }.contains("is not an address and port"))
+        #expect(errorText { try parse(Self.minimal + "admin_http: { listen: \"127.0.0.1:0\" }\n") }.contains("is not an address and port"))
+    }
+
+    @Test func channelOpsMayConfigureIsReadPerChannel() throws {
+        let config = try parse(Self.minimal + "channels:\n  - { match: { channel: \"#ops\" }, channel_ops_may_configure: true }\n")
+        #expect(config.policies.policy(for: ChannelKey(network: "console", channel: "#ops"), isDirect: false).opsMayConfigure)
+        #expect(!config.policies.policy(for: ChannelKey(network: "console", channel: "#other"), isDirect: false).opsMayConfigure)
+    }
 }

@@ -6,6 +6,7 @@ import Logging
 import ParleyCore
 @testable import ParleyDaemon
 import Synchronization
+import ParleyTesting
 import Testing
 
 @Suite struct ConsoleChatTests {
@@ -88,26 +89,13 @@ import Testing
 }
 
 extension ConsoleChatTests {
-    /// A port nothing listens on: bound, then closed.
-    static func deadPort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        close(fd)
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// A console that always answers through `hosted`, an OpenAI backend at a dead port, and
     /// then through the backends in `fallback`.
     static func deadHostedConfig(fallback: [String]) -> String {
         """
         storage: { path: data/parley.sqlite }
         backends:
-          hosted: { type: openai, base_url: "http://127.0.0.1:\(deadPort())/v1", model: gpt-test, retries: 0, api_key: sk-hidden }
+          hosted: { type: openai, base_url: "http://127.0.0.1:\(unusedLocalPort())/v1", model: gpt-test, retries: 0, api_key: sk-hidden }
           spare: { type: echo }
         networks:
           console: { type: console }

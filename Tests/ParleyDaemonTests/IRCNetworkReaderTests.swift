@@ -103,3 +103,20 @@ import Testing
         #expect(error(Self.base + "    tls: { enabled: false, verify: false }\n").contains("an STS upgrade, which is always verified"))
     }
 }
+
+extension IRCNetworkReaderTests {
+    @Test func reconnectDelaysAreReadAndCheckedAgainstEachOther() throws {
+        let base = """
+            backends: { main: { type: echo } }
+            networks:
+              net: { type: irc, host: irc.example.org, nick: p, %@ }
+
+            """
+        guard case .irc(let irc) = try firstNetwork(of: base.replacingOccurrences(of: "%@", with: "reconnect_delay_s: 3, max_reconnect_delay_s: 30"), environment: [:]) else {
+            throw UnexpectedNetworkKind()
+        }
+        #expect(irc.reconnectDelay == .seconds(3) && irc.maxReconnectDelay == .seconds(30))
+        #expect(errorText { try firstNetwork(of: base.replacingOccurrences(of: "%@", with: "reconnect_delay_s: 30, max_reconnect_delay_s: 3"), environment: [:]) }
+            .contains("max_reconnect_delay_s is shorter than reconnect_delay_s"))
+    }
+}

@@ -19,15 +19,7 @@ extension MatrixNetworkTests {
         backends:
           answer: \(backend)
         networks:
-          irc:
-            type: irc
-            host: localhost
-            port: \(irc.tlsPort)
-            tls: { ca_file: \(irc.caFile) }
-            nick: \(nick)
-            sasl: { mechanism: plain, account: \(irc.botAccount), password: "\(irc.botPassword)" }
-            channels: ["\(channel)"]
-        \(ircExtra)
+        \(irc.botNetworkYAML(nick: nick, channel: channel, extra: ircExtra))
           matrix:
             type: matrix
             homeserver: \(server.homeserver.absoluteString)

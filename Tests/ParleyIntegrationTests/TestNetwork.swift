@@ -41,6 +41,22 @@ struct TestNetwork {
         IRCEndpoint(host: "localhost", port: tlsPort, tls: .init(verification: .caFile(caFile)), connectTimeout: .seconds(5))
     }
 
+    /// The config lines of a network named `irc` for a bot `nick` in `channel`, signed in with the
+    /// bot account over verified TLS; `extra` is more keys, indented as the others.
+    func botNetworkYAML(nick: String, channel: String, extra: String = "") -> String {
+        """
+          irc:
+            type: irc
+            host: localhost
+            port: \(tlsPort)
+            tls: { ca_file: \(caFile) }
+            nick: \(nick)
+            sasl: { mechanism: plain, account: \(botAccount), password: "\(botPassword)" }
+            channels: ["\(channel)"]
+        \(extra)
+        """
+    }
+
     /// A fresh name, so that tests sharing the network never see each other.
     static func unique(_ prefix: String) -> String {
         prefix + String(UInt32.random(in: 0..<UInt32.max), radix: 36)

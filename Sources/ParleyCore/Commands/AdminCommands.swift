@@ -51,5 +51,6 @@ enum BuiltinCommands {
     static let all: [any Command] = [
         HelpCommand(), PingCommand(), StatusCommand(), ResetCommand(), ForgetCommand(),
         IgnoreCommand(), UnignoreCommand(), PauseCommand(pauses: true), PauseCommand(pauses: false),
+        ConfigCommand(), ReloadCommand(),
     ]
 }

@@ -58,6 +58,9 @@ struct StatusCommand: Command {
             "up \(uptime / 3600)h\((uptime % 3600) / 60)m",
         ]
         if status.paused { parts.insert("paused", at: 0) }
+        if !status.overrides.isEmpty {
+            parts.append("set here: " + status.overrides.keys.map(\.rawValue).sorted().joined(separator: ", "))
+        }
         let networks = status.networks.map { "\($0.network) \($0.state)" }.joined(separator: "; ")
         return parts.joined(separator: ", ") + (status.networks.count > 1 ? ". Networks: \(networks)" : "")
     }

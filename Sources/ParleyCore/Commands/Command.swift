@@ -54,6 +54,26 @@ public protocol BotControl: Sendable {
     func ignore(_ entry: String) async -> Bool
     /// `!unignore`: removes from the ignore list, kept across restarts; false if it was not there.
     func unignore(_ entry: String) async -> Bool
+    /// Whether the sender may change the channel's settings (`!config`).
+    func mayConfigure(_ message: InboundMessage) async -> Bool
+    /// Every setting `!config` knows, as the channel has it now.
+    func channelSettings(of message: InboundMessage) async -> [ChannelSettingValue]
+    /// `!config set`, kept across restarts.
+    func setChannelSetting(_ key: ChannelSetting, to value: String, for message: InboundMessage) async throws
+    /// `!config unset`; false if the channel had no such setting.
+    func unsetChannelSetting(_ key: ChannelSetting, for message: InboundMessage) async -> Bool
+    /// `!reload`: the config read again and applied, or why not.
+    func reloadConfiguration() async -> String
+    /// One of the bot's own sentences, as the channel of `message` has it said.
+    func sentence(_ sentence: BotSentence, for message: InboundMessage) async -> String
+}
+
+/// One channel setting as `!config show` lists it.
+public struct ChannelSettingValue: Sendable, Hashable {
+    public var key: ChannelSetting
+    public var value: String
+    /// Whether it was set in chat rather than by the config.
+    public var isOverride: Bool
 }
 
 /// What `!status` reports.
@@ -68,6 +88,8 @@ public struct BotStatus: Sendable, Hashable {
     public var paused: Bool
     /// Every network and its state, by name.
     public var networks: [NetworkStatus]
+    /// The settings set in chat for this channel.
+    public var overrides: [ChannelSetting: String] = [:]
 }
 
 /// One network's state, for `!status`.

@@ -23,6 +23,11 @@ public final class IgnoreList: ModerationHook {
     }
 
     /// Removes an entry; false when it was not there.
+    /// Replaces every entry (a reload's list; the caller applies chat changes again over it).
+    public func replace(with entries: [String]) {
+        self.entries.withLock { $0 = entries }
+    }
+
     public func remove(_ entry: String) -> Bool {
         entries.withLock { list in
             guard let index = list.firstIndex(of: entry) else { return false }

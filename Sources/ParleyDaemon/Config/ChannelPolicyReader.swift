@@ -6,6 +6,7 @@ enum ChannelPolicyReader {
     static let policyKeys = [
         "trigger", "scope", "system_prompt", "system_prompt_file", "backend", "fallback", "announce_fallback", "answer_bots", "model", "max_tokens",
         "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as", "plugins", "language", "messages",
+        "channel_ops_may_configure",
     ]
 
     /// The channel rules, each starting from `defaults`.
@@ -87,6 +88,7 @@ enum ChannelPolicyReader {
         if let bots = map["answer_bots"] { policy.answersBots = try bots.bool() }
         if let selection = map["plugins"] { policy.plugins = try pluginSelection(selection, enabled: plugins) }
         if let language = map["language"] { policy.language = try Self.language(language) }
+        if let ops = map["channel_ops_may_configure"] { policy.opsMayConfigure = try ops.bool() }
         if let messages = map["messages"] {
             let keys = BotSentence.Key.allCases.map(\.rawValue)
             for (name, node) in try messages.mapping(keys: keys).pairs {

@@ -4,6 +4,9 @@ import ParleyCore
 import ParleyPlugins
 import ParleyStore
 import Yams
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads and validates a config file.
 public enum ConfigLoader {
@@ -53,7 +56,7 @@ public enum ConfigLoader {
         }
     }
 
-    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging", "shutdown", "plugins"]
+    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging", "shutdown", "plugins", "admin_http"]
 
     private static func read(_ root: ConfigNode) throws -> ParleyConfiguration {
         let top = try root.mapping(keys: topLevelKeys)
@@ -84,7 +87,8 @@ public enum ConfigLoader {
             policies: ChannelPolicies(rules: rules, fallback: defaults),
             moderation: try ModerationReader.read(top["moderation"]),
             logging: try readLogging(top["logging"]),
-            plugins: plugins)
+            plugins: plugins,
+            adminHTTP: try top["admin_http"].map(readAdminHTTP))
     }
 
     static let botKeys = ["name", "command_prefix", "ask_command", "max_concurrent_generations", "max_conversations", "escalation_channel"]
@@ -214,6 +218,34 @@ public enum ConfigLoader {
                     file: entry.source.file, keyPath: "\(entry.path).account", line: entry.line))
             }
         })
+    }
+
+    /// `admin_http: { listen: "127.0.0.1:9464", token: … | token_file: … }`.
+    private static func readAdminHTTP(_ node: ConfigNode) throws -> AdminHTTPConfiguration {
+        let map = try node.mapping(keys: ["listen", "token", "token_file"])
+        let listen = try map["listen"].map { try $0.nonEmptyString() } ?? "127.0.0.1:9464"
+        let valid = "write an IP address and a port, as 127.0.0.1:9464 or [::1]:9464"
+        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]), port > 0 else {
+            throw (map["listen"] ?? node).invalid("'\(listen)' is not an address and port; \(valid)")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" { host = "127.0.0.1" }
+        guard isIPAddress(host) else {
+            throw (map["listen"] ?? node).invalid("'\(host)' is not an IP address; \(valid)")
+        }
+        let configuration = AdminHTTPConfiguration(host: host, port: port, token: try map.secret("token"))
+        if !configuration.isLoopback && configuration.token == nil {
+            throw (map["listen"] ?? node).invalid(
+                "the admin listener on \(host), off loopback, needs a token (token: ${ENV} or token_file:), or listen on 127.0.0.1")
+        }
+        return configuration
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 
     private static func readLogging(_ node: ConfigNode?) throws -> LoggingConfiguration {

@@ -34,6 +34,9 @@ public struct ConfigSummary {
             let hooks = manifest.hooks.map(\.label).sorted()
             return "\(manifest.name) \(manifest.version) (\((commands + hooks).joined(separator: ", ")))"
         }
+        let adminHTTP = configuration.adminHTTP.map { http in
+            "\(http.host.contains(":") ? "[\(http.host)]" : http.host):\(http.port), token \(http.token == nil ? "none" : "required")"
+        } ?? "off"
         return """
             \(file): OK
               bot: \(configuration.bot.name), command prefix \(configuration.bot.commandPrefix)
@@ -43,6 +46,7 @@ public struct ConfigSummary {
               storage: \(configuration.storage.path)
               admins: \(configuration.bot.admins.entries.count)
               plugins: \(plugins.isEmpty ? "none" : plugins.joined(separator: ", "))
+              admin listener: \(adminHTTP)
             """
     }
 

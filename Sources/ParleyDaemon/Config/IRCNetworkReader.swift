@@ -7,6 +7,7 @@ enum IRCNetworkReader {
         "type", "host", "port", "tls", "nick", "alternate_nicks", "user", "realname", "password", "password_file",
         "sasl", "nickserv_password", "nickserv_password_file", "channels", "flood", "reply_with",
         "max_lines_per_reply", "rejoin_after_kick", "join_on_invite", "formatting", "address_replies",
+        "reconnect_delay_s", "max_reconnect_delay_s",
     ]
 
     static func read(name: NetworkID, _ node: ConfigNode) throws -> IRCConnectorConfiguration {
@@ -73,7 +74,7 @@ enum IRCNetworkReader {
                 interval: .milliseconds(try floodMap["interval_ms"]?.int(in: 100...60_000) ?? 1200))
         }
         let cap = try map["max_lines_per_reply"]?.int(in: 0...1000) ?? 6
-        return IRCConnectorConfiguration(
+        var configuration = IRCConnectorConfiguration(
             network: name,
             endpoint: IRCEndpoint(host: host, port: port, tls: tls),
             session: session,
@@ -83,6 +84,12 @@ enum IRCNetworkReader {
             keepFormatting: try map["formatting"]?.bool() ?? false,
             addressReplies: try map["address_replies"]?.bool() ?? true,
             stsTLS: stsTLS)
+        if let delay = try map["reconnect_delay_s"]?.int(in: 1...3600) { configuration.reconnectDelay = .seconds(delay) }
+        if let cap = try map["max_reconnect_delay_s"]?.int(in: 1...86_400) { configuration.maxReconnectDelay = .seconds(cap) }
+        guard configuration.maxReconnectDelay >= configuration.reconnectDelay else {
+            throw node.invalid("max_reconnect_delay_s is shorter than reconnect_delay_s; make it at least as long")
+        }
+        return configuration
     }
 
     /// `tls: true` (the default), `tls: false`, or a mapping. Returns the connection's settings

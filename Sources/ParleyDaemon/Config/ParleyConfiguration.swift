@@ -17,6 +17,19 @@ public struct ParleyConfiguration: Sendable {
     public var logging: LoggingConfiguration
     /// The enabled plugins, manifests read and settings checked.
     public var plugins: [PluginConfiguration] = []
+    /// The admin HTTP listener (`/metrics`, `/health`, `/ready`, `/status`); off when nil.
+    public var adminHTTP: AdminHTTPConfiguration?
+}
+
+/// Where the admin HTTP listener listens, and the token it asks for.
+public struct AdminHTTPConfiguration: Sendable, Equatable {
+    /// An IP address (loopback unless the operator says otherwise).
+    public var host: String
+    public var port: UInt16
+    /// Required as `Authorization: Bearer …` when set; required to be set off loopback.
+    public var token: Secret?
+
+    public var isLoopback: Bool { host == "127.0.0.1" || host == "::1" || host.hasPrefix("127.") }
 }
 
 /// Where state is kept.
@@ -27,8 +40,8 @@ public struct StorageConfiguration: Sendable {
 }
 
 /// One configured generation backend.
-public struct BackendConfiguration: Sendable {
-    public enum Kind: Sendable {
+public struct BackendConfiguration: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
         /// Quotes the newest message back; checks wiring without a model.
         case echo
         /// Parley's own engine on a GGUF model file.
@@ -43,7 +56,7 @@ public struct BackendConfiguration: Sendable {
 }
 
 /// The local engine's settings.
-public struct LocalModelConfiguration: Sendable {
+public struct LocalModelConfiguration: Sendable, Equatable {
     /// The GGUF file.
     public var model: String
     /// Worker threads, the caller included; nil uses every core.
@@ -53,8 +66,8 @@ public struct LocalModelConfiguration: Sendable {
 }
 
 /// One configured network.
-public struct NetworkConfiguration: Sendable {
-    public enum Kind: Sendable {
+public struct NetworkConfiguration: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
         /// Standard input and output; `user` is the name lines are attributed to.
         case console(user: String)
         /// An IRC network.

@@ -25,7 +25,14 @@ struct DaemonOptions: ParsableArguments {
     func run(_ mode: Daemon.Mode) async throws {
         let configuration = try reportingInputErrors { try loadConfiguration() }
         let logger = bootstrapLogging(configuration.logging)
-        let assembly = try reportingInputErrors { try Daemon.assemble(configuration, mode: mode, logger: logger) }
+        // A config file can be read again on SIGHUP or `!reload`; the embedded one cannot change.
+        var source: (@Sendable () throws -> ParleyConfiguration)?
+        if let path = config {
+            source = { try ConfigLoader.load(path: path) }
+        }
+        let assembly = try reportingInputErrors {
+            try Daemon.assemble(configuration, mode: mode, logger: logger, source: source)
+        }
         try await assembly.run()
     }
 
