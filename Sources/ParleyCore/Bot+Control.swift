@@ -5,7 +5,11 @@ extension Bot {
     public func commandList() -> [any Command] { commands }
 
     public func isAdmin(_ sender: Sender, on network: NetworkID) -> Bool {
-        setup.admins.contains(sender, on: network)
+        setup.roles.contains(sender, on: network)
+    }
+
+    public func roles(of sender: Sender, in channel: ChannelKey) -> Set<RoleList.Role> {
+        setup.roles.roles(of: sender, in: channel)
     }
 
     public func resetContext(of message: InboundMessage) async {
@@ -91,7 +95,8 @@ extension Bot {
 /// `!config`: channel settings set from chat, over the config.
 extension Bot {
     public func mayConfigure(_ message: InboundMessage) async -> Bool {
-        if isAdmin(message.sender, on: message.channel.network) { return true }
+        let roles = roles(of: message.sender, in: message.channel)
+        if roles.contains(.admin) || roles.contains(.operator) { return true }
         // An operator counts only when the network vouches for who they are (an account).
         return !message.isDirect && message.sender.isOperator && message.sender.account != nil
             && policies.configuredPolicy(for: message.channel, isDirect: false).opsMayConfigure

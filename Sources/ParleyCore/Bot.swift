@@ -74,7 +74,7 @@ public actor Bot: BotControl {
         self.ignoreList = ignoreList
         self.adminStore = adminStore
         self.setup = BotSetup(
-            admins: configuration.admins, escalationChannel: configuration.escalationChannel, policies: policies,
+            roles: configuration.roles, escalationChannel: configuration.escalationChannel, policies: policies,
             backends: backends, ignore: ignoreList.current, inboundHooks: inboundHooks, outboundHooks: outboundHooks,
             sanitizer: sanitizer, plugins: plugins, connectors: connectors)
         self.installed = InstalledSetup(setup, ignoreList: ignoreList, overrides: [:])
@@ -354,8 +354,9 @@ public actor Bot: BotControl {
         return { [self] in
             let reply: String?
             let policy = await policy(of: message)
-            let isAdmin = await isAdmin(message.sender, on: message.channel.network)
-            if command.requiresAdmin && !isAdmin {
+            let roles = await roles(of: message.sender, in: message.channel)
+            let allowed = roles.contains(.admin) || (command.operatorsMay && roles.contains(.operator))
+            if command.requiresAdmin && !allowed {
                 logger.notice(
                     "admin command refused",
                     metadata: [
@@ -424,6 +425,6 @@ private struct UnknownCommand: Command {
 
     func run(_ invocation: CommandInvocation) async throws -> String? {
         let prefix = invocation.bot.commandPrefix
-        return "I don't know \(prefix)\(word); \(prefix)help lists what I can do."
+        return await invocation.bot.sentence(.unknownCommand(command: prefix + word, help: prefix + "help"), for: invocation.message)
     }
 }

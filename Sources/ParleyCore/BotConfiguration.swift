@@ -11,7 +11,8 @@ public struct BotConfiguration: Sendable {
     /// Most conversation contexts held in memory; the least recently used idle ones are let go
     /// (their transcripts stay in storage).
     public var maxSessions: Int
-    public var admins: AdminList
+    /// Who is admin, operator or staff, by authenticated account.
+    public var roles: RoleList
     /// Where escalated messages go, for humans to pick up.
     public var escalationChannel: ChannelKey?
     /// Whether the bot stops once a connector's input ends and the pending work is done
@@ -31,7 +32,7 @@ public struct BotConfiguration: Sendable {
         askCommand: String = "ask",
         maxConcurrentGenerations: Int = 2,
         maxSessions: Int = 1000,
-        admins: AdminList = AdminList(),
+        roles: RoleList = RoleList(),
         escalationChannel: ChannelKey? = nil,
         stopsWhenInputEnds: Bool = false,
         inboundBacklog: Int = 256,
@@ -43,7 +44,7 @@ public struct BotConfiguration: Sendable {
         self.askCommand = askCommand
         self.maxConcurrentGenerations = maxConcurrentGenerations
         self.maxSessions = maxSessions
-        self.admins = admins
+        self.roles = roles
         self.escalationChannel = escalationChannel
         self.stopsWhenInputEnds = stopsWhenInputEnds
         self.inboundBacklog = inboundBacklog

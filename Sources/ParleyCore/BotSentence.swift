@@ -40,6 +40,12 @@ public enum BotSentence: Sendable, Hashable {
     case fallbackUsed(backend: String, fallback: String)
     /// A Matrix room is end-to-end encrypted and the bot cannot read it.
     case cannotReadEncryptedRoom
+    /// `!help`: the commands the asker may use (with their prefix), and `!help` itself.
+    case help(commands: String, help: String)
+    /// `!help X` for a command that does not exist.
+    case noSuchCommand(command: String, help: String)
+    /// An unknown command word addressed to the bot.
+    case unknownCommand(command: String, help: String)
 
     /// The name a config uses to give its own text for the sentence (`messages:`).
     public enum Key: String, Sendable, Hashable, CaseIterable {
@@ -53,6 +59,9 @@ public enum BotSentence: Sendable, Hashable {
         case undelivered
         case fallbackUsed = "fallback_used"
         case cannotReadEncryptedRoom = "encrypted_room"
+        case help
+        case noSuchCommand = "no_such_command"
+        case unknownCommand = "unknown_command"
 
         /// The `{placeholders}` its text may use.
         public var placeholders: [String] {
@@ -61,6 +70,8 @@ public enum BotSentence: Sendable, Hashable {
             case .rateLimited, .channelRateLimited: ["seconds"]
             case .fallbackUsed: ["backend", "fallback"]
             case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom: []
+            case .help: ["commands", "help"]
+            case .noSuchCommand, .unknownCommand: ["command", "help"]
             }
         }
     }
@@ -77,6 +88,9 @@ public enum BotSentence: Sendable, Hashable {
         case .undelivered: .undelivered
         case .fallbackUsed: .fallbackUsed
         case .cannotReadEncryptedRoom: .cannotReadEncryptedRoom
+        case .help: .help
+        case .noSuchCommand: .noSuchCommand
+        case .unknownCommand: .unknownCommand
         }
     }
 
@@ -87,6 +101,8 @@ public enum BotSentence: Sendable, Hashable {
         case .rateLimited(_, let seconds): ["seconds": "\(seconds)"]
         case .fallbackUsed(let backend, let fallback): ["backend": backend, "fallback": fallback]
         case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom: [:]
+        case .help(let commands, let help): ["commands": commands, "help": help]
+        case .noSuchCommand(let command, let help), .unknownCommand(let command, let help): ["command": command, "help": help]
         }
     }
 
@@ -120,6 +136,10 @@ public enum BotSentence: Sendable, Hashable {
         case .fallbackUsed(let backend, let fallback): "(\(backend) did not answer; this reply came from \(fallback).)"
         case .cannotReadEncryptedRoom:
             "This room is end-to-end encrypted, and I can't read encrypted messages yet, so I won't see what you write here. Talk to me in an unencrypted room instead."
+        case .help(let commands, let help):
+            "Commands: \(commands). Ask me something by addressing me by name. \(help) <command> explains one."
+        case .noSuchCommand(let command, let help): "No command \(command); try \(help)."
+        case .unknownCommand(let command, let help): "I don't know \(command); \(help) lists what I can do."
         }
     }
 
@@ -136,6 +156,9 @@ public enum BotSentence: Sendable, Hashable {
         case .undelivered: "抱歉，我的回答没能发送到这里（网络拒绝了它），详情见我的日志。"
         case .fallbackUsed(let backend, let fallback): "（\(backend) 没有回应；这条回答来自 \(fallback)。）"
         case .cannotReadEncryptedRoom: "这个房间启用了端到端加密，而我暂时还读不了加密消息，所以看不到你在这里写的内容。请在未加密的房间里和我交谈。"
+        case .help(let commands, let help): "可用命令：\(commands)。想问我问题，请在消息里叫我的名字。\(help) <命令> 可查看某个命令的说明。"
+        case .noSuchCommand(let command, let help): "没有 \(command) 这个命令；试试 \(help)。"
+        case .unknownCommand(let command, let help): "我不认识 \(command)；\(help) 会列出我能做的事。"
         }
     }
 }

@@ -3,7 +3,7 @@
 /// is started, one gone is stopped, one named in `restarted` is stopped and started again;
 /// the others keep their connections).
 public struct BotSetup: Sendable {
-    public var admins: AdminList
+    public var roles: RoleList
     public var escalationChannel: ChannelKey?
     public var policies: ChannelPolicies
     public var backends: [any GenerationBackend]
@@ -18,12 +18,12 @@ public struct BotSetup: Sendable {
     public var restarted: Set<NetworkID>
 
     public init(
-        admins: AdminList, escalationChannel: ChannelKey?, policies: ChannelPolicies,
+        roles: RoleList, escalationChannel: ChannelKey?, policies: ChannelPolicies,
         backends: [any GenerationBackend], ignore: [String], inboundHooks: [any ModerationHook],
         outboundHooks: [any ModerationHook], sanitizer: OutputSanitizer, plugins: [any Plugin],
         connectors: [any Connector], restarted: Set<NetworkID> = []
     ) {
-        self.admins = admins
+        self.roles = roles
         self.escalationChannel = escalationChannel
         self.policies = policies
         self.backends = backends

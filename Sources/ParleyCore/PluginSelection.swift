@@ -51,6 +51,7 @@ struct ChannelScopedPlugin: Plugin {
         var summary: String { command.summary }
         var usage: String { command.usage }
         var requiresAdmin: Bool { command.requiresAdmin }
+        var operatorsMay: Bool { command.operatorsMay }
 
         func run(_ invocation: CommandInvocation) async throws -> String? {
             let message = invocation.message

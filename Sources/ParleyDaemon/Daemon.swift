@@ -115,7 +115,7 @@ public enum Daemon {
         let reloader = Reloader(parts: parts, running: built.running, configuration: configuration, bot: bot, fleet: fleet, source: source)
         // Listed first, so that it stops last: `/ready` says not-ready while the bot drains.
         let admin: [ServiceGroupConfiguration.ServiceConfiguration] = configuration.adminHTTP.map { http in
-            [.init(service: AdminListener(
+            [.init(service: RoleListener(
                 configuration: http, bot: bot, plugins: { await reloader.pluginHosts() }, registry: PrometheusExport.shared,
                 logger: logger))]
         } ?? []

@@ -85,7 +85,7 @@ struct DaemonParts: Sendable {
             outboundHooks.append(blocklist)
         }
         let setup = BotSetup(
-            admins: configuration.bot.admins, escalationChannel: configuration.bot.escalationChannel,
+            roles: configuration.bot.roles, escalationChannel: configuration.bot.escalationChannel,
             policies: configuration.policies,
             backends: configuration.backends.compactMap { running.backends[$0.name]?.backend },
             ignore: moderation.ignore, inboundHooks: inboundHooks, outboundHooks: outboundHooks,

@@ -17,7 +17,7 @@ import Testing
 
     static func bot(_ saved: Saved) -> BotTester {
         BotTester(
-            configuration: BotConfiguration(admins: AdminList([AdminList.Entry(network: "test", account: "root")])),
+            configuration: BotConfiguration(roles: RoleList([RoleList.Entry(network: "test", account: "root")])),
             policy: ChannelPolicy(backend: "scripted"), backends: [ScriptedBackend(replying: "hello")],
             ignoreList: IgnoreList(["olduser"]), adminStore: saved)
     }

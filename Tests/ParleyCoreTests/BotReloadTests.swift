@@ -3,9 +3,9 @@ import ParleyTesting
 import Testing
 
 @Suite struct BotReloadTests {
-    static func setup(prompt: String, backends: [any GenerationBackend], connectors: [any Connector], admins: AdminList = AdminList()) -> BotSetup {
+    static func setup(prompt: String, backends: [any GenerationBackend], connectors: [any Connector], roles: RoleList = RoleList()) -> BotSetup {
         BotSetup(
-            admins: admins, escalationChannel: nil,
+            roles: roles, escalationChannel: nil,
             policies: ChannelPolicies(fallback: ChannelPolicy(systemPrompt: prompt, backend: "scripted")),
             backends: backends, ignore: [], inboundHooks: [], outboundHooks: [], sanitizer: OutputSanitizer(),
             plugins: [], connectors: connectors)
@@ -49,7 +49,7 @@ import Testing
     @Test func reloadAnswersWhatTheReloaderSaysOrWhyItRefused() async throws {
         let admin = Sender(id: "root", displayName: "root", account: "root")
         let tester = BotTester(
-            configuration: BotConfiguration(admins: AdminList([AdminList.Entry(network: "test", account: "root")])),
+            configuration: BotConfiguration(roles: RoleList([RoleList.Entry(network: "test", account: "root")])),
             backends: [ScriptedBackend(replying: "ok")])
         #expect(try await tester.reply(to: "!reload", from: admin).hasPrefix("Reloading is not available"))
         await tester.bot.setReloader { throw ChannelSettingError.unknownKey("broken") }

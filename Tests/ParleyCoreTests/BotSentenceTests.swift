@@ -14,8 +14,11 @@ import Testing
         let sentences: [BotSentence] = [
             .busy, .escalated, .adminOnly(command: "!ignore"), .commandFailed(command: "!x"),
             .rateLimited(channelWide: false, seconds: 5), .rateLimited(channelWide: true, seconds: 5), .noAnswer, .undelivered,
-            .fallbackUsed(backend: "a", fallback: "b"),
+            .fallbackUsed(backend: "a", fallback: "b"), .cannotReadEncryptedRoom, .configureOnly(command: "!config"),
+            .help(commands: "!ping !status", help: "!help"), .noSuchCommand(command: "!x", help: "!help"),
+            .unknownCommand(command: "!x", help: "!help"),
         ]
+        #expect(Set(sentences.map(\.key)) == Set(BotSentence.Key.allCases), "a sentence left out of this test")
         for sentence in sentences {
             let english = sentence.text(in: .english), chinese = sentence.text(in: .simplifiedChinese)
             #expect(!english.isEmpty && !chinese.isEmpty && english != chinese, "\(sentence)")
@@ -36,6 +39,9 @@ import Testing
         #expect(limited == "你的问题太多了，我一时处理不过来；请等 61 秒。")
         #expect(try await tester.reply(to: "!ignore someone", from: Sender(id: "bob", displayName: "bob"), in: "#zh")
             == "抱歉，!ignore 只有管理员可以使用（按服务账号认证），而你没有以管理员身份登录。")
+        #expect(try await tester.reply(to: "!help", from: Sender(id: "dave", displayName: "dave"), in: "#zh").hasPrefix("可用命令：!help !ping"))
+        #expect(try await tester.reply(to: "parley: !nosuch", from: Sender(id: "erin", displayName: "erin"), in: "#zh")
+            == "我不认识 !nosuch；!help 会列出我能做的事。")
         // Another channel keeps English (and another person: alice and bob have used their one a minute).
         #expect(try await tester.reply(to: "parley: hello", from: Sender(id: "carol", displayName: "carol"), in: "#en")
             == "Sorry, I couldn't produce an answer just now; please try again in a moment.")

@@ -3,14 +3,14 @@ import ParleyTesting
 import Testing
 
 @Suite struct BuiltinCommandsTests {
-    static let admin = AdminList([AdminList.Entry(network: "test", account: "root")])
+    static let admin = RoleList([RoleList.Entry(network: "test", account: "root")])
     /// Claims the admin's nick but is not logged in to services.
     static let impostor = Sender(id: "root", displayName: "root", account: nil)
     static let realAdmin = Sender(id: "root", displayName: "root", account: "root")
 
     func tester(backend: ScriptedBackend = ScriptedBackend(replying: "ok"), store: (any ConversationStore)? = nil) -> BotTester {
         BotTester(
-            configuration: BotConfiguration(admins: Self.admin), policy: ChannelPolicy(backend: backend.name),
+            configuration: BotConfiguration(roles: Self.admin), policy: ChannelPolicy(backend: backend.name),
             backends: [backend], store: store)
     }
 

@@ -12,7 +12,7 @@ import Testing
         var policy = ChannelPolicy(systemPrompt: "From the config.", backend: "scripted")
         policy.opsMayConfigure = opsMayConfigure
         return BotTester(
-            configuration: BotConfiguration(admins: AdminList([AdminList.Entry(network: "test", account: "root")])),
+            configuration: BotConfiguration(roles: RoleList([RoleList.Entry(network: "test", account: "root")])),
             policy: policy, backends: [backend, ScriptedBackend(name: "other", replying: "other")], adminStore: saved)
     }
 
@@ -55,6 +55,22 @@ import Testing
         #expect(try await tester.reply(to: "parley: hi") == "other")
         #expect(try await tester.reply(to: "!config set trigger off", from: Self.admin) == "trigger is now off here.")
         #expect(try await tester.reply(to: "!config show", from: Self.admin).contains("trigger=off (set here)"))
+        await tester.stop()
+    }
+
+    @Test func theOperatorsRoleMayConfigureAndPauseItsChannelButNotRunTheBotsAdminCommands() async throws {
+        let moderator = Sender(id: "mod", displayName: "mod", account: "mod")
+        let tester = BotTester(
+            configuration: BotConfiguration(roles: RoleList([RoleList.Entry(network: "test", account: "mod", role: .operator, channel: "#test")])),
+            backends: [ScriptedBackend(replying: "ok")])
+        #expect(try await tester.reply(to: "!config set temperature 0.2", from: moderator) == "temperature is now 0.2 here.")
+        #expect(try await tester.reply(to: "!pause", from: moderator).hasPrefix("Paused"))
+        #expect(try await tester.reply(to: "!resume", from: moderator) == "Resumed.")
+        #expect(try await tester.reply(to: "!ignore troll", from: moderator).contains("is for admins"))
+        #expect(try await tester.reply(to: "!reload", from: moderator).contains("is for admins"))
+        #expect(try await tester.reply(to: "!pause", from: moderator, in: "#elsewhere").contains("is for admins"), "only in their channel")
+        let help = try await tester.reply(to: "!help", from: moderator)
+        #expect(help.contains("!pause") && help.contains("!config") && !help.contains("!ignore"))
         await tester.stop()
     }
 }

@@ -7,7 +7,7 @@ import ParleyTesting
 import Prometheus
 import Testing
 
-@Suite struct AdminListenerTests {
+@Suite struct RoleListenerTests {
     /// A listener on a free port over `tester`'s bot, running until the test ends.
     final class Running: Sendable {
         let port: UInt16
@@ -18,13 +18,13 @@ import Testing
             var task: Task<Void, any Error>?
             for _ in 0..<5 {
                 port = unusedLocalPort()
-                let listener = AdminListener(
+                let listener = RoleListener(
                     configuration: AdminHTTPConfiguration(host: "127.0.0.1", port: port, token: token.map(Secret.init)),
                     bot: tester.bot, plugins: { [] }, registry: PrometheusExport.shared,
                     logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), probeInterval: .zero)
                 let started = Task { try await listener.run() }
                 let up: Bool? = try? await eventually("the listener", timeout: .seconds(5)) {
-                    (try? await AdminListenerTests.get(port, "/health", token: nil)) != nil ? true : nil
+                    (try? await RoleListenerTests.get(port, "/health", token: nil)) != nil ? true : nil
                 }
                 if up == true {
                     task = started

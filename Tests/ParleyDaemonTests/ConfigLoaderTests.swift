@@ -137,7 +137,7 @@ import Testing
         #expect(configuration.policies.fallback.scope == .user)
         let help = configuration.policies.policy(for: ChannelKey(network: "console", channel: "#HELP"), isDirect: false)
         #expect(help.triggers == .always && help.scope == .user && help.parameters.maxTokens == 100 && help.fallbacks == ["main"])
-        #expect(configuration.bot.admins.contains(Sender(id: "x", displayName: "x", account: "alice"), on: "console"))
+        #expect(configuration.bot.roles.contains(Sender(id: "x", displayName: "x", account: "alice"), on: "console"))
         #expect(configuration.moderation.perUser == RateLimit(count: 3, period: .seconds(60)))
         #expect(configuration.moderation.perChannel == nil)
         #expect(configuration.moderation.ignore == ["*bot"])
@@ -263,7 +263,7 @@ import Testing
         #expect(errorText { try ConfigLoader.parse(unknown, file: "t.yaml", environment: [:]) }.contains("busy"))
     }
 
-    @Test func theAdminListenerIsOffUnlessConfiguredAndLoopbackByDefault() throws {
+    @Test func theRoleListenerIsOffUnlessConfiguredAndLoopbackByDefault() throws {
         #expect(try parse(Self.minimal).adminHTTP == nil)
         let admin = try #require(try parse(Self.minimal + "admin_http: {}\n").adminHTTP)
         #expect(admin.host == "127.0.0.1" && admin.port == 9464 && admin.token == nil)
@@ -271,7 +271,7 @@ import Testing
         #expect(withToken.host == "::1" && withToken.port == 9000 && withToken.token?.value == "s3")
     }
 
-    @Test func anAdminListenerOffLoopbackWithoutATokenOrWithABadAddressIsRefused() {
+    @Test func anRoleListenerOffLoopbackWithoutATokenOrWithABadAddressIsRefused() {
         #expect(errorText { try parse(Self.minimal + "admin_http: { listen: \"0.0.0.0:9464\" }\n") }
             .contains("off loopback, needs a token (token: ${ENV} or token_file:), or listen on 127.0.0.1"))
         #expect(errorText { try parse(Self.minimal + "admin_http: { listen: \"example.org:9464\" }\n") }
@@ -284,5 +284,20 @@ import Testing
         let config = try parse(Self.minimal + "channels:\n  - { match: { channel: \"#ops\" }, channel_ops_may_configure: true }\n")
         #expect(config.policies.policy(for: ChannelKey(network: "console", channel: "#ops"), isDirect: false).opsMayConfigure)
         #expect(!config.policies.policy(for: ChannelKey(network: "console", channel: "#other"), isDirect: false).opsMayConfigure)
+    }
+
+    @Test func adminsOperatorsAndStaffAreReadWithTheirChannels() throws {
+        let config = try parse(Self.minimal + """
+            admins: [{ network: console, account: root }]
+            operators: [{ network: console, account: mod, channel: "#help" }]
+            staff: [{ network: console, user_id: "@agent:example.org" }]
+
+            """)
+        #expect(config.bot.roles.entries == [
+            RoleList.Entry(network: "console", account: "root"),
+            RoleList.Entry(network: "console", account: "mod", role: .operator, channel: "#help"),
+            RoleList.Entry(network: "console", account: "@agent:example.org", role: .staff),
+        ])
+        #expect(errorText { try parse(Self.minimal + "staff: [{ network: nowhere, account: a }]\n") }.contains("nowhere"))
     }
 }

@@ -27,7 +27,7 @@ import Testing
             task = Task { await host.runUntilCancelled() }
             try await host.waitUntilReady()
             tester = BotTester(
-                configuration: BotConfiguration(admins: AdminList([AdminList.Entry(network: "test", account: "root")])),
+                configuration: BotConfiguration(roles: RoleList([RoleList.Entry(network: "test", account: "root")])),
                 policy: ChannelPolicy(backend: "scripted"), backends: [ScriptedBackend(replying: modelSays)],
                 plugins: [ProcessPlugin(host: host), PluginAdministration(hosts: [host])])
         }

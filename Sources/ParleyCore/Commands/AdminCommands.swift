@@ -26,12 +26,13 @@ struct UnignoreCommand: Command {
     }
 }
 
-/// `!pause` and `!resume`: silence the bot in this channel, or let it speak again (admins only).
-/// Commands keep working while paused.
+/// `!pause` and `!resume`: silence the bot in this channel, or let it speak again (admins and
+/// the channel's operators). Commands keep working while paused.
 struct PauseCommand: Command {
     let name: String
     let summary: String
     let requiresAdmin = true
+    let operatorsMay = true
     private let pauses: Bool
 
     init(pauses: Bool) {

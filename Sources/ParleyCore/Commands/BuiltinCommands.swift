@@ -9,16 +9,18 @@ struct HelpCommand: Command {
     func run(_ invocation: CommandInvocation) async throws -> String? {
         let bot = invocation.bot
         let prefix = bot.commandPrefix
-        let isAdmin = await bot.isAdmin(invocation.message.sender, on: invocation.message.channel.network)
-        let visible = await bot.commandList().filter { !$0.requiresAdmin || isAdmin }
+        let roles = await bot.roles(of: invocation.message.sender, in: invocation.message.channel)
+        let visible = await bot.commandList().filter {
+            !$0.requiresAdmin || roles.contains(.admin) || ($0.operatorsMay && roles.contains(.operator))
+        }
         let wanted = invocation.arguments.lowercased().trimmingPrefix(prefix)
         if !wanted.isEmpty {
             guard let command = visible.first(where: { $0.name == wanted || $0.aliases.contains(String(wanted)) })
-            else { return "No command \(prefix)\(wanted); try \(prefix)help." }
+            else { return await bot.sentence(.noSuchCommand(command: "\(prefix)\(wanted)", help: "\(prefix)help"), for: invocation.message) }
             return "\(prefix)\(command.usage) — \(command.summary)"
         }
         let names = visible.map { "\(prefix)\($0.name)" }.joined(separator: " ")
-        return "Commands: \(names). Ask me something by addressing me by name. \(prefix)help <command> explains one."
+        return await bot.sentence(.help(commands: names, help: "\(prefix)help"), for: invocation.message)
     }
 }
 

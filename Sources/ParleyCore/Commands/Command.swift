@@ -10,6 +10,9 @@ public protocol Command: Sendable {
     var usage: String { get }
     /// Whether only configured admins, by authenticated account, may run it.
     var requiresAdmin: Bool { get }
+    /// Whether, when it requires an admin, the channel's operators (the `operators` role) may
+    /// run it too: it concerns the channel it is said in, and nothing beyond.
+    var operatorsMay: Bool { get }
 
     /// Runs the command; the text returned is sent back to the channel.
     func run(_ invocation: CommandInvocation) async throws -> String?
@@ -19,6 +22,7 @@ extension Command {
     public var aliases: [String] { [] }
     public var usage: String { name }
     public var requiresAdmin: Bool { false }
+    public var operatorsMay: Bool { false }
 }
 
 /// One call of a command.
@@ -42,6 +46,9 @@ public protocol BotControl: Sendable {
     func commandList() async -> [any Command]
     /// Whether `sender` is a configured admin on `network`, by authenticated account.
     func isAdmin(_ sender: Sender, on network: NetworkID) async -> Bool
+    /// The roles `sender` holds in `channel`, by authenticated account (the config's `admins`,
+    /// `operators`, `staff`).
+    func roles(of sender: Sender, in channel: ChannelKey) async -> Set<RoleList.Role>
     /// Clears the context the message belongs to, cancelling a reply in progress there.
     func resetContext(of message: InboundMessage) async
     /// Removes everything that concerns the sender, in memory and in storage; returns how many

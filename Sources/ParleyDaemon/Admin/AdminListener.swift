@@ -14,7 +14,7 @@ import Synchronization
 ///
 /// FlyingFox rather than Hummingbird: four GET routes on loopback need no SwiftNIO, and
 /// FlyingFox brings no other package (Hummingbird's tree costs minutes of every CI build).
-struct AdminListener: Service {
+struct RoleListener: Service {
     let configuration: AdminHTTPConfiguration
     let bot: Bot
     let plugins: @Sendable () async -> [PluginHost]
@@ -57,13 +57,13 @@ struct AdminListener: Service {
             }
         } catch {
             if stopping.withLock({ $0 }) || error is CancellationError { return }
-            throw AdminListenerError.cannotListen(listen, reason: "\(error)")
+            throw RoleListenerError.cannotListen(listen, reason: "\(error)")
         }
     }
 }
 
 /// Why the admin listener stopped the daemon.
-enum AdminListenerError: Error, CustomStringConvertible {
+enum RoleListenerError: Error, CustomStringConvertible {
     case cannotListen(String, reason: String)
 
     var description: String {

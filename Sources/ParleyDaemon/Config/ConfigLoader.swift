@@ -56,7 +56,7 @@ public enum ConfigLoader {
         }
     }
 
-    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging", "shutdown", "plugins", "admin_http"]
+    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging", "shutdown", "plugins", "admin_http", "operators", "staff"]
 
     private static func read(_ root: ConfigNode) throws -> ParleyConfiguration {
         let top = try root.mapping(keys: topLevelKeys)
@@ -71,7 +71,7 @@ public enum ConfigLoader {
             plugins: pluginNames)
         let rules = try ChannelPolicyReader.readRules(
             top["channels"], defaults: defaults, backends: backendNames, networks: networks.map(\.name), plugins: pluginNames)
-        bot.admins = try readAdmins(top["admins"], networks: networks.map(\.name))
+        bot.roles = try readRoles(top, networks: networks.map(\.name))
         if let shutdown = top["shutdown"] {
             let map = try shutdown.mapping(keys: ["drain_s"])
             if let drain = map["drain_s"] { bot.drainTime = .seconds(try drain.int(in: 0...3600)) }
@@ -203,21 +203,27 @@ public enum ConfigLoader {
         }
     }
 
-    private static func readAdmins(_ node: ConfigNode?, networks: [NetworkID]) throws -> AdminList {
-        guard let node else { return AdminList() }
-        return AdminList(try node.list().map { entry in
-            let map = try entry.mapping(keys: ["network", "account", "user_id"])
-            let network = try readNetworkName(map.required("network"), networks: networks)
-            switch (map["account"], map["user_id"]) {
-            case (let account?, nil), (nil, let account?):
-                return AdminList.Entry(network: network, account: try account.nonEmptyString())
-            case (_?, let second?):
-                throw ConfigError.conflictingKeys(second.location, "account", "user_id")
-            case (nil, nil):
-                throw ConfigError.missingKey(ConfigLocation(
-                    file: entry.source.file, keyPath: "\(entry.path).account", line: entry.line))
+    /// `admins:`, `operators:` and `staff:`: lists of `{network, account | user_id, channel}`.
+    private static func readRoles(_ top: ConfigMapping, networks: [NetworkID]) throws -> RoleList {
+        var entries: [RoleList.Entry] = []
+        for (key, role) in [("admins", RoleList.Role.admin), ("operators", .operator), ("staff", .staff)] {
+            guard let node = top[key] else { continue }
+            for entry in try node.list() {
+                let map = try entry.mapping(keys: ["network", "account", "user_id", "channel"])
+                let network = try readNetworkName(map.required("network"), networks: networks)
+                let channel = try map["channel"].map { try $0.nonEmptyString() }
+                switch (map["account"], map["user_id"]) {
+                case (let account?, nil), (nil, let account?):
+                    entries.append(RoleList.Entry(network: network, account: try account.nonEmptyString(), role: role, channel: channel))
+                case (_?, let second?):
+                    throw ConfigError.conflictingKeys(second.location, "account", "user_id")
+                case (nil, nil):
+                    throw ConfigError.missingKey(ConfigLocation(
+                        file: entry.source.file, keyPath: "\(entry.path).account", line: entry.line))
+                }
             }
-        })
+        }
+        return RoleList(entries)
     }
 
     /// `admin_http: { listen: "127.0.0.1:9464", token: … | token_file: … }`.

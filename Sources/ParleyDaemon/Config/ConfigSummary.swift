@@ -44,7 +44,7 @@ public struct ConfigSummary {
               networks: \(networks.joined(separator: ", "))
               channel rules: \(configuration.policies.rules.count), default backend \(configuration.policies.fallback.backend)
               storage: \(configuration.storage.path)
-              admins: \(configuration.bot.admins.entries.count)
+              admins: \(configuration.bot.roles.entries.count)
               plugins: \(plugins.isEmpty ? "none" : plugins.joined(separator: ", "))
               admin listener: \(adminHTTP)
             """
