@@ -33,6 +33,8 @@ struct DaemonParts: Sendable {
         /// Plugin programs that are new or changed (to be started) and gone (to be stopped).
         var pluginsStarted: [PluginHost] = []
         var pluginsStopped: Set<PluginName> = []
+        /// IRC networks whose channels alone changed: joined and parted on the connection as is.
+        var channelChanges: [(connector: IRCConnector, channels: [IRCSessionConfiguration.Channel])] = []
     }
 
     /// Everything `configuration` names, reusing from `previous` what is unchanged. Throws
@@ -48,10 +50,17 @@ struct DaemonParts: Sendable {
             }
         }
         var restarted: Set<NetworkID> = []
+        var channelChanges: [(connector: IRCConnector, channels: [IRCSessionConfiguration.Channel])] = []
         for network in networks(of: configuration) {
             if let kept = previous?.networks[network.name] {
                 if kept.configuration == network {
                     running.networks[network.name] = kept
+                    continue
+                }
+                if let channels = Self.channelsAlone(changedFrom: kept.configuration, to: network),
+                   let connector = kept.connector as? IRCConnector {
+                    running.networks[network.name] = (network, connector)
+                    channelChanges.append((connector, channels))
                     continue
                 }
                 restarted.insert(network.name)
@@ -93,7 +102,15 @@ struct DaemonParts: Sendable {
             plugins: swiftPlugins + hosts.map(ProcessPlugin.init) + [PluginAdministration(hosts: hosts)],
             connectors: networks(of: configuration).compactMap { running.networks[$0.name]?.connector },
             restarted: restarted)
-        return Built(setup: setup, running: running, pluginsStarted: started, pluginsStopped: stopped)
+        return Built(
+            setup: setup, running: running, pluginsStarted: started, pluginsStopped: stopped, channelChanges: channelChanges)
+    }
+
+    /// The new channel list, if it is all that changed in an IRC network's settings.
+    static func channelsAlone(changedFrom old: NetworkConfiguration, to new: NetworkConfiguration) -> [IRCSessionConfiguration.Channel]? {
+        guard case .irc(var before) = old.kind, case .irc(let after) = new.kind else { return nil }
+        before.session.channels = after.session.channels
+        return before == after ? after.session.channels : nil
     }
 
     /// The networks this mode runs: all of them, or in `parley chat` the console alone.

@@ -1,5 +1,6 @@
 public import Logging
 import ParleyCore
+import ParleyIRC
 import ParleyPlugins
 
 /// Reads the config again and applies it to the running daemon (SIGHUP, `!reload`): the new
@@ -61,6 +62,7 @@ public actor Reloader {
         let built = try parts.build(new, keeping: running)
         for host in built.pluginsStarted { await fleet.start(host) }
         await bot.reload(to: built.setup)
+        for change in built.channelChanges { await change.connector.replaceChannels(change.channels) }
         await fleet.stop(built.pluginsStopped.subtracting(built.pluginsStarted.map(\.name)))
         let before = running
         running = built.running
@@ -73,6 +75,9 @@ public actor Reloader {
         if !removed.isEmpty { summary.append("networks stopped: " + removed.map(\.rawValue).sorted().joined(separator: ", ")) }
         if !built.setup.restarted.isEmpty {
             summary.append("networks reconnected with new settings: " + built.setup.restarted.map(\.rawValue).sorted().joined(separator: ", "))
+        }
+        if !built.channelChanges.isEmpty {
+            summary.append("channels changed on: " + built.channelChanges.map(\.connector.network.rawValue).sorted().joined(separator: ", "))
         }
         if !built.pluginsStarted.isEmpty {
             summary.append("plugins (re)started: " + built.pluginsStarted.map(\.name.rawValue).sorted().joined(separator: ", "))

@@ -11,7 +11,7 @@ import ParleyCore
 /// them, answers PING and CTCP VERSION/PING, pings a silent server, rejoins after a kick,
 /// and takes its configured nick back when it is free.
 public struct IRCClientState: Sendable {
-    public let configuration: IRCSessionConfiguration
+    public private(set) var configuration: IRCSessionConfiguration
 
     enum Phase: Equatable {
         case idle
@@ -284,6 +284,18 @@ public struct IRCClientState: Sendable {
             return [.disconnect(IRCDisconnect(reason: .noUsableNick, retry: true))]
         }
         return [.send(IRCMessage("NICK", [nick]), urgent: true)]
+    }
+
+    /// Takes a reloaded channel list: once registered, JOINs the channels added and PARTs the
+    /// configured ones removed (channels joined on invite stay); before, only remembers it.
+    public mutating func replaceChannels(_ channels: [IRCSessionConfiguration.Channel]) -> [IRCClientAction] {
+        let old = configuration.channels
+        configuration.channels = channels
+        guard isRegistered else { return [] }
+        let added = channels.filter { new in !old.contains { support.caseMapping.equal($0.name, new.name) } }
+        let removed = old.filter { gone in !channels.contains { support.caseMapping.equal($0.name, gone.name) } }
+        return added.flatMap { join($0.name) }
+            + removed.map { .send(IRCMessage("PART", [$0.name, "no longer configured here"]), urgent: false) }
     }
 
     mutating func joinConfiguredChannels() -> [IRCClientAction] {

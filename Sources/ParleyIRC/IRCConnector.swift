@@ -17,6 +17,8 @@ public final class IRCConnector: Connector {
     private let open: @Sendable (IRCEndpoint) async throws -> any IRCByteStream
     private let stsStore: (any STSPolicyStore)?
     private let current = Mutex<IRCSession?>(nil)
+    /// The channels to be in: the configuration's, until a reload replaces them.
+    private let channels: Mutex<[IRCSessionConfiguration.Channel]>
 
     /// - Parameter open: opens the byte stream; by default a TCP or TLS socket (tests pass an
     ///   in-memory server).
@@ -30,6 +32,7 @@ public final class IRCConnector: Connector {
     ) {
         self.now = now
         self.configuration = configuration
+        self.channels = Mutex(configuration.session.channels)
         self.logger = logger
         self.clock = clock
         self.stsStore = stsStore
@@ -54,8 +57,10 @@ public final class IRCConnector: Connector {
             do {
                 logger.info("connecting", metadata: ["irc.host": "\(endpoint.host)", "irc.port": "\(endpoint.port)"])
                 let stream = try await open(endpoint)
+                var sessionConfiguration = configuration
+                sessionConfiguration.session.channels = channels.withLock { $0 }
                 let session = IRCSession(
-                    stream: stream, configuration: configuration, endpoint: endpoint, stsStore: stsStore, events: events,
+                    stream: stream, configuration: sessionConfiguration, endpoint: endpoint, stsStore: stsStore, events: events,
                     clock: clock, now: now, logger: logger)
                 current.withLock { $0 = session }
                 outcome = await session.run()
@@ -119,6 +124,14 @@ public final class IRCConnector: Connector {
     public func drain() async {
         guard let session = current.withLock({ $0 }) else { return }
         await session.drained()
+    }
+
+    /// Joins the channels added and parts those removed, on the connection as it is (and on
+    /// every later one): a reload that changes only the channels makes no new connection.
+    public func replaceChannels(_ channels: [IRCSessionConfiguration.Channel]) async {
+        self.channels.withLock { $0 = channels }
+        guard let session = current.withLock({ $0 }) else { return }
+        await session.replaceChannels(channels)
     }
 
     public func members(of channel: ChannelKey) async -> [String] {

@@ -7,13 +7,15 @@ import ParleyStore
 import Testing
 
 @Suite struct DaemonPartsTests {
-    static func config(nick: String = "p", networks extra: String = "", backend: String = "{ type: echo }") throws -> ParleyConfiguration {
+    static func config(
+        nick: String = "p", channels: String = "[\"#a\"]", networks extra: String = "", backend: String = "{ type: echo }"
+    ) throws -> ParleyConfiguration {
         try ConfigLoader.parse(
             """
             backends:
               main: \(backend)
             networks:
-              irc: { type: irc, host: irc.example.org, nick: \(nick), channels: ["#a"] }
+              irc: { type: irc, host: irc.example.org, nick: \(nick), channels: \(channels) }
             \(extra)
             defaults: { system_prompt: "Be kind." }
 
@@ -42,6 +44,17 @@ import Testing
             Self.config(networks: "  other: { type: irc, host: irc.example.net, nick: p }"), keeping: first.running)
         #expect(more.setup.connectors.map(\.network).sorted() == ["irc", "other"])
         #expect(more.setup.restarted.isEmpty, "a network added is started, not restarted")
+    }
+
+    @Test func anIRCNetworkWhoseChannelsAloneChangedKeepsItsConnection() throws {
+        let parts = try Self.parts()
+        let first = try parts.build(Self.config(), keeping: nil)
+        let moved = try parts.build(Self.config(channels: "[\"#a\", \"#b\"]"), keeping: first.running)
+        #expect(moved.setup.restarted.isEmpty)
+        #expect(moved.channelChanges.map { $0.channels.map(\.name) } == [["#a", "#b"]])
+        #expect(moved.channelChanges.first?.connector === first.running.networks["irc"]?.connector as AnyObject)
+        let both = try parts.build(Self.config(nick: "q", channels: "[\"#b\"]"), keeping: first.running)
+        #expect(both.setup.restarted == ["irc"] && both.channelChanges.isEmpty, "with other settings changed, it reconnects")
     }
 
     @Test func aBackendThatCannotBeBuiltRefusesTheWholeReload() throws {

@@ -423,3 +423,19 @@ struct ClientDriver {
         #expect(STSPolicy.Advertisement("port=99999,duration=-5") == STSPolicy.Advertisement(""))
     }
 }
+
+extension IRCClientStateTests {
+    // Issue 16: a reload that changes only the channels joins and parts on the connection as is.
+    @Test func aReloadedChannelListJoinsTheNewAndPartsTheRemovedOnes() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley", channels: [.init("#help"), .init("#staff")]))
+        var early = client.state
+        #expect(early.replaceChannels([.init("#help")]).isEmpty, "before registration it is only remembered")
+        client.register()
+        client.server(":parley!p@h JOIN #help", ":parley!p@h JOIN #staff", ":parley!p@h JOIN #invited")
+        var actions = client.state.replaceChannels([.init("#HELP"), .init("#new", key: Secret("k"))])
+        let lines = actions.compactMap { if case .send(let message, _) = $0 { try? message.serialized() } else { nil } }
+        #expect(lines == ["JOIN #new k", "PART #staff :no longer configured here"], "#help kept (case-insensitively), #invited left alone")
+        actions = client.state.replaceChannels([.init("#HELP"), .init("#new", key: Secret("k"))])
+        #expect(actions.isEmpty, "the same list again changes nothing")
+    }
+}

@@ -63,14 +63,16 @@ import Testing
         defer { server.stop() }
         let nick = TestNetwork.unique("pr")
         let channel = "#" + TestNetwork.unique("hup")
+        let second = "#" + TestNetwork.unique("added")
         let configPath = folder.appendingPathComponent("parley.yaml").path
-        func config(prompt: String, backend: String = "hosted") -> String {
+        func config(prompt: String, backend: String = "hosted", channels: [String]? = nil) -> String {
             """
             storage: { path: \(folder.appendingPathComponent("p.sqlite").path) }
             backends:
               hosted: { type: openai, base_url: "\(server.baseURL.absoluteString)", model: m, retries: 0 }
             networks:
-            \(irc.botNetworkYAML(nick: nick, channel: channel, extra: "    reconnect_delay_s: 1\n    max_reconnect_delay_s: 2\n"))
+            \(irc.botNetworkYAML(nick: nick, channel: channel, extra: "    reconnect_delay_s: 1\n    max_reconnect_delay_s: 2\n")
+                .replacingOccurrences(of: "channels: [\"\(channel)\"]", with: "channels: [\((channels ?? [channel]).map { "\"\($0)\"" }.joined(separator: ", "))]"))
             defaults: { backend: \(backend), system_prompt: "\(prompt)" }
             admins: [{ network: irc, account: \(irc.humanAccount) }]
             moderation: { rate_limit: { per_user: off, per_channel: off } }
@@ -105,10 +107,15 @@ import Testing
         #expect(try await line(from: nick, in: channel, to: person, after: 2).contains("answer 3"))
         #expect(server.requests[2].contains("You are Beta."))
 
-        // The same by the admin command.
-        try config(prompt: "You are Delta.").write(toFile: configPath, atomically: true, encoding: .utf8)
+        // The same by the admin command, with a channel added: joined on the same connection.
+        let watcher = try await HumanClient.connect(to: irc, nick: TestNetwork.unique("wa"))
+        defer { watcher.quit() }
+        try await watcher.join(second)
+        try config(prompt: "You are Delta.", channels: [channel, second]).write(toFile: configPath, atomically: true, encoding: .utf8)
         person.say("!reload", to: channel)
-        #expect(try await line(from: nick, in: channel, to: person, after: 3).contains("Reloaded: 0 channel rules, 1 backends"))
+        let reloaded = try await line(from: nick, in: channel, to: person, after: 3)
+        #expect(reloaded.contains("Reloaded: 0 channel rules, 1 backends") && reloaded.contains("channels changed on: irc"), "\(reloaded)")
+        _ = try await watcher.waitFor("the bot in the added channel", timeout: .seconds(30)) { $0.command == "JOIN" && $0.source?.nick == nick }
         person.say("\(nick): and Delta?", to: channel)
         #expect(try await line(from: nick, in: channel, to: person, after: 4).contains("answer 4"))
         #expect(server.requests[3].contains("You are Delta."))
