@@ -23,6 +23,7 @@ extension Bot {
             store: store,
             limiter: limiter,
             clock: clock,
+            knowledge: knowledge,
             context: installed.promptContext,
             logger: logger,
             replySent: { [self] message, text in await replySent(text, to: message) },

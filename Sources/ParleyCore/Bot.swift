@@ -19,6 +19,8 @@ public actor Bot: BotControl {
     let clock: any MonotonicClock
     let logger: Logger
     let limiter: GenerationLimiter
+    /// Where channels with `knowledge:` search the operator's documents.
+    let knowledge: (any KnowledgeBase)?
     /// Reads the config again and applies it (`!reload`, SIGHUP); set by whoever assembled the bot.
     var reloader: (@Sendable () async throws -> String)?
 
@@ -67,10 +69,12 @@ public actor Bot: BotControl {
         plugins: [any Plugin] = [],
         store: (any ConversationStore)? = nil,
         adminStore: (any AdminStateStore)? = nil,
+        knowledge: (any KnowledgeBase)? = nil,
         clock: any MonotonicClock = SystemMonotonicClock(),
         logger: Logger
     ) {
         self.configuration = configuration
+        self.knowledge = knowledge
         self.ignoreList = ignoreList
         self.adminStore = adminStore
         self.setup = BotSetup(

@@ -46,6 +46,8 @@ public enum BotSentence: Sendable, Hashable {
     case noSuchCommand(command: String, help: String)
     /// An unknown command word addressed to the bot.
     case unknownCommand(command: String, help: String)
+    /// The channel's documents do not answer the question (nothing was generated).
+    case dontKnow
 
     /// The name a config uses to give its own text for the sentence (`messages:`).
     public enum Key: String, Sendable, Hashable, CaseIterable {
@@ -62,6 +64,7 @@ public enum BotSentence: Sendable, Hashable {
         case help
         case noSuchCommand = "no_such_command"
         case unknownCommand = "unknown_command"
+        case dontKnow = "dont_know"
 
         /// The `{placeholders}` its text may use.
         public var placeholders: [String] {
@@ -69,7 +72,7 @@ public enum BotSentence: Sendable, Hashable {
             case .adminOnly, .configureOnly, .commandFailed: ["command"]
             case .rateLimited, .channelRateLimited: ["seconds"]
             case .fallbackUsed: ["backend", "fallback"]
-            case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom: []
+            case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom, .dontKnow: []
             case .help: ["commands", "help"]
             case .noSuchCommand, .unknownCommand: ["command", "help"]
             }
@@ -91,6 +94,7 @@ public enum BotSentence: Sendable, Hashable {
         case .help: .help
         case .noSuchCommand: .noSuchCommand
         case .unknownCommand: .unknownCommand
+        case .dontKnow: .dontKnow
         }
     }
 
@@ -100,7 +104,7 @@ public enum BotSentence: Sendable, Hashable {
         case .adminOnly(let command), .configureOnly(let command), .commandFailed(let command): ["command": command]
         case .rateLimited(_, let seconds): ["seconds": "\(seconds)"]
         case .fallbackUsed(let backend, let fallback): ["backend": backend, "fallback": fallback]
-        case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom: [:]
+        case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom, .dontKnow: [:]
         case .help(let commands, let help): ["commands": commands, "help": help]
         case .noSuchCommand(let command, let help), .unknownCommand(let command, let help): ["command": command, "help": help]
         }
@@ -140,6 +144,7 @@ public enum BotSentence: Sendable, Hashable {
             "Commands: \(commands). Ask me something by addressing me by name. \(help) <command> explains one."
         case .noSuchCommand(let command, let help): "No command \(command); try \(help)."
         case .unknownCommand(let command, let help): "I don't know \(command); \(help) lists what I can do."
+        case .dontKnow: "I don't know the answer to that from our documentation; I can pass your question to a person."
         }
     }
 
@@ -159,6 +164,7 @@ public enum BotSentence: Sendable, Hashable {
         case .help(let commands, let help): "可用命令：\(commands)。想问我问题，请在消息里叫我的名字。\(help) <命令> 可查看某个命令的说明。"
         case .noSuchCommand(let command, let help): "没有 \(command) 这个命令；试试 \(help)。"
         case .unknownCommand(let command, let help): "我不认识 \(command)；\(help) 会列出我能做的事。"
+        case .dontKnow: "我们的文档里没有这个问题的答案；我可以把你的问题转给工作人员。"
         }
     }
 }

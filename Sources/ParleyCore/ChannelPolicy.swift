@@ -40,6 +40,8 @@ public struct ChannelPolicy: Sendable, Hashable {
     /// Whether the channel's operators (identified to services on IRC; power level 50 or more on
     /// Matrix) may change its settings from chat (`!config`), besides admins.
     public var opsMayConfigure = false
+    /// The operator's documents the channel answers from, if any (`knowledge:`).
+    public var knowledge: KnowledgePolicy?
 
     public init(
         triggers: TriggerSet = [.mention, .prefix, .direct],

@@ -183,6 +183,17 @@ actor ChannelSession {
         let message = job.message
         let systemPrompt = await environment.context.systemPrompt(policy.systemPrompt, for: message)
         if Task.isCancelled { return }
+        var passages: [KnowledgePassage]?
+        if let knowledge = policy.knowledge {
+            let question = transcript.last?.entry.text ?? message.body
+            switch await ground(question, in: knowledge) {
+            case .answer(let text):
+                await deliverWhole(text, to: message)
+                return
+            case .passages(let found):
+                passages = found
+            }
+        }
         var failure: (any Error)?
         for name in [policy.backend] + policy.fallbacks {
             guard let backend = environment.backends[name] else {
@@ -191,7 +202,7 @@ actor ChannelSession {
             }
             guard var writer = await environment.outbox.writer(to: .reply(to: message), names: knownNames) else { return }
             do {
-                try await generate(with: backend, systemPrompt: systemPrompt, transcript: transcript, into: &writer)
+                try await generate(with: backend, systemPrompt: systemPrompt, passages: passages, transcript: transcript, into: &writer)
                 if Task.isCancelled {
                     await writer.abandon()
                     return
@@ -239,15 +250,65 @@ actor ChannelSession {
         await say(sentence, to: message)
     }
 
+    /// What a channel's knowledge makes of a question: an answer without the model (an FAQ
+    /// match, or "don't know" when no passage scores `minScore`), or the passages to answer from.
+    private enum Grounding {
+        case answer(String)
+        case passages([KnowledgePassage])
+    }
+
+    private func ground(_ question: String, in knowledge: KnowledgePolicy) async -> Grounding {
+        if let answer = knowledge.faq?.answer(to: question) { return .answer(answer) }
+        let found: [KnowledgePassage]
+        do {
+            found = try await environment.knowledge?.search(question, in: knowledge.paths, limit: knowledge.topK) ?? []
+        } catch {
+            environment.logger.error("could not search the knowledge base", metadata: ["bot.session": "\(key)", "error": "\(error)"])
+            return .answer(policy.text(.dontKnow))
+        }
+        guard let best = found.first, best.coverage >= knowledge.minScore else {
+            environment.logger.info("no passage answers the question; said so without generating", metadata: [
+                "bot.session": "\(key)", "knowledge.coverage": "\(found.first?.coverage ?? 0)"])
+            return .answer(policy.text(.dontKnow))
+        }
+        return .passages(found)
+    }
+
+    /// A whole reply that is not the model's (an FAQ answer, "don't know"), sent and recorded
+    /// in the transcript like one.
+    private func deliverWhole(_ text: String, to message: InboundMessage) async {
+        guard var writer = await environment.outbox.writer(to: .reply(to: message), names: knownNames) else { return }
+        do {
+            _ = try await writer.write(text)
+            try await writer.finish()
+        } catch {
+            environment.logger.error("could not deliver a reply", metadata: ["bot.session": "\(key)", "error": "\(error)"])
+        }
+        await finishReply(writer, to: message)
+    }
+
     /// A sentence of the bot's own to the asker, through the outbox.
     private func say(_ text: String, to message: InboundMessage) async {
         await environment.outbox.say(text, to: .reply(to: message), names: knownNames)
     }
 
     private func generate(
-        with backend: any GenerationBackend, systemPrompt: String, transcript: [(sequence: Int, entry: ContextEntry)],
-        into writer: inout ReplyWriter
+        with backend: any GenerationBackend, systemPrompt: String, passages: [KnowledgePassage]?,
+        transcript: [(sequence: Int, entry: ContextEntry)], into writer: inout ReplyWriter
     ) async throws {
+        var systemPrompt = systemPrompt
+        var citations: CitationFilter?
+        if let passages {
+            // The passages may take half of what the window leaves for the prompt; the rest is
+            // the conversation's.
+            let room = (backend.contextWindow - policy.parameters.maxTokens) / 2
+            let count = { (text: String) in backend.tokenCount(of: ChatMessage(role: .system, content: text)) }
+            guard let grounded = GroundedPrompt.prompt(systemPrompt, passages: passages, maxTokens: room, count: count) else {
+                throw GenerationError.backendFailed(backend: backend.name, detail: "its context window has no room for a passage")
+            }
+            systemPrompt = grounded.prompt
+            citations = CitationFilter(titles: grounded.used.map(\.title))
+        }
         let budget = TokenBudget(contextWindow: backend.contextWindow, replyTokens: policy.parameters.maxTokens)
         let counted = transcript.map { item in (item.entry.chatMessage, tokens(of: item, on: backend)) }
         let messages = budget.messages(systemPrompt: systemPrompt, counted: counted, count: backend.tokenCount(of:))
@@ -264,7 +325,15 @@ actor ChannelSession {
                     tokens += 1
                     if firstToken == nil { firstToken = clock.now() }
                 }
-                guard try await writer.write(chunk.text), !Task.isCancelled else { break }
+                let text = citations?.feed(chunk.text) ?? chunk.text
+                guard try await writer.write(text), !Task.isCancelled else { break }
+            }
+            if var filter = citations {
+                _ = try await writer.write(filter.finish())
+                if !filter.removed.isEmpty {
+                    environment.logger.notice("removed citations of passages the model was not given", metadata: [
+                        "bot.session": "\(key)", "knowledge.removed": "\(filter.removed.joined(separator: " | "))"])
+                }
             }
             await environment.limiter.release()
             let labels = [("backend", backend.name.rawValue)]

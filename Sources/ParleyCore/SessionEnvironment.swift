@@ -8,6 +8,8 @@ struct SessionEnvironment: Sendable {
     var store: (any ConversationStore)?
     var limiter: GenerationLimiter
     var clock: any MonotonicClock
+    /// Where channels with `knowledge:` search the operator's documents.
+    var knowledge: (any KnowledgeBase)?
     /// What plugins add to the prompt of each reply.
     var context: PromptContext
     var logger: Logger

@@ -108,6 +108,7 @@ public enum Daemon {
             plugins: setup.plugins,
             store: store,
             adminStore: store,
+            knowledge: store,
             logger: logger)
         let fleet = PluginFleet(Array(built.running.pluginHosts.values)) { [bot] text, channel in
             await bot.announce(text, in: channel)

@@ -33,8 +33,22 @@ public actor Reloader {
         Array(running.pluginHosts.values)
     }
 
-    /// Gives the bot its `!reload`.
+    /// Brings the index of every channel's knowledge up to date; a failure is logged, and the
+    /// channels answer from what was indexed before.
+    func indexKnowledge(_ configuration: ParleyConfiguration) async {
+        let roots = (configuration.policies.rules.map(\.policy) + [configuration.policies.fallback])
+            .compactMap(\.knowledge).flatMap(\.paths)
+        guard !roots.isEmpty else { return }
+        do {
+            _ = try await KnowledgeIndexer(store: parts.store, logger: logger).index(roots)
+        } catch {
+            logger.error("could not index the knowledge files", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Indexes the knowledge, and gives the bot its `!reload`; before the bot takes a message.
     func attach() async {
+        await indexKnowledge(configuration)
         guard source != nil else { return }
         await bot.setReloader { [self] in try await reloadFromSourceOrThrow() }
     }
@@ -60,6 +74,7 @@ public actor Reloader {
     /// cannot be built.
     public func reload(to new: ParleyConfiguration) async throws -> String {
         let built = try parts.build(new, keeping: running)
+        await indexKnowledge(new)
         for host in built.pluginsStarted { await fleet.start(host) }
         await bot.reload(to: built.setup)
         for change in built.channelChanges { await change.connector.replaceChannels(change.channels) }

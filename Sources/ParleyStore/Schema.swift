@@ -94,6 +94,20 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v6: knowledge passages (FTS5)") { db in
+            try db.execute(sql: """
+                CREATE TABLE knowledge_file (
+                    root TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    modified REAL NOT NULL,
+                    size INTEGER NOT NULL,
+                    PRIMARY KEY (root, path)
+                ) WITHOUT ROWID;
+                CREATE VIRTUAL TABLE knowledge_passage USING fts5(
+                    headings, body, root UNINDEXED, path UNINDEXED, tokenize = 'porter unicode61'
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -32,6 +32,7 @@ public final class BotTester: Sendable {
         plugins: [any Plugin] = [],
         store: (any ConversationStore)? = nil,
         adminStore: (any AdminStateStore)? = nil,
+        knowledge: (any KnowledgeBase)? = nil,
         clock: TestClock = TestClock(),
         logger: Logger = Logger(label: "parley.test", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
@@ -41,7 +42,8 @@ public final class BotTester: Sendable {
         let bot = Bot(
             configuration: configuration, connectors: [connector], backends: backends, policies: resolved,
             ignoreList: ignoreList, inboundHooks: inboundHooks, outboundHooks: outboundHooks,
-            sanitizer: sanitizer, plugins: plugins, store: store, adminStore: adminStore, clock: clock, logger: logger)
+            sanitizer: sanitizer, plugins: plugins, store: store, adminStore: adminStore, knowledge: knowledge,
+            clock: clock, logger: logger)
         self.bot = bot
         self.connector = connector
         self.clock = clock

@@ -300,4 +300,19 @@ import Testing
         ])
         #expect(errorText { try parse(Self.minimal + "staff: [{ network: nowhere, account: a }]\n") }.contains("nowhere"))
     }
+
+    @Test func knowledgeIsReadWithItsFAQAndMistakesNameTheFile() throws {
+        let faq = FileManager.default.temporaryDirectory.appendingPathComponent("parley-faq-\(UUID().uuidString).yaml").path
+        try "- { questions: [\"Plus price?\"], answer: \"4 euros\" }\n".write(toFile: faq, atomically: true, encoding: .utf8)
+        let config = try parse(Self.minimal + "defaults: { knowledge: { paths: docs, top_k: 2, min_score: 0.4, faq: \(faq) } }\n")
+        let knowledge = try #require(config.policies.fallback.knowledge)
+        #expect(knowledge.paths == ["docs"] && knowledge.topK == 2 && knowledge.minScore == 0.4)
+        #expect(knowledge.faq?.answer(to: "what is the Plus price") == "4 euros")
+        #expect(errorText { try parse(Self.minimal + "defaults: { knowledge: { top_k: 2 } }\n") }.contains("paths"))
+        #expect(errorText { try parse(Self.minimal + "defaults: { knowledge: { paths: docs, faq: /nonexistent/faq.yaml } }\n") }
+            .contains("cannot read the FAQ file /nonexistent/faq.yaml"))
+        try "- { questions: [\"x\"] }\n".write(toFile: faq, atomically: true, encoding: .utf8)
+        let missing = errorText { try parse(Self.minimal + "defaults: { knowledge: { paths: docs, faq: \(faq) } }\n") }
+        #expect(missing.contains(faq) && missing.contains("answer"), "\(missing)")
+    }
 }

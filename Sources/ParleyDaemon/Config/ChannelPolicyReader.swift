@@ -6,7 +6,7 @@ enum ChannelPolicyReader {
     static let policyKeys = [
         "trigger", "scope", "system_prompt", "system_prompt_file", "backend", "fallback", "announce_fallback", "answer_bots", "model", "max_tokens",
         "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as", "plugins", "language", "messages",
-        "channel_ops_may_configure",
+        "channel_ops_may_configure", "knowledge",
     ]
 
     /// The channel rules, each starting from `defaults`.
@@ -89,6 +89,7 @@ enum ChannelPolicyReader {
         if let selection = map["plugins"] { policy.plugins = try pluginSelection(selection, enabled: plugins) }
         if let language = map["language"] { policy.language = try Self.language(language) }
         if let ops = map["channel_ops_may_configure"] { policy.opsMayConfigure = try ops.bool() }
+        if let knowledge = map["knowledge"] { policy.knowledge = try KnowledgeReader.read(knowledge) }
         if let messages = map["messages"] {
             let keys = BotSentence.Key.allCases.map(\.rawValue)
             for (name, node) in try messages.mapping(keys: keys).pairs {

@@ -124,6 +124,19 @@ struct ConfigNode {
         return sequence.enumerated().map { child($0.element, key: "[\($0.offset)]") }
     }
 
+    /// Another YAML file this node names (a plugin manifest, an FAQ), read and composed, its
+    /// errors naming that file; `unreadable` says what a read failure means here.
+    func document(at file: String, unreadable: (any Error) -> String) throws -> ConfigNode {
+        let text: String
+        do {
+            text = try source.readFile(file)
+        } catch {
+            throw invalid(unreadable(error))
+        }
+        let source = ConfigSource(file: file, environment: source.environment, readFile: source.readFile)
+        return ConfigNode(node: try ConfigLoader.compose(text, file: file), path: "", source: source)
+    }
+
     /// A list of strings; a single string counts as a list of one.
     func stringList() throws -> [String] {
         if case .scalar = node { return [try string()] }

@@ -48,14 +48,7 @@ enum PluginReader {
     /// Reads `directory/plugin.yaml`; errors name that file and line.
     static func readManifest(name: String, directory: String, from node: ConfigNode) throws -> PluginManifest {
         let file = (directory as NSString).appendingPathComponent("plugin.yaml")
-        let text: String
-        do {
-            text = try node.source.readFile(file)
-        } catch {
-            throw node.invalid("plugin \(name): cannot read \(file) (\(error)); is the plugin installed in \(directory)?")
-        }
-        let source = ConfigSource(file: file, environment: node.source.environment, readFile: node.source.readFile)
-        let root = ConfigNode(node: try ConfigLoader.compose(text, file: file), path: "", source: source)
+        let root = try node.document(at: file) { "plugin \(name): cannot read \(file) (\($0)); is the plugin installed in \(directory)?" }
         let map = try root.mapping(keys: manifestKeys)
         let declared = try map.required("name")
         guard try declared.nonEmptyString() == name else {
