@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyDaemon", "ParleyInference", "ParleyPlugins", "ParleyCore", "ParleyTesting", "ParleyHTTP",
+                "ParleyDaemon", "ParleyInference", "ParleyPlugins", "ParleyCore", "ParleyTesting", "ParleyHTTP", "ParleyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming

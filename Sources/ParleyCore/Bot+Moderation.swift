@@ -10,6 +10,10 @@ extension Bot {
             return []
         case .respond(let text, _):
             return [replyWork(to: message, text)]
+        case .escalate(let reason) where policy(of: message).helpdesk != nil:
+            return [{ [self] in
+                if let text = await openTicket(for: message, reason: reason), isRequest { await deliver(text, to: message) }
+            }]
         case .escalate(let reason):
             var work: [Work] = []
             if let target = setup.escalationChannel {

@@ -27,6 +27,10 @@ extension Bot {
             context: installed.promptContext,
             logger: logger,
             replySent: { [self] message, text in await replySent(text, to: message) },
+            knowledgeOutcome: { [self] message, knew in await knowledgeOutcome(message, knew: knew) },
+            handoffRequested: { [self] message in
+                if let text = await openTicket(for: message, reason: "asked for a person") { await deliver(text, to: message) }
+            },
             jobFinished: { [self] message in await finish(message) })
     }
 

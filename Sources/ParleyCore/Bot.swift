@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 
 /// The protocol-neutral bot: takes messages from every connector, moderates them, runs commands,
@@ -21,6 +21,18 @@ public actor Bot: BotControl {
     let limiter: GenerationLimiter
     /// Where channels with `knowledge:` search the operator's documents.
     let knowledge: (any KnowledgeBase)?
+    /// Where helpdesk tickets are kept.
+    let ticketStore: (any TicketStore)?
+    /// Wall-clock time, for tickets and office hours (tests drive it).
+    let now: @Sendable () -> Date
+    /// Tickets open or claimed, by id.
+    var liveTickets: [Int: Ticket] = [:]
+    /// The timers that announce unclaimed tickets again.
+    var reannouncements: [Int: Task<Void, Never>] = [:]
+    /// Lines for staff channels whose network was not up, by network, in order.
+    var heldForStaff: [NetworkID: [(text: String, channel: ChannelKey)]] = [:]
+    /// "Don't know" answers in a row, per conversation.
+    var dontKnowStreak: [SessionKey: Int] = [:]
     /// Reads the config again and applies it (`!reload`, SIGHUP); set by whoever assembled the bot.
     var reloader: (@Sendable () async throws -> String)?
 
@@ -70,11 +82,15 @@ public actor Bot: BotControl {
         store: (any ConversationStore)? = nil,
         adminStore: (any AdminStateStore)? = nil,
         knowledge: (any KnowledgeBase)? = nil,
+        tickets: (any TicketStore)? = nil,
         clock: any MonotonicClock = SystemMonotonicClock(),
+        now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger
     ) {
         self.configuration = configuration
         self.knowledge = knowledge
+        self.ticketStore = tickets
+        self.now = now
         self.ignoreList = ignoreList
         self.adminStore = adminStore
         self.setup = BotSetup(
@@ -106,6 +122,7 @@ public actor Bot: BotControl {
     /// Runs every connector and answers what they bring until cancelled.
     public func run() async throws {
         await restoreAdminState()
+        await restoreTickets()
         let (events, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
         let backlog = EventBacklog(limit: configuration.inboundBacklog)
         let sink = ConnectorEvents(continuation, backlog: backlog)
@@ -148,6 +165,9 @@ public actor Bot: BotControl {
                     await finish(message)
                 case .state(let network, let state):
                     networkStates[network] = state
+                    if state == .up, heldForStaff[network] != nil {
+                        group.addTask { await self.releaseHeldLines(for: network) }
+                    }
                 case .membership(let channel, let person, let change):
                     guard !person.isSelf else { continue }
                     for plugin in plugins { await plugin.observe(.membership(channel, person, change)) }
@@ -161,6 +181,7 @@ public actor Bot: BotControl {
             }
             // The input ended or shutdown drained the work: stop every network and worker.
             await stopNetworks(Set(networkTasks.keys))
+            for timer in reannouncements.values { timer.cancel() }
             group.cancelAll()
         }
     }
@@ -296,6 +317,10 @@ public actor Bot: BotControl {
             return Spawn(tasks: [commandWork(command, arguments: arguments, message: message)])
         }
         let key = SessionKey(for: message, scope: policy.scope)
+        // A person has this customer's ticket: what they write goes to staff, not to the model.
+        if let ticket = liveTicket(for: message), ticket.state == .claimed {
+            return Spawn(tasks: [{ [self] in await relay(message, for: ticket) }])
+        }
         if case .prompt(let prompt) = request {
             let (session, isNew) = await sessionFor(key, policy: policy, isDirect: message.isDirect)
             var spawn = Spawn(sessionWorkers: isNew ? [session] : [])

@@ -48,6 +48,15 @@ public enum BotSentence: Sendable, Hashable {
     case unknownCommand(command: String, help: String)
     /// The channel's documents do not answer the question (nothing was generated).
     case dontKnow
+    /// A ticket was opened for the asker: its number, their place in the queue, and when
+    /// people answer if they do not now.
+    case ticketOpened(id: Int, position: Int, opening: String?)
+    /// The asker already has a ticket waiting.
+    case ticketStillOpen(id: Int)
+    /// Staff closed the ticket: the bot answers again.
+    case ticketClosed(id: Int)
+    /// `command` (with its prefix) is for staff.
+    case staffOnly(command: String)
 
     /// The name a config uses to give its own text for the sentence (`messages:`).
     public enum Key: String, Sendable, Hashable, CaseIterable {
@@ -65,6 +74,11 @@ public enum BotSentence: Sendable, Hashable {
         case noSuchCommand = "no_such_command"
         case unknownCommand = "unknown_command"
         case dontKnow = "dont_know"
+        case ticketOpened = "ticket_opened"
+        case ticketOpenedOutOfHours = "ticket_opened_out_of_hours"
+        case ticketStillOpen = "ticket_still_open"
+        case ticketClosed = "ticket_closed"
+        case staffOnly = "staff_only"
 
         /// The `{placeholders}` its text may use.
         public var placeholders: [String] {
@@ -75,6 +89,10 @@ public enum BotSentence: Sendable, Hashable {
             case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom, .dontKnow: []
             case .help: ["commands", "help"]
             case .noSuchCommand, .unknownCommand: ["command", "help"]
+            case .ticketOpened: ["ticket", "position"]
+            case .ticketOpenedOutOfHours: ["ticket", "position", "opening"]
+            case .ticketStillOpen, .ticketClosed: ["ticket"]
+            case .staffOnly: ["command"]
             }
         }
     }
@@ -95,6 +113,10 @@ public enum BotSentence: Sendable, Hashable {
         case .noSuchCommand: .noSuchCommand
         case .unknownCommand: .unknownCommand
         case .dontKnow: .dontKnow
+        case .ticketOpened(_, _, let opening): opening == nil ? .ticketOpened : .ticketOpenedOutOfHours
+        case .ticketStillOpen: .ticketStillOpen
+        case .ticketClosed: .ticketClosed
+        case .staffOnly: .staffOnly
         }
     }
 
@@ -107,6 +129,10 @@ public enum BotSentence: Sendable, Hashable {
         case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom, .dontKnow: [:]
         case .help(let commands, let help): ["commands": commands, "help": help]
         case .noSuchCommand(let command, let help), .unknownCommand(let command, let help): ["command": command, "help": help]
+        case .ticketOpened(let id, let position, let opening):
+            ["ticket": "#\(id)", "position": "\(position)", "opening": opening ?? ""]
+        case .ticketStillOpen(let id), .ticketClosed(let id): ["ticket": "#\(id)"]
+        case .staffOnly(let command): ["command": command]
         }
     }
 
@@ -145,6 +171,13 @@ public enum BotSentence: Sendable, Hashable {
         case .noSuchCommand(let command, let help): "No command \(command); try \(help)."
         case .unknownCommand(let command, let help): "I don't know \(command); \(help) lists what I can do."
         case .dontKnow: "I don't know the answer to that from our documentation; I can pass your question to a person."
+        case .ticketOpened(let id, let position, nil):
+            "I've passed this to a person as ticket #\(id); you're number \(position) in the queue, and they'll answer here."
+        case .ticketOpened(let id, let position, let opening?):
+            "I've passed this to a person as ticket #\(id); you're number \(position) in the queue. Nobody is in right now; someone will answer here from \(opening)."
+        case .ticketStillOpen(let id): "Your ticket #\(id) is still open; a person will answer here."
+        case .ticketClosed(let id): "Ticket #\(id) is closed, and I'm answering here again; ask me anything."
+        case .staffOnly(let command): "Sorry, \(command) is for staff, in the staff channel."
         }
     }
 
@@ -165,6 +198,13 @@ public enum BotSentence: Sendable, Hashable {
         case .noSuchCommand(let command, let help): "没有 \(command) 这个命令；试试 \(help)。"
         case .unknownCommand(let command, let help): "我不认识 \(command)；\(help) 会列出我能做的事。"
         case .dontKnow: "我们的文档里没有这个问题的答案；我可以把你的问题转给工作人员。"
+        case .ticketOpened(let id, let position, nil):
+            "我已把你的问题转给工作人员，工单号 #\(id)；你排在第 \(position) 位，工作人员会在这里回复你。"
+        case .ticketOpened(let id, let position, let opening?):
+            "我已把你的问题转给工作人员，工单号 #\(id)；你排在第 \(position) 位。现在没有人值班，\(opening) 起会有人在这里回复你。"
+        case .ticketStillOpen(let id): "你的工单 #\(id) 仍在处理中，工作人员会在这里回复你。"
+        case .ticketClosed(let id): "工单 #\(id) 已关闭，我又可以在这里回答你了，请随便问。"
+        case .staffOnly(let command): "抱歉，\(command) 只限工作人员在工作人员频道使用。"
         }
     }
 }

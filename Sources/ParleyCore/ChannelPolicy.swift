@@ -42,6 +42,8 @@ public struct ChannelPolicy: Sendable, Hashable {
     public var opsMayConfigure = false
     /// The operator's documents the channel answers from, if any (`knowledge:`).
     public var knowledge: KnowledgePolicy?
+    /// The hand-off to people, if the channel is a helpdesk (`helpdesk:`).
+    public var helpdesk: HelpdeskPolicy?
 
     public init(
         triggers: TriggerSet = [.mention, .prefix, .direct],

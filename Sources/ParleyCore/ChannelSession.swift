@@ -58,6 +58,11 @@ actor ChannelSession {
             .filter { seen.insert($0.lowercased()).inserted }
     }
 
+    /// The transcript's last `count` lines, `name: text`, for a ticket.
+    func recentLines(_ count: Int) -> [String] {
+        entries.suffix(count).map { ($0.entry.role == .user ? $0.entry.speakerName : "bot") + ": " + $0.entry.text }
+    }
+
     /// Takes a reloaded policy and environment for the jobs after the one in progress.
     func reconfigure(policy: ChannelPolicy, environment: SessionEnvironment) {
         self.policy = policy
@@ -187,8 +192,9 @@ actor ChannelSession {
         if let knowledge = policy.knowledge {
             let question = transcript.last?.entry.text ?? message.body
             switch await ground(question, in: knowledge) {
-            case .answer(let text):
+            case .answer(let text, let knew):
                 await deliverWhole(text, to: message)
+                await environment.knowledgeOutcome(message, knew)
                 return
             case .passages(let found):
                 passages = found
@@ -202,13 +208,16 @@ actor ChannelSession {
             }
             guard var writer = await environment.outbox.writer(to: .reply(to: message), names: knownNames) else { return }
             do {
-                try await generate(with: backend, systemPrompt: systemPrompt, passages: passages, transcript: transcript, into: &writer)
+                let markers = try await generate(
+                    with: backend, systemPrompt: systemPrompt, passages: passages, transcript: transcript, into: &writer)
                 if Task.isCancelled {
                     await writer.abandon()
                     return
                 }
                 try await writer.finish()
                 await finishReply(writer, to: message)
+                if policy.knowledge != nil { await environment.knowledgeOutcome(message, true) }
+                if markers.contains(HandoffMarker.word) { await environment.handoffRequested(message) }
                 if writer.hasDelivered {
                     let network = [("network", key.channel.network.rawValue)]
                     ParleyMetric.replyLatency.record((environment.clock.now() - job.queuedAt).inSeconds, network)
@@ -253,23 +262,24 @@ actor ChannelSession {
     /// What a channel's knowledge makes of a question: an answer without the model (an FAQ
     /// match, or "don't know" when no passage scores `minScore`), or the passages to answer from.
     private enum Grounding {
-        case answer(String)
+        /// `knew`: an FAQ answer (true) or "don't know" (false).
+        case answer(String, knew: Bool)
         case passages([KnowledgePassage])
     }
 
     private func ground(_ question: String, in knowledge: KnowledgePolicy) async -> Grounding {
-        if let answer = knowledge.faq?.answer(to: question) { return .answer(answer) }
+        if let answer = knowledge.faq?.answer(to: question) { return .answer(answer, knew: true) }
         let found: [KnowledgePassage]
         do {
             found = try await environment.knowledge?.search(question, in: knowledge.paths, limit: knowledge.topK) ?? []
         } catch {
             environment.logger.error("could not search the knowledge base", metadata: ["bot.session": "\(key)", "error": "\(error)"])
-            return .answer(policy.text(.dontKnow))
+            return .answer(policy.text(.dontKnow), knew: false)
         }
         guard let best = found.first, best.coverage >= knowledge.minScore else {
             environment.logger.info("no passage answers the question; said so without generating", metadata: [
                 "bot.session": "\(key)", "knowledge.coverage": "\(found.first?.coverage ?? 0)"])
-            return .answer(policy.text(.dontKnow))
+            return .answer(policy.text(.dontKnow), knew: false)
         }
         return .passages(found)
     }
@@ -292,12 +302,18 @@ actor ChannelSession {
         await environment.outbox.say(text, to: .reply(to: message), names: knownNames)
     }
 
+    /// Streams a reply into `writer`; returns the markers the model wrote (`[handoff]`), which
+    /// are not sent.
     private func generate(
         with backend: any GenerationBackend, systemPrompt: String, passages: [KnowledgePassage]?,
         transcript: [(sequence: Int, entry: ContextEntry)], into writer: inout ReplyWriter
-    ) async throws {
+    ) async throws -> Set<String> {
         var systemPrompt = systemPrompt
         var citations: CitationFilter?
+        if policy.helpdesk != nil {
+            systemPrompt += "\n\n" + HandoffMarker.instructions
+            citations = CitationFilter(titles: [], markers: [HandoffMarker.word], removesUnknown: false)
+        }
         if let passages {
             // The passages may take half of what the window leaves for the prompt; the rest is
             // the conversation's.
@@ -307,13 +323,15 @@ actor ChannelSession {
                 throw GenerationError.backendFailed(backend: backend.name, detail: "its context window has no room for a passage")
             }
             systemPrompt = grounded.prompt
-            citations = CitationFilter(titles: grounded.used.map(\.title))
+            citations = CitationFilter(
+                titles: grounded.used.map(\.title), markers: policy.helpdesk == nil ? [] : [HandoffMarker.word])
         }
         let budget = TokenBudget(contextWindow: backend.contextWindow, replyTokens: policy.parameters.maxTokens)
         let counted = transcript.map { item in (item.entry.chatMessage, tokens(of: item, on: backend)) }
         let messages = budget.messages(systemPrompt: systemPrompt, counted: counted, count: backend.tokenCount(of:))
         let request = GenerationRequest(
             messages: messages, parameters: policy.parameters, conversation: key.description)
+        var markers: Set<String> = []
         try await environment.limiter.acquire()
         do {
             let clock = environment.clock
@@ -334,6 +352,7 @@ actor ChannelSession {
                     environment.logger.notice("removed citations of passages the model was not given", metadata: [
                         "bot.session": "\(key)", "knowledge.removed": "\(filter.removed.joined(separator: " | "))"])
                 }
+                markers = filter.markersSeen
             }
             await environment.limiter.release()
             let labels = [("backend", backend.name.rawValue)]
@@ -347,6 +366,7 @@ actor ChannelSession {
             await environment.limiter.release()
             throw error
         }
+        return markers
     }
 
     /// The entry's token count on `backend`, counted the first time it is asked for.

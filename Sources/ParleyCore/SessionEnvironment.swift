@@ -15,6 +15,11 @@ struct SessionEnvironment: Sendable {
     var logger: Logger
     /// Counts a reply that reached its channel (its text, and the message it answers).
     var replySent: @Sendable (InboundMessage, String) async -> Void
+    /// Tells the bot whether a question in a knowledge channel was answered (true) or met with
+    /// "don't know" (false).
+    var knowledgeOutcome: @Sendable (InboundMessage, Bool) async -> Void = { _, _ in }
+    /// The model asked to hand the conversation to a person (`[handoff]`).
+    var handoffRequested: @Sendable (InboundMessage) async -> Void = { _ in }
     /// Marks the end of a job the bot counted as pending: the message it answered is settled.
     var jobFinished: @Sendable (InboundMessage) async -> Void
 }

@@ -109,6 +109,7 @@ public enum Daemon {
             store: store,
             adminStore: store,
             knowledge: store,
+            tickets: store,
             logger: logger)
         let fleet = PluginFleet(Array(built.running.pluginHosts.values)) { [bot] text, channel in
             await bot.announce(text, in: channel)

@@ -11,6 +11,9 @@ public enum IRCClientAction: Sendable, Equatable {
     /// Registration finished (001) under this nick.
     case registered(nick: String)
     case joined(channel: String)
+    /// Every configured channel has been joined (or refused the client): the connection is
+    /// ready for the bot to speak in them.
+    case ready
     case left(channel: String)
     /// Someone else joined or left (parted, was kicked, quit) a channel the client is in.
     case membership(channel: String, person: IRCPerson, joined: Bool)

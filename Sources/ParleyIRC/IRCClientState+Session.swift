@@ -27,7 +27,7 @@ extension IRCClientState {
             if support.whox {
                 actions.append(.send(IRCMessage("WHO", [channel, "%tna,\(Self.whoxToken)"]), urgent: false))
             }
-            return actions
+            return actions + settleJoin(fold(channel))
         case "PART":
             guard let channel = message.parameters.first else { return [] }
             guard fromUs else {

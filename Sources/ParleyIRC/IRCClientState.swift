@@ -42,6 +42,9 @@ public struct IRCClientState: Sendable {
     var saslChallenge = ""
     /// Channels joined, by folded name, with the name as the server spells it.
     public internal(set) var channels: [String: String] = [:]
+    /// Configured channels joined at registration and not yet answered (folded); nil once all
+    /// are, or before registration.
+    var pendingJoins: Set<String>?
     /// Services accounts of nicks the client has seen, by folded nick.
     var accounts: [String: String] = [:]
     /// Who each nick is to the bot (`IRCChatMessage.identity`), by folded nick.
@@ -124,6 +127,10 @@ public struct IRCClientState: Sendable {
         case "376", "422":
             // Only once registered: a connection being aborted (SASL) joins nothing.
             return phase == .registered ? joinConfiguredChannels() : []
+        case "403", "405", "471", "473", "474", "475", "477", "489":
+            // A configured channel that will not be joined does not keep the bot from being ready.
+            guard message.parameters.count >= 2 else { return [] }
+            return settleJoin(support.caseMapping.fold(message.parameters[1]))
         case "432", "433", "436", "437":
             return nickRefused(message)
         case "464":
@@ -299,7 +306,16 @@ public struct IRCClientState: Sendable {
     }
 
     mutating func joinConfiguredChannels() -> [IRCClientAction] {
-        configuration.channels.flatMap { join($0.name) }
+        pendingJoins = Set(configuration.channels.map { support.caseMapping.fold($0.name) })
+        return configuration.channels.flatMap { join($0.name) } + settleJoin(nil)
+    }
+
+    /// Marks `channel` (folded) joined or refused; `.ready` once no configured join is pending.
+    mutating func settleJoin(_ channel: String?) -> [IRCClientAction] {
+        guard var pending = pendingJoins else { return [] }
+        if let channel { pending.remove(channel) }
+        pendingJoins = pending.isEmpty ? nil : pending
+        return pending.isEmpty ? [.ready] : []
     }
 
     /// JOIN with the channel's configured key, if any.

@@ -191,6 +191,7 @@ actor IRCSession {
                 queueCTCPReply(message, to: nick)
             case .registered(let nick):
                 logger.info("registered", metadata: ["irc.nick": "\(nick)", "irc.account": "\(state.account ?? "none")"])
+            case .ready:
                 events.emit(.state(configuration.network, .up))
             case .joined(let channel):
                 logger.info("joined", metadata: ["irc.channel": "\(channel)"])

@@ -108,6 +108,26 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v7: helpdesk tickets") { db in
+            try db.execute(sql: """
+                CREATE TABLE ticket (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    network TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    direct INTEGER NOT NULL,
+                    customer TEXT NOT NULL,
+                    customer_name TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    transcript TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('open', 'claimed', 'closed')),
+                    staff TEXT,
+                    opened_at REAL NOT NULL,
+                    claimed_at REAL,
+                    closed_at REAL
+                );
+                CREATE INDEX ticket_by_state ON ticket(state);
+                """)
+        }
         return migrator
     }
 }

@@ -1,6 +1,6 @@
 public import ParleyCore
 public import Logging
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Runs a whole bot in-process over an in-memory connector: push a message in, await the reply.
@@ -33,6 +33,8 @@ public final class BotTester: Sendable {
         store: (any ConversationStore)? = nil,
         adminStore: (any AdminStateStore)? = nil,
         knowledge: (any KnowledgeBase)? = nil,
+        tickets: (any TicketStore)? = nil,
+        now: @escaping @Sendable () -> Date = { Date() },
         clock: TestClock = TestClock(),
         logger: Logger = Logger(label: "parley.test", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
@@ -43,7 +45,7 @@ public final class BotTester: Sendable {
             configuration: configuration, connectors: [connector], backends: backends, policies: resolved,
             ignoreList: ignoreList, inboundHooks: inboundHooks, outboundHooks: outboundHooks,
             sanitizer: sanitizer, plugins: plugins, store: store, adminStore: adminStore, knowledge: knowledge,
-            clock: clock, logger: logger)
+            tickets: tickets, clock: clock, now: now, logger: logger)
         self.bot = bot
         self.connector = connector
         self.clock = clock

@@ -17,7 +17,9 @@ public final class InMemoryConnector: Connector {
         (inbound, inboundContinuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
     }
 
+    /// Reports itself up, then hands over what is pushed until cancelled.
     public func run(events: ConnectorEvents) async throws {
+        events.emit(.state(network, .up))
         for await event in inbound {
             events.emit(event)
         }

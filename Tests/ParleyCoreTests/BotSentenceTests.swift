@@ -16,7 +16,9 @@ import Testing
             .rateLimited(channelWide: false, seconds: 5), .rateLimited(channelWide: true, seconds: 5), .noAnswer, .undelivered,
             .fallbackUsed(backend: "a", fallback: "b"), .cannotReadEncryptedRoom, .configureOnly(command: "!config"),
             .help(commands: "!ping !status", help: "!help"), .noSuchCommand(command: "!x", help: "!help"),
-            .unknownCommand(command: "!x", help: "!help"), .dontKnow,
+            .unknownCommand(command: "!x", help: "!help"), .dontKnow, .ticketOpened(id: 3, position: 1, opening: nil),
+            .ticketOpened(id: 3, position: 2, opening: "Mon 09:00"), .ticketStillOpen(id: 3), .ticketClosed(id: 3),
+            .staffOnly(command: "!claim"),
         ]
         #expect(Set(sentences.map(\.key)) == Set(BotSentence.Key.allCases), "a sentence left out of this test")
         for sentence in sentences {

@@ -62,11 +62,15 @@ import Testing
     @Test func readyFollowsTheNetworksAndSaysWhichIsDown() async throws {
         let tester = BotTester(backends: [ScriptedBackend(replying: "ok")])
         let listener = try await Running(tester: tester, token: nil)
-        let connecting = try await Self.get(listener.port, "/ready", token: nil)
-        #expect(connecting.status == 503)
-        #expect(connecting.body.contains(#""test":{"ready":false,"state":"connecting"}"#), "\(connecting.body)")
-        tester.connector.report(.state("test", .up))
         _ = try await eventually("ready") { try await Self.get(listener.port, "/ready", token: nil).status == 200 ? true : nil }
+        tester.connector.report(.state("test", .connecting))
+        let connecting = try await eventually("connecting") { () -> String? in
+            let answer = try await Self.get(listener.port, "/ready", token: nil)
+            return answer.status == 503 ? answer.body : nil
+        }
+        #expect(connecting.contains(#""test":{"ready":false,"state":"connecting"}"#), "\(connecting)")
+        tester.connector.report(.state("test", .up))
+        _ = try await eventually("ready again") { try await Self.get(listener.port, "/ready", token: nil).status == 200 ? true : nil }
         tester.connector.report(.state("test", .reconnecting(reason: "the server closed the link")))
         let down = try await eventually("not ready") { () -> String? in
             let answer = try await Self.get(listener.port, "/ready", token: nil)

@@ -315,4 +315,32 @@ import Testing
         let missing = errorText { try parse(Self.minimal + "defaults: { knowledge: { paths: docs, faq: \(faq) } }\n") }
         #expect(missing.contains(faq) && missing.contains("answer"), "\(missing)")
     }
+
+    @Test func aHelpdeskIsReadWithItsStaffChannelAndHours() throws {
+        let config = try parse(Self.minimal + """
+            channels:
+              - match: { channel: help }
+                helpdesk:
+                  staff_channel: { network: console, channel: staff }
+                  claim_timeout_s: 120
+                  hours: { timezone: Europe/Berlin, weekly: { mon: "09:00-12:00", tue: ["09:00-12:00", "13:00-17:30"] }, holidays: [2026-12-25] }
+
+            """)
+        let helpdesk = try #require(config.policies.rules.first?.policy.helpdesk)
+        #expect(helpdesk.staffChannel == ChannelKey(network: "console", channel: "staff") && helpdesk.claimTimeout == .seconds(120))
+        #expect(helpdesk.hours?.weekly[3] == [OfficeHours.Span(start: 540, end: 720), OfficeHours.Span(start: 780, end: 1050)])
+        #expect(helpdesk.hours?.holidays == ["2026-12-25"])
+        func error(_ helpdesk: String) -> String {
+            errorText { try parse(Self.minimal + "defaults: { helpdesk: \(helpdesk) }\n") }
+        }
+        #expect(error("{ staff_channel: { network: nowhere, channel: s } }").contains("no network named 'nowhere'"))
+        #expect(error("{ staff_channel: { network: console, channel: s }, hours: { timezone: Mars/Olympus, weekly: {} } }")
+            .contains("'Mars/Olympus' is not a time zone"))
+        #expect(error("{ staff_channel: { network: console, channel: s }, hours: { timezone: UTC, weekly: { mon: \"17:00-09:00\" } } }")
+            .contains("write HH:MM-HH:MM"))
+        #expect(error("{ staff_channel: { network: console, channel: s }, hours: { timezone: UTC, weekly: { mon: \"9-5\" } } }")
+            .contains("is not a span of hours"))
+        #expect(error("{ staff_channel: { network: console, channel: s }, hours: { timezone: UTC, weekly: { mon: \"09:00-17:00\" }, holidays: [christmas] } }")
+            .contains("'christmas' is not a date"))
+    }
 }

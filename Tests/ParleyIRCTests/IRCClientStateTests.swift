@@ -439,3 +439,23 @@ extension IRCClientStateTests {
         #expect(actions.isEmpty, "the same list again changes nothing")
     }
 }
+
+extension IRCClientStateTests {
+    // Issue 16: the network counts as up (`/ready`) once its configured channels are joined, or
+    // refused, not at registration.
+    @Test func readyComesOnceEveryConfiguredChannelIsJoinedOrRefused() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley", channels: [.init("#help"), .init("#Banned")]))
+        client.register()
+        #expect(!client.actions.contains(.ready), "registered, but not in its channels yet")
+        client.server(":parley!p@h JOIN #help")
+        #expect(!client.actions.contains(.ready))
+        client.server(":irc.test 474 parley #banned :Cannot join channel (+b)")
+        #expect(client.actions.filter { $0 == .ready }.count == 1)
+        client.server(":parley!p@h JOIN #later")
+        #expect(client.actions.filter { $0 == .ready }.count == 1, "once")
+
+        var alone = ClientDriver(IRCSessionConfiguration(nick: "parley", channels: []))
+        alone.register()
+        #expect(alone.actions.contains(.ready), "no channels: ready at the end of registration")
+    }
+}

@@ -52,6 +52,6 @@ enum BuiltinCommands {
     static let all: [any Command] = [
         HelpCommand(), PingCommand(), StatusCommand(), ResetCommand(), ForgetCommand(),
         IgnoreCommand(), UnignoreCommand(), PauseCommand(pauses: true), PauseCommand(pauses: false),
-        ConfigCommand(), ReloadCommand(),
-    ]
+        ConfigCommand(), ReloadCommand(), HumanCommand(),
+    ] + TicketCommand.Action.allCases.map { TicketCommand(action: $0) }
 }

@@ -73,6 +73,15 @@ public protocol BotControl: Sendable {
     func reloadConfiguration() async -> String
     /// One of the bot's own sentences, as the channel of `message` has it said.
     func sentence(_ sentence: BotSentence, for message: InboundMessage) async -> String
+    /// `!human`: a ticket in a helpdesk channel; what the asker is told.
+    func requestHuman(_ message: InboundMessage) async -> String
+    /// Whether the sender has the `staff` role (or is an admin) where they wrote.
+    func isStaff(_ message: InboundMessage) async -> Bool
+    func claimTicket(_ id: Int, by message: InboundMessage) async throws -> String
+    /// Nil when the text went to the customer (nothing to say in the staff channel).
+    func replyToTicket(_ id: Int, text: String, by message: InboundMessage) async throws -> String?
+    func closeTicket(_ id: Int, by message: InboundMessage) async throws -> String
+    func ticketSummary(for message: InboundMessage) async -> String
 }
 
 /// One channel setting as `!config show` lists it.

@@ -9,6 +9,10 @@ public struct CitationFilter: Sendable {
     public static let maxLength = 160
 
     private let allowed: Set<String>
+    private let markers: Set<String>
+    /// Whether a bracket group that is neither a given title nor a marker is removed (with
+    /// knowledge on) or passes (a helpdesk channel without knowledge).
+    private let removesUnknown: Bool
     /// Spaces seen and not yet written: dropped with a citation that follows them.
     private var spaces = ""
     /// From `[` on, until the group is judged.
@@ -17,9 +21,15 @@ public struct CitationFilter: Sendable {
     private var closed: String?
     /// The titles of removed citations, for the log.
     public private(set) var removed: [String] = []
+    /// The markers the model wrote (and that were removed).
+    public private(set) var markersSeen: Set<String> = []
 
-    public init(titles: [String]) {
+    /// - Parameter markers: words the model writes in brackets to signal something (`[handoff]`);
+    ///   always removed, and reported in `markersSeen`.
+    public init(titles: [String], markers: Set<String> = [], removesUnknown: Bool = true) {
         allowed = Set(titles.map(Self.normalized))
+        self.markers = Set(markers.map(Self.normalized))
+        self.removesUnknown = removesUnknown
     }
 
     /// What may be written now of `text`, after what came before.
@@ -82,7 +92,13 @@ public struct CitationFilter: Sendable {
 
     private mutating func judge(_ group: String) -> String {
         let title = String(group.dropFirst().dropLast())
-        if allowed.contains(Self.normalized(title)) { return flushLiteral(group) }
+        let normalized = Self.normalized(title)
+        if markers.contains(normalized) {
+            markersSeen.insert(normalized)
+            spaces = ""
+            return ""
+        }
+        if allowed.contains(normalized) || !removesUnknown { return flushLiteral(group) }
         removed.append(title)
         spaces = ""
         return ""

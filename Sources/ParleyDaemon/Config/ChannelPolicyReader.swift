@@ -6,7 +6,7 @@ enum ChannelPolicyReader {
     static let policyKeys = [
         "trigger", "scope", "system_prompt", "system_prompt_file", "backend", "fallback", "announce_fallback", "answer_bots", "model", "max_tokens",
         "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as", "plugins", "language", "messages",
-        "channel_ops_may_configure", "knowledge",
+        "channel_ops_may_configure", "knowledge", "helpdesk",
     ]
 
     /// The channel rules, each starting from `defaults`.
@@ -22,14 +22,16 @@ enum ChannelPolicyReader {
                 network: try matchMap["network"].map { try ConfigLoader.readNetworkName($0, networks: networks) },
                 channel: try matchMap["channel"]?.nonEmptyString(),
                 direct: try matchMap["direct"]?.bool())
-            return (match, try apply(map, to: defaults, backends: backends, plugins: plugins))
+            return (match, try apply(map, to: defaults, backends: backends, plugins: plugins, networks: networks))
         }
     }
 
     /// The `defaults` section over Parley's own defaults.
-    static func read(_ node: ConfigNode?, base: ChannelPolicy, backends: [String], plugins: [String] = []) throws -> ChannelPolicy {
+    static func read(
+        _ node: ConfigNode?, base: ChannelPolicy, backends: [String], plugins: [String] = [], networks: [NetworkID] = []
+    ) throws -> ChannelPolicy {
         guard let node else { return base }
-        return try apply(node.mapping(keys: policyKeys), to: base, backends: backends, plugins: plugins)
+        return try apply(node.mapping(keys: policyKeys), to: base, backends: backends, plugins: plugins, networks: networks)
     }
 
     /// `plugins: all | none | [names]` (only these) `| { except: [names] }`; names must be
@@ -57,7 +59,9 @@ enum ChannelPolicyReader {
         return .only(try names(node))
     }
 
-    private static func apply(_ map: ConfigMapping, to base: ChannelPolicy, backends: [String], plugins: [String]) throws -> ChannelPolicy {
+    private static func apply(
+        _ map: ConfigMapping, to base: ChannelPolicy, backends: [String], plugins: [String], networks: [NetworkID]
+    ) throws -> ChannelPolicy {
         var policy = base
         if let trigger = map["trigger"] {
             policy.triggers = try trigger.stringList().reduce(into: TriggerSet()) { set, name in
@@ -90,6 +94,7 @@ enum ChannelPolicyReader {
         if let language = map["language"] { policy.language = try Self.language(language) }
         if let ops = map["channel_ops_may_configure"] { policy.opsMayConfigure = try ops.bool() }
         if let knowledge = map["knowledge"] { policy.knowledge = try KnowledgeReader.read(knowledge) }
+        if let helpdesk = map["helpdesk"] { policy.helpdesk = try HelpdeskReader.read(helpdesk, networks: networks) }
         if let messages = map["messages"] {
             let keys = BotSentence.Key.allCases.map(\.rawValue)
             for (name, node) in try messages.mapping(keys: keys).pairs {

@@ -68,7 +68,7 @@ public enum ConfigLoader {
         let pluginNames = plugins.map(\.manifest.name.rawValue)
         let defaults = try ChannelPolicyReader.read(
             top["defaults"], base: ChannelPolicy(backend: BackendName(backendNames.first ?? "")), backends: backendNames,
-            plugins: pluginNames)
+            plugins: pluginNames, networks: networks.map(\.name))
         let rules = try ChannelPolicyReader.readRules(
             top["channels"], defaults: defaults, backends: backendNames, networks: networks.map(\.name), plugins: pluginNames)
         bot.roles = try readRoles(top, networks: networks.map(\.name))
@@ -108,7 +108,7 @@ public enum ConfigLoader {
         return bot
     }
 
-    private static func readChannelKey(_ node: ConfigNode, networks: [NetworkID]) throws -> ChannelKey {
+    static func readChannelKey(_ node: ConfigNode, networks: [NetworkID]) throws -> ChannelKey {
         let map = try node.mapping(keys: ["network", "channel"])
         let network = try readNetworkName(map.required("network"), networks: networks)
         return ChannelKey(network: network, channel: try map.required("channel").nonEmptyString())
