@@ -188,6 +188,10 @@ actor ChannelSession {
         let message = job.message
         let systemPrompt = await environment.context.systemPrompt(policy.systemPrompt, for: message)
         if Task.isCancelled { return }
+        // A customer's first question in a helpdesk: the greeting and the privacy notice first.
+        if let helpdesk = policy.helpdesk, transcript.count <= 1 {
+            for line in [helpdesk.greeting, helpdesk.privacyNotice].compactMap({ $0 }) { await say(line, to: message) }
+        }
         var passages: [KnowledgePassage]?
         if let knowledge = policy.knowledge {
             let question = transcript.last?.entry.text ?? message.body

@@ -34,11 +34,13 @@ import Testing
 
     static func bot(
         _ backend: ScriptedBackend, tickets: Tickets, hours: OfficeHours? = nil, now: @escaping @Sendable () -> Date = { Date() },
-        knowledge: (any KnowledgeBase)? = nil, inboundHooks: [any ModerationHook] = [], store: (any ConversationStore)? = nil
+        knowledge: (any KnowledgeBase)? = nil, inboundHooks: [any ModerationHook] = [], store: (any ConversationStore)? = nil,
+        greeting: String? = nil, privacyNotice: String? = nil
     ) -> BotTester {
         var help = ChannelPolicy(backend: backend.name)
         help.scope = .user
-        help.helpdesk = HelpdeskPolicy(staffChannel: staff, hours: hours, claimTimeout: .seconds(60))
+        help.helpdesk = HelpdeskPolicy(
+            staffChannel: staff, hours: hours, claimTimeout: .seconds(60), greeting: greeting, privacyNotice: privacyNotice)
         if knowledge != nil { help.knowledge = KnowledgePolicy(paths: ["docs"]) }
         return BotTester(
             configuration: BotConfiguration(roles: RoleList([RoleList.Entry(network: "test", account: "agent", role: .staff)])),
@@ -156,5 +158,18 @@ import Testing
         let escalating = Self.bot(ScriptedBackend(replying: "x"), tickets: Tickets(), inboundHooks: [blocklist])
         #expect(try await Self.ask(escalating, "parley: my lawyer will call you", in: "#help").hasPrefix("I've passed this to a person as ticket #1"))
         await escalating.stop()
+    }
+
+    @Test func aFirstTimeCustomerIsGreetedAndToldWhatIsKeptOnce() async throws {
+        let tester = Self.bot(
+            ScriptedBackend(replying: "the answer"), tickets: Tickets(), greeting: "Welcome to Lumen support!",
+            privacyNotice: "I keep this conversation for 14 days; !forget me deletes it.")
+        #expect(try await Self.ask(tester, "parley: hello", in: "#help") == "Welcome to Lumen support!")
+        _ = try await eventually("the answer") { Self.said(in: "#help", by: tester).count == 3 ? true : nil }
+        #expect(Self.said(in: "#help", by: tester) == [
+            "Welcome to Lumen support!", "I keep this conversation for 14 days; !forget me deletes it.", "the answer"])
+        #expect(try await Self.ask(tester, "parley: and again", in: "#help") == "the answer", "once")
+        #expect(try await Self.ask(tester, "parley: I'm new", from: Self.bob, in: "#help") == "Welcome to Lumen support!", "per customer")
+        await tester.stop()
     }
 }

@@ -330,6 +330,7 @@ import Testing
         #expect(helpdesk.staffChannel == ChannelKey(network: "console", channel: "staff") && helpdesk.claimTimeout == .seconds(120))
         #expect(helpdesk.hours?.weekly[3] == [OfficeHours.Span(start: 540, end: 720), OfficeHours.Span(start: 780, end: 1050)])
         #expect(helpdesk.hours?.holidays == ["2026-12-25"])
+        #expect(config.policies.rules.first?.policy.scope == .user, "a helpdesk keeps customers apart by default")
         func error(_ helpdesk: String) -> String {
             errorText { try parse(Self.minimal + "defaults: { helpdesk: \(helpdesk) }\n") }
         }

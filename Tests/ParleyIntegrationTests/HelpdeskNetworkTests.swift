@@ -5,18 +5,19 @@ import ParleyTesting
 import Testing
 
 /// Issue 14: the whole ticket cycle through `parley run`, a customer on Matrix (Synapse) and
-/// the staff channel on IRC (inspircd). In the Matrix suite, which runs one test at a time (the
-/// Matrix bot account is shared).
-extension MatrixNetworkTests {
+/// the staff channel on IRC (inspircd). With the operations tests, which run alone: the Matrix
+/// bot account is shared, and a restart of the IRC server by another suite would cut the staff.
+extension OperationsTests {
     @Test func aMatrixCustomersTicketIsClaimedRelayedAndClosedFromAnIRCStaffChannelAcrossARestart() async throws {
-        let irc = try TestNetwork.load()
+        let network = try MatrixNetworkTests()
+        let server = network.server
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-helpdesk-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let configPath = folder.appendingPathComponent("parley.yaml").path
         let nick = TestNetwork.unique("ph")
         let staffChannel = "#" + TestNetwork.unique("staff")
         let token = try await MatrixHuman.login(server.homeserver, user: server.botUser, password: server.botPassword).token
-        try twoNetworkConfig(
+        try network.twoNetworkConfig(
             irc: irc, nick: nick, channel: staffChannel, token: token, database: folder.appendingPathComponent("p.sqlite").path,
             defaultsExtra: ", scope: user",
             extra: """
@@ -36,7 +37,7 @@ extension MatrixNetworkTests {
         defer { agent.quit() }
         try await agent.join(staffChannel)
         let human = try await server.human()
-        let room = try await roomWithBot(human)
+        let room = try await network.roomWithBot(human)
         /// The bot's next line in the staff channel that contains `text`.
         func staffLine(containing text: String) async throws -> String {
             try await eventually("\"\(text)\" in the staff channel", timeout: .seconds(60)) {
@@ -45,7 +46,7 @@ extension MatrixNetworkTests {
         }
         /// The bot's message in the room that contains `text`.
         func roomMessage(containing text: String) async throws -> String {
-            try await waitFor("\"\(text)\" in the room") {
+            try await network.waitFor("\"\(text)\" in the room") {
                 try await human.messages(in: room).filter { $0["sender"]?.string == server.botUser }
                     .compactMap { $0["content"]?["body"]?.string }.last { $0.contains(text) }
             }
@@ -53,7 +54,7 @@ extension MatrixNetworkTests {
 
         // The bot answers, then the customer asks for a person: a ticket, announced to staff.
         let first = try await human.mention(server.botUser, "where is my order?", in: room)
-        _ = try await reply(to: first, in: room, by: human)
+        _ = try await network.reply(to: first, in: room, by: human)
         _ = try await human.say("!human", in: room)
         _ = try await roomMessage(containing: "as ticket #1; you're number 1 in the queue")
         let notice = try await staffLine(containing: "Ticket #1 from")
@@ -81,7 +82,7 @@ extension MatrixNetworkTests {
         agent.say("!close 1", to: staffChannel)
         _ = try await roomMessage(containing: "Ticket #1 is closed, and I'm answering here again")
         let again = try await human.mention(server.botUser, "one more question", in: room)
-        _ = try await reply(to: again, in: room, by: human)
+        _ = try await network.reply(to: again, in: room, by: human)
         #expect(try await human.messages(in: room).count > sinceRestart)
     }
 }

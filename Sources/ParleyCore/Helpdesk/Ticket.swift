@@ -64,10 +64,19 @@ public struct HelpdeskPolicy: Sendable, Hashable {
     public var hours: OfficeHours?
     /// An unclaimed ticket is announced again after this long.
     public var claimTimeout: Duration
+    /// Said before the first answer to a customer the bot has no conversation with.
+    public var greeting: String?
+    /// Said once to each customer, with the greeting: what is kept, for how long, `!forget me`.
+    public var privacyNotice: String?
 
-    public init(staffChannel: ChannelKey, hours: OfficeHours? = nil, claimTimeout: Duration = .seconds(600)) {
+    public init(
+        staffChannel: ChannelKey, hours: OfficeHours? = nil, claimTimeout: Duration = .seconds(600),
+        greeting: String? = nil, privacyNotice: String? = nil
+    ) {
         self.staffChannel = staffChannel
         self.hours = hours
         self.claimTimeout = claimTimeout
+        self.greeting = greeting
+        self.privacyNotice = privacyNotice
     }
 }

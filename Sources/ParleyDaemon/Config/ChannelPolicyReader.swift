@@ -94,7 +94,11 @@ enum ChannelPolicyReader {
         if let language = map["language"] { policy.language = try Self.language(language) }
         if let ops = map["channel_ops_may_configure"] { policy.opsMayConfigure = try ops.bool() }
         if let knowledge = map["knowledge"] { policy.knowledge = try KnowledgeReader.read(knowledge) }
-        if let helpdesk = map["helpdesk"] { policy.helpdesk = try HelpdeskReader.read(helpdesk, networks: networks) }
+        if let helpdesk = map["helpdesk"] {
+            policy.helpdesk = try HelpdeskReader.read(helpdesk, networks: networks)
+            // A helpdesk keeps each customer's conversation apart unless told otherwise.
+            if map["scope"] == nil { policy.scope = .user }
+        }
         if let messages = map["messages"] {
             let keys = BotSentence.Key.allCases.map(\.rawValue)
             for (name, node) in try messages.mapping(keys: keys).pairs {

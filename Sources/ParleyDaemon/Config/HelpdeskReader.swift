@@ -7,10 +7,12 @@ enum HelpdeskReader {
     static let days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
     static func read(_ node: ConfigNode, networks: [NetworkID]) throws -> HelpdeskPolicy {
-        let map = try node.mapping(keys: ["staff_channel", "hours", "claim_timeout_s"])
+        let map = try node.mapping(keys: ["staff_channel", "hours", "claim_timeout_s", "greeting", "privacy_notice"])
         var policy = HelpdeskPolicy(staffChannel: try ConfigLoader.readChannelKey(map.required("staff_channel"), networks: networks))
         if let timeout = map["claim_timeout_s"] { policy.claimTimeout = .seconds(try timeout.int(in: 10...604_800)) }
         if let hours = map["hours"] { policy.hours = try readHours(hours) }
+        policy.greeting = try map["greeting"]?.nonEmptyString()
+        policy.privacyNotice = try map["privacy_notice"]?.nonEmptyString()
         return policy
     }
 
