@@ -115,8 +115,9 @@ public enum Daemon {
             await bot.announce(text, in: channel)
         }
         let reloader = Reloader(parts: parts, running: built.running, configuration: configuration, bot: bot, fleet: fleet, source: source)
-        // Listed first, so that it stops last: `/ready` says not-ready while the bot drains.
-        let admin: [ServiceGroupConfiguration.ServiceConfiguration] = configuration.adminHTTP.map { http in
+        // Listed first, so that it stops last: `/ready` says not-ready while the bot drains. Only
+        // for the daemon: `parley chat` is a terminal session, not a service to watch.
+        let admin: [ServiceGroupConfiguration.ServiceConfiguration] = (mode == .daemon ? configuration.adminHTTP : nil).map { http in
             [.init(service: RoleListener(
                 configuration: http, bot: bot, plugins: { await reloader.pluginHosts() }, registry: PrometheusExport.shared,
                 logger: logger))]

@@ -94,8 +94,12 @@ import Testing
                 clock.advance(by: .milliseconds(300))
             }
         } catch { failure = error }
+        // The server ends the response normally after its last piece, so only the limit can have
+        // ended it with this error. (How many pieces the reader saw first is not a measure: on a
+        // loaded machine they pile up in the stream's buffer, and a buffer is read out before
+        // the error that follows it.)
         #expect(failure as? HTTPError == .totalTimeout(.seconds(20)))
-        #expect(received >= 60 && received < 400)
+        #expect(received >= 60)
     }
 
     @Test func stoppingTheIterationClosesTheConnection() async throws {
