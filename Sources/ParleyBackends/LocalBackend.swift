@@ -10,6 +10,11 @@ public struct LocalBackend: GenerationBackend {
     /// The template without its default system prompt, for counting one message at a time.
     private let countingTemplate: ChatTemplate
 
+    /// The engine's KV caches hold the conversation's text as it was computed: they go too.
+    public func forgetConversations(withPrefix prefix: String) async {
+        engine.forgetConversations(withPrefix: prefix)
+    }
+
     public init(name: BackendName, engine: InferenceEngine) {
         self.name = name
         self.engine = engine

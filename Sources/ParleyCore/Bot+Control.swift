@@ -30,6 +30,11 @@ extension Bot {
         let stored = try await store?.forget(user, on: network) ?? 0
         var pluginItems = 0
         for plugin in plugins { pluginItems += try await plugin.forget(user, on: network) }
+        // The files too: deleted pages are overwritten (secure_delete) and the log emptied.
+        try await store?.erase()
+        // A KV cache holds a conversation as computed; every one of the network goes (they are
+        // only a speed-up), as the person may have spoken in any of them.
+        for backend in installed.backends.values { await backend.forgetConversations(withPrefix: "\(network)/") }
         logger.notice("forgot a user on request", metadata: ["bot.network": "\(network)"])
         return max(removed, stored) + pluginItems
     }

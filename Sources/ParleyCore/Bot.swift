@@ -118,6 +118,7 @@ public actor Bot: BotControl {
     }
 
     public nonisolated var commandPrefix: String { configuration.commandPrefix }
+    public nonisolated var forgetsByNick: Bool { configuration.forgetsByNick }
 
     /// Runs every connector and answers what they bring until cancelled.
     public func run() async throws {

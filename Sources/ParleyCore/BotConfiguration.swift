@@ -25,6 +25,9 @@ public struct BotConfiguration: Sendable {
     public var networkRestart: Backoff
     /// On shutdown, how long replies in progress may take to finish before everything stops.
     public var drainTime: Duration
+    /// Whether `!forget me` is allowed to a sender the network does not vouch for (an IRC nick
+    /// not identified to services): anyone can take a nick, and with it another's forget-me.
+    public var forgetsByNick = false
 
     public init(
         name: String = "parley",

@@ -57,6 +57,8 @@ public enum BotSentence: Sendable, Hashable {
     case ticketClosed(id: Int)
     /// `command` (with its prefix) is for staff.
     case staffOnly(command: String)
+    /// `!forget me` from a sender the network does not vouch for.
+    case forgetNeedsAccount(command: String)
 
     /// The name a config uses to give its own text for the sentence (`messages:`).
     public enum Key: String, Sendable, Hashable, CaseIterable {
@@ -79,6 +81,7 @@ public enum BotSentence: Sendable, Hashable {
         case ticketStillOpen = "ticket_still_open"
         case ticketClosed = "ticket_closed"
         case staffOnly = "staff_only"
+        case forgetNeedsAccount = "forget_needs_account"
 
         /// The `{placeholders}` its text may use.
         public var placeholders: [String] {
@@ -92,7 +95,7 @@ public enum BotSentence: Sendable, Hashable {
             case .ticketOpened: ["ticket", "position"]
             case .ticketOpenedOutOfHours: ["ticket", "position", "opening"]
             case .ticketStillOpen, .ticketClosed: ["ticket"]
-            case .staffOnly: ["command"]
+            case .staffOnly, .forgetNeedsAccount: ["command"]
             }
         }
     }
@@ -117,6 +120,7 @@ public enum BotSentence: Sendable, Hashable {
         case .ticketStillOpen: .ticketStillOpen
         case .ticketClosed: .ticketClosed
         case .staffOnly: .staffOnly
+        case .forgetNeedsAccount: .forgetNeedsAccount
         }
     }
 
@@ -132,7 +136,7 @@ public enum BotSentence: Sendable, Hashable {
         case .ticketOpened(let id, let position, let opening):
             ["ticket": "#\(id)", "position": "\(position)", "opening": opening ?? ""]
         case .ticketStillOpen(let id), .ticketClosed(let id): ["ticket": "#\(id)"]
-        case .staffOnly(let command): ["command": command]
+        case .staffOnly(let command), .forgetNeedsAccount(let command): ["command": command]
         }
     }
 
@@ -178,6 +182,8 @@ public enum BotSentence: Sendable, Hashable {
         case .ticketStillOpen(let id): "Your ticket #\(id) is still open; a person will answer here."
         case .ticketClosed(let id): "Ticket #\(id) is closed, and I'm answering here again; ask me anything."
         case .staffOnly(let command): "Sorry, \(command) is for staff, in the staff channel."
+        case .forgetNeedsAccount(let command):
+            "I can only do \(command) for someone logged in to services: a nick alone could be anyone's. Log in and ask again."
         }
     }
 
@@ -205,6 +211,7 @@ public enum BotSentence: Sendable, Hashable {
         case .ticketStillOpen(let id): "你的工单 #\(id) 仍在处理中，工作人员会在这里回复你。"
         case .ticketClosed(let id): "工单 #\(id) 已关闭，我又可以在这里回答你了，请随便问。"
         case .staffOnly(let command): "抱歉，\(command) 只限工作人员在工作人员频道使用。"
+        case .forgetNeedsAccount(let command): "我只能为已登录服务账号的人执行 \(command)：单凭昵称无法确认是谁。请登录后再试。"
         }
     }
 }

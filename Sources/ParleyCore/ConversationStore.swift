@@ -9,6 +9,9 @@ public protocol ConversationStore: Sendable {
     func clear(_ session: SessionKey) async throws
     /// Removes every entry that concerns `user` on `network`, in every session; returns how many.
     func forget(_ user: UserID, on network: NetworkID) async throws -> Int
+    /// Makes what was deleted unrecoverable from the files (overwritten pages, the write-ahead
+    /// log emptied); after a forget-me.
+    func erase() async throws
     func record(_ event: ModerationEvent) async throws
 }
 
@@ -43,4 +46,8 @@ public struct ModerationEvent: Sendable, Hashable {
         self.verdict = verdict
         self.reason = reason
     }
+}
+
+extension ConversationStore {
+    public func erase() async throws {}
 }

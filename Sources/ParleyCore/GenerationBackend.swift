@@ -15,11 +15,18 @@ public protocol GenerationBackend: Sendable {
 
     /// Throws if the backend cannot be reached now (for `/ready`); cheap, and generates nothing.
     func probe() async throws
+
+    /// Drops whatever the backend keeps of the conversations whose names begin with `prefix`
+    /// (the local engine's KV caches); after a forget-me.
+    func forgetConversations(withPrefix prefix: String) async
 }
 
 extension GenerationBackend {
     /// In-process backends are reachable once they exist.
     public func probe() async throws {}
+
+    /// A backend that keeps nothing between requests has nothing to drop.
+    public func forgetConversations(withPrefix prefix: String) async {}
 }
 
 /// One turn of a conversation as chat models take it.

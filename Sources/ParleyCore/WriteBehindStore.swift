@@ -103,6 +103,11 @@ public actor WriteBehindStore: ConversationStore {
         try await perform { try await $0.forget(user, on: network) }
     }
 
+    /// In turn, after every write queued before it.
+    public func erase() async throws {
+        try await perform { try await $0.erase() }
+    }
+
     public func record(_ event: ModerationEvent) {
         let logger = self.logger
         enqueue { base in

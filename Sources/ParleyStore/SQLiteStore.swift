@@ -23,6 +23,8 @@ public final class SQLiteStore: ConversationStore {
                 let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 var configuration = Configuration()
+                // Deleted rows are overwritten, not left in free pages (forget-me, retention).
+                configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
                 configuration.busyMode = .timeout(5)
                 database = try DatabaseQueue(path: path, configuration: configuration)
                 try database.writeWithoutTransaction { db in
@@ -113,7 +115,21 @@ public final class SQLiteStore: ConversationStore {
             try db.execute(
                 sql: "DELETE FROM context_entry WHERE network = ? AND (speaker = ? OR addressee = ?)",
                 arguments: [network.rawValue, user.rawValue, user.rawValue])
-            return db.changesCount
+            let removed = db.changesCount
+            // Their tickets stay as records, without their words or their name.
+            try db.execute(
+                sql: "UPDATE ticket SET transcript = '[]', customer_name = '(forgotten)' WHERE network = ? AND customer = ?",
+                arguments: [network.rawValue, user.rawValue])
+            return removed
+        }
+    }
+
+    /// Moves everything in the write-ahead log into the database file and empties the log, so
+    /// that deleted text (overwritten there by `secure_delete`) is nowhere on disk.
+    public func erase() async throws {
+        guard path != ":memory:" else { return }
+        try await database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
     }
 

@@ -19,6 +19,13 @@ public actor InMemoryConversationStore: ConversationStore {
         sessions[session] = nil
     }
 
+    /// How many times `erase` was called.
+    public private(set) var erasures = 0
+
+    public func erase() {
+        erasures += 1
+    }
+
     public func forget(_ user: UserID, on network: NetworkID) -> Int {
         var removed = 0
         for key in sessions.keys where key.channel.network == network {

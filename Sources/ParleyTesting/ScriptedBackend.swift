@@ -31,6 +31,13 @@ public final class ScriptedBackend: GenerationBackend {
 
     /// Every request so far, in order.
     public var requests: [GenerationRequest] { recorded.withLock { $0 } }
+    /// The prefixes `forgetConversations` was called with, in order.
+    public var forgottenPrefixes: [String] { forgotten.withLock { $0 } }
+    private let forgotten = Mutex<[String]>([])
+
+    public func forgetConversations(withPrefix prefix: String) async {
+        forgotten.withLock { $0.append(prefix) }
+    }
 
     public func tokenCount(of message: ChatMessage) -> Int { counter(message) }
 

@@ -47,6 +47,21 @@ import Testing
         #expect(last.messages.dropFirst().map(\.content) == ["bob: I like turtles", "bob: what do you know?"])
         let key = SessionKey(channel: ChannelKey(network: "test", channel: BotTester.channel))
         #expect(await !store.entries(of: key, limit: 100).contains { $0.text.contains("example.org") })
+        #expect(await store.erasures == 1, "the store is told to erase the freed bytes")
+        #expect(backend.forgottenPrefixes == ["test/"], "the backends drop their caches of the network's conversations")
+    }
+
+    @Test func forgetMeByANickAloneIsRefusedUnlessTheOperatorAllowsIt() async throws {
+        let nickOnly = Sender(id: "carol", displayName: "carol", account: nil)
+        let strict = BotTester(backends: [ScriptedBackend(replying: "ok")])
+        #expect(try await strict.reply(to: "!forget me", from: nickOnly)
+            == "I can only do !forget me for someone logged in to services: a nick alone could be anyone's. Log in and ask again.")
+        await strict.stop()
+        var configuration = BotConfiguration()
+        configuration.forgetsByNick = true
+        let lenient = BotTester(configuration: configuration, backends: [ScriptedBackend(replying: "ok")])
+        #expect(try await lenient.reply(to: "!forget me", from: nickOnly).hasPrefix("Done:"))
+        await lenient.stop()
     }
 
     @Test func unknownCommandsAreAnsweredOnlyWhenMeantForTheBot() async throws {

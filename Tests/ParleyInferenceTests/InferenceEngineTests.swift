@@ -100,3 +100,18 @@ import Testing
         }
     }
 }
+
+extension InferenceEngineTests {
+    // Issue 15: a forget-me drops the KV caches of the person's network; a fresh engine of its
+    // own, so the shared one's caches are not disturbed.
+    @Test func forgettingAConversationDropsItsCacheAndItIsComputedAgain() async throws {
+        let engine = InferenceEngine(model: try GoldenModelTests.model.get(), cachedConversations: 4)
+        _ = try await run(engine, InferenceRequest(prompt: .text("My secret is plum"), conversation: "irc/#a", maxTokens: 1))
+        _ = try await run(engine, InferenceRequest(prompt: .text("Hello"), conversation: "matrix/!r", maxTokens: 1))
+        #expect(engine.cachedConversations == ["irc/#a", "matrix/!r"])
+        engine.forgetConversations(withPrefix: "irc/")
+        #expect(engine.cachedConversations == ["matrix/!r"])
+        let again = try await run(engine, InferenceRequest(prompt: .text("My secret is plum"), conversation: "irc/#a", maxTokens: 1))
+        #expect(again.stats.prefilledTokens == again.stats.promptTokens.count, "nothing of it was left to reuse")
+    }
+}

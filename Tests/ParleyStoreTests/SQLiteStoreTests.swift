@@ -95,3 +95,38 @@ import Testing
         }
     }
 }
+
+extension SQLiteStoreTests {
+    // Issue 15: after a forget-me the person's words are in neither the database file nor its
+    // write-ahead log (secure_delete overwrites freed pages; the log is checkpointed and emptied).
+    @Test func forgottenWordsAreGoneFromTheFilesOnDisk() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-forget-\(UUID().uuidString)")
+        let path = folder.appendingPathComponent("p.sqlite").path
+        let store = try SQLiteStore(path: path)
+        let secret = "zebra-\(UUID().uuidString)-quartz"
+        let session = SessionKey(channel: ChannelKey(network: "irc", channel: "#c"))
+        for index in 0..<50 {
+            try await store.append(ContextEntry(role: .user, speaker: "other", speakerName: "other", text: "filler \(index)"), to: session)
+        }
+        try await store.append(ContextEntry(role: .user, speaker: "victim", speakerName: "victim", text: "my code is \(secret)"), to: session)
+        try await store.append(
+            ContextEntry(role: .assistant, speaker: nil, speakerName: "", addressee: "victim", text: "noted: \(secret)"), to: session)
+        _ = try await store.openTicket(Ticket(
+            channel: session.channel, isDirect: false, customer: "victim", customerName: "victim", reason: "asked",
+            transcript: ["victim: my code is \(secret)"], opened: Date()))
+        func onDisk() throws -> Bool {
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            return try files.contains { name in
+                try Data(contentsOf: folder.appendingPathComponent(name)).range(of: Data(secret.utf8)) != nil
+            }
+        }
+        #expect(try onDisk(), "the test must see the secret before it is forgotten")
+
+        #expect(try await store.forget("victim", on: "irc") == 2)
+        try await store.erase()
+        #expect(try !onDisk())
+        #expect(try await store.entries(of: session, limit: 100).count == 50)
+        #expect(try await store.ticket(1)?.customerName == "(forgotten)", "the ticket stays, scrubbed")
+        try? FileManager.default.removeItem(at: folder)
+    }
+}

@@ -83,6 +83,9 @@ struct ForgetCommand: Command {
             return "Usage: \(prefix)forget me"
         }
         let message = invocation.message
+        guard message.sender.account != nil || invocation.bot.forgetsByNick else {
+            return await invocation.bot.sentence(.forgetNeedsAccount(command: "\(prefix)forget me"), for: message)
+        }
         let removed = try await invocation.bot.forget(message.sender.id, on: message.channel.network)
         return "Done: I deleted \(removed) message\(removed == 1 ? "" : "s") concerning you."
     }

@@ -43,6 +43,8 @@ public struct CommandInvocation: Sendable {
 /// The bot's operations that commands and plugins may use.
 public protocol BotControl: Sendable {
     var commandPrefix: String { get }
+    /// Whether `!forget me` works for a sender without an account (`privacy.forget_by_nick`).
+    var forgetsByNick: Bool { get }
     func commandList() async -> [any Command]
     /// Whether `sender` is a configured admin on `network`, by authenticated account.
     func isAdmin(_ sender: Sender, on network: NetworkID) async -> Bool

@@ -56,7 +56,7 @@ public enum ConfigLoader {
         }
     }
 
-    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging", "shutdown", "plugins", "admin_http", "operators", "staff"]
+    static let topLevelKeys = ["bot", "storage", "backends", "networks", "defaults", "channels", "moderation", "admins", "logging", "shutdown", "plugins", "admin_http", "operators", "staff", "privacy"]
 
     private static func read(_ root: ConfigNode) throws -> ParleyConfiguration {
         let top = try root.mapping(keys: topLevelKeys)
@@ -72,6 +72,10 @@ public enum ConfigLoader {
         let rules = try ChannelPolicyReader.readRules(
             top["channels"], defaults: defaults, backends: backendNames, networks: networks.map(\.name), plugins: pluginNames)
         bot.roles = try readRoles(top, networks: networks.map(\.name))
+        if let privacy = top["privacy"] {
+            let map = try privacy.mapping(keys: ["forget_by_nick"])
+            if let byNick = map["forget_by_nick"] { bot.forgetsByNick = try byNick.bool() }
+        }
         if let shutdown = top["shutdown"] {
             let map = try shutdown.mapping(keys: ["drain_s"])
             if let drain = map["drain_s"] { bot.drainTime = .seconds(try drain.int(in: 0...3600)) }

@@ -76,6 +76,14 @@ public final class InferenceEngine: Sendable {
         caches = Mutex(ConversationCaches(limit: max(1, cachedConversations)))
     }
 
+    /// Lets go of the KV caches of the conversations whose names begin with `prefix`.
+    public func forgetConversations(withPrefix prefix: String) {
+        caches.withLock { $0.remove(withPrefix: prefix) }
+    }
+
+    /// The conversations whose KV caches are kept, least recently used first.
+    public var cachedConversations: [String] { caches.withLock { $0.names } }
+
     /// The prompt's token ids.
     public func tokens(for prompt: InferenceRequest.Prompt) -> [Int] {
         switch prompt {
@@ -198,6 +206,14 @@ struct ConversationCaches {
     init(limit: Int) {
         self.limit = limit
     }
+
+    /// Lets go of the caches of the conversations whose names begin with `prefix`.
+    mutating func remove(withPrefix prefix: String) {
+        for name in caches.keys where name.hasPrefix(prefix) { caches[name] = nil }
+        order.removeAll { $0.hasPrefix(prefix) }
+    }
+
+    var names: [String] { order }
 
     mutating func cache(for conversation: String?, model: LanguageModel) -> KVCache {
         guard let conversation else { return model.makeCache() }
