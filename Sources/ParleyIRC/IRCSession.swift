@@ -351,12 +351,12 @@ actor IRCSession {
         }
     }
 
-    /// The nicks in `channel` (from NAMES, JOIN, PART, KICK, QUIT and NICK).
     /// A reload's channel list: joins and parts as it differs from the one in use.
     func replaceChannels(_ channels: [IRCSessionConfiguration.Channel]) {
         perform(state.replaceChannels(channels))
     }
 
+    /// The nicks in `channel` (from NAMES, JOIN, PART, KICK, QUIT and NICK).
     func members(of channel: String) -> [String] {
         state.members(of: channel)
     }

@@ -52,7 +52,8 @@ import Testing
         await first.connect { [bot = tester.bot] text, channel in await bot.announce(text, in: channel) }
         var running = Task { await first.runUntilCancelled() }
         try await first.waitUntilReady()
-        #expect(try await tester.reply(to: "!remind in 10m stretch your legs") == "OK, in 10 minutes.")
+        let set = try await tester.reply(to: "!remind in 10m stretch your legs")
+        #expect(set == "OK, in 10 minutes.")
         #expect(try await tester.reply(to: "!remind list").hasSuffix(": stretch your legs"))
         _ = try await eventually("the reminder's timer") { clock.sleepers > 0 ? true : nil }
         clock.advance(by: .seconds(601))
