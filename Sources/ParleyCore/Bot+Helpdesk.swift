@@ -114,10 +114,14 @@ extension Bot {
         let key = SessionKey(for: message, scope: policy.scope)
         let entry = ContextEntry(
             role: .user, speaker: message.sender.id, speakerName: message.sender.displayName, text: message.text, time: message.time)
-        // Into the conversation held in memory, or straight into storage (a session made here
-        // would have no worker).
-        if let session = sessions[key] { await session.record(entry, now: clock.now()) } else { await store?.append(entry, to: key) }
+        await addToConversation(entry, key: key)
         await sayToStaff("[#\(ticket.id)] \(Self.unhighlighted(ticket.customerName)): \(message.text)", in: helpdesk.staffChannel)
+    }
+
+    /// Into the conversation held in memory, or straight into storage (a session made here
+    /// would have no worker to answer its queue).
+    private func addToConversation(_ entry: ContextEntry, key: SessionKey) async {
+        if let session = sessions[key] { await session.record(entry, now: clock.now()) } else { await store?.append(entry, to: key) }
     }
 
     /// Counts "don't know" answers per conversation; the second in a row opens a ticket.
@@ -174,7 +178,7 @@ extension Bot {
         let policy = policies.policy(for: ticket.channel, isDirect: ticket.isDirect)
         let key = SessionKey(channel: ticket.channel, user: policy.scope == .user ? ticket.customer : nil)
         let entry = ContextEntry(role: .assistant, speaker: nil, speakerName: "", addressee: ticket.customer, text: text)
-        if let session = sessions[key] { await session.record(entry, now: clock.now()) } else { await store?.append(entry, to: key) }
+        await addToConversation(entry, key: key)
         return nil
     }
 

@@ -385,8 +385,7 @@ public actor Bot: BotControl {
             let reply: String?
             let policy = await policy(of: message)
             let roles = await roles(of: message.sender, in: message.channel)
-            let allowed = roles.contains(.admin) || (command.operatorsMay && roles.contains(.operator))
-            if command.requiresAdmin && !allowed {
+            if !command.isAllowed(to: roles) {
                 logger.notice(
                     "admin command refused",
                     metadata: [

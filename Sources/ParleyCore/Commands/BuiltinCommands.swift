@@ -10,9 +10,7 @@ struct HelpCommand: Command {
         let bot = invocation.bot
         let prefix = bot.commandPrefix
         let roles = await bot.roles(of: invocation.message.sender, in: invocation.message.channel)
-        let visible = await bot.commandList().filter {
-            !$0.requiresAdmin || roles.contains(.admin) || ($0.operatorsMay && roles.contains(.operator))
-        }
+        let visible = await bot.commandList().filter { $0.isAllowed(to: roles) }
         let wanted = invocation.arguments.lowercased().trimmingPrefix(prefix)
         if !wanted.isEmpty {
             guard let command = visible.first(where: { $0.name == wanted || $0.aliases.contains(String(wanted)) })

@@ -19,6 +19,11 @@ public protocol Command: Sendable {
 }
 
 extension Command {
+    /// Whether someone holding `roles` where it is said may run it.
+    public func isAllowed(to roles: Set<RoleList.Role>) -> Bool {
+        !requiresAdmin || roles.contains(.admin) || (operatorsMay && roles.contains(.operator))
+    }
+
     public var aliases: [String] { [] }
     public var usage: String { name }
     public var requiresAdmin: Bool { false }
