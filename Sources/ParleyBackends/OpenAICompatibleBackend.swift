@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import ParleyCore
 public import ParleyHTTP
+import Synchronization
 
 /// Where and how to reach an OpenAI-compatible Chat Completions API (OpenAI, vLLM, the llama.cpp
 /// server, Ollama's `/v1`, LM Studio…).
@@ -59,6 +60,8 @@ public struct OpenAICompatibleBackend: GenerationBackend {
 
     /// Time for the waits between retries (tests drive it).
     let clock: any MonotonicClock
+    /// What the server's usage reports taught, shared by the copies of this backend.
+    private let calibration = CalibrationBox()
 
     /// - Parameter http: the HTTP layer, shared with every other user of the same server so
     ///   its connections are reused; by default one of the backend's own.
@@ -77,6 +80,28 @@ public struct OpenAICompatibleBackend: GenerationBackend {
 
     /// The documented estimate (`TokenEstimate`): the server's tokenizer is not at hand.
     public func tokenCount(of message: ChatMessage) -> Int { TokenEstimate.tokens(in: message) }
+
+    /// Learnt from the server's usage reports: how many tokens it counts per estimated one.
+    public var countScale: Double { calibration.state.withLock { $0.scale } }
+
+    /// Compares what the server counted with the estimate, and says what it finds once.
+    func calibrate(estimated: Int, reported: Int) {
+        let finding = calibration.state.withLock { $0.observe(estimated: estimated, reported: reported) }
+        logger.debug("the server counted the prompt", metadata: [
+            "gen.backend": "\(name)", "gen.estimated": "\(estimated)", "gen.reported": "\(reported)"])
+        switch finding {
+        case .truncated(let reported, let estimated):
+            logger.warning(
+                "the server counted \(reported) prompt tokens for a prompt estimated at \(estimated): it seems to cut prompts to a smaller context than context_window (\(contextWindow)) says. Ollama's /v1 does, at its own context size: raise it (OLLAMA_CONTEXT_LENGTH, or num_ctx in a Modelfile) to at least \(contextWindow), or lower this backend's context_window to what the server holds",
+                metadata: ["gen.backend": "\(name)"])
+        case .underestimated(let scale):
+            logger.notice(
+                "the server counts more tokens than Parley estimated; prompts are made smaller to fit", metadata: [
+                    "gen.backend": "\(name)", "gen.scale": "\(String(format: "%.2f", scale))"])
+        case nil:
+            break
+        }
+    }
 
     public func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationChunk, any Error> {
         let backend = self
@@ -105,15 +130,17 @@ public struct OpenAICompatibleBackend: GenerationBackend {
     /// Sends the request, retrying while nothing has been yielded, and yields the reply.
     func run(_ request: GenerationRequest, yield: (GenerationChunk) -> Void) async throws {
         let body = try JSONEncoder().encode(wireRequest(request))
+        let estimated = request.messages.map(tokenCount(of:)).reduce(0, +)
         var attempt = 0
         while true {
             attempt += 1
             var yielded = false
             do {
-                try await attemptOnce(body) { chunk in
+                let reported = try await attemptOnce(body) { chunk in
                     if !chunk.text.isEmpty { yielded = true }
                     yield(chunk)
                 }
+                if let reported { calibrate(estimated: estimated, reported: reported) }
                 return
             } catch let failure as AttemptFailure {
                 guard failure.retryable, !yielded, attempt <= configuration.maxRetries else {
@@ -137,8 +164,10 @@ public struct OpenAICompatibleBackend: GenerationBackend {
         var retryAfter: Duration?
     }
 
-    private func attemptOnce(_ body: Data, yield: (GenerationChunk) -> Void) async throws {
+    /// One request; returns the prompt tokens the server reported, if it did.
+    private func attemptOnce(_ body: Data, yield: (GenerationChunk) -> Void) async throws -> Int? {
         var parser = ServerSentEvents()
+        var reported: Int?
         var status = 0
         var headers = HTTPHeaders()
         var errorBody = Data()
@@ -157,8 +186,14 @@ public struct OpenAICompatibleBackend: GenerationBackend {
                     whole.append(data)
                     guard whole.count <= 16 << 20 else { throw AttemptFailure(detail: "the reply is over 16 MiB", retryable: false) }
                 case .body(let data):
-                    for sse in try parser.append(data) where !finished {
-                        finished = try handle(sse, yield: yield)
+                    for sse in try parser.append(data) {
+                        if finished {
+                            // After the reply, only the usage report is read.
+                            reported = Self.usage(in: sse) ?? reported
+                        } else {
+                            finished = try handle(sse, yield: yield)
+                            if let usage = Self.usage(in: sse) { reported = usage }
+                        }
                     }
                 }
             }
@@ -179,12 +214,19 @@ public struct OpenAICompatibleBackend: GenerationBackend {
                 throw AttemptFailure(detail: "the reply is not a chat completion: \(Self.excerpt(whole))", retryable: false)
             }
             yield(GenerationChunk(text: choice.message.content ?? "", finishReason: OpenAIWire.finishReason(choice.finishReason ?? "stop")))
-            return
+            return completion.usage?.promptTokens
         }
         if !finished {
             // The stream ended without [DONE] or a finish reason: cut off mid-reply.
             throw AttemptFailure(detail: "the reply stream ended before the reply did", retryable: true)
         }
+        return reported
+    }
+
+    /// The prompt tokens an event reports (`usage.prompt_tokens`), if it does.
+    private static func usage(in event: ServerSentEvents.Event) -> Int? {
+        guard event.data.contains("usage") else { return nil }
+        return (try? JSONDecoder().decode(OpenAIWire.Chunk.self, from: Data(event.data.utf8)))?.usage?.promptTokens
     }
 
     /// One server-sent event; true once the reply is complete.
@@ -236,7 +278,8 @@ public struct OpenAICompatibleBackend: GenerationBackend {
             temperature: parameters.temperature,
             topP: parameters.topP,
             stop: parameters.stop.isEmpty ? nil : Array(parameters.stop.prefix(4)),
-            seed: parameters.seed)
+            seed: parameters.seed,
+            streamOptions: configuration.streaming ? .init() : nil)
     }
 
     /// `GET /models`: the server answers and takes the key.
@@ -265,4 +308,9 @@ public struct OpenAICompatibleBackend: GenerationBackend {
             method: "POST", url: configuration.baseURL.appendingPathComponent("chat/completions"), headers: headers, body: body,
             idleTimeout: configuration.idleTimeout, totalTimeout: configuration.totalTimeout)
     }
+}
+
+/// The calibration's lock, shared by every copy of the backend value.
+private final class CalibrationBox: Sendable {
+    let state = Mutex(PromptCalibration())
 }

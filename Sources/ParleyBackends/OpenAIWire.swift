@@ -18,11 +18,32 @@ enum OpenAIWire {
         var topP: Double?
         var stop: [String]?
         var seed: UInt64?
+        /// `{"include_usage": true}` when streaming: the last event then says how many tokens
+        /// the server counted in the prompt.
+        var streamOptions: StreamOptions?
+
+        struct StreamOptions: Encodable {
+            var includeUsage = true
+
+            enum CodingKeys: String, CodingKey {
+                case includeUsage = "include_usage"
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
             case model, messages, stream, temperature, stop, seed
             case maxTokens = "max_tokens"
             case topP = "top_p"
+            case streamOptions = "stream_options"
+        }
+    }
+
+    /// What the server counted (`usage`); servers that count nothing leave it out.
+    struct Usage: Decodable {
+        var promptTokens: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case promptTokens = "prompt_tokens"
         }
     }
 
@@ -43,6 +64,22 @@ enum OpenAIWire {
         }
 
         var choices: [Choice]
+        var usage: Usage?
+
+        enum CodingKeys: String, CodingKey {
+            case choices, usage
+        }
+
+        /// The usage event comes with no choices; a chunk without either is malformed.
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            usage = try? container.decodeIfPresent(Usage.self, forKey: .usage)
+            if usage != nil {
+                choices = (try? container.decodeIfPresent([Choice].self, forKey: .choices)) ?? []
+            } else {
+                choices = try container.decode([Choice].self, forKey: .choices)
+            }
+        }
     }
 
     /// A whole (non-streamed) reply.
@@ -62,6 +99,17 @@ enum OpenAIWire {
         }
 
         var choices: [Choice]
+        var usage: Usage?
+
+        enum CodingKeys: String, CodingKey {
+            case choices, usage
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            choices = try container.decode([Choice].self, forKey: .choices)
+            usage = try? container.decodeIfPresent(Usage.self, forKey: .usage)
+        }
     }
 
     /// `{"error": {"message": "…"}}`, as OpenAI and most compatible servers report failures.

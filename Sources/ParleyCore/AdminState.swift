@@ -8,6 +8,8 @@ public struct AdminState: Sendable, Hashable, Codable {
     public var paused: Set<ChannelKey> = []
     /// `!config set`, per channel.
     public var settings: [ChannelKey: ChannelSettings] = [:]
+    /// The channels that have heard their `privacy_notice`.
+    public var noticed: Set<ChannelKey> = []
 
     public init(
         ignoredAdded: Set<String> = [], ignoredRemoved: Set<String> = [], paused: Set<ChannelKey> = [],
@@ -20,7 +22,7 @@ public struct AdminState: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case ignoredAdded, ignoredRemoved, paused, settings
+        case ignoredAdded, ignoredRemoved, paused, settings, noticed
     }
 
     /// Reads what an earlier version saved too (before settings existed).
@@ -30,6 +32,7 @@ public struct AdminState: Sendable, Hashable, Codable {
         ignoredRemoved = try container.decodeIfPresent(Set<String>.self, forKey: .ignoredRemoved) ?? []
         paused = try container.decodeIfPresent(Set<ChannelKey>.self, forKey: .paused) ?? []
         settings = try container.decodeIfPresent([ChannelKey: ChannelSettings].self, forKey: .settings) ?? [:]
+        noticed = try container.decodeIfPresent(Set<ChannelKey>.self, forKey: .noticed) ?? []
     }
 
     /// Records `!ignore entry`.

@@ -23,11 +23,12 @@ extension Bot {
     }
 
     public func forget(_ user: UserID, on network: NetworkID) async throws -> Int {
+        // Storage first: a session that must make its summary again reads what storage keeps.
+        let stored = try await store?.forget(user, on: network) ?? 0
         var removed = 0
         for (key, session) in sessions where key.channel.network == network {
             removed += await session.forget(user)
         }
-        let stored = try await store?.forget(user, on: network) ?? 0
         var pluginItems = 0
         for plugin in plugins { pluginItems += try await plugin.forget(user, on: network) }
         // The files too: deleted pages are overwritten (secure_delete) and the log emptied.

@@ -31,6 +31,7 @@ extension Bot {
             handoffRequested: { [self] message in
                 if let text = await openTicket(for: message, reason: "asked for a person") { await deliver(text, to: message) }
             },
+            privacyNoticeDue: { [self] channel in await takePrivacyNotice(for: channel) },
             jobFinished: { [self] message in await finish(message) })
     }
 

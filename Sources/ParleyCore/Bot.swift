@@ -169,6 +169,9 @@ public actor Bot: BotControl {
                     if state == .up, heldForStaff[network] != nil {
                         group.addTask { await self.releaseHeldLines(for: network) }
                     }
+                case .revised(let channel, let message, let revision):
+                    await revise(message, in: channel, revision)
+                    if let store { group.addTask { await self.reviseStored(message, in: channel, revision, store: store) } }
                 case .membership(let channel, let person, let change):
                     guard !person.isSelf else { continue }
                     for plugin in plugins { await plugin.observe(.membership(channel, person, change)) }
@@ -338,7 +341,7 @@ public actor Bot: BotControl {
             let (session, isNew) = await sessionFor(key, policy: policy, isDirect: message.isDirect)
             let entry = ContextEntry(
                 role: .user, speaker: message.sender.id, speakerName: message.sender.displayName,
-                text: message.text, time: message.time)
+                text: message.text, time: message.time, messageID: message.id)
             await session.record(entry, now: clock.now())
             return Spawn(sessionWorkers: isNew ? [session] : [])
         }

@@ -20,7 +20,8 @@ public struct ChannelPolicy: Sendable, Hashable {
     /// Most transcript entries kept in a context (before the token budget trims further).
     public var historyLimit: Int
     /// Whether messages that do not trigger a reply still enter the context (channel chatter
-    /// the bot may be asked about).
+    /// the bot may be asked about); off unless the operator asks, as it keeps what people did
+    /// not say to the bot.
     public var recordsChatter: Bool
     /// Most messages that may wait while a reply is being generated; one more gets "busy".
     public var queueLimit: Int
@@ -44,6 +45,12 @@ public struct ChannelPolicy: Sendable, Hashable {
     public var knowledge: KnowledgePolicy?
     /// The hand-off to people, if the channel is a helpdesk (`helpdesk:`).
     public var helpdesk: HelpdeskPolicy?
+    /// Summaries and notes (`memory:`).
+    public var memory = MemoryPolicy()
+    /// How long this channel's lines are kept (`retention_days`), where shorter than the store's.
+    public var retention: Duration?
+    /// Said once in the channel before the bot's first answer there (`privacy_notice`).
+    public var privacyNotice: String?
 
     public init(
         triggers: TriggerSet = [.mention, .prefix, .direct],
@@ -53,7 +60,7 @@ public struct ChannelPolicy: Sendable, Hashable {
         fallbacks: [BackendName] = [],
         parameters: GenerationParameters = GenerationParameters(),
         historyLimit: Int = 50,
-        recordsChatter: Bool = true,
+        recordsChatter: Bool = false,
         queueLimit: Int = 4,
         replyStyle: OutboundMessage.Style? = nil,
         announcesFallback: Bool = false,

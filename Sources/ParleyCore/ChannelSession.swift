@@ -35,6 +35,19 @@ actor ChannelSession {
     private let resets = WaitList()
     private(set) var queued = 0
     private var restored = false
+    /// The conversation's rolling summary, and the sequence of the newest entry it covers
+    /// (`Int.min`: none); entries up to it are no longer sent. Lines put back from storage take
+    /// sequences below the first in memory, so these may be negative.
+    private var summary: ConversationSummary?
+    private var summarizedThrough = Int.min
+    /// The oldest entry the last prompt carried: older ones after `summarizedThrough` wait to be
+    /// folded into the summary.
+    private var promptFloor = Int.min
+    /// The summariser at work, if any.
+    private var folding: Task<Void, Never>?
+    /// Raised whenever the transcript changes under a summary being made (reset, forget, edit,
+    /// redaction): a summary begun before is thrown away.
+    private var memoryVersion = 0
     /// When the session last took a message, for least-recently-used eviction.
     private(set) var lastUsed: Duration
 
@@ -77,10 +90,7 @@ actor ChannelSession {
         let sequence = nextSequence
         nextSequence += 1
         entries.append((sequence, entry))
-        if entries.count > policy.historyLimit {
-            for dropped in entries.prefix(entries.count - policy.historyLimit) { tokenCounts[dropped.sequence] = nil }
-            entries.removeFirst(entries.count - policy.historyLimit)
-        }
+        trimHistory()
         do {
             try await environment.store?.append(entry, to: key)
         } catch {
@@ -89,6 +99,27 @@ actor ChannelSession {
                 metadata: ["bot.session": "\(key)", "error": "\(error)"])
         }
         return sequence
+    }
+
+    /// Lets go of entries beyond the history limit. Where the channel summarises, an entry stays
+    /// until the summary covers it, up to four times the limit (a summariser that keeps failing
+    /// must not grow the transcript without end).
+    private func trimHistory() {
+        let limit = policy.historyLimit
+        guard entries.count > limit else { return }
+        var excess = entries.count - limit
+        if policy.memory.summarizes {
+            let summarized = entries.prefix { $0.sequence <= summarizedThrough }.count
+            excess = max(min(excess, summarized), entries.count - limit * 4)
+            if entries.count - limit * 4 > summarized {
+                environment.logger.warning(
+                    "lines left the context before they could be summarised",
+                    metadata: ["bot.session": "\(key)", "memory.lost": "\(entries.count - limit * 4 - summarized)"])
+            }
+        }
+        guard excess > 0 else { return }
+        for dropped in entries.prefix(excess) { tokenCounts[dropped.sequence] = nil }
+        entries.removeFirst(excess)
     }
 
     /// Records the message and queues a reply to it; false when the queue is full (the message
@@ -100,7 +131,7 @@ actor ChannelSession {
         ParleyMetric.queuedQuestions.adjust(by: 1)
         let entry = ContextEntry(
             role: .user, speaker: message.sender.id, speakerName: message.sender.displayName,
-            text: prompt, time: message.time)
+            text: prompt, time: message.time, messageID: message.id)
         let sequence = await record(entry, now: now)
         continuation.yield(Job(message: message, sequence: sequence, epoch: epoch, queuedAt: now))
         return true
@@ -112,6 +143,7 @@ actor ChannelSession {
         epoch += 1
         entries.removeAll()
         tokenCounts.removeAll()
+        dropSummary()
         restored = true
         resets.releaseAll()
         do {
@@ -122,18 +154,69 @@ actor ChannelSession {
         }
     }
 
-    /// Removes the entries that concern `user` from memory; returns how many.
-    func forget(_ user: UserID) -> Int {
+    /// Removes the entries that concern `user` from memory, and the summary if it was made from
+    /// their lines; returns how many entries. The store has forgotten them already: a dropped
+    /// summary is made again from what it still keeps, by the next reply.
+    func forget(_ user: UserID) async -> Int {
+        let removed = remove { $0.concerns(user) }
+        if summary?.users.contains(user) == true {
+            dropSummary()
+            await loadStored()
+        }
+        return removed
+    }
+
+    /// `author`'s line `message` edited: its text replaced, the summary dropped if it covered it.
+    func edit(_ message: MessageID, by author: UserID, text: String) {
+        for index in entries.indices
+        where entries[index].entry.messageID == message && entries[index].entry.role == .user && entries[index].entry.speaker == author {
+            if entries[index].sequence <= summarizedThrough { dropSummary() }
+            entries[index].entry.text = text
+            tokenCounts[entries[index].sequence] = nil
+        }
+    }
+
+    /// A line redacted: it and the bot's answer to it removed, the summary dropped if it covered them.
+    func redact(_ message: MessageID) {
+        if entries.contains(where: { $0.entry.messageID == message && $0.sequence <= summarizedThrough }) { dropSummary() }
+        _ = remove { $0.messageID == message }
+    }
+
+    private func remove(where matches: (ContextEntry) -> Bool) -> Int {
         let before = entries.count
-        entries.removeAll { $0.entry.concerns(user) }
+        entries.removeAll { matches($0.entry) }
         let kept = Set(entries.map(\.sequence))
         tokenCounts = tokenCounts.filter { kept.contains($0.key) }
         return before - entries.count
     }
 
+    /// The summary of the conversation so far, if one was made.
+    var currentSummary: ConversationSummary? {
+        get async {
+            await restoreIfNeeded()
+            return summary
+        }
+    }
+
+    /// Forgets the summary (in memory; the store drops its own copy in the same operation) and
+    /// stops one being made, so that what is left is folded again.
+    private func dropSummary() {
+        summary = nil
+        summarizedThrough = Int.min
+        promptFloor = Int.min
+        memoryVersion += 1
+        folding?.cancel()
+        folding = nil
+    }
+
     /// Ends the worker once the queued jobs are done.
     func close() {
         continuation.finish()
+    }
+
+    /// Waits for the summariser, if it is at work (tests, shutdown).
+    func summarized() async {
+        await folding?.value
     }
 
     /// The worker: answers queued messages one at a time until closed or cancelled. Each reply
@@ -168,14 +251,35 @@ actor ChannelSession {
     private func restoreIfNeeded() async {
         guard !restored else { return }
         restored = true
-        guard let store = environment.store else { return }
+        await loadStored()
+        guard policy.memory.summarizes, let store = environment.store else { return }
         do {
-            let stored = try await store.entries(of: key, limit: policy.historyLimit)
-            entries = stored.enumerated().map { ($0.offset, $0.element) } + entries
-            nextSequence = max(nextSequence, stored.count)
+            if let saved = try await store.summary(of: key) {
+                summary = saved
+                summarizedThrough = entries.last { $0.entry.time <= saved.through }?.sequence ?? Int.min
+            }
+        } catch {
+            environment.logger.error("could not restore the summary", metadata: ["bot.session": "\(key)", "error": "\(error)"])
+        }
+    }
+
+    /// Puts the stored lines older than those in memory back in front of them: after a restart,
+    /// and when a dropped summary must be made again from what storage keeps. Where the channel
+    /// summarises, up to four times the history limit (the older ones are folded, not sent).
+    private func loadStored() async {
+        guard let store = environment.store else { return }
+        let inMemory = entries.count
+        let limit = policy.memory.summarizes ? policy.historyLimit * 4 : policy.historyLimit
+        do {
+            // The store has every line in memory (its reads wait for the writes queued before);
+            // the newest `inMemory` it returns are those.
+            let stored = try await store.entries(of: key, limit: max(limit, inMemory))
+            let older = stored.dropLast(min(inMemory, stored.count)).suffix(max(0, limit - inMemory))
+            let first = entries.first?.sequence ?? nextSequence
+            entries = older.enumerated().map { (first - older.count + $0.offset, $0.element) } + entries
         } catch {
             environment.logger.error(
-                "could not restore the stored context; starting empty",
+                "could not restore the stored context; going on with what is in memory",
                 metadata: ["bot.session": "\(key)", "error": "\(error)"])
         }
     }
@@ -186,8 +290,19 @@ actor ChannelSession {
         defer { answering = false }
         let transcript = entries.filter { $0.sequence <= job.sequence }
         let message = job.message
-        let systemPrompt = await environment.context.systemPrompt(policy.systemPrompt, for: message)
+        var systemPrompt = await environment.context.systemPrompt(policy.systemPrompt, for: message)
+        if policy.memory.notes {
+            do {
+                let notes = try await environment.store?.notes(of: message.sender.id, on: key.channel.network) ?? []
+                systemPrompt = PersonNote.appended(notes, about: message.sender.displayName, to: systemPrompt)
+            } catch {
+                environment.logger.error("could not read a person's notes", metadata: ["bot.session": "\(key)", "error": "\(error)"])
+            }
+        }
         if Task.isCancelled { return }
+        if let notice = policy.privacyNotice, await environment.privacyNoticeDue(key.channel) {
+            await say(notice, to: message)
+        }
         // A customer's first question in a helpdesk: the greeting and the privacy notice first.
         if let helpdesk = policy.helpdesk, transcript.count <= 1 {
             for line in [helpdesk.greeting, helpdesk.privacyNotice].compactMap({ $0 }) { await say(line, to: message) }
@@ -330,9 +445,19 @@ actor ChannelSession {
             citations = CitationFilter(
                 titles: grounded.used.map(\.title), markers: policy.helpdesk == nil ? [] : [HandoffMarker.word])
         }
-        let budget = TokenBudget(contextWindow: backend.contextWindow, replyTokens: policy.parameters.maxTokens)
-        let counted = transcript.map { item in (item.entry.chatMessage, tokens(of: item, on: backend)) }
-        let messages = budget.messages(systemPrompt: systemPrompt, counted: counted, count: backend.tokenCount(of:))
+        if let summary { systemPrompt = summary.appended(to: systemPrompt) }
+        let budget = TokenBudget(
+            contextWindow: backend.contextWindow, replyTokens: policy.parameters.maxTokens, countScale: backend.countScale)
+        let unsummarized = transcript.filter { $0.sequence > summarizedThrough }.suffix(policy.historyLimit)
+        let system = ChatMessage(role: .system, content: systemPrompt)
+        let kept = budget.keptCount(
+            systemTokens: backend.tokenCount(of: system), costs: unsummarized.map { tokens(of: $0, on: backend) })
+        let sent = unsummarized.suffix(kept)
+        let messages = [system] + sent.map(\.entry.chatMessage)
+        if policy.memory.summarizes, let oldest = sent.first?.sequence {
+            promptFloor = max(promptFloor, oldest)
+            foldIfNeeded()
+        }
         let request = GenerationRequest(
             messages: messages, parameters: policy.parameters, conversation: key.description)
         var markers: Set<String> = []
@@ -385,7 +510,66 @@ actor ChannelSession {
         guard writer.hasDelivered else { return }
         await environment.replySent(message, writer.delivered)
         let entry = ContextEntry(
-            role: .assistant, speaker: nil, speakerName: "", addressee: message.sender.id, text: writer.delivered)
+            role: .assistant, speaker: nil, speakerName: "", addressee: message.sender.id, text: writer.delivered,
+            messageID: message.id)
         await record(entry, now: lastUsed)
+    }
+
+    // MARK: - Summarising
+
+    /// Starts the summariser if lines wait to be folded and it is not at work. It runs beside
+    /// the replies: a reply never waits for it.
+    private func foldIfNeeded() {
+        guard folding == nil, !linesToFold.isEmpty else { return }
+        let version = memoryVersion
+        folding = Task { await self.fold(version: version) }
+    }
+
+    /// The lines no prompt carries any more and no summary covers yet, oldest first.
+    private var linesToFold: [(sequence: Int, entry: ContextEntry)] {
+        entries.filter { $0.sequence > summarizedThrough && $0.sequence < promptFloor }
+    }
+
+    /// Folds the waiting lines into the summary, a window's worth per request, until none wait
+    /// or the transcript changed under it (`memoryVersion`). A failure leaves the lines waiting
+    /// for the next reply to try again.
+    private func fold(version: Int) async {
+        defer { if version == memoryVersion { folding = nil } }
+        while version == memoryVersion, !Task.isCancelled {
+            let pending = linesToFold
+            guard !pending.isEmpty else { return }
+            let name = policy.memory.summaryBackend ?? policy.backend
+            guard let backend = environment.backends[name] else {
+                environment.logger.error("the summary backend does not exist", metadata: ["bot.session": "\(key)", "gen.backend": "\(name)"])
+                return
+            }
+            let chunk = SummaryRequest.chunk(
+                of: pending, previous: summary, backend: backend, summaryTokens: policy.memory.summaryTokens)
+            let request = SummaryRequest.request(
+                lines: chunk.map(\.entry), previous: summary, summaryTokens: policy.memory.summaryTokens,
+                model: name == policy.backend ? policy.parameters.model : nil, conversation: "\(key)/summary")
+            var text = ""
+            do {
+                for try await piece in backend.stream(request) { text += piece.text }
+            } catch {
+                environment.logger.warning(
+                    "could not summarise the conversation; the lines wait for the next reply",
+                    metadata: ["bot.session": "\(key)", "gen.backend": "\(name)", "error": "\(error)"])
+                return
+            }
+            text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard version == memoryVersion, !text.isEmpty, let last = chunk.last else { return }
+            var users = summary?.users ?? []
+            for item in chunk { users.formUnion([item.entry.speaker, item.entry.addressee].compactMap { $0 }) }
+            let made = ConversationSummary(text: text, users: users, through: last.entry.time)
+            summary = made
+            summarizedThrough = last.sequence
+            trimHistory()
+            do {
+                try await environment.store?.saveSummary(made, of: key)
+            } catch {
+                environment.logger.error("could not store the summary", metadata: ["bot.session": "\(key)", "error": "\(error)"])
+            }
+        }
     }
 }

@@ -113,6 +113,8 @@ public enum ConnectorEvent: Sendable {
     case state(NetworkID, NetworkState)
     /// Someone other than the bot joined or left a channel the bot is in.
     case membership(ChannelKey, Sender, MembershipChange)
+    /// A message was edited or removed after it was sent (Matrix `m.replace`, redactions).
+    case revised(ChannelKey, MessageID, MessageRevision)
     /// The connector's input has ended for good (a console at end of file); the bot finishes the
     /// work it has and stops if it was asked to stop with its input.
     case inputEnded(NetworkID)
@@ -179,6 +181,14 @@ public final class EventBacklog: Sendable {
 }
 
 /// Someone joined a channel, or left it (parted, was kicked, quit the network).
+/// What became of a message after it was sent.
+public enum MessageRevision: Sendable, Hashable {
+    /// Its text was replaced by `author`; the bot honours only its author's edits.
+    case edited(text: String, by: UserID)
+    /// It was removed (by its author or a moderator, as the network allows).
+    case redacted
+}
+
 public enum MembershipChange: String, Sendable, Hashable {
     case joined, left
 }

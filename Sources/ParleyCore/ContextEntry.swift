@@ -15,6 +15,9 @@ public struct ContextEntry: Sendable, Hashable {
     public var addressee: UserID?
     public var text: String
     public var time: Date
+    /// The message this line is (a person's) or answers (the bot's), where the network names
+    /// messages: an edit of it replaces the text, a redaction removes both.
+    public var messageID: MessageID?
 
     public init(
         role: Role,
@@ -22,7 +25,8 @@ public struct ContextEntry: Sendable, Hashable {
         speakerName: String,
         addressee: UserID? = nil,
         text: String,
-        time: Date = Date()
+        time: Date = Date(),
+        messageID: MessageID? = nil
     ) {
         self.role = role
         self.speaker = speaker
@@ -30,6 +34,7 @@ public struct ContextEntry: Sendable, Hashable {
         self.addressee = addressee
         self.text = text
         self.time = time
+        self.messageID = messageID
     }
 
     /// Whether this entry concerns `user`: written by them, or the bot's answer to them.

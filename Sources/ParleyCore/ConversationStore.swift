@@ -5,10 +5,26 @@ public protocol ConversationStore: Sendable {
     /// The newest `limit` entries of a session, oldest first.
     func entries(of session: SessionKey, limit: Int) async throws -> [ContextEntry]
     func append(_ entry: ContextEntry, to session: SessionKey) async throws
-    /// Removes every entry of a session.
+    /// Removes every entry of a session, and its summary.
     func clear(_ session: SessionKey) async throws
-    /// Removes every entry that concerns `user` on `network`, in every session; returns how many.
+    /// Removes every entry that concerns `user` on `network`, in every session, their notes, and
+    /// the summaries made from their lines; returns how many entries.
     func forget(_ user: UserID, on network: NetworkID) async throws -> Int
+    /// Replaces the text of `author`'s line `message` in `channel` (an edit: only its author's
+    /// counts); returns how many entries changed. Summaries that covered it are dropped, to be
+    /// made again.
+    func edit(_ message: MessageID, in channel: ChannelKey, by author: UserID, text: String) async throws -> Int
+    /// Removes the line `message` in `channel` and the bot's answer to it (a redaction); returns
+    /// how many entries went. Summaries that covered them are dropped, to be made again.
+    func redact(_ message: MessageID, in channel: ChannelKey) async throws -> Int
+    /// The rolling summary of a session, if one was made.
+    func summary(of session: SessionKey) async throws -> ConversationSummary?
+    func saveSummary(_ summary: ConversationSummary, of session: SessionKey) async throws
+    /// The notes a person keeps on a network, oldest first.
+    func notes(of user: UserID, on network: NetworkID) async throws -> [PersonNote]
+    func addNote(_ note: PersonNote, for user: UserID, on network: NetworkID) async throws
+    /// Removes the person's notes that contain `text`, compared case-insensitively; how many.
+    func removeNotes(of user: UserID, on network: NetworkID, containing text: String) async throws -> Int
     /// Makes what was deleted unrecoverable from the files (overwritten pages, the write-ahead
     /// log emptied); after a forget-me.
     func erase() async throws

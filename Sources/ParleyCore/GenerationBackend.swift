@@ -13,6 +13,10 @@ public protocol GenerationBackend: Sendable {
     /// task) cancels the generation.
     func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationChunk, any Error>
 
+    /// How many tokens the backend really takes per token `tokenCount` says, as far as it has
+    /// learnt (a hosted server's usage reports); the budget divides by it. 1 where counts are exact.
+    var countScale: Double { get }
+
     /// Throws if the backend cannot be reached now (for `/ready`); cheap, and generates nothing.
     func probe() async throws
 
@@ -22,6 +26,8 @@ public protocol GenerationBackend: Sendable {
 }
 
 extension GenerationBackend {
+    public var countScale: Double { 1 }
+
     /// In-process backends are reachable once they exist.
     public func probe() async throws {}
 

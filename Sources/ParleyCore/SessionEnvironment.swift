@@ -20,6 +20,8 @@ struct SessionEnvironment: Sendable {
     var knowledgeOutcome: @Sendable (InboundMessage, Bool) async -> Void = { _, _ in }
     /// The model asked to hand the conversation to a person (`[handoff]`).
     var handoffRequested: @Sendable (InboundMessage) async -> Void = { _ in }
+    /// True once per channel with a `privacy_notice`, before its first answer: the notice is due.
+    var privacyNoticeDue: @Sendable (ChannelKey) async -> Bool = { _ in false }
     /// Marks the end of a job the bot counted as pending: the message it answered is settled.
     var jobFinished: @Sendable (InboundMessage) async -> Void
 }

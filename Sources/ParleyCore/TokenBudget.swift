@@ -7,13 +7,17 @@
 public struct TokenBudget: Sendable {
     public var contextWindow: Int
     public var replyTokens: Int
+    /// The backend's `countScale`: what the counts fall short by, so the room is divided by it.
+    public var countScale: Double
 
-    public init(contextWindow: Int, replyTokens: Int) {
+    public init(contextWindow: Int, replyTokens: Int, countScale: Double = 1) {
         self.contextWindow = contextWindow
         self.replyTokens = replyTokens
+        self.countScale = countScale
     }
 
-    public var promptTokens: Int { max(0, contextWindow - replyTokens) }
+    /// The room for the prompt, in the backend's own counts.
+    public var promptTokens: Int { max(0, Int(Double(contextWindow - replyTokens) / max(countScale, 0.1))) }
 
     /// The chat messages to send: the system prompt, then as many of the newest `entries` as fit.
     ///
@@ -34,14 +38,21 @@ public struct TokenBudget: Sendable {
         count: (ChatMessage) -> Int
     ) -> [ChatMessage] {
         let system = ChatMessage(role: .system, content: systemPrompt)
-        guard let newest = entries.last else { return [system] }
-        var used = count(system) + newest.1
-        var kept: [ChatMessage] = [newest.0]
-        for (message, cost) in entries.dropLast().reversed() {
+        let kept = keptCount(systemTokens: count(system), costs: entries.map(\.1))
+        return [system] + entries.suffix(kept).map(\.0)
+    }
+
+    /// How many of the newest entries fit beside a system prompt of `systemTokens`: at least the
+    /// newest one, then older ones while they fit.
+    public func keptCount(systemTokens: Int, costs: [Int]) -> Int {
+        guard let newest = costs.last else { return 0 }
+        var used = systemTokens + newest
+        var kept = 1
+        for cost in costs.dropLast().reversed() {
             guard used + cost <= promptTokens else { break }
             used += cost
-            kept.append(message)
+            kept += 1
         }
-        return [system] + kept.reversed()
+        return kept
     }
 }

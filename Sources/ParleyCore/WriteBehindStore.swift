@@ -84,12 +84,17 @@ public actor WriteBehindStore: ConversationStore {
     }
 
     public func append(_ entry: ContextEntry, to session: SessionKey) {
+        write("a transcript entry", of: session) { try await $0.append(entry, to: session) }
+    }
+
+    /// Queues a write that nobody waits for; a failure is logged (what was written stays in memory).
+    private func write(_ what: String, of session: SessionKey, _ body: @escaping @Sendable (any ConversationStore) async throws -> Void) {
         let logger = self.logger
         enqueue { base in
             do {
-                try await base.append(entry, to: session)
+                try await body(base)
             } catch {
-                logger.error("could not store a transcript entry; it is kept in memory only",
+                logger.error("could not store \(what); it is kept in memory only",
                              metadata: ["bot.session": "\(session)", "error": "\(error)"])
             }
         }
@@ -101,6 +106,34 @@ public actor WriteBehindStore: ConversationStore {
 
     public func forget(_ user: UserID, on network: NetworkID) async throws -> Int {
         try await perform { try await $0.forget(user, on: network) }
+    }
+
+    public func edit(_ message: MessageID, in channel: ChannelKey, by author: UserID, text: String) async throws -> Int {
+        try await perform { try await $0.edit(message, in: channel, by: author, text: text) }
+    }
+
+    public func redact(_ message: MessageID, in channel: ChannelKey) async throws -> Int {
+        try await perform { try await $0.redact(message, in: channel) }
+    }
+
+    public func summary(of session: SessionKey) async throws -> ConversationSummary? {
+        try await perform { try await $0.summary(of: session) }
+    }
+
+    public func saveSummary(_ summary: ConversationSummary, of session: SessionKey) {
+        write("a summary", of: session) { try await $0.saveSummary(summary, of: session) }
+    }
+
+    public func notes(of user: UserID, on network: NetworkID) async throws -> [PersonNote] {
+        try await perform { try await $0.notes(of: user, on: network) }
+    }
+
+    public func addNote(_ note: PersonNote, for user: UserID, on network: NetworkID) async throws {
+        try await perform { try await $0.addNote(note, for: user, on: network) }
+    }
+
+    public func removeNotes(of user: UserID, on network: NetworkID, containing text: String) async throws -> Int {
+        try await perform { try await $0.removeNotes(of: user, on: network, containing: text) }
     }
 
     /// In turn, after every write queued before it.

@@ -47,11 +47,13 @@ struct BotService: Service {
 struct RetentionService: Service {
     let store: SQLiteStore
     let interval: Duration
+    /// A channel's own retention (`retention_days`), as the config says now.
+    let channelMaxAge: @Sendable (ChannelKey) async -> Duration?
 
     func run() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await store.applyRetention()
+                try await store.applyRetention(channelMaxAge: channelMaxAge)
                 do {
                     try await Task.sleep(for: interval)
                 } catch is CancellationError {

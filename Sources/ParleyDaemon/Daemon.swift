@@ -124,7 +124,7 @@ public enum Daemon {
         } ?? []
         var groupConfiguration = ServiceGroupConfiguration(
             services: admin + [
-                .init(service: RetentionService(store: store, interval: .seconds(3600))),
+                .init(service: RetentionService(store: store, interval: .seconds(3600), channelMaxAge: { await bot.retention(of: $0) })),
                 .init(service: PluginFleetService(fleet: fleet)),
                 .init(
                     service: BotService(bot: bot, plugins: Array(built.running.pluginHosts.values), connect: { await reloader.attach() }),
@@ -148,11 +148,13 @@ public enum Daemon {
     public static func makeBackends(
         _ configuration: ParleyConfiguration, logger: Logger, http: any HTTPClient = URLSessionHTTPClient()
     ) throws -> [any GenerationBackend] {
-        try configuration.backends.map { try makeBackend($0, logger: logger, http: http) }
+        try configuration.backends.map { try makeBackend($0, logger: logger, http: http, mask: configuration.privacyMask) }
     }
 
-    /// One backend, ready to generate (a local model loaded).
-    static func makeBackend(_ backend: BackendConfiguration, logger: Logger, http: any HTTPClient) throws -> any GenerationBackend {
+    /// One backend, ready to generate (a local model loaded); a hosted one behind `mask`.
+    static func makeBackend(
+        _ backend: BackendConfiguration, logger: Logger, http: any HTTPClient, mask: PrivacyMask? = nil
+    ) throws -> any GenerationBackend {
         switch backend.kind {
         case .echo:
             return EchoBackend(name: backend.name, contextWindow: backend.contextWindow)
@@ -162,7 +164,8 @@ public enum Daemon {
             let engine = InferenceEngine(model: model, cachedConversations: local.cachedConversations)
             return LocalBackend(name: backend.name, engine: engine)
         case .openAI(let openAI):
-            return OpenAICompatibleBackend(configuration: openAI, logger: logger, http: http)
+            let hosted = OpenAICompatibleBackend(configuration: openAI, logger: logger, http: http)
+            return mask.map { MaskedBackend(hosted, mask: $0) } ?? hosted
         }
     }
 

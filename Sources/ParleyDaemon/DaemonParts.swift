@@ -24,6 +24,8 @@ struct DaemonParts: Sendable {
         var backends: [BackendName: (configuration: BackendConfiguration, backend: any GenerationBackend)] = [:]
         var networks: [NetworkID: (configuration: NetworkConfiguration, connector: any Connector)] = [:]
         var pluginHosts: [PluginName: PluginHost] = [:]
+        /// `privacy.redact`, which the hosted backends were made behind.
+        var mask: PrivacyMask?
     }
 
     /// What `build` made: the bot's setup and what runs.
@@ -41,12 +43,13 @@ struct DaemonParts: Sendable {
     /// before anything runs (a model that will not load), so that a refused reload changes
     /// nothing.
     func build(_ configuration: ParleyConfiguration, keeping previous: Running?) throws -> Built {
-        var running = Running()
+        var running = Running(mask: configuration.privacyMask)
         for backend in configuration.backends {
-            if let kept = previous?.backends[backend.name], kept.configuration == backend {
+            if let kept = previous?.backends[backend.name], kept.configuration == backend, previous?.mask == running.mask {
                 running.backends[backend.name] = kept
             } else {
-                running.backends[backend.name] = (backend, try Daemon.makeBackend(backend, logger: logger, http: http))
+                running.backends[backend.name] = (
+                    backend, try Daemon.makeBackend(backend, logger: logger, http: http, mask: configuration.privacyMask))
             }
         }
         var restarted: Set<NetworkID> = []

@@ -259,6 +259,9 @@ public actor MatrixConnector: Connector {
         }
         var admitted: [(pending: MatrixSavedState.Pending, message: InboundMessage, room: MatrixRoomID)] = []
         var admittedIDs: Set<MatrixEventID> = []
+        // Edits and redactions go to the bot in timeline order with the messages: a question
+        // after a redaction is answered without the redacted line.
+        var revisions: [(after: Int, event: ConnectorEvent)] = []
         for (room, joined) in response.joined.sorted(by: { $0.key < $1.key }) {
             for event in joined.state { rooms.apply(event, in: room) }
             if let count = joined.joinedMemberCount { rooms[room].joinedMembers = count }
@@ -277,6 +280,10 @@ public actor MatrixConnector: Connector {
                 }
                 if event.type == "m.room.encrypted", event.sender != configuration.userID { rooms[room].encrypted = true }
                 guard answering, let id = event.eventID, ledger.isNew(id), !admittedIDs.contains(id) else { continue }
+                if let revision = inbound.revision(from: event, room: room, rooms: rooms) {
+                    revisions.append((admitted.count, revision))
+                    continue
+                }
                 guard case .success(let message) = inbound.message(from: event, room: room, rooms: rooms) else { continue }
                 let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 admitted.append((MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json), message, room))
@@ -303,7 +310,15 @@ public actor MatrixConnector: Connector {
         try await store?.commit(account: configuration.stateAccount, since: response.nextBatch, admitted: admitted.map(\.pending))
         for item in admitted { _ = ledger.admit(item.pending) }
         ledger.advance(to: response.nextBatch)
-        for item in admitted { emit(item.message, room: item.room) }
+        var nextRevision = revisions.startIndex
+        for (index, item) in admitted.enumerated() {
+            while nextRevision < revisions.endIndex, revisions[nextRevision].after <= index {
+                sink?.emit(revisions[nextRevision].event)
+                nextRevision += 1
+            }
+            emit(item.message, room: item.room)
+        }
+        for revision in revisions[nextRevision...] { sink?.emit(revision.event) }
     }
 
     /// The events a limited timeline left out: `/messages` backwards from the timeline's start

@@ -13,9 +13,11 @@ public struct MatrixEvent: Sendable, Hashable, Codable {
     public var content: JSONValue
     /// The transaction id of an event the bot itself sent (`unsigned.transaction_id`).
     public var transactionID: String?
+    /// For a redaction, the event it removes: top-level before room version 11, in the content since.
+    public var redacts: MatrixEventID?
 
     enum CodingKeys: String, CodingKey {
-        case type, sender, content, unsigned
+        case type, sender, content, unsigned, redacts
         case eventID = "event_id"
         case originServerTS = "origin_server_ts"
         case stateKey = "state_key"
@@ -31,6 +33,8 @@ public struct MatrixEvent: Sendable, Hashable, Codable {
         content = (try? container.decodeIfPresent(JSONValue.self, forKey: .content)) ?? .object([:])
         let unsigned = (try? container.decodeIfPresent(JSONValue.self, forKey: .unsigned)) ?? nil
         transactionID = unsigned?["transaction_id"]?.string
+        redacts = (try? container.decodeIfPresent(MatrixEventID.self, forKey: .redacts))
+            ?? content["redacts"]?.string.map(MatrixEventID.init)
     }
 
     public init(
@@ -55,6 +59,7 @@ public struct MatrixEvent: Sendable, Hashable, Codable {
         try container.encodeIfPresent(originServerTS, forKey: .originServerTS)
         try container.encodeIfPresent(stateKey, forKey: .stateKey)
         try container.encode(content, forKey: .content)
+        try container.encodeIfPresent(redacts, forKey: .redacts)
         if let transactionID {
             try container.encode(JSONValue.object(["transaction_id": .string(transactionID)]), forKey: .unsigned)
         }

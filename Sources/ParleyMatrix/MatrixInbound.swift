@@ -48,6 +48,25 @@ struct MatrixInbound: Sendable {
             time: time))
     }
 
+    /// An edit (`m.replace`, its `m.new_content`) or a redaction of an earlier message, as the
+    /// core's revision; nil for anything else. An edit is reported with its sender, and the core
+    /// applies it only to that sender's own line: the homeserver does not check who edits what.
+    func revision(from event: MatrixEvent, room: MatrixRoomID, rooms: MatrixRoomDirectory) -> ConnectorEvent? {
+        guard event.sender != botUser, event.sender.isValid else { return nil }
+        let channel = ChannelKey(network: network, channel: rooms.channel(for: room))
+        if event.type == "m.room.redaction" {
+            guard let target = event.redacts, target.isWellFormed else { return nil }
+            return .revised(channel, MessageID(target.rawValue), .redacted)
+        }
+        guard event.isEdit, let target = event.content["m.relates_to"]?["event_id"]?.string.map(MatrixEventID.init),
+              target.isWellFormed, var text = event.content["m.new_content"]?["body"]?.string
+        else { return nil }
+        // Stored as the question was: without the bot's name in front.
+        let names = [botDisplayName, botUser.rawValue, botUser.localpart].compactMap { $0 }
+        if case .addressed(let body) = Addressing.detect(in: text, names: names) { text = body }
+        return .revised(channel, MessageID(target.rawValue), .edited(text: text, by: UserID(event.sender.rawValue)))
+    }
+
     /// The mention rules: `m.mentions` naming the bot is a mention; without `m.mentions` (older
     /// clients), the bot's user id, local part or display name in the body is. Either way a
     /// leading `name:` is taken off the question. A message whose `m.mentions` leaves the bot out

@@ -2,7 +2,7 @@ import ParleyCore
 /// The `/sync` filter Parley asks for: only the event types it reads, members lazy-loaded, and
 /// a large timeline so that gaps are rare (they are filled from `/messages` when they happen).
 enum SyncFilter {
-    static let timelineTypes = ["m.room.message", "m.room.encrypted", "m.room.member", "m.room.encryption"]
+    static let timelineTypes = ["m.room.message", "m.room.encrypted", "m.room.member", "m.room.encryption", "m.room.redaction"]
     static let stateTypes = ["m.room.member", "m.room.encryption", "m.room.power_levels", "m.room.canonical_alias"]
 
     /// The filter as the JSON text `/sync` takes inline.

@@ -55,7 +55,7 @@ public final class SQLiteStore: ConversationStore {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT role, speaker, speaker_name, addressee, text, created_at FROM context_entry
+                    SELECT role, speaker, speaker_name, addressee, text, created_at, message_id FROM context_entry
                     WHERE session = ? ORDER BY id DESC LIMIT ?
                     """,
                 arguments: [key, limit])
@@ -70,13 +70,15 @@ public final class SQLiteStore: ConversationStore {
         let createdAt: Double = row["created_at"]
         let speakerName: String = row["speaker_name"]
         let text: String = row["text"]
+        let messageID: String? = row["message_id"]
         return ContextEntry(
             role: ContextEntry.Role(rawValue: role) ?? .user,
             speaker: speaker.map { UserID($0) },
             speakerName: speakerName,
             addressee: addressee.map { UserID($0) },
             text: text,
-            time: Date(timeIntervalSince1970: createdAt))
+            time: Date(timeIntervalSince1970: createdAt),
+            messageID: messageID.map { MessageID($0) })
     }
 
     public func append(_ entry: ContextEntry, to session: SessionKey) async throws {
@@ -85,12 +87,13 @@ public final class SQLiteStore: ConversationStore {
         try await database.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO context_entry (session, network, role, speaker, speaker_name, addressee, text, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO context_entry (session, network, role, speaker, speaker_name, addressee, text, created_at, message_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     key, session.channel.network.rawValue, entry.role.rawValue, entry.speaker?.rawValue,
                     entry.speakerName, entry.addressee?.rawValue, entry.text, entry.time.timeIntervalSince1970,
+                    entry.messageID?.rawValue,
                 ])
             if let maxEntries {
                 try db.execute(
@@ -107,6 +110,7 @@ public final class SQLiteStore: ConversationStore {
         let key = Self.key(session)
         try await database.write { db in
             try db.execute(sql: "DELETE FROM context_entry WHERE session = ?", arguments: [key])
+            try db.execute(sql: "DELETE FROM conversation_summary WHERE session = ?", arguments: [key])
         }
     }
 
@@ -116,6 +120,7 @@ public final class SQLiteStore: ConversationStore {
                 sql: "DELETE FROM context_entry WHERE network = ? AND (speaker = ? OR addressee = ?)",
                 arguments: [network.rawValue, user.rawValue, user.rawValue])
             let removed = db.changesCount
+            try Self.forgetMemory(of: user, on: network, in: db)
             // Their tickets stay as records, without their words or their name.
             try db.execute(
                 sql: "UPDATE ticket SET transcript = '[]', customer_name = '(forgotten)' WHERE network = ? AND customer = ?",
@@ -147,10 +152,27 @@ public final class SQLiteStore: ConversationStore {
         }
     }
 
-    /// Deletes what the retention policy no longer keeps; returns how many entries went.
+    /// Deletes what the retention policy no longer keeps, and what a channel keeps for less
+    /// (`channelMaxAge`: its rule's `retention_days`); returns how many entries went. A summary
+    /// goes with the lines it was made from.
     @discardableResult
-    public func applyRetention(now: Date = Date()) async throws -> Int {
+    public func applyRetention(
+        now: Date = Date(), channelMaxAge: @Sendable (ChannelKey) async -> Duration? = { _ in nil }
+    ) async throws -> Int {
         let retention = self.retention
+        var channelCutoffs: [(session: String, cutoff: Double)] = []
+        let sessions = try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT session FROM context_entry")
+        }
+        for session in sessions {
+            let parts = session.split(separator: Self.separator, omittingEmptySubsequences: false)
+            guard parts.count >= 2 else { continue }
+            let channel = ChannelKey(network: NetworkID(String(parts[0])), channel: String(parts[1]))
+            if let maxAge = await channelMaxAge(channel) {
+                channelCutoffs.append((session, now.timeIntervalSince1970 - Double(maxAge.components.seconds)))
+            }
+        }
+        let cutoffs = channelCutoffs
         return try await database.write { db in
             var removed = 0
             if let maxAge = retention.maxAge {
@@ -158,6 +180,13 @@ public final class SQLiteStore: ConversationStore {
                 try db.execute(sql: "DELETE FROM context_entry WHERE created_at < ?", arguments: [cutoff])
                 removed += db.changesCount
                 try db.execute(sql: "DELETE FROM moderation_event WHERE time < ?", arguments: [cutoff])
+                try db.execute(sql: "DELETE FROM conversation_summary WHERE through_at < ?", arguments: [cutoff])
+            }
+            for (session, cutoff) in cutoffs {
+                try db.execute(sql: "DELETE FROM context_entry WHERE session = ? AND created_at < ?", arguments: [session, cutoff])
+                removed += db.changesCount
+                try db.execute(
+                    sql: "DELETE FROM conversation_summary WHERE session = ? AND through_at < ?", arguments: [session, cutoff])
             }
             if let maxEntries = retention.maxEntriesPerSession {
                 try db.execute(

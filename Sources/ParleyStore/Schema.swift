@@ -128,6 +128,27 @@ enum Schema {
                 CREATE INDEX ticket_by_state ON ticket(state);
                 """)
         }
+        migrator.registerMigration("v8: message ids, summaries, notes") { db in
+            try db.execute(sql: """
+                ALTER TABLE context_entry ADD COLUMN message_id TEXT;
+                CREATE INDEX context_entry_by_message ON context_entry(network, message_id);
+                CREATE TABLE conversation_summary (
+                    session TEXT PRIMARY KEY NOT NULL,
+                    network TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    users TEXT NOT NULL,
+                    through_at REAL NOT NULL
+                );
+                CREATE TABLE person_note (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    network TEXT NOT NULL,
+                    user TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX person_note_by_user ON person_note(network, user);
+                """)
+        }
         return migrator
     }
 }

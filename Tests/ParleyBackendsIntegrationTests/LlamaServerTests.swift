@@ -73,4 +73,21 @@ import Testing
         #expect(chunks.filter { !$0.text.isEmpty }.count > 1, "streamed in pieces")
         #expect(chunks.last?.finishReason != nil)
     }
+
+    // Issue 15: the real server reports usage when asked (`stream_options.include_usage`, and in
+    // a whole reply), and the backend learns its count from it: SmolLM2's BPE takes about four
+    // bytes of English a token where the estimate assumes three.
+    @Test(arguments: [true, false])
+    func theServersUsageReportCalibratesTheEstimate(streaming: Bool) async throws {
+        let backend = OpenAICompatibleBackend(
+            configuration: OpenAICompatibleConfiguration(name: "server", baseURL: URL(string: baseURL)!, model: model, streaming: streaming),
+            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let text = String(repeating: "The quick brown fox jumps over the lazy dog near the river bank. ", count: 20)
+        let request = GenerationRequest(
+            messages: [ChatMessage(role: .user, content: text + "How many foxes?")],
+            parameters: GenerationParameters(maxTokens: 4, temperature: 0), conversation: "c")
+        #expect(backend.countScale == 1)
+        for try await _ in backend.stream(request) {}
+        #expect(backend.countScale < 0.95 && backend.countScale >= 0.6, "learnt from the report: \(backend.countScale)")
+    }
 }

@@ -48,6 +48,85 @@ import Testing
         #expect(json["model"] as? String == "test-model" && json["stream"] as? Bool == true)
         #expect(json["max_tokens"] as? Int == 20 && json["temperature"] as? Double == 0.5 && json["stop"] as? [String] == ["\n\n"])
         #expect((json["messages"] as? [[String: String]])?.map { $0["role"] ?? "" } == ["system", "user"])
+        #expect((json["stream_options"] as? [String: Bool]) == ["include_usage": true])
+    }
+
+    /// A bot on this backend, with a small window, and `lines` of chatter already in the channel.
+    static func chattyBot(_ server: ScriptedHTTPServer, log: CapturedLog, lines: Int) async throws -> BotTester {
+        let backend = OpenAICompatibleBackend(
+            configuration: OpenAICompatibleConfiguration(
+                name: "hosted", baseURL: server.baseURL, model: "m", contextWindow: 1000, maxRetries: 0),
+            logger: log.logger)
+        var policy = ChannelPolicy(backend: "hosted", parameters: GenerationParameters(maxTokens: 100), recordsChatter: true)
+        policy.memory.summarizes = false
+        let tester = BotTester(policy: policy, backends: [backend])
+        for index in 0..<lines { tester.say("line \(index) of the chatter, about forty bytes") }
+        return tester
+    }
+
+    static func messageCount(_ request: String) throws -> Int {
+        let body = try #require(request.components(separatedBy: "\r\n\r\n").last)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        return try #require(json["messages"] as? [Any]).count
+    }
+
+    // Issue 15, must show: a server that counts more prompt tokens than estimated makes the next
+    // prompt smaller.
+    @Test func aServerThatCountsMoreTokensMakesTheNextPromptSmaller() async throws {
+        let server = try ScriptedHTTPServer([
+            .respond(status: 200, pieces: [(SSE.delta("ok"), .zero), (SSE.stop(promptTokens: 2400), .zero)]),
+            .respond(status: 200, pieces: [(SSE.delta("ok"), .zero), (SSE.stop(promptTokens: 900), .zero)]),
+        ])
+        defer { server.stop() }
+        let log = CapturedLog()
+        let tester = try await Self.chattyBot(server, log: log, lines: 40)
+        _ = try await tester.reply(to: "parley: first?")
+        _ = try await tester.reply(to: "parley: second?")
+        let first = try Self.messageCount(server.requests[0])
+        let second = try Self.messageCount(server.requests[1])
+        #expect(first == 42, "system, 40 lines, the question: all fit the estimate")
+        #expect(second < first / 2, "the next prompt is cut to what the server's count leaves room for: \(second)")
+        #expect(log.contains("the server counts more tokens than Parley estimated"))
+        await tester.stop()
+    }
+
+    // Issue 15, must show: with privacy.redact on, the hosted backend's request log holds none
+    // of the patterns' matches from a conversation; what the reply echoes is put back.
+    @Test func aMaskedBackendSendsNoneOfWhatItMasksAndPutsEchoesBack() async throws {
+        let server = try ScriptedHTTPServer([
+            .respond(status: 200, pieces: [(SSE.delta("I'll write to [EM"), .zero), (SSE.delta("AIL_1] today."), .zero), (SSE.stop, .zero)]),
+            .respond(status: 200, pieces: [(SSE.delta("Card [CARD_1] noted; IBAN [IBAN_1]."), .zero), (SSE.stop, .zero)]),
+        ])
+        defer { server.stop() }
+        let mask = PrivacyMask(patterns: [.email, .phone, .card, .iban, .custom(name: "order", regex: "ORD-[0-9]{6}")])
+        let hosted = MaskedBackend(Self.backend(server, retries: 0), mask: mask)
+        let tester = BotTester(policy: ChannelPolicy(backend: hosted.name, recordsChatter: true), backends: [hosted])
+        tester.say("my colleague is on +1 415 555 2671, ORD-123456 is late")
+        let first = try await tester.reply(to: "parley: email me at jane@example.org please")
+        #expect(first == "I'll write to jane@example.org today.")
+        let second = try await tester.reply(to: "parley: pay with 5555 5555 5555 4444 from DE89 3704 0044 0532 0130 00")
+        #expect(second == "Card 5555 5555 5555 4444 noted; IBAN DE89 3704 0044 0532 0130 00.")
+        let log = server.requests.joined(separator: "\n")
+        for secret in ["+1 415 555 2671", "ORD-123456", "jane@example.org", "5555 5555 5555 4444", "DE89 3704 0044 0532 0130 00"] {
+            #expect(!log.contains(secret), "\(secret) left the machine")
+        }
+        #expect(log.contains("[EMAIL_1]") && log.contains("[PHONE_1]") && log.contains("[ORDER_1]") && log.contains("[CARD_1]"))
+        await tester.stop()
+    }
+
+    // Issue 15, must show: a server that cuts prompts (Ollama's /v1 at its own context size) is
+    // detected and the operator told how to fix it.
+    @Test func aServerThatCutsPromptsIsDetectedAndWarnedAbout() async throws {
+        let server = try ScriptedHTTPServer([
+            .respond(status: 200, pieces: [(SSE.delta("ok"), .zero), (SSE.stop(promptTokens: 128), .zero)]),
+        ])
+        defer { server.stop() }
+        let log = CapturedLog()
+        let tester = try await Self.chattyBot(server, log: log, lines: 40)
+        _ = try await tester.reply(to: "parley: anyone?")
+        _ = try await eventually("the warning") { log.contains("seems to cut prompts") ? true : nil }
+        #expect(log.contains("OLLAMA_CONTEXT_LENGTH"))
+        await tester.stop()
     }
 
     @Test func aRateLimitIsRetriedAfterTheTimeTheServerAsks() async throws {

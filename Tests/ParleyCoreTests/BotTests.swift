@@ -58,7 +58,7 @@ import Testing
 
     @Test func sharesContextWithTheWholeChannelInChannelScope() async throws {
         let backend = ScriptedBackend(replying: "ok")
-        let tester = BotTester(backend: backend)
+        let tester = BotTester(backend: backend, policy: ChannelPolicy(backend: backend.name, recordsChatter: true))
         tester.say("the build is red", from: Self.bob)
         _ = try await tester.reply(to: "parley: why is the build red?")
         let request = try #require(backend.requests.last)
@@ -274,7 +274,7 @@ extension BotTests {
     @Test func botsAreNotAnsweredUnlessTheChannelSaysSo() async throws {
         let relay = Sender(id: "relay", displayName: "relay", account: "relay", isBot: true)
         let backend = ScriptedBackend(replying: "ok")
-        let tester = BotTester(backend: backend)
+        let tester = BotTester(backend: backend, policy: ChannelPolicy(backend: backend.name, recordsChatter: true))
         tester.say("parley: are you a bot too?", from: relay)
         tester.say("!ping", from: relay)
         try await tester.settle()

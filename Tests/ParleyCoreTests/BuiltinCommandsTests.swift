@@ -10,7 +10,7 @@ import Testing
 
     func tester(backend: ScriptedBackend = ScriptedBackend(replying: "ok"), store: (any ConversationStore)? = nil) -> BotTester {
         BotTester(
-            configuration: BotConfiguration(roles: Self.admin), policy: ChannelPolicy(backend: backend.name),
+            configuration: BotConfiguration(roles: Self.admin), policy: ChannelPolicy(backend: backend.name, recordsChatter: true),
             backends: [backend], store: store)
     }
 
@@ -25,7 +25,7 @@ import Testing
         #expect(!help.contains("!ignore"))
         let adminHelp = try await tester.reply(to: "!help", from: Self.realAdmin)
         #expect(adminHelp.contains("!ignore") && adminHelp.contains("!pause"))
-        #expect(try await tester.reply(to: "!help forget") == "!forget me — delete what you said (and my answers to you) from my memory and storage")
+        #expect(try await tester.reply(to: "!help forget") == "!forget me | forget TEXT — delete what you said (and my answers to you) from my memory and storage; or one of your notes")
     }
 
     @Test func statusReportsBackendContextAndQueue() async throws {

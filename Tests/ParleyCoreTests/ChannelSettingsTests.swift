@@ -9,7 +9,7 @@ import Testing
         let cases: [(ChannelSetting, String, String)] = [
             (.systemPrompt, "Be brief.", "Be brief."), (.backend, "hosted", "hosted"), (.model, "m-1", "m-1"),
             (.trigger, "mention, prefix", "mention,prefix"), (.scope, "user", "user"), (.temperature, "0.3", "0.3"),
-            (.maxTokens, "64", "64"), (.recordChatter, "off", "off"), (.language, "zh-CN", "zh-Hans"),
+            (.maxTokens, "64", "64"), (.recordChatter, "on", "on"), (.language, "zh-CN", "zh-Hans"),
         ]
         #expect(Set(cases.map(\.0)) == Set(ChannelSetting.allCases))
         for (key, value, shown) in cases {

@@ -38,7 +38,8 @@ import Testing
             // One token per word: a 2000-character provider text of one-letter words costs 1000.
             let backend = ScriptedBackend(name: "scripted", contextWindow: 1300) { _ in ["ok"] }
             let tester = BotTester(
-                policy: ChannelPolicy(systemPrompt: "S", backend: backend.name, parameters: GenerationParameters(maxTokens: 100)),
+                policy: ChannelPolicy(
+                    systemPrompt: "S", backend: backend.name, parameters: GenerationParameters(maxTokens: 100), recordsChatter: true),
                 backends: [backend], plugins: [TopicPlugin(providers: providers)])
             for index in 0..<30 { tester.say("filler line number \(index) with a few words") }
             _ = try await tester.reply(to: "parley: and now?")

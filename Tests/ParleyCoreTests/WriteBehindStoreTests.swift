@@ -24,6 +24,21 @@ import Testing
         func clear(_ session: SessionKey) async throws { await inner.clear(session) }
         func forget(_ user: UserID, on network: NetworkID) async throws -> Int { await inner.forget(user, on: network) }
         func record(_ event: ModerationEvent) async throws { await inner.record(event) }
+        func edit(_ message: MessageID, in channel: ChannelKey, by author: UserID, text: String) async throws -> Int {
+            await inner.edit(message, in: channel, by: author, text: text)
+        }
+        func redact(_ message: MessageID, in channel: ChannelKey) async throws -> Int { await inner.redact(message, in: channel) }
+        func summary(of session: SessionKey) async throws -> ConversationSummary? { await inner.summary(of: session) }
+        func saveSummary(_ summary: ConversationSummary, of session: SessionKey) async throws {
+            await inner.saveSummary(summary, of: session)
+        }
+        func notes(of user: UserID, on network: NetworkID) async throws -> [PersonNote] { await inner.notes(of: user, on: network) }
+        func addNote(_ note: PersonNote, for user: UserID, on network: NetworkID) async throws {
+            await inner.addNote(note, for: user, on: network)
+        }
+        func removeNotes(of user: UserID, on network: NetworkID, containing text: String) async throws -> Int {
+            await inner.removeNotes(of: user, on: network, containing: text)
+        }
     }
 
     func entry(_ text: String) -> ContextEntry {

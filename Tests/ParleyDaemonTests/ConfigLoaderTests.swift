@@ -1,5 +1,6 @@
 import Foundation
 import ParleyCore
+import Logging
 @testable import ParleyDaemon
 import Testing
 
@@ -343,5 +344,58 @@ import Testing
             .contains("is not a span of hours"))
         #expect(error("{ staff_channel: { network: console, channel: s }, hours: { timezone: UTC, weekly: { mon: \"09:00-17:00\" }, holidays: [christmas] } }")
             .contains("'christmas' is not a date"))
+    }
+}
+
+/// Issue 15: what the config says a channel remembers and keeps, and what leaves the machine.
+@Suite struct MemoryAndPrivacyConfigTests {
+    let loader = ConfigLoaderTests()
+
+    @Test func readsMemoryRetentionNoticeAndTheMask() throws {
+        let configuration = try loader.parse(ConfigLoaderTests.minimal + """
+            defaults: { memory: { summary_tokens: 128 } }
+            channels:
+              - match: { channel: "#support" }
+                memory: { summaries: off, notes: on, summary_backend: main }
+                retention_days: 7
+                privacy_notice: "Questions here are kept for 7 days."
+            privacy:
+              redact: [email, card, { name: ticket, pattern: "TCK-[0-9]+" }]
+
+            """)
+        let support = configuration.policies.policy(for: ChannelKey(network: "console", channel: "#support"), isDirect: false)
+        #expect(support.memory == MemoryPolicy(summarizes: false, summaryBackend: "main", summaryTokens: 128, notes: true))
+        #expect(support.retention == .seconds(7 * 86_400))
+        #expect(support.privacyNotice == "Questions here are kept for 7 days.")
+        #expect(!support.recordsChatter, "chatter is off unless asked for")
+        let other = configuration.policies.policy(for: ChannelKey(network: "console", channel: "#else"), isDirect: false)
+        #expect(other.memory == MemoryPolicy(summaryTokens: 128) && other.retention == nil && other.privacyNotice == nil)
+        #expect(configuration.privacyMask == PrivacyMask(patterns: [.email, .card, .custom(name: "ticket", regex: "TCK-[0-9]+")]))
+    }
+
+    @Test func mistakesSayWhatWouldBeValid() {
+        func message(_ yaml: String) -> String { loader.error(ConfigLoaderTests.minimal + yaml).map { "\($0)" } ?? "no error" }
+        #expect(message("privacy: { redact: [emails] }").contains("emails"))
+        #expect(message("privacy: { redact: [{ name: t, pattern: \"TCK-[0-9\" }] }").contains("not a usable regular expression"))
+        #expect(message("privacy: { redact: [{ name: t, pattern: \"x*\" }] }").contains("matches the empty string"))
+        #expect(message("privacy: { redact: [{ name: \"a b\", pattern: \"x\" }] }").contains("letters, digits and _"))
+        #expect(message("defaults: { memory: { summary_backend: nope } }").contains("no backend named 'nope'"))
+        #expect(message("channels: [{ match: { direct: true }, retention_days: 1 }]").contains("storage.retention"))
+        #expect(message("defaults: { memory: { sumaries: on } }").contains("summaries"))
+    }
+
+    @Test func hostedBackendsAreMaskedAndTheLocalOnesAreNot() throws {
+        let configuration = try loader.parse("""
+            backends:
+              hosted: { type: openai, base_url: "http://127.0.0.1:9/v1", model: m }
+              plain: { type: echo }
+            networks:
+              console: { type: console }
+            privacy: { redact: [email] }
+
+            """)
+        let backends = try Daemon.makeBackends(configuration, logger: .init(label: "t"))
+        #expect(backends.first { $0.name == "hosted" } is MaskedBackend)
+        #expect(!(backends.first { $0.name == "plain" } is MaskedBackend))
     }
 }

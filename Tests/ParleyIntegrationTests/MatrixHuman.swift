@@ -141,6 +141,25 @@ struct MatrixHuman: Sendable {
         return try await send(.object(content), to: room)
     }
 
+    /// Removes one of the room's events (one's own, or another's with the power to).
+    func redact(_ event: String, in room: String) async throws {
+        _ = try await call(
+            "PUT", "/_matrix/client/v3/rooms/\(Self.encode(room))/redact/\(Self.encode(event))/\(UUID().uuidString)",
+            .object(["reason": .string("test")]))
+    }
+
+    /// Edits one's own message as Element does: `* new` as the fallback body, the new content in
+    /// `m.new_content`.
+    @discardableResult
+    func edit(_ event: String, to text: String, in room: String) async throws -> String {
+        try await send(.object([
+            "msgtype": .string("m.text"),
+            "body": .string("* \(text)"),
+            "m.new_content": .object(["msgtype": .string("m.text"), "body": .string(text)]),
+            "m.relates_to": .object(["rel_type": .string("m.replace"), "event_id": .string(event)]),
+        ]), to: room)
+    }
+
     static func localpart(_ user: String) -> String {
         String(user.dropFirst().prefix { $0 != ":" })
     }

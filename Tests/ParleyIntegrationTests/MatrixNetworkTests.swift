@@ -246,6 +246,34 @@ import Testing
         }
     }
 
+    // Issue 15, must show: a redaction on the real Synapse removes the line (and the answer to
+    // it) from the next prompt; an edit replaces it. The backend is a scripted OpenAI-compatible
+    // server, to read the prompts the bot sends.
+    @Test func aRedactionRemovesTheLineFromTheNextPromptAndAnEditReplacesIt() async throws {
+        let ok = ScriptedHTTPServer.Reply.respond(status: 200, pieces: [(
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n", .zero)])
+        let model = try ScriptedHTTPServer([ok, ok, ok])
+        defer { model.stop() }
+        let human = try await server.human()
+        let backend = "{ type: openai, base_url: \"\(model.baseURL.absoluteString)\", model: m, stream: true }"
+        let bot = try startBot(config(database: Self.scratchDatabase(), backend: backend), log: CapturedLog())
+        defer { bot.cancel() }
+        let room = try await roomWithBot(human)
+        let secret = try await human.mention(server.botUser, "my secret word is ZEBRA-4411", in: room)
+        _ = try await reply(to: secret, in: room, by: human)
+        let typo = try await human.mention(server.botUser, "my name is Alcie", in: room)
+        _ = try await reply(to: typo, in: room, by: human)
+        try await human.redact(secret, in: room)
+        try await human.edit(typo, to: "\(MatrixHuman.localpart(server.botUser)): my name is Alice", in: room)
+        let question = try await human.mention(server.botUser, "what do you know?", in: room)
+        _ = try await reply(to: question, in: room, by: human)
+        let prompt = try #require(model.requests.last)
+        #expect(model.requests.count == 3)
+        #expect(!prompt.contains("ZEBRA-4411"), "the redacted line is gone")
+        #expect(prompt.contains("my name is Alice") && !prompt.contains("Alcie"), "the edit replaced the line")
+        #expect(prompt.contains("what do you know?"))
+    }
+
     @Test func refusesAnInviteFromAUserWhoMayNotInvite() async throws {
         let human = try await server.human()
         let stranger = try await server.stranger()

@@ -26,6 +26,37 @@ import Testing
         return nil
     }
 
+    // Issue 15: an edit carries its new text and its author; a redaction names what it removes,
+    // top-level (room versions up to 10) or in the content (version 11).
+    @Test func editsAndRedactionsAreRevisionsOfTheirTarget() throws {
+        let rooms = MatrixRoomDirectory()
+        let channel = ChannelKey(network: "matrix", channel: rooms.channel(for: "!room"))
+        let edit = event(text("* fixed", extra: [
+            "m.new_content": .object(["msgtype": .string("m.text"), "body": .string("fixed")]),
+            "m.relates_to": .object(["rel_type": .string("m.replace"), "event_id": .string("$original")]),
+        ]))
+        guard case .revised(let place, let target, .edited(let newText, let author)) = inbound.revision(from: edit, room: "!room", rooms: rooms)
+        else { Issue.record("not an edit"); return }
+        #expect(place == channel && target == "$original" && newText == "fixed" && author == "@alice:example.org")
+        #expect(skip(edit) == .edit, "and never a new question")
+
+        let v10 = try JSONDecoder().decode(MatrixEvent.self, from: Data(
+            #"{"type":"m.room.redaction","event_id":"$r","sender":"@alice:example.org","redacts":"$gone","content":{}}"#.utf8))
+        let v11 = try JSONDecoder().decode(MatrixEvent.self, from: Data(
+            #"{"type":"m.room.redaction","event_id":"$r","sender":"@mod:example.org","content":{"redacts":"$gone"}}"#.utf8))
+        for redaction in [v10, v11] {
+            guard case .revised(_, let target, .redacted) = inbound.revision(from: redaction, room: "!room", rooms: rooms)
+            else { Issue.record("not a redaction"); continue }
+            #expect(target == "$gone")
+        }
+        #expect(inbound.revision(from: event(text("plain")), room: "!room", rooms: rooms) == nil)
+        let badTarget = event(text("* x", extra: [
+            "m.new_content": .object(["body": .string("x")]),
+            "m.relates_to": .object(["rel_type": .string("m.replace"), "event_id": .string("not an id")]),
+        ]))
+        #expect(inbound.revision(from: badTarget, room: "!room", rooms: rooms) == nil)
+    }
+
     @Test func senderAndEventIdsOfTheWrongShapeAreNotReadAsSomeone() {
         for sender: MatrixUserID in ["alice", "@alice", "@:example.org", "@ali ce:example.org", "@alice\u{0}:x", "@a\r\nb:x"] {
             #expect(skip(event(text("parleybot: hi"), sender: sender)) == .malformedIDs, "\(sender)")

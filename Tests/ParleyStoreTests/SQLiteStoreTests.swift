@@ -36,7 +36,9 @@ import Testing
     }
 
     @Test func forgetMeRemovesTheRowsOnDisk() async throws {
-        let tester = BotTester(backend: ScriptedBackend(replying: "noted"), store: try SQLiteStore(path: path))
+        let tester = BotTester(
+            backend: ScriptedBackend(replying: "noted"), policy: ChannelPolicy(backend: "scripted", recordsChatter: true),
+            store: try SQLiteStore(path: path))
         _ = try await tester.reply(to: "parley: my phone is 555-0100")
         tester.say("unrelated chatter", from: Sender(id: "bob", displayName: "bob"))
         try await tester.settle()

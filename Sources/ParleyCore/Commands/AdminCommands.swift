@@ -50,7 +50,7 @@ struct PauseCommand: Command {
 /// The commands every bot has.
 enum BuiltinCommands {
     static let all: [any Command] = [
-        HelpCommand(), PingCommand(), StatusCommand(), ResetCommand(), ForgetCommand(),
+        HelpCommand(), PingCommand(), StatusCommand(), ResetCommand(), ForgetCommand(), MemoryCommand(), RememberCommand(),
         IgnoreCommand(), UnignoreCommand(), PauseCommand(pauses: true), PauseCommand(pauses: false),
         ConfigCommand(), ReloadCommand(), HumanCommand(),
     ] + TicketCommand.Action.allCases.map { TicketCommand(action: $0) }

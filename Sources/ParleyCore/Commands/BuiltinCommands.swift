@@ -67,18 +67,21 @@ struct StatusCommand: Command {
 }
 
 /// `!forget me`: deletes everything the sender said, and the bot's answers to them, from
-/// every context and from storage.
+/// every context and from storage. `!forget TEXT`: removes the sender's notes containing TEXT.
 struct ForgetCommand: Command {
     let name = "forget"
     let aliases = ["forgetme"]
-    let summary = "delete what you said (and my answers to you) from my memory and storage"
-    let usage = "forget me"
+    let summary = "delete what you said (and my answers to you) from my memory and storage; or one of your notes"
+    let usage = "forget me | forget TEXT"
 
     func run(_ invocation: CommandInvocation) async throws -> String? {
         let prefix = invocation.bot.commandPrefix
         let calledAsForgetMe = invocation.message.body.hasPrefix("\(prefix)forgetme")
         guard calledAsForgetMe || invocation.arguments.lowercased() == "me" else {
-            return "Usage: \(prefix)forget me"
+            guard !invocation.arguments.isEmpty,
+                  let removed = try await invocation.bot.forgetNotes(containing: invocation.arguments, for: invocation.message)
+            else { return "Usage: \(prefix)forget me" }
+            return removed == 0 ? "None of your notes contains that." : "Removed \(removed) note\(removed == 1 ? "" : "s")."
         }
         let message = invocation.message
         guard message.sender.account != nil || invocation.bot.forgetsByNick else {

@@ -62,6 +62,14 @@ public protocol BotControl: Sendable {
     /// transcript entries went.
     func forget(_ user: UserID, on network: NetworkID) async throws -> Int
     func status(of message: InboundMessage) async -> BotStatus
+    /// The rolling summary of the conversation the message belongs to, if one was made.
+    func summary(for message: InboundMessage) async -> ConversationSummary?
+    /// The sender's notes; nil where the channel keeps none (`memory.notes` off).
+    func notes(for message: InboundMessage) async throws -> [PersonNote]?
+    /// `!remember`: false where the channel keeps no notes.
+    func remember(_ text: String, for message: InboundMessage) async throws -> Bool
+    /// `!forget TEXT`: the sender's notes containing it removed; nil where the channel keeps none.
+    func forgetNotes(containing text: String, for message: InboundMessage) async throws -> Int?
     func setPaused(_ paused: Bool, channel: ChannelKey) async
     var ignoreList: IgnoreList { get }
     /// `!ignore`: adds to the ignore list, kept across restarts; false if it was there already.

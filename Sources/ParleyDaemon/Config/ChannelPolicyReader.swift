@@ -6,7 +6,7 @@ enum ChannelPolicyReader {
     static let policyKeys = [
         "trigger", "scope", "system_prompt", "system_prompt_file", "backend", "fallback", "announce_fallback", "answer_bots", "model", "max_tokens",
         "temperature", "top_p", "seed", "stop", "history", "record_chatter", "queue", "reply_as", "plugins", "language", "messages",
-        "channel_ops_may_configure", "knowledge", "helpdesk",
+        "channel_ops_may_configure", "knowledge", "helpdesk", "memory", "retention_days", "privacy_notice",
     ]
 
     /// The channel rules, each starting from `defaults`.
@@ -22,6 +22,10 @@ enum ChannelPolicyReader {
                 network: try matchMap["network"].map { try ConfigLoader.readNetworkName($0, networks: networks) },
                 channel: try matchMap["channel"]?.nonEmptyString(),
                 direct: try matchMap["direct"]?.bool())
+            if match.direct == true, let days = map["retention_days"] {
+                // The store knows a conversation by network and channel, not whether it was direct.
+                throw days.invalid("retention_days cannot be set for direct conversations alone; set it on the network's rule or in storage.retention")
+            }
             return (match, try apply(map, to: defaults, backends: backends, plugins: plugins, networks: networks))
         }
     }
@@ -119,11 +123,25 @@ enum ChannelPolicyReader {
         if let stop = map["stop"] { policy.parameters.stop = try stop.stringList() }
         if let history = map["history"] { policy.historyLimit = try history.int(in: 1...10_000) }
         if let record = map["record_chatter"] { policy.recordsChatter = try record.bool() }
+        if let memory = map["memory"] { policy.memory = try readMemory(memory, over: policy.memory, backends: backends) }
+        if let days = map["retention_days"] { policy.retention = .seconds(try days.int(in: 1...36_500) * 86_400) }
+        if let notice = map["privacy_notice"] { policy.privacyNotice = try notice.nonEmptyString() }
         if let queue = map["queue"] { policy.queueLimit = try queue.int(in: 0...1000) }
         if let replyAs = map["reply_as"] {
             policy.replyStyle = try replyAs.choice([("message", OutboundMessage.Style.message), ("notice", .notice)])
         }
         return policy
+    }
+
+    /// `memory: {summaries, summary_backend, summary_tokens, notes}`.
+    private static func readMemory(_ node: ConfigNode, over base: MemoryPolicy, backends: [String]) throws -> MemoryPolicy {
+        let map = try node.mapping(keys: ["summaries", "summary_backend", "summary_tokens", "notes"])
+        var memory = base
+        if let summaries = map["summaries"] { memory.summarizes = try summaries.bool() }
+        if let backend = map["summary_backend"] { memory.summaryBackend = BackendName(try backendName(backend, backends: backends)) }
+        if let tokens = map["summary_tokens"] { memory.summaryTokens = try tokens.int(in: 32...4096) }
+        if let notes = map["notes"] { memory.notes = try notes.bool() }
+        return memory
     }
 
     private static func backendName(_ node: ConfigNode, backends: [String]) throws -> String {

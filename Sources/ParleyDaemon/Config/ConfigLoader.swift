@@ -72,9 +72,11 @@ public enum ConfigLoader {
         let rules = try ChannelPolicyReader.readRules(
             top["channels"], defaults: defaults, backends: backendNames, networks: networks.map(\.name), plugins: pluginNames)
         bot.roles = try readRoles(top, networks: networks.map(\.name))
+        var privacyMask: PrivacyMask?
         if let privacy = top["privacy"] {
-            let map = try privacy.mapping(keys: ["forget_by_nick"])
+            let map = try privacy.mapping(keys: ["forget_by_nick", "redact"])
             if let byNick = map["forget_by_nick"] { bot.forgetsByNick = try byNick.bool() }
+            if let redact = map["redact"] { privacyMask = try readPrivacyMask(redact) }
         }
         if let shutdown = top["shutdown"] {
             let map = try shutdown.mapping(keys: ["drain_s"])
@@ -92,7 +94,28 @@ public enum ConfigLoader {
             moderation: try ModerationReader.read(top["moderation"]),
             logging: try readLogging(top["logging"]),
             plugins: plugins,
-            adminHTTP: try top["admin_http"].map(readAdminHTTP))
+            adminHTTP: try top["admin_http"].map(readAdminHTTP),
+            privacyMask: privacyMask)
+    }
+
+    /// `redact: [email, phone, card, iban, {name: ticket, pattern: "TCK-[0-9]+"}]`.
+    private static func readPrivacyMask(_ node: ConfigNode) throws -> PrivacyMask {
+        let patterns = try node.list().map { item -> PrivacyMask.Pattern in
+            if case .mapping = item.node {
+                let map = try item.mapping(keys: ["name", "pattern"])
+                let nameNode = try map.required("name")
+                let name = try nameNode.nonEmptyString()
+                guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                    throw nameNode.invalid("a pattern's name is letters, digits and _ (it names its placeholders, [\(name.uppercased())_1])")
+                }
+                let patternNode = try map.required("pattern")
+                let regex = try patternNode.nonEmptyString()
+                if let problem = PrivacyMask.problem(in: regex) { throw patternNode.invalid("not a usable regular expression: \(problem)") }
+                return .custom(name: name, regex: regex)
+            }
+            return try item.choice([("email", .email), ("phone", .phone), ("card", .card), ("iban", .iban)])
+        }
+        return PrivacyMask(patterns: patterns)
     }
 
     static let botKeys = ["name", "command_prefix", "ask_command", "max_concurrent_generations", "max_conversations", "escalation_channel"]

@@ -19,6 +19,8 @@ public struct ParleyConfiguration: Sendable {
     public var plugins: [PluginConfiguration] = []
     /// The admin HTTP listener (`/metrics`, `/health`, `/ready`, `/status`); off when nil.
     public var adminHTTP: AdminHTTPConfiguration?
+    /// What is masked in text sent to hosted (`openai`) backends (`privacy.redact`).
+    public var privacyMask: PrivacyMask?
 }
 
 /// Where the admin HTTP listener listens, and the token it asks for.
