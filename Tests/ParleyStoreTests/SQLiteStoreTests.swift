@@ -116,6 +116,9 @@ extension SQLiteStoreTests {
         _ = try await store.openTicket(Ticket(
             channel: session.channel, isDirect: false, customer: "victim", customerName: "victim", reason: "asked",
             transcript: ["victim: my code is \(secret)"], opened: Date()))
+        try await store.saveSummary(
+            ConversationSummary(text: "victim's code is \(secret)", users: ["victim", "other"], through: Date()), of: session)
+        try await store.addNote(PersonNote(text: "code \(secret)"), for: "victim", on: "irc")
         func onDisk() throws -> Bool {
             let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             return try files.contains { name in
@@ -129,6 +132,8 @@ extension SQLiteStoreTests {
         #expect(try !onDisk())
         #expect(try await store.entries(of: session, limit: 100).count == 50)
         #expect(try await store.ticket(1)?.customerName == "(forgotten)", "the ticket stays, scrubbed")
+        #expect(try await store.summary(of: session) == nil)
+        #expect(try await store.notes(of: "victim", on: "irc").isEmpty)
         try? FileManager.default.removeItem(at: folder)
     }
 }
