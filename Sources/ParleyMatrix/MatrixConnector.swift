@@ -285,6 +285,11 @@ public actor MatrixConnector: Connector {
                     continue
                 }
                 guard case .success(let message) = inbound.message(from: event, room: room, rooms: rooms) else { continue }
+                guard !rooms[room].encrypted else {
+                    // Sent in clear into an encrypted room: any answer would have to be in clear too.
+                    logger.info("not answering a message in an encrypted room", metadata: ["matrix.room": "\(room)", "matrix.event": "\(id)"])
+                    continue
+                }
                 let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 admitted.append((MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json), message, room))
                 admittedIDs.insert(id)
@@ -469,6 +474,12 @@ public actor MatrixConnector: Connector {
         let text = MatrixOutbound.clean(message.text)
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
         let room = rooms.room(forChannel: message.channel.channel)
+        // Never in clear into an encrypted room (the one notice that the bot cannot read it is
+        // sent on its own path).
+        guard !rooms[room].encrypted else {
+            logger.warning("refused to send into an encrypted room", metadata: ["matrix.room": "\(room)"])
+            throw MatrixError.encryptedRoom(room)
+        }
         let style = message.style
         let question = message.replyTo.map { MatrixEventID($0.rawValue) }
         let key = question.map { ReplyKey(room: room, question: $0) }

@@ -14,6 +14,8 @@ public enum MatrixError: Error, Sendable, CustomStringConvertible {
     case notPermitted(action: String, room: MatrixRoomID, level: Int, required: Int)
     /// Still failing after every retry.
     case gaveUp(endpoint: String, attempts: Int, last: String)
+    /// The room is end-to-end encrypted and Parley cannot encrypt: nothing was sent.
+    case encryptedRoom(MatrixRoomID)
 
     public var description: String {
         switch self {
@@ -40,6 +42,8 @@ public enum MatrixError: Error, Sendable, CustomStringConvertible {
             return "cannot \(action) in \(room): the bot's power level is \(level), the room requires \(required)"
         case .gaveUp(let endpoint, let attempts, let last):
             return "\(endpoint): failed \(attempts) times, giving up (last: \(last))"
+        case .encryptedRoom(let room):
+            return "\(room) is end-to-end encrypted and Parley cannot encrypt yet: nothing was sent (a message in clear there would leak what the room keeps private)"
         }
     }
 

@@ -227,6 +227,24 @@ import Testing
         #expect(running.messages.isEmpty)
     }
 
+    // Issue 12: a question sent in clear into an encrypted room is not answered (the answer
+    // would be in clear too), and nothing is sent there but the one notice, whatever asks.
+    @Test func nothingButTheNoticeIsSentInClearIntoAnEncryptedRoom() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let encryption = #"{"type":"m.room.encryption","event_id":"$state","sender":"@alice:x","state_key":"","content":{"algorithm":"m.megolm.v1.aes-sha2"}}"#
+        homeserver.enqueueSync(Self.sync("s1"))
+        homeserver.enqueueSync(Self.sync("s2", events: [encryption, Self.mention("$clear", "answer me in clear")]))
+        let running = Running(homeserver, store: InMemoryMatrixState())
+        _ = try await eventually("the batch marked read") { homeserver.requests(containing: "%24clear").isEmpty ? nil : true }
+        #expect(running.messages.isEmpty, "not handed to the bot")
+        let reply = OutboundMessage(
+            channel: ChannelKey(network: "matrix", channel: "!r"), text: "an answer", replyTo: "$clear")
+        await #expect(throws: MatrixError.self) { try await running.connector.send(reply) }
+        await running.stop()
+        #expect(homeserver.sentContents.count == 1)
+        #expect(homeserver.sentContents.first?.content["body"]?.string == BotSentence.cannotReadEncryptedRoom.text(in: .english))
+    }
+
     @Test func theEncryptedRoomNoticeIsInTheNetworksLanguage() async throws {
         let homeserver = FakeHomeserver(user: Self.bot)
         let encrypted = #"{"type":"m.room.encrypted","event_id":"$enc","sender":"@alice:x","content":{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"..."}}"#
