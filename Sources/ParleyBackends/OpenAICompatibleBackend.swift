@@ -207,7 +207,12 @@ public struct OpenAICompatibleBackend: GenerationBackend {
             throw AttemptFailure(detail: "the request failed: \(error)", retryable: error.isTransient)
         }
         if Task.isCancelled { throw CancellationError() }
-        guard status == 200 else { throw statusFailure(status, headers: headers, body: errorBody) }
+        guard status == 200 else {
+            let failure = statusFailure(status, headers: headers, body: errorBody)
+            // The key or the account: asking again, now or soon, cannot help.
+            if status == 401 || status == 403 { throw GenerationError.backendRefused(backend: name, detail: failure.detail) }
+            throw failure
+        }
         if !configuration.streaming {
             guard let completion = try? JSONDecoder().decode(OpenAIWire.Completion.self, from: whole),
                   let choice = completion.choices.first else {
@@ -292,7 +297,9 @@ public struct OpenAICompatibleBackend: GenerationBackend {
         request.totalTimeout = .seconds(5)
         let response = try await http.send(request, maxBodyBytes: 1 << 20)
         guard (200..<300).contains(response.status) else {
-            throw GenerationError.backendFailed(backend: name, detail: "GET /models answered \(response.status)")
+            let detail = "GET /models answered \(response.status)"
+            if response.status == 401 || response.status == 403 { throw GenerationError.backendRefused(backend: name, detail: detail) }
+            throw GenerationError.backendFailed(backend: name, detail: detail)
         }
     }
 

@@ -38,6 +38,7 @@ extension Bot {
             startNetwork(connector)
         }
         await reconfigureSessions()
+        await breaker.reset()
         logger.notice("reloaded", metadata: [
             "bot.networks_stopped": "\(stopped.count)",
             "bot.networks_started": "\(after.keys.filter { !before.contains($0) || stopped.contains($0) }.count)",

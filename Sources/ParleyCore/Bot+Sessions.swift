@@ -22,6 +22,7 @@ extension Bot {
             outbox: outbox,
             store: store,
             limiter: limiter,
+            breaker: breaker,
             clock: clock,
             knowledge: knowledge,
             context: installed.promptContext,

@@ -19,6 +19,8 @@ public actor Bot: BotControl {
     let clock: any MonotonicClock
     let logger: Logger
     let limiter: GenerationLimiter
+    /// Backends that failed a moment ago, and when they may be asked again.
+    let breaker: BackendBreaker
     /// Where channels with `knowledge:` search the operator's documents.
     let knowledge: (any KnowledgeBase)?
     /// Where helpdesk tickets are kept.
@@ -103,6 +105,7 @@ public actor Bot: BotControl {
         self.clock = clock
         self.logger = logger
         self.limiter = GenerationLimiter(limit: configuration.maxConcurrentGenerations)
+        self.breaker = BackendBreaker(clock: clock)
         self.started = clock.now()
         (shutdownRequests, shutdownRequest) = AsyncStream.makeStream(of: Void.self)
     }

@@ -34,6 +34,8 @@ public enum BotSentence: Sendable, Hashable {
     case rateLimited(channelWide: Bool, seconds: Int)
     /// No backend produced an answer.
     case noAnswer
+    /// The model service refused the bot (a bad key, no access): waiting will not help.
+    case unavailable
     /// The network refused the reply.
     case undelivered
     /// The reply came from a fallback backend.
@@ -69,6 +71,7 @@ public enum BotSentence: Sendable, Hashable {
         case rateLimited = "rate_limited"
         case channelRateLimited = "channel_rate_limited"
         case noAnswer = "no_answer"
+        case unavailable
         case undelivered
         case fallbackUsed = "fallback_used"
         case cannotReadEncryptedRoom = "encrypted_room"
@@ -89,7 +92,7 @@ public enum BotSentence: Sendable, Hashable {
             case .adminOnly, .configureOnly, .commandFailed: ["command"]
             case .rateLimited, .channelRateLimited: ["seconds"]
             case .fallbackUsed: ["backend", "fallback"]
-            case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom, .dontKnow: []
+            case .busy, .escalated, .noAnswer, .unavailable, .undelivered, .cannotReadEncryptedRoom, .dontKnow: []
             case .help: ["commands", "help"]
             case .noSuchCommand, .unknownCommand: ["command", "help"]
             case .ticketOpened: ["ticket", "position"]
@@ -109,6 +112,7 @@ public enum BotSentence: Sendable, Hashable {
         case .commandFailed: .commandFailed
         case .rateLimited(let channelWide, _): channelWide ? .channelRateLimited : .rateLimited
         case .noAnswer: .noAnswer
+        case .unavailable: .unavailable
         case .undelivered: .undelivered
         case .fallbackUsed: .fallbackUsed
         case .cannotReadEncryptedRoom: .cannotReadEncryptedRoom
@@ -130,7 +134,7 @@ public enum BotSentence: Sendable, Hashable {
         case .adminOnly(let command), .configureOnly(let command), .commandFailed(let command): ["command": command]
         case .rateLimited(_, let seconds): ["seconds": "\(seconds)"]
         case .fallbackUsed(let backend, let fallback): ["backend": backend, "fallback": fallback]
-        case .busy, .escalated, .noAnswer, .undelivered, .cannotReadEncryptedRoom, .dontKnow: [:]
+        case .busy, .escalated, .noAnswer, .unavailable, .undelivered, .cannotReadEncryptedRoom, .dontKnow: [:]
         case .help(let commands, let help): ["commands": commands, "help": help]
         case .noSuchCommand(let command, let help), .unknownCommand(let command, let help): ["command": command, "help": help]
         case .ticketOpened(let id, let position, let opening):
@@ -166,6 +170,7 @@ public enum BotSentence: Sendable, Hashable {
         case .rateLimited(let channelWide, let seconds):
             "That's more questions than I can take from \(channelWide ? "this channel" : "you") right now; please wait \(seconds) s."
         case .noAnswer: "Sorry, I couldn't produce an answer just now; please try again in a moment."
+        case .unavailable: "Sorry, I can't answer at the moment: my model service turned me away. The operator has been told."
         case .undelivered: "Sorry, my answer could not be delivered here (the network refused it); the details are in my log."
         case .fallbackUsed(let backend, let fallback): "(\(backend) did not answer; this reply came from \(fallback).)"
         case .cannotReadEncryptedRoom:
@@ -197,6 +202,7 @@ public enum BotSentence: Sendable, Hashable {
         case .rateLimited(let channelWide, let seconds):
             "\(channelWide ? "这个频道" : "你")的问题太多了，我一时处理不过来；请等 \(seconds) 秒。"
         case .noAnswer: "抱歉，我现在没能给出回答，请稍后再试。"
+        case .unavailable: "抱歉，我暂时无法回答：模型服务拒绝了我的请求，已通知管理员。"
         case .undelivered: "抱歉，我的回答没能发送到这里（网络拒绝了它），详情见我的日志。"
         case .fallbackUsed(let backend, let fallback): "（\(backend) 没有回应；这条回答来自 \(fallback)。）"
         case .cannotReadEncryptedRoom: "这个房间启用了端到端加密，而我暂时还读不了加密消息，所以看不到你在这里写的内容。请在未加密的房间里和我交谈。"

@@ -320,9 +320,16 @@ actor ChannelSession {
             }
         }
         var failure: (any Error)?
-        for name in [policy.backend] + policy.fallbacks {
+        let chain = [policy.backend] + policy.fallbacks
+        for (position, name) in chain.enumerated() {
             guard let backend = environment.backends[name] else {
                 failure = GenerationError.unknownBackend(name)
+                continue
+            }
+            // A backend that just failed sits out its cooldown while another in the chain can
+            // answer at once; the last one left is asked anyway (waiting would answer nobody).
+            guard await environment.breaker.take(name) || position == chain.count - 1 else {
+                if failure == nil { failure = GenerationError.backendResting(name) }
                 continue
             }
             guard var writer = await environment.outbox.writer(to: .reply(to: message), names: knownNames) else { return }
@@ -334,6 +341,7 @@ actor ChannelSession {
                     return
                 }
                 try await writer.finish()
+                await environment.breaker.succeeded(name)
                 await finishReply(writer, to: message)
                 if policy.knowledge != nil { await environment.knowledgeOutcome(message, true) }
                 if markers.contains(HandoffMarker.word) { await environment.handoffRequested(message) }
@@ -359,9 +367,11 @@ actor ChannelSession {
                 return
             } catch {
                 ParleyMetric.backendErrors.increment([("backend", name.rawValue)])
-                environment.logger.warning(
-                    "generation failed",
-                    metadata: ["bot.session": "\(key)", "gen.backend": "\(name)", "error": "\(error)"])
+                let rest = await environment.breaker.failed(name)
+                environment.logger.log(
+                    level: (error as? GenerationError)?.sentence == .unavailable ? .error : .warning,
+                    "generation failed; the backend is not asked again for a while",
+                    metadata: ["bot.session": "\(key)", "gen.backend": "\(name)", "gen.rest_s": "\(rest.components.seconds)", "error": "\(error)"])
                 failure = error
                 // Text already shown cannot be taken back: a fallback would answer twice.
                 if writer.hasDelivered {
@@ -372,9 +382,11 @@ actor ChannelSession {
             }
         }
         // The generation errors' sentence in the channel's language; other errors say their own.
-        let sentence = failure is GenerationError || failure == nil
-            ? policy.text(.noAnswer)
-            : (failure as? any UserPresentableError)?.userMessage ?? policy.text(.noAnswer)
+        let sentence = if let failure = failure as? GenerationError {
+            policy.text(failure.sentence)
+        } else {
+            (failure as? any UserPresentableError)?.userMessage ?? policy.text(.noAnswer)
+        }
         await say(sentence, to: message)
     }
 

@@ -7,6 +7,7 @@ struct SessionEnvironment: Sendable {
     var outbox: Outbox
     var store: (any ConversationStore)?
     var limiter: GenerationLimiter
+    var breaker: BackendBreaker
     var clock: any MonotonicClock
     /// Where channels with `knowledge:` search the operator's documents.
     var knowledge: (any KnowledgeBase)?

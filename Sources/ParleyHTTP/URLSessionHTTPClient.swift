@@ -154,8 +154,13 @@ extension URLSessionHTTPClient {
             }
         }
 
+        /// The failure in a line: never the error's user info, which repeats the whole URL (a
+        /// Matrix sync URL carries its filter: two kilobytes a line).
         static func error(_ error: any Error) -> any Error {
-            guard let urlError = error as? URLError else { return HTTPError.connection("\(error)") }
+            guard let urlError = error as? URLError else {
+                let failure = error as NSError
+                return HTTPError.connection("\(failure.localizedDescription) (\(failure.domain) \(failure.code))")
+            }
             if urlError.code == .cancelled { return CancellationError() }
             return HTTPError.connection("\(urlError.localizedDescription) (\(urlError.code.rawValue))")
         }

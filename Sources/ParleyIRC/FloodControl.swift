@@ -9,6 +9,17 @@ public struct FloodControl: Sendable, Hashable {
         self.burst = max(1, burst)
         self.interval = max(.milliseconds(1), interval)
     }
+
+    private init(unpaced: Void) {
+        burst = 1
+        interval = .zero
+    }
+
+    /// No pacing at all (`flood: off`): only for a network that exempts the bot from its flood
+    /// limits; the connector warns when it connects.
+    public static let off = FloodControl(unpaced: ())
+
+    public var isOff: Bool { interval == .zero }
 }
 
 /// The bucket itself, in time: `clear` is when the bucket is full again. A line may go once

@@ -56,6 +56,9 @@ public final class IRCConnector: Connector {
             var failure: String?
             do {
                 logger.info("connecting", metadata: ["irc.host": "\(endpoint.host)", "irc.port": "\(endpoint.port)"])
+                if configuration.flood.isOff {
+                    logger.warning("flood control is off: the network must exempt the bot from its flood limits, or it will disconnect the bot for flooding")
+                }
                 let stream = try await open(endpoint)
                 var sessionConfiguration = configuration
                 sessionConfiguration.session.channels = channels.withLock { $0 }

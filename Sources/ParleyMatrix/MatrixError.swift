@@ -12,7 +12,8 @@ public enum MatrixError: Error, Sendable, CustomStringConvertible {
     case wrongUser(expected: MatrixUserID, actual: MatrixUserID)
     /// The bot's power level in the room is below what the action needs.
     case notPermitted(action: String, room: MatrixRoomID, level: Int, required: Int)
-    /// Still failing after every retry.
+    /// Still failing after every attempt this request is allowed (a sync has one: the sync loop
+    /// goes on itself).
     case gaveUp(endpoint: String, attempts: Int, last: String)
     /// The room is end-to-end encrypted and Parley cannot encrypt: nothing was sent.
     case encryptedRoom(MatrixRoomID)
@@ -41,7 +42,7 @@ public enum MatrixError: Error, Sendable, CustomStringConvertible {
         case .notPermitted(let action, let room, let level, let required):
             return "cannot \(action) in \(room): the bot's power level is \(level), the room requires \(required)"
         case .gaveUp(let endpoint, let attempts, let last):
-            return "\(endpoint): failed \(attempts) times, giving up (last: \(last))"
+            return "\(endpoint): \(last)" + (attempts > 1 ? " (failed \(attempts) times)" : "")
         case .encryptedRoom(let room):
             return "\(room) is end-to-end encrypted and Parley cannot encrypt yet: nothing was sent (a message in clear there would leak what the room keeps private)"
         }

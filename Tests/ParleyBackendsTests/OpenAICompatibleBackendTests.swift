@@ -154,6 +154,20 @@ import Testing
         #expect(error.userMessage.split(separator: ".").count <= 2 && !error.userMessage.contains("500"))
     }
 
+    // Issue 20: a refused key is not retried, and the channel is not told to try again.
+    @Test func aRefusedKeyIsNotRetriedAndSaysSo() async throws {
+        let refused = ScriptedHTTPServer.Reply.respond(
+            status: 401, headers: ["Content-Type": "application/json"], pieces: [("{\"error\":{\"message\":\"Incorrect API key\"}}", .zero)])
+        let server = try ScriptedHTTPServer([refused, refused, refused])
+        defer { server.stop() }
+        let result = await Self.collect(Self.backend(server, retries: 2))
+        #expect(server.requests.count == 1)
+        let error = try #require(result.error as? GenerationError)
+        #expect(error == .backendRefused(backend: "hosted", detail: "HTTP 401: Incorrect API key"))
+        #expect("\(error)".contains("api_key") && !"\(error)".contains("sk-test-secret"))
+        #expect(error.sentence == .unavailable && !error.userMessage.contains("try again"))
+    }
+
     @Test func aStalledStreamTimesOut() async throws {
         let server = try ScriptedHTTPServer([.stall(status: 200, pieces: [SSE.delta("Hel")])])
         defer { server.stop() }

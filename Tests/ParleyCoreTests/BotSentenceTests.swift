@@ -18,7 +18,7 @@ import Testing
             .help(commands: "!ping !status", help: "!help"), .noSuchCommand(command: "!x", help: "!help"),
             .unknownCommand(command: "!x", help: "!help"), .dontKnow, .ticketOpened(id: 3, position: 1, opening: nil),
             .ticketOpened(id: 3, position: 2, opening: "Mon 09:00"), .ticketStillOpen(id: 3), .ticketClosed(id: 3),
-            .staffOnly(command: "!claim"), .forgetNeedsAccount(command: "!forget me"),
+            .staffOnly(command: "!claim"), .forgetNeedsAccount(command: "!forget me"), .unavailable,
         ]
         #expect(Set(sentences.map(\.key)) == Set(BotSentence.Key.allCases), "a sentence left out of this test")
         for sentence in sentences {

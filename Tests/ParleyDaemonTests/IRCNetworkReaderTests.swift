@@ -54,6 +54,14 @@ import Testing
         #expect(irc.replyStyle == .notice && irc.maxLinesPerReply == nil)
     }
 
+    // Issue 20: flood control off, or faster than the defaults, for a network that exempts the bot.
+    @Test func floodControlMayBeOffOrFaster() throws {
+        #expect(try parse(Self.base + "    flood: off\n").flood.isOff)
+        #expect(try parse(Self.base + "    flood: { burst: 5000, interval_ms: 1 }\n").flood == FloodControl(burst: 5000, interval: .milliseconds(1)))
+        #expect(error(Self.base + "    flood: sometimes\n").contains("off"))
+        #expect(error(Self.base + "    flood: { interval_ms: 0 }\n").contains("interval_ms"))
+    }
+
     @Test func plaintextAndUnverifiedTLSAreExplicit() throws {
         #expect(try parse(Self.base + "    tls: false\n").endpoint.tls == nil)
         #expect(try parse(Self.base + "    tls: false\n").endpoint.port == 6667)

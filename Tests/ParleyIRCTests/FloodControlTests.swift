@@ -24,4 +24,13 @@ import Testing
         #expect(bucket.reserve(at: .seconds(60)) == .zero)
         #expect(bucket.reserve(at: .seconds(60)) == .seconds(1))
     }
+
+    // Issue 20: `flood: off` never makes a line wait, and the bucket always counts as full.
+    @Test func offNeverWaits() {
+        var bucket = FloodBucket(.off, now: .zero)
+        var waited = Duration.zero
+        for _ in 0..<10_000 { waited += bucket.reserve(at: .seconds(5)) }
+        #expect(waited == .zero)
+        #expect(bucket.isFull(at: .seconds(5)) && FloodControl.off.isOff && !FloodControl().isOff)
+    }
 }

@@ -1,5 +1,6 @@
 import ParleyCore
 import ParleyIRC
+import Yams
 
 /// Reads an `irc` network from the config into the connector's configuration.
 enum IRCNetworkReader {
@@ -68,10 +69,17 @@ enum IRCNetworkReader {
         if let value = try map["join_on_invite"]?.bool() { session.joinOnInvite = value }
         var flood = FloodControl()
         if let node = map["flood"] {
-            let floodMap = try node.mapping(keys: ["burst", "interval_ms"])
-            flood = FloodControl(
-                burst: try floodMap["burst"]?.int(in: 1...100) ?? flood.burst,
-                interval: .milliseconds(try floodMap["interval_ms"]?.int(in: 100...60_000) ?? 1200))
+            if case .scalar = node.node {
+                // `flood: off`, for a network that exempts the bot; the connector warns at connect.
+                flood = try node.choice([("off", FloodControl.off)])
+            } else {
+                // Faster than the defaults only where the network exempts the bot (an oper's
+                // flood exemption): a server disconnects a client that floods.
+                let floodMap = try node.mapping(keys: ["burst", "interval_ms"])
+                flood = FloodControl(
+                    burst: try floodMap["burst"]?.int(in: 1...100_000) ?? flood.burst,
+                    interval: .milliseconds(try floodMap["interval_ms"]?.int(in: 1...60_000) ?? 1200))
+            }
         }
         let cap = try map["max_lines_per_reply"]?.int(in: 0...1000) ?? 6
         var configuration = IRCConnectorConfiguration(
