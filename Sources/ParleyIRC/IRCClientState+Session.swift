@@ -179,6 +179,12 @@ extension IRCClientState {
             case "VERSION" where !isNotice:
                 guard let reply = configuration.versionReply else { return [] }
                 return [.ctcpReply(IRCMessage("NOTICE", [source.nick, "\u{01}VERSION \(reply)\u{01}"]), to: source.nick)]
+            case "SOURCE" where !isNotice:
+                guard let reply = configuration.sourceReply else { return [] }
+                return [.ctcpReply(IRCMessage("NOTICE", [source.nick, "\u{01}SOURCE \(reply)\u{01}"]), to: source.nick)]
+            case "CLIENTINFO" where !isNotice:
+                let list = configuration.ctcpCommands.joined(separator: " ")
+                return [.ctcpReply(IRCMessage("NOTICE", [source.nick, "\u{01}CLIENTINFO \(list)\u{01}"]), to: source.nick)]
             case "PING" where !isNotice:
                 // The argument goes back as it came, within the line limit and without controls.
                 let echo = String(argument.unicodeScalars.filter { $0.value >= 0x20 && $0 != "\u{7F}" }.prefix(64))

@@ -14,6 +14,10 @@ public struct IRCConnectorConfiguration: Sendable, Equatable {
     public var keepFormatting: Bool
     /// Whether an answer in a channel starts with the asker's nick (`alice: …`), as IRC users expect.
     public var addressReplies: Bool
+    /// What becomes of the Markdown in replies (`markdown:`), and where a channel says otherwise
+    /// (`channels: [{name, markdown}]`).
+    public var markdown: IRCMarkdown = .format
+    public var channelMarkdown: [String: IRCMarkdown] = [:]
     /// How a plaintext network's connection is verified once an STS policy upgrades it to TLS
     /// (a private CA, a pin, a client certificate); the system's CAs by default. Never `.none`:
     /// an upgrade that anyone on the path could intercept would defeat STS.

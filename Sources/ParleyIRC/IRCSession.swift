@@ -46,6 +46,11 @@ actor IRCSession {
     private var overflowedReplies: Set<OutboundKey> = []
     /// Replies whose first line has gone out (with the asker's nick in front).
     private var addressedReplies: Set<OutboundKey> = []
+    /// The `msgid`s the server gave the latest messages: an answer to one is tagged
+    /// `+draft/reply` (ids Parley made up for servers without msgids are not).
+    private var serverMessageIDs: Set<String> = []
+    /// Replies whose last line left them inside a fenced code block.
+    private var repliesInCode: Set<OutboundKey> = []
     private var messageCounter = 0
 
     struct OutboundKey: Hashable {
@@ -259,6 +264,10 @@ actor IRCSession {
             return
         }
         messageCounter += 1
+        if let id = chat.id {
+            if serverMessageIDs.count >= 1024 { serverMessageIDs.removeAll() }
+            serverMessageIDs.insert(id)
+        }
         let sender = Sender(
             id: UserID(chat.identity),
             displayName: chat.source.nick, account: chat.account, isOperator: chat.fromOperator, isBot: chat.fromBot)
@@ -288,9 +297,14 @@ actor IRCSession {
         guard state.isRegistered else { throw ConnectorError.notConnected(configuration.network) }
         let target = message.channel.channel
         let command = message.style == .notice ? "NOTICE" : "PRIVMSG"
-        let splitter = IRCLineSplitter(budget: textBudget(for: target, command: command), keepFormatting: configuration.keepFormatting)
-        var text = message.text
-        let reply = OutboundKey(channel: state.support.caseMapping.fold(target), replyTo: message.replyTo)
+        let fold = state.support.caseMapping.fold
+        let markdown = configuration.channelMarkdown.first { fold($0.key) == fold(target) }?.value ?? configuration.markdown
+        // The codes in the text are the renderer's own: the core's sanitizer removed any a model wrote.
+        let splitter = IRCLineSplitter(
+            budget: textBudget(for: target, command: command), keepFormatting: configuration.keepFormatting || markdown == .format)
+        let reply = OutboundKey(channel: fold(target), replyTo: message.replyTo)
+        var text = render(message.text, as: markdown, reply: reply)
+        guard !text.isEmpty else { return }
         if configuration.addressReplies, state.support.isChannel(target), let recipient = message.recipient,
            message.replyTo != nil, addressedReplies.insert(reply).inserted {
             // The IRC way: the first line of an answer in a channel names whom it answers.
@@ -318,8 +332,31 @@ actor IRCSession {
         }
         // Every line is checked before any is queued: a reply goes out whole or the core hears
         // why it could not (and tells the asker), never half of it and a log line.
-        let wireLines = try lines.map { line throws(IRCEncodingError) in try wire(IRCMessage(command, [target, line])) }
+        // Where the server relays client tags, the answer says which message it answers.
+        var tags: [String: String] = [:]
+        if state.enabledCapabilities.contains("message-tags"), let question = message.replyTo?.rawValue,
+           question.utf8.count <= 128, serverMessageIDs.contains(question) {
+            tags["+draft/reply"] = question
+        }
+        let wireLines = try lines.map { line throws(IRCEncodingError) in try wire(IRCMessage(tags: tags, command, [target, line])) }
         for bytes in wireLines { pace(bytes) }
+    }
+
+    /// The text's Markdown as the channel has it shown, a line at a time; whether the reply is
+    /// inside a code block carries over to its next line.
+    private func render(_ text: String, as markdown: IRCMarkdown, reply: OutboundKey) -> String {
+        guard markdown != .keep else { return text }
+        var inCode = repliesInCode.contains(reply)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).compactMap { line in
+            markdown.render(line: String(line), inCodeBlock: &inCode)
+        }
+        if inCode {
+            if repliesInCode.count >= 256 { repliesInCode.removeAll() }
+            repliesInCode.insert(reply)
+        } else {
+            repliesInCode.remove(reply)
+        }
+        return lines.joined(separator: "\n")
     }
 
     private func isMoreRequest(addressing: Addressing, text: String, direct: Bool) -> Bool {

@@ -48,6 +48,13 @@ public struct IRCSessionConfiguration: Sendable, Equatable {
     public var regainInterval: Duration
     /// Reply to CTCP VERSION with this (nil: do not answer VERSION).
     public var versionReply: String?
+    /// Reply to CTCP SOURCE with this: where the bot's source is (`ctcp_source`); nil: not answered.
+    public var sourceReply: String? = "Parley, a chat bot daemon in Swift"
+
+    /// The CTCP requests the bot answers, for CLIENTINFO.
+    var ctcpCommands: [String] {
+        ["ACTION", "CLIENTINFO", "PING"] + (sourceReply == nil ? [] : ["SOURCE"]) + (versionReply == nil ? [] : ["VERSION"])
+    }
 
     public init(
         nick: String,

@@ -62,6 +62,17 @@ import Testing
         #expect(error(Self.base + "    flood: { interval_ms: 0 }\n").contains("interval_ms"))
     }
 
+    // Issue 17: Markdown per network and per channel; the CTCP SOURCE answer.
+    @Test func markdownModesAndTheSourceAnswerAreRead() throws {
+        #expect(try parse(Self.base).markdown == .format)
+        let irc = try parse(Self.base
+            + "    markdown: strip\n    channels: [\"#a\", { name: \"#code\", markdown: keep }]\n    ctcp_source: https://example.org/parley\n")
+        #expect(irc.markdown == .strip && irc.channelMarkdown == ["#code": .keep])
+        #expect(irc.session.sourceReply == "https://example.org/parley")
+        #expect(error(Self.base + "    markdown: html\n").contains("format"))
+        #expect(error(Self.base + "    ctcp_source: \"a\\x01b\"\n").contains("control character"))
+    }
+
     @Test func plaintextAndUnverifiedTLSAreExplicit() throws {
         #expect(try parse(Self.base + "    tls: false\n").endpoint.tls == nil)
         #expect(try parse(Self.base + "    tls: false\n").endpoint.port == 6667)

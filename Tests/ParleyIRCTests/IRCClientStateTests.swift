@@ -286,6 +286,22 @@ struct ClientDriver {
         #expect(STSPolicy.Advertisement("=,==,port=,=1") == STSPolicy.Advertisement(""))
     }
 
+    // Issue 17: CLIENTINFO lists what is answered; SOURCE says where the source is, or nothing.
+    @Test func ctcpClientInfoAndSourceAreAnswered() {
+        var client = ClientDriver(Self.plainWithoutSASL)
+        client.register()
+        #expect(client.server(":bob!b@h PRIVMSG parley :\u{01}CLIENTINFO\u{01}")
+            == ["NOTICE bob :\u{01}CLIENTINFO ACTION CLIENTINFO PING SOURCE VERSION\u{01}"])
+        #expect(client.server(":bob!b@h PRIVMSG parley :\u{01}SOURCE\u{01}") == ["NOTICE bob :\u{01}SOURCE Parley, a chat bot daemon in Swift\u{01}"])
+        var configuration = Self.plainWithoutSASL
+        configuration.sourceReply = nil
+        configuration.versionReply = nil
+        var quiet = ClientDriver(configuration)
+        quiet.register()
+        #expect(quiet.server(":bob!b@h PRIVMSG parley :\u{01}SOURCE\u{01}") == [])
+        #expect(quiet.server(":bob!b@h PRIVMSG parley :\u{01}CLIENTINFO\u{01}") == ["NOTICE bob :\u{01}CLIENTINFO ACTION CLIENTINFO PING\u{01}"])
+    }
+
     @Test func ctcpAnswersAreMarkedForTheirOwnQueue() {
         var client = ClientDriver(Self.plainWithoutSASL)
         client.register()

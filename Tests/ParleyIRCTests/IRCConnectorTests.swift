@@ -41,7 +41,9 @@ import Testing
         let events: AsyncStream<ConnectorEvent>
         let task: Task<Void, any Error>
 
-        init(maxLines: Int? = 3, flood: FloodControl = FloodControl(burst: 1000, interval: .milliseconds(1))) async throws {
+        init(
+            maxLines: Int? = 3, flood: FloodControl = FloodControl(burst: 1000, interval: .milliseconds(1)), capabilities: String = ""
+        ) async throws {
             let server = self.server
             let configuration = IRCConnectorConfiguration(
                 network: "net", endpoint: IRCEndpoint(host: "irc.test", port: 6697),
@@ -55,7 +57,11 @@ import Testing
             self.events = events
             task = Task { try await connector.run(events: ConnectorEvents(continuation)) }
             _ = try await eventually("registration") { server.lines.contains("USER parley 0 * :Parley chat bot") ? true : nil }
-            server.say(":irc.test CAP * LS :")
+            server.say(":irc.test CAP * LS :\(capabilities)")
+            if !capabilities.isEmpty {
+                _ = try await eventually("the request") { server.lines.contains { $0.hasPrefix("CAP REQ ") } ? true : nil }
+                server.say(":irc.test CAP parley ACK :\(capabilities)")
+            }
             server.say(":irc.test 001 parley :Welcome")
             server.say(":irc.test 005 parley CASEMAPPING=rfc1459 :are supported")
             server.say(":irc.test 376 parley :End of MOTD")
@@ -304,5 +310,36 @@ import Testing
         _ = try await eventually("the reply to alice") { harness.server.lines.contains("PRIVMSG #c :alice: the answer") ? true : nil }
         let answers = harness.server.lines.filter { $0.hasPrefix("NOTICE") && $0.contains("VERSION") }
         #expect(answers.count <= 1, "\(answers.count) CTCP answers went out in a burst of 4 with a reply waiting")
+    }
+}
+
+extension IRCConnectorTests {
+    // Issue 17: where the server relays client tags, an answer names the message it answers
+    // (`+draft/reply`); a made-up id (a server without msgids) is never sent as one.
+    @Test func answersAreTaggedWithTheMessageTheyAnswer() async throws {
+        let connected = try await Harness(capabilities: "message-tags")
+        connected.server.say("@msgid=Xy12z :alice!a@h PRIVMSG #c :parley: hi")
+        var events = connected.events.makeAsyncIterator()
+        while let event = await events.next() {
+            if case .message(let message) = event {
+                #expect(message.id == "Xy12z")
+                break
+            }
+        }
+        #expect(try await connected.reply("hello", to: "Xy12z") == ["@+draft/reply=Xy12z PRIVMSG #c :alice: hello"])
+        #expect(try await connected.reply("again", to: "irc-net-7") == ["PRIVMSG #c :alice: again"])
+        connected.task.cancel()
+    }
+
+    // Issue 17: a code block streamed over several lines loses its fences, keeps its lines, and
+    // emphasis outside it becomes IRC bold.
+    @Test func markdownIsRenderedAcrossTheLinesOfOneReply() async throws {
+        let connected = try await Harness(maxLines: nil)
+        var wire: [String] = []
+        for line in ["Try **this**:", "```", "let **x** = 1", "```", "done"] {
+            wire += try await connected.reply(line, to: "q1")
+        }
+        #expect(wire == ["PRIVMSG #c :alice: Try \u{02}this\u{02}:", "PRIVMSG #c :let **x** = 1", "PRIVMSG #c done"])
+        connected.task.cancel()
     }
 }

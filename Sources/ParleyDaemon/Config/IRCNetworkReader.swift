@@ -1,13 +1,12 @@
 import ParleyCore
 import ParleyIRC
-import Yams
 
 /// Reads an `irc` network from the config into the connector's configuration.
 enum IRCNetworkReader {
     static let keys = [
         "type", "host", "port", "tls", "nick", "alternate_nicks", "user", "realname", "password", "password_file",
         "sasl", "nickserv_password", "nickserv_password_file", "channels", "flood", "reply_with",
-        "max_lines_per_reply", "rejoin_after_kick", "join_on_invite", "formatting", "address_replies",
+        "max_lines_per_reply", "rejoin_after_kick", "join_on_invite", "formatting", "address_replies", "markdown", "ctcp_source",
         "reconnect_delay_s", "max_reconnect_delay_s",
     ]
 
@@ -67,9 +66,16 @@ enum IRCNetworkReader {
         }
         if let value = try map["rejoin_after_kick"]?.bool() { session.rejoinAfterKick = value }
         if let value = try map["join_on_invite"]?.bool() { session.joinOnInvite = value }
+        if let source = map["ctcp_source"] {
+            let text = try source.nonEmptyString()
+            guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw source.invalid("the CTCP SOURCE answer holds a control character, which would break its framing")
+            }
+            session.sourceReply = text
+        }
         var flood = FloodControl()
         if let node = map["flood"] {
-            if case .scalar = node.node {
+            if node.isScalar {
                 // `flood: off`, for a network that exempts the bot; the connector warns at connect.
                 flood = try node.choice([("off", FloodControl.off)])
             } else {
@@ -92,6 +98,8 @@ enum IRCNetworkReader {
             keepFormatting: try map["formatting"]?.bool() ?? false,
             addressReplies: try map["address_replies"]?.bool() ?? true,
             stsTLS: stsTLS)
+        if let mode = map["markdown"] { configuration.markdown = try markdownMode(mode) }
+        configuration.channelMarkdown = try readChannelMarkdown(map["channels"])
         if let delay = try map["reconnect_delay_s"]?.int(in: 1...3600) { configuration.reconnectDelay = .seconds(delay) }
         if let cap = try map["max_reconnect_delay_s"]?.int(in: 1...86_400) { configuration.maxReconnectDelay = .seconds(cap) }
         guard configuration.maxReconnectDelay >= configuration.reconnectDelay else {
@@ -143,7 +151,7 @@ enum IRCNetworkReader {
         guard let node else { return [] }
         return try node.list().map { entry in
             if let name = try? entry.nonEmptyString() { return try channel(name, entry) }
-            let map = try entry.mapping(keys: ["name", "key", "key_file"])
+            let map = try entry.mapping(keys: ["name", "key", "key_file", "markdown"])
             var channel = try channel(try map.required("name").nonEmptyString(), map.required("name"))
             channel.key = try map.secret("key")
             if let key = channel.key, let node = map["key"] ?? map["key_file"],
@@ -152,6 +160,21 @@ enum IRCNetworkReader {
             }
             return channel
         }
+    }
+
+    /// The channels whose `markdown` differs from the network's.
+    private static func readChannelMarkdown(_ node: ConfigNode?) throws -> [String: IRCMarkdown] {
+        var modes: [String: IRCMarkdown] = [:]
+        for entry in try node?.list() ?? [] where !entry.isScalar {
+            let map = try entry.mapping(keys: ["name", "key", "key_file", "markdown"])
+            guard let mode = map["markdown"] else { continue }
+            modes[try map.required("name").nonEmptyString()] = try markdownMode(mode)
+        }
+        return modes
+    }
+
+    static func markdownMode(_ node: ConfigNode) throws -> IRCMarkdown {
+        try node.choice(IRCMarkdown.allCases.map { ($0.rawValue, $0) })
     }
 
     private static func channel(_ name: String, _ node: ConfigNode) throws -> IRCSessionConfiguration.Channel {
