@@ -45,6 +45,8 @@ actor ChannelSession {
     private var promptFloor = Int.min
     /// The summariser at work, if any.
     private var folding: Task<Void, Never>?
+    /// Whether lines were let go unsummarised (said once until a summary is made again).
+    private var warnedOfLoss = false
     /// Raised whenever the transcript changes under a summary being made (reset, forget, edit,
     /// redaction): a summary begun before is thrown away.
     private var memoryVersion = 0
@@ -111,7 +113,8 @@ actor ChannelSession {
         if policy.memory.summarizes {
             let summarized = entries.prefix { $0.sequence <= summarizedThrough }.count
             excess = max(min(excess, summarized), entries.count - limit * 4)
-            if entries.count - limit * 4 > summarized {
+            if entries.count - limit * 4 > summarized, !warnedOfLoss {
+                warnedOfLoss = true
                 environment.logger.warning(
                     "lines left the context before they could be summarised",
                     metadata: ["bot.session": "\(key)", "memory.lost": "\(entries.count - limit * 4 - summarized)"])
@@ -555,6 +558,8 @@ actor ChannelSession {
                 environment.logger.error("the summary backend does not exist", metadata: ["bot.session": "\(key)", "gen.backend": "\(name)"])
                 return
             }
+            // A backend resting after a failure is not asked for summaries either.
+            guard await environment.breaker.take(name) else { return }
             let chunk = SummaryRequest.chunk(
                 of: pending, previous: summary, backend: backend, summaryTokens: policy.memory.summaryTokens)
             let request = SummaryRequest.request(
@@ -564,13 +569,16 @@ actor ChannelSession {
             do {
                 for try await piece in backend.stream(request) { text += piece.text }
             } catch {
+                _ = await environment.breaker.failed(name)
                 environment.logger.warning(
                     "could not summarise the conversation; the lines wait for the next reply",
                     metadata: ["bot.session": "\(key)", "gen.backend": "\(name)", "error": "\(error)"])
                 return
             }
+            await environment.breaker.succeeded(name)
             text = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard version == memoryVersion, !text.isEmpty, let last = chunk.last else { return }
+            warnedOfLoss = false
             var users = summary?.users ?? []
             for item in chunk { users.formUnion([item.entry.speaker, item.entry.addressee].compactMap { $0 }) }
             let made = ConversationSummary(text: text, users: users, through: last.entry.time)
