@@ -301,13 +301,13 @@ public struct IRCClientState: Sendable {
         guard isRegistered else { return [] }
         let added = channels.filter { new in !old.contains { support.caseMapping.equal($0.name, new.name) } }
         let removed = old.filter { gone in !channels.contains { support.caseMapping.equal($0.name, gone.name) } }
-        return added.flatMap { join($0.name) }
+        return joinLines(added.map(\.name))
             + removed.map { .send(IRCMessage("PART", [$0.name, "no longer configured here"]), urgent: false) }
     }
 
     mutating func joinConfiguredChannels() -> [IRCClientAction] {
         pendingJoins = Set(configuration.channels.map { support.caseMapping.fold($0.name) })
-        return configuration.channels.flatMap { join($0.name) } + settleJoin(nil)
+        return joinLines(configuration.channels.map(\.name)) + settleJoin(nil)
     }
 
     /// Marks `channel` (folded) joined or refused; `.ready` once no configured join is pending.
@@ -316,6 +316,41 @@ public struct IRCClientState: Sendable {
         if let channel { pending.remove(channel) }
         pendingJoins = pending.isEmpty ? nil : pending
         return pending.isEmpty ? [.ready] : []
+    }
+
+    /// JOINs for many channels, as many to a line as fit (the channels with keys first, their
+    /// keys in the same order): a thousand channels take a few dozen lines of the flood bucket,
+    /// not a thousand. At most the server's `TARGMAX` for JOIN, where it gives one.
+    func joinLines(_ channels: [String]) -> [IRCClientAction] {
+        let withKeys = channels.compactMap { name in key(of: name).map { (name, Optional($0)) } }
+        let withoutKeys = channels.filter { key(of: $0) == nil }.map { ($0, String?.none) }
+        let most = (support.targetLimits["JOIN"] ?? nil) ?? Int.max
+        var lines: [IRCClientAction] = []
+        var names: [String] = [], keys: [String] = [], bytes = 0
+        func flush() {
+            guard !names.isEmpty else { return }
+            let parameters = [names.joined(separator: ",")] + (keys.isEmpty ? [] : [keys.joined(separator: ",")])
+            lines.append(.send(IRCMessage("JOIN", parameters), urgent: false))
+            names = []
+            keys = []
+            bytes = 0
+        }
+        for (name, key) in withKeys + withoutKeys {
+            let cost = name.utf8.count + 1 + (key.map { $0.utf8.count + 1 } ?? 0)
+            if bytes + cost > Self.joinListBytes || names.count >= most { flush() }
+            names.append(name)
+            if let key { keys.append(key) }
+            bytes += cost
+        }
+        flush()
+        return lines
+    }
+
+    /// Room for the channel and key lists of one JOIN, well inside 512 bytes.
+    static let joinListBytes = 400
+
+    private func key(of channel: String) -> String? {
+        configuration.channels.first { support.caseMapping.equal($0.name, channel) }?.key?.value
     }
 
     /// JOIN with the channel's configured key, if any.

@@ -30,9 +30,12 @@ actor IRCSession {
     private let events: ConnectorEvents
     private let clock: any MonotonicClock
     private let logger: Logger
-    private let paced: AsyncStream<[UInt8]>.Continuation
-    private let pacedLines: AsyncStream<[UInt8]>
-    /// Lines in `pacedLines` not yet written; CTCP answers wait while there are any.
+    /// Rung when a line joins `pacedQueue`.
+    private let doorbell: AsyncStream<Void>.Continuation
+    private let rings: AsyncStream<Void>
+    /// The lines waiting for the flood bucket, targets in turn.
+    private var pacedQueue = PacedQueue()
+    /// Paced lines not yet written; CTCP answers wait while there are any.
     private var pacedWaiting = 0
     /// Released whenever the last paced line has been written.
     private let emptied = WaitList()
@@ -83,7 +86,7 @@ actor IRCSession {
         self.logger = logger
         state = IRCClientState(configuration: configuration.session, isSecure: endpoint.tls != nil)
         bucket = FloodBucket(configuration.flood, now: clock.now())
-        (pacedLines, paced) = AsyncStream.makeStream(of: [UInt8].self)
+        (rings, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     var isRegistered: Bool { state.isRegistered }
@@ -104,7 +107,7 @@ actor IRCSession {
         if Task.isCancelled {
             send(IRCMessage("QUIT", ["Parley shutting down"]), urgent: true)
         }
-        paced.finish()
+        doorbell.finish()
         stream.close()
         if let seconds = stsDuration, seconds > 0 { await store(stsSeconds: seconds) }
         return result
@@ -159,16 +162,19 @@ actor IRCSession {
         return nil
     }
 
-    /// Writes queued lines no faster than the flood control allows.
+    /// Writes queued lines no faster than the flood control allows, the targets in turn (lines
+    /// queued while it waits for the bucket take their turn too).
     private func writeLoop() async -> IRCDisconnect? {
-        for await line in pacedLines {
-            let wait = bucket.reserve(at: clock.now())
-            if wait > .zero { try? await clock.sleep(for: wait) }
-            if Task.isCancelled { return nil }
-            stream.send(line)
-            // Counted down only once written: `drained()` means on the wire, not taken.
-            pacedWaiting -= 1
-            if pacedWaiting == 0 { emptied.releaseAll() }
+        for await _ in rings {
+            while let line = pacedQueue.next() {
+                let wait = bucket.reserve(at: clock.now())
+                if wait > .zero { try? await clock.sleep(for: wait) }
+                if Task.isCancelled { return nil }
+                stream.send(line)
+                // Counted down only once written: `drained()` means on the wire, not taken.
+                pacedWaiting -= 1
+                if pacedWaiting == 0 { emptied.releaseAll() }
+            }
         }
         return nil
     }
@@ -222,15 +228,22 @@ actor IRCSession {
     private func send(_ message: IRCMessage, urgent: Bool) {
         do {
             let bytes = try wire(message)
-            if urgent { stream.send(bytes) } else { pace(bytes) }
+            if urgent { stream.send(bytes) } else { pace(bytes, for: pacingTarget(of: message)) }
         } catch {
             logger.error("refused to write a malformed line", metadata: ["irc.command": "\(message.command)", "irc.error": "\(error)"])
         }
     }
 
-    private func pace(_ bytes: [UInt8]) {
+    private func pace(_ bytes: [UInt8], for target: String) {
         pacedWaiting += 1
-        paced.yield(bytes)
+        pacedQueue.append(bytes, for: target)
+        doorbell.yield()
+    }
+
+    /// Whose turn a line takes: the channel or nick a message is for; "" for the server's own.
+    private func pacingTarget(of message: IRCMessage) -> String {
+        guard message.command == "PRIVMSG" || message.command == "NOTICE", let target = message.parameters.first else { return "" }
+        return state.support.caseMapping.fold(target)
     }
 
     private func queueCTCPReply(_ message: IRCMessage, to nick: String) {
@@ -339,7 +352,7 @@ actor IRCSession {
             tags["+draft/reply"] = question
         }
         let wireLines = try lines.map { line throws(IRCEncodingError) in try wire(IRCMessage(tags: tags, command, [target, line])) }
-        for bytes in wireLines { pace(bytes) }
+        for bytes in wireLines { pace(bytes, for: reply.channel) }
     }
 
     /// The text's Markdown as the channel has it shown, a line at a time; whether the reply is

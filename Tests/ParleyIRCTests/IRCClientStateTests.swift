@@ -85,7 +85,7 @@ struct ClientDriver {
         #expect(client.server(":irc.test 900 parley parley!parley@host parley :You are now logged in as parley") == [])
         #expect(client.server(":irc.test 903 parley :SASL authentication successful") == ["CAP END"])
         #expect(client.state.account == "parley")
-        #expect(client.server(":irc.test 001 parley :Welcome", ":irc.test 376 parley :End of MOTD") == ["JOIN #help", "JOIN #staff sekrit"])
+        #expect(client.server(":irc.test 001 parley :Welcome", ":irc.test 376 parley :End of MOTD") == ["JOIN #staff,#help sekrit"])
         #expect(client.actions.contains(.registered(nick: "parley")))
         #expect(client.disconnect == nil)
     }
@@ -286,6 +286,25 @@ struct ClientDriver {
         #expect(STSPolicy.Advertisement("=,==,port=,=1") == STSPolicy.Advertisement(""))
     }
 
+    // Issue 20: a thousand channels are joined in a few dozen lines, keyed ones first with their
+    // keys in order, within the server's TARGMAX for JOIN.
+    @Test func manyChannelsAreJoinedManyToALine() {
+        var channels = (0..<1000).map { IRCSessionConfiguration.Channel("#channel-\($0)") }
+        channels.insert(.init("#locked", key: Secret("k1")), at: 500)
+        channels.append(.init("#vault", key: Secret("k2")))
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley", channels: channels))
+        client.register()
+        let joins = client.sent.filter { $0.hasPrefix("JOIN ") }
+        #expect(joins.count <= 40 && joins.allSatisfy { $0.utf8.count <= 512 }, "\(joins.count) lines")
+        #expect(joins.first?.hasPrefix("JOIN #locked,#vault,#channel-0,") == true && joins.first?.hasSuffix(" k1,k2") == true)
+        let joined = joins.flatMap { $0.split(separator: " ")[1].split(separator: ",").map(String.init) }
+        #expect(Set(joined) == Set(channels.map(\.name)) && joined.count == channels.count)
+
+        var limited = ClientDriver(IRCSessionConfiguration(nick: "parley", channels: Array(channels.prefix(10))))
+        limited.register(isupport: "CASEMAPPING=rfc1459 CHANTYPES=# TARGMAX=JOIN:4,PRIVMSG:1")
+        #expect(limited.sent.filter { $0.hasPrefix("JOIN ") }.map { $0.split(separator: ",").count } == [4, 4, 2])
+    }
+
     // Issue 17: CLIENTINFO lists what is answered; SOURCE says where the source is, or nothing.
     @Test func ctcpClientInfoAndSourceAreAnswered() {
         var client = ClientDriver(Self.plainWithoutSASL)
@@ -350,7 +369,7 @@ struct ClientDriver {
         for line in lines { client.server(line) }
         client.server(":irc.test 001 parley :Welcome", ":irc.test 376 parley :End of MOTD")
         #expect(client.disconnect == nil)
-        #expect(client.sent.contains("JOIN #help"))
+        #expect(client.sent.contains { $0.hasPrefix("JOIN ") && $0.contains("#help") })
     }
 
     // Issue 11: a person's identity stays the same when they identify to services or change nick;

@@ -85,7 +85,9 @@ extension MatrixNetworkTests {
         // The token is revoked: its device deleted by an admin (alice is one on the test server).
         let device = try #require(botLogin.deviceID)
         _ = try await human.call("DELETE", "/_synapse/admin/v2/users/\(MatrixHuman.encode(server.botUser))/devices/\(MatrixHuman.encode(device))")
-        let status = try await waitFor("!status to report Matrix down", timeout: .seconds(90), every: .seconds(1)) { () -> String? in
+        // Asked every 3 s: faster than the bot's flood pace (a line per 1.2 s after a burst of 4),
+        // the answers would queue, and the next question would wait behind them.
+        let status = try await waitFor("!status to report Matrix down", timeout: .seconds(90), every: .seconds(3)) { () -> String? in
             person.say("!status", to: channel)
             let reports = person.lines(from: nick, in: channel).map(\.text).filter { $0.contains("Networks:") }
             return reports.last { $0.contains("matrix down") }

@@ -1,0 +1,34 @@
+/// The lines waiting for the flood bucket, a queue per target taken in turn: a long reply in one
+/// channel does not hold up a short one in another. Each target's lines keep their order; the
+/// targets take turns a line at a time, in the order they first had something to say.
+struct PacedQueue: Sendable {
+    private var lines: [String: [[UInt8]]] = [:]
+    /// The targets with lines waiting, in turn order.
+    private var ring: [String] = []
+    private var turn = 0
+    private(set) var count = 0
+
+    /// Queues `line` for `target` (a folded channel or nick; "" for the server's own commands).
+    mutating func append(_ line: [UInt8], for target: String) {
+        if lines[target, default: []].isEmpty { ring.append(target) }
+        lines[target, default: []].append(line)
+        count += 1
+    }
+
+    /// The next line to write: the next target's oldest.
+    mutating func next() -> [UInt8]? {
+        guard !ring.isEmpty else { return nil }
+        let target = ring[turn]
+        let line = lines[target]!.removeFirst()
+        count -= 1
+        if lines[target]!.isEmpty {
+            lines[target] = nil
+            ring.remove(at: turn)
+        } else {
+            turn += 1
+        }
+        // Past the last target the turn goes back to the first, before anyone new joins the end.
+        if turn >= ring.count { turn = 0 }
+        return line
+    }
+}
