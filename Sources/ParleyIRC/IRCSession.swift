@@ -228,7 +228,16 @@ actor IRCSession {
     private func send(_ message: IRCMessage, urgent: Bool) {
         do {
             let bytes = try wire(message)
-            if urgent { stream.send(bytes) } else { pace(bytes, for: pacingTarget(of: message)) }
+            if urgent {
+                stream.send(bytes)
+            } else if message.command == "WHO" {
+                // Learning accounts can wait for every answer (a thousand joins make a thousand WHOs).
+                pacedWaiting += 1
+                pacedQueue.appendBackground(bytes)
+                doorbell.yield()
+            } else {
+                pace(bytes, for: pacingTarget(of: message))
+            }
         } catch {
             logger.error("refused to write a malformed line", metadata: ["irc.command": "\(message.command)", "irc.error": "\(error)"])
         }

@@ -16,6 +16,18 @@ import Testing
         #expect(queue.count == 0)
     }
 
+    @Test func backgroundLinesGoOnlyWhenNothingElseWaits() {
+        var queue = PacedQueue()
+        queue.appendBackground(line("WHO #a"))
+        queue.appendBackground(line("WHO #b"))
+        queue.append(line("answer"), for: "#a")
+        var written = [queue.next()].compactMap { $0.map { String(decoding: $0, as: UTF8.self) } }
+        queue.append(line("JOIN #c"), for: "")
+        while let next = queue.next() { written.append(String(decoding: next, as: UTF8.self)) }
+        #expect(written == ["answer", "JOIN #c", "WHO #a", "WHO #b"])
+        #expect(queue.count == 0)
+    }
+
     @Test func aTargetThatComesBackJoinsTheEndOfTheTurn() {
         var queue = PacedQueue()
         queue.append(line("a1"), for: "#a")
