@@ -191,8 +191,7 @@ public struct OpenAICompatibleBackend: GenerationBackend {
                             // After the reply, only the usage report is read.
                             reported = Self.usage(in: sse) ?? reported
                         } else {
-                            finished = try handle(sse, yield: yield)
-                            if let usage = Self.usage(in: sse) { reported = usage }
+                            finished = try handle(sse, reported: &reported, yield: yield)
                         }
                     }
                 }
@@ -228,14 +227,17 @@ public struct OpenAICompatibleBackend: GenerationBackend {
         return reported
     }
 
-    /// The prompt tokens an event reports (`usage.prompt_tokens`), if it does.
+    /// The prompt tokens an event after the reply reports (`usage.prompt_tokens`), if it does.
     private static func usage(in event: ServerSentEvents.Event) -> Int? {
         guard event.data.contains("usage") else { return nil }
         return (try? JSONDecoder().decode(OpenAIWire.Chunk.self, from: Data(event.data.utf8)))?.usage?.promptTokens
     }
 
-    /// One server-sent event; true once the reply is complete.
-    private func handle(_ event: ServerSentEvents.Event, yield: (GenerationChunk) -> Void) throws -> Bool {
+    /// One server-sent event; true once the reply is complete. A usage report in it (some
+    /// servers put it in the last chunk of the reply) goes to `reported`.
+    private func handle(
+        _ event: ServerSentEvents.Event, reported: inout Int?, yield: (GenerationChunk) -> Void
+    ) throws -> Bool {
         if event.data == "[DONE]" {
             yield(GenerationChunk(text: "", finishReason: .stop))
             return true
@@ -247,6 +249,7 @@ public struct OpenAICompatibleBackend: GenerationBackend {
             logger.warning("skipped a malformed event from the server", metadata: ["gen.backend": "\(name)", "gen.event": "\(Self.excerpt(Data(event.data.utf8)))"])
             return false
         }
+        if let tokens = chunk.usage?.promptTokens { reported = tokens }
         guard let choice = chunk.choices.first else { return false }
         if let text = choice.delta?.content, !text.isEmpty { yield(GenerationChunk(text: text)) }
         if let reason = choice.finishReason {

@@ -228,31 +228,25 @@ actor IRCSession {
     private func send(_ message: IRCMessage, urgent: Bool) {
         do {
             let bytes = try wire(message)
-            if urgent {
-                stream.send(bytes)
-            } else if message.command == "WHO" {
-                // Learning accounts can wait for every answer (a thousand joins make a thousand WHOs).
-                pacedWaiting += 1
-                pacedQueue.appendBackground(bytes)
-                doorbell.yield()
-            } else {
-                pace(bytes, for: pacingTarget(of: message))
-            }
+            if urgent { stream.send(bytes) } else { pace(bytes, in: lane(of: message)) }
         } catch {
             logger.error("refused to write a malformed line", metadata: ["irc.command": "\(message.command)", "irc.error": "\(error)"])
         }
     }
 
-    private func pace(_ bytes: [UInt8], for target: String) {
+    private func pace(_ bytes: [UInt8], in lane: PacedQueue.Lane) {
         pacedWaiting += 1
-        pacedQueue.append(bytes, for: target)
+        pacedQueue.append(bytes, in: lane)
         doorbell.yield()
     }
 
-    /// Whose turn a line takes: the channel or nick a message is for; "" for the server's own.
-    private func pacingTarget(of message: IRCMessage) -> String {
-        guard message.command == "PRIVMSG" || message.command == "NOTICE", let target = message.parameters.first else { return "" }
-        return state.support.caseMapping.fold(target)
+    /// Whose turn a line takes: the channel or nick a message is for; "" for the server's own
+    /// commands; WHO waits in the background (learning accounts can wait for every answer, and a
+    /// thousand joins make a thousand WHOs).
+    private func lane(of message: IRCMessage) -> PacedQueue.Lane {
+        if message.command == "WHO" { return .background }
+        guard message.command == "PRIVMSG" || message.command == "NOTICE", let target = message.parameters.first else { return .target("") }
+        return .target(state.support.caseMapping.fold(target))
     }
 
     private func queueCTCPReply(_ message: IRCMessage, to nick: String) {
@@ -361,7 +355,7 @@ actor IRCSession {
             tags["+draft/reply"] = question
         }
         let wireLines = try lines.map { line throws(IRCEncodingError) in try wire(IRCMessage(tags: tags, command, [target, line])) }
-        for bytes in wireLines { pace(bytes, for: reply.channel) }
+        for bytes in wireLines { pace(bytes, in: .target(reply.channel)) }
     }
 
     /// The text's Markdown as the channel has it shown, a line at a time; whether the reply is

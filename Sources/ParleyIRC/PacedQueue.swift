@@ -10,7 +10,21 @@ struct PacedQueue: Sendable {
     private var turn = 0
     private(set) var count = 0
 
-    /// Queues `line` for `target` (a folded channel or nick; "" for the server's own commands).
+    /// Where a line waits: a target's turn (a folded channel or nick; "" for the server's own
+    /// commands), or the background.
+    enum Lane: Hashable {
+        case target(String)
+        case background
+    }
+
+    mutating func append(_ line: [UInt8], in lane: Lane) {
+        switch lane {
+        case .target(let target): append(line, for: target)
+        case .background: appendBackground(line)
+        }
+    }
+
+    /// Queues `line` for `target`.
     mutating func append(_ line: [UInt8], for target: String) {
         if lines[target, default: []].isEmpty { ring.append(target) }
         lines[target, default: []].append(line)

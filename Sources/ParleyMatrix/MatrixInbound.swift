@@ -62,18 +62,19 @@ struct MatrixInbound: Sendable {
               target.isWellFormed, var text = event.content["m.new_content"]?["body"]?.string
         else { return nil }
         // Stored as the question was: without the bot's name in front.
-        let names = [botDisplayName, botUser.rawValue, botUser.localpart].compactMap { $0 }
-        if case .addressed(let body) = Addressing.detect(in: text, names: names) { text = body }
+        if case .addressed(let body) = Addressing.detect(in: text, names: botNames) { text = body }
         return .revised(channel, MessageID(target.rawValue), .edited(text: text, by: UserID(event.sender.rawValue)))
     }
+
+    /// The names the bot answers to in a body.
+    private var botNames: [String] { [botDisplayName, botUser.rawValue, botUser.localpart].compactMap { $0 } }
 
     /// The mention rules: `m.mentions` naming the bot is a mention; without `m.mentions` (older
     /// clients), the bot's user id, local part or display name in the body is. Either way a
     /// leading `name:` is taken off the question. A message whose `m.mentions` leaves the bot out
     /// is addressed only by an explicit `name:` at its start.
     func addressing(of event: MatrixEvent, text: String) -> Addressing {
-        let names = [botDisplayName, botUser.rawValue, botUser.localpart].compactMap { $0 }
-        let detected = Addressing.detect(in: text, names: names)
+        let detected = Addressing.detect(in: text, names: botNames)
         let hasMentions = event.content["m.mentions"] != nil
         if event.mentionedUsers.contains(botUser) {
             if case .addressed = detected { return detected }

@@ -118,5 +118,4 @@ extension SQLiteStore {
         return [prefix.unicodeScalars.count, prefix]
     }
 
-    static let separator: Character = "\u{1F}"
 }

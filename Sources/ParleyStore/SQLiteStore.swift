@@ -40,13 +40,16 @@ public final class SQLiteStore: ConversationStore {
         }
     }
 
-    /// The key a session is stored under. Fields are joined with U+001F, which no network allows
-    /// in a channel name or user id, so two sessions never share a key.
+    /// Between the fields of a session's key: U+001F, which no network allows in a channel name
+    /// or user id, so two sessions never share a key.
+    static let separator: Character = "\u{1F}"
+
+    /// The key a session is stored under (its fields joined with `separator`).
     static func key(_ session: SessionKey) -> String {
         [
             session.channel.network.rawValue, session.channel.channel,
             session.user?.rawValue ?? "", session.thread?.rawValue ?? "",
-        ].joined(separator: "\u{1F}")
+        ].joined(separator: String(separator))
     }
 
     public func entries(of session: SessionKey, limit: Int) async throws -> [ContextEntry] {

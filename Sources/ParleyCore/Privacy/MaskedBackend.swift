@@ -25,8 +25,9 @@ public struct MaskedBackend: GenerationBackend {
 
     public func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationChunk, any Error> {
         var masking = PrivacyMask.Masking()
+        let compiled = mask.compiled()
         var masked = request
-        masked.messages = request.messages.map { ChatMessage(role: $0.role, content: mask.mask($0.content, into: &masking)) }
+        masked.messages = request.messages.map { ChatMessage(role: $0.role, content: compiled.mask($0.content, into: &masking)) }
         let upstream = base.stream(masked)
         let originals = masking.originals
         return AsyncThrowingStream { continuation in

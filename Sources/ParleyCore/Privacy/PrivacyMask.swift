@@ -93,32 +93,48 @@ public struct PrivacyMask: Sendable, Hashable {
     }
 
     /// `text` with every match replaced by its placeholder; `masking` keeps what each stands for,
-    /// so that one value gets one placeholder across a request's messages.
+    /// so that one value gets one placeholder across a request's messages. (Compiles the
+    /// patterns each time: a request's messages share one `compiled()` mask instead.)
     public func mask(_ text: String, into masking: inout Masking) -> String {
-        var result = text
-        for pattern in patterns {
-            // Built-in patterns are tested; custom ones were checked when the config was read.
-            guard let regex = try? Regex(pattern.source) else { continue }
-            var output = ""
-            var rest = result[...]
-            while let match = rest.firstMatch(of: regex) {
-                let found = rest[match.range]
-                output += rest[..<match.range.lowerBound]
-                guard !found.isEmpty else {
-                    // A pattern that matches nothing: step over one character.
-                    guard match.range.lowerBound < rest.endIndex else { break }
-                    output.append(rest[match.range.lowerBound])
-                    rest = rest[rest.index(after: match.range.lowerBound)...]
-                    continue
+        compiled().mask(text, into: &masking)
+    }
+
+    /// The patterns compiled once, for all the messages of a request. (`Regex` is not `Sendable`,
+    /// so a compiled mask is not kept across requests.)
+    public func compiled() -> Compiled {
+        // Built-in patterns are tested; custom ones were checked when the config was read.
+        Compiled(patterns: patterns.compactMap { pattern in (try? Regex(pattern.source)).map { (pattern, $0) } })
+    }
+
+    /// A mask with its regular expressions compiled.
+    public struct Compiled {
+        let patterns: [(Pattern, Regex<AnyRegexOutput>)]
+
+        /// As `PrivacyMask.mask(_:into:)`.
+        public func mask(_ text: String, into masking: inout Masking) -> String {
+            var result = text
+            for (pattern, regex) in patterns {
+                var output = ""
+                var rest = result[...]
+                while let match = rest.firstMatch(of: regex) {
+                    let found = rest[match.range]
+                    output += rest[..<match.range.lowerBound]
+                    guard !found.isEmpty else {
+                        // A pattern that matches nothing: step over one character.
+                        guard match.range.lowerBound < rest.endIndex else { break }
+                        output.append(rest[match.range.lowerBound])
+                        rest = rest[rest.index(after: match.range.lowerBound)...]
+                        continue
+                    }
+                    // Never inside a placeholder an earlier pattern wrote.
+                    output += pattern.accepts(found) && !found.contains("[") && !found.contains("]")
+                        ? masking.placeholder(for: String(found), label: pattern.label) : String(found)
+                    rest = rest[match.range.upperBound...]
                 }
-                // Never inside a placeholder an earlier pattern wrote.
-                output += pattern.accepts(found) && !found.contains("[") && !found.contains("]")
-                    ? masking.placeholder(for: String(found), label: pattern.label) : String(found)
-                rest = rest[match.range.upperBound...]
+                result = output + rest
             }
-            result = output + rest
+            return result
         }
-        return result
     }
 
     /// The placeholders of one request and what they stand for.
