@@ -18,7 +18,7 @@ public actor Bot: BotControl {
     let store: WriteBehindStore?
     let clock: any MonotonicClock
     let logger: Logger
-    let limiter: GenerationLimiter
+    let limiter: Slots
     /// Backends that failed a moment ago, and when they may be asked again.
     let breaker: BackendBreaker
     /// Where channels with `knowledge:` search the operator's documents.
@@ -104,7 +104,7 @@ public actor Bot: BotControl {
         self.store = store.map { WriteBehindStore($0, logger: logger) }
         self.clock = clock
         self.logger = logger
-        self.limiter = GenerationLimiter(limit: configuration.maxConcurrentGenerations)
+        self.limiter = Slots(limit: configuration.maxConcurrentGenerations)
         self.breaker = BackendBreaker(clock: clock)
         self.started = clock.now()
         (shutdownRequests, shutdownRequest) = AsyncStream.makeStream(of: Void.self)

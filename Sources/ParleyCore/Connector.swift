@@ -12,7 +12,10 @@ public protocol Connector: Sendable {
     /// Runs until cancelled (or, for a finite input such as a piped console, until it ends).
     func run(events: ConnectorEvents) async throws
 
-    /// Delivers one outbound message.
+    /// Delivers one outbound message: returns once it has gone out, or once the connector has
+    /// taken it on a path that delivers it exactly once (Matrix: a send in flight, retried by
+    /// transaction id; the question it answers is settled after it ends). A failure after that
+    /// is the connector's to log.
     func send(_ message: OutboundMessage) async throws
 
     /// Performs a moderation action in a channel, where the bot holds the right to.

@@ -6,7 +6,7 @@ struct SessionEnvironment: Sendable {
     /// Where everything the session says goes.
     var outbox: Outbox
     var store: (any ConversationStore)?
-    var limiter: GenerationLimiter
+    var limiter: Slots
     var breaker: BackendBreaker
     var clock: any MonotonicClock
     /// Where channels with `knowledge:` search the operator's documents.

@@ -35,6 +35,22 @@ public actor MatrixConnector: Connector {
     private var postsPerQuestion: [MatrixEventID: Int] = [:]
     /// Questions waiting for an answer in each room, for the typing notification.
     private var waiting: [MatrixRoomID: Int] = [:]
+    /// Rooms with a question open: the task that shows the bot typing there once the answer
+    /// takes longer than `typingDelay`, and renews it while the question stays open.
+    private var typing: [MatrixRoomID: Task<Void, Never>] = [:]
+    /// Rooms where the homeserver was told the bot is typing.
+    private var typingShown: Set<MatrixRoomID> = []
+    /// Rooms to mark read a moment after a sync, with the task that will.
+    private var receipts = ReadReceipts()
+    private var receiptFlush: Task<Void, Never>?
+    /// Replies taken from the core and not yet acknowledged (see `dispatch`).
+    private var inFlight = SendsInFlight()
+    private let sendSlots: Slots
+    /// The last send for each question with one in flight: the next waits for it, so the
+    /// edits of a streamed reply land in the order they were written.
+    private var lastSend: [MatrixEventID: Task<Void, Never>] = [:]
+    /// Whoever waits for every send in flight to end (`drain`).
+    private let sendsEnded = WaitList()
     /// Side requests (typing, receipts, notices, leaving) run one at a time off the sync loop.
     /// Work that must not block the sync loop, in order; made anew by each `run()` (a stream
     /// whose reader was cancelled is finished for good).
@@ -74,6 +90,7 @@ public actor MatrixConnector: Connector {
             maxMessageBytes: MatrixOutbound.maxTextBytes, streaming: .edits(interval: configuration.editInterval, hold: configuration.firstEditHold),
             supportsThreads: true, actions: [.kick, .ban, .redact], defaultStyle: configuration.replyStyle)
         choreQueue = AsyncStream.makeStream(of: Chore.self).continuation
+        sendSlots = Slots(limit: configuration.sendsInFlight)
     }
 
     /// Shortens waits between attempts (tests of retries).
@@ -90,11 +107,11 @@ public actor MatrixConnector: Connector {
         }
         let (chores, queue) = AsyncStream.makeStream(of: Chore.self)
         choreQueue = queue
+        defer { stopTimers() }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 for await chore in chores { await chore() }
             }
-            group.addTask { await self.keepTyping() }
             try await self.syncForever()
             group.cancelAll()
         }
@@ -295,10 +312,8 @@ public actor MatrixConnector: Connector {
                 admittedIDs.insert(id)
             }
             await tellIfEncrypted(room)
-            // The receipt after anything the batch made the bot say about the room: a receipt
-            // seen means all of that went out before it.
             if answering, let last = timeline.last(where: { $0.sender != configuration.userID })?.eventID {
-                chore { [client] in try? await client.markRead(last, in: room) }
+                markRead(last, in: room)
             }
             leaveIfAlone(room)
         }
@@ -358,7 +373,7 @@ public actor MatrixConnector: Connector {
     private func emit(_ message: InboundMessage, room: MatrixRoomID) {
         if message.addressing != .none || message.isDirect {
             waiting[room, default: 0] += 1
-            if waiting[room] == 1 { showTyping(in: room) }
+            if waiting[room] == 1 { startTyping(in: room) }
         }
         sink?.emit(.message(message))
     }
@@ -369,6 +384,14 @@ public actor MatrixConnector: Connector {
         // Nothing more is sent for this question: its reply bookkeeping can go.
         postsPerQuestion[id] = nil
         draftEvents[ReplyKey(room: room, question: id)] = nil
+        // Stored as handled only once its reply is acknowledged.
+        guard inFlight.settle(message, id: id) else { return }
+        await settleNow(message)
+    }
+
+    private func settleNow(_ message: InboundMessage) async {
+        let id = MatrixEventID(message.id.rawValue)
+        let room = rooms.room(forChannel: message.channel.channel)
         guard ledger.settle(id) else { return }
         do {
             try await store?.settle(account: configuration.stateAccount, eventIDs: [id])
@@ -377,26 +400,64 @@ public actor MatrixConnector: Connector {
         }
         if message.addressing != .none || message.isDirect, let count = waiting[room] {
             waiting[room] = count > 1 ? count - 1 : nil
-            if count == 1 {
-                let user = configuration.userID
-                chore { [client] in try? await client.setTyping(false, in: room, user: user, timeout: .zero) }
+            if count == 1 { stopTyping(in: room) }
+        }
+    }
+
+    // MARK: - Typing and receipts, off the reply's path
+
+    /// A question is open in `room`: once its answer takes longer than `typingDelay` (a command's
+    /// does not), the bot is shown typing, renewed at 0.7 of `typingTimeout` until it is answered.
+    private func startTyping(in room: MatrixRoomID) {
+        typing[room]?.cancel()
+        typing[room] = Task {
+            var wait = configuration.typingDelay
+            while !Task.isCancelled {
+                guard (try? await clock.sleep(for: wait)) != nil, !Task.isCancelled else { return }
+                typingShown.insert(room)
+                let (user, timeout) = (configuration.userID, configuration.typingTimeout)
+                chore { [client] in try? await client.setTyping(true, in: room, user: user, timeout: timeout) }
+                wait = configuration.typingTimeout * 0.7
             }
         }
     }
 
-    /// Typing notifications last `typingTimeout`; renewed while a room's questions are open, so a
-    /// long generation keeps showing.
-    private func keepTyping() async {
-        while !Task.isCancelled {
-            try? await clock.sleep(for: configuration.typingTimeout * 0.7)
-            for room in waiting.keys { showTyping(in: room) }
+    private func stopTyping(in room: MatrixRoomID) {
+        typing.removeValue(forKey: room)?.cancel()
+        guard typingShown.remove(room) != nil else { return }
+        let user = configuration.userID
+        chore { [client] in try? await client.setTyping(false, in: room, user: user, timeout: .zero) }
+    }
+
+    /// Marks `room` read up to `event` a moment later (`readReceiptDelay`), with whatever else
+    /// was read meanwhile: one receipt per room instead of one per sync. As a chore, it goes
+    /// after anything a sync made the bot say by itself (the encrypted-room notice).
+    private func markRead(_ event: MatrixEventID, in room: MatrixRoomID) {
+        guard receipts.read(event, in: room) else { return }
+        let delay = configuration.readReceiptDelay
+        guard delay > .zero else { return flushReceipts() }
+        receiptFlush = Task {
+            guard (try? await clock.sleep(for: delay)) != nil else { return }
+            flushReceipts()
         }
     }
 
-    private func showTyping(in room: MatrixRoomID) {
-        let user = configuration.userID
-        let timeout = configuration.typingTimeout
-        chore { [client] in try? await client.setTyping(true, in: room, user: user, timeout: timeout) }
+    private func flushReceipts() {
+        receiptFlush = nil
+        for (room, event) in receipts.take() {
+            chore { [client] in try? await client.markRead(event, in: room) }
+        }
+    }
+
+    /// The sync loop stopped: nothing is shown typing for it any more, and receipts not yet sent
+    /// are dropped (the next start reads and marks the rooms again).
+    private func stopTimers() {
+        for task in typing.values { task.cancel() }
+        typing.removeAll()
+        typingShown.removeAll()
+        receiptFlush?.cancel()
+        receiptFlush = nil
+        _ = receipts.take()
     }
 
     private func chore(_ work: @escaping Chore) {
@@ -486,9 +547,9 @@ public actor MatrixConnector: Connector {
         do {
             if let key, let original = draftEvents[key] {
                 if message.part != .draft { draftEvents[key] = nil }
-                _ = try await client.send(
+                try await dispatch(
                     MatrixOutbound.edit(of: original, to: text, style: style), to: room,
-                    transactionID: "parley.edit." + UUID().uuidString)
+                    transactionID: "parley.edit." + UUID().uuidString, answering: question)
                 return
             }
             let transactionID: String
@@ -502,12 +563,55 @@ public actor MatrixConnector: Connector {
             let mention = message.recipient.map { MatrixUserID($0.id.rawValue) }.filter { $0.isValid && !rooms[room].direct }
             let content = MatrixOutbound.reply(
                 text, style: style, inReplyTo: question, thread: message.thread.map { MatrixEventID($0.rawValue) }, mention: mention)
-            let posted = try await client.send(content, to: room, transactionID: transactionID)
-            if message.part == .draft, let key { draftEvents[key] = posted }
+            if message.part == .draft, let key {
+                // Its edits need its event id: the first part of a streamed reply is awaited.
+                draftEvents[key] = try await client.send(content, to: room, transactionID: transactionID)
+            } else {
+                try await dispatch(content, to: room, transactionID: transactionID, answering: question)
+            }
         } catch {
             logger.error("could not deliver a reply", metadata: [
                 "matrix.room": "\(room)", "matrix.question": "\(question?.rawValue ?? "none")", "matrix.error": "\(error)"])
             throw error
+        }
+    }
+
+    /// Starts sending `content` and returns once a slot among `sendsInFlight` is free and the
+    /// send has begun, so the session goes on to its next question while the homeserver posts
+    /// this one. The send retries by transaction id (posted once however often it is tried);
+    /// the question it answers is settled only after it ends, and a send for the same question
+    /// waits for the one before. One that fails for good is logged here: the core has moved on.
+    private func dispatch(
+        _ content: JSONValue, to room: MatrixRoomID, transactionID: String, answering question: MatrixEventID?
+    ) async throws {
+        try await sendSlots.acquire()
+        inFlight.started(answering: question)
+        let previous = question.flatMap { lastSend[$0] }
+        let task = Task { [client, logger] in
+            await previous?.value
+            do {
+                _ = try await client.send(content, to: room, transactionID: transactionID)
+            } catch {
+                logger.error("could not deliver a reply", metadata: [
+                    "matrix.room": "\(room)", "matrix.question": "\(question?.rawValue ?? "none")", "matrix.error": "\(error)"])
+            }
+            await sendEnded(answering: question)
+        }
+        if let question { lastSend[question] = task }
+    }
+
+    private func sendEnded(answering question: MatrixEventID?) async {
+        await sendSlots.release()
+        let settled = inFlight.ended(answering: question)
+        if let question, !inFlight.isOpen(question) { lastSend[question] = nil }
+        if let settled { await settleNow(settled) }
+        if inFlight.isEmpty { sendsEnded.releaseAll() }
+    }
+
+    /// Returns once every reply taken so far has been acknowledged or given up.
+    public func drain() async {
+        while !inFlight.isEmpty, !Task.isCancelled {
+            await sendsEnded.wait(since: sendsEnded.generation)
         }
     }
 

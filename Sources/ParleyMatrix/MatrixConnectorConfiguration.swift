@@ -53,6 +53,15 @@ public struct MatrixConnectorConfiguration: Sendable, Equatable {
     public var syncTimeout: Duration
     /// How long one typing notification lasts; renewed while a question is open.
     public var typingTimeout: Duration = .seconds(30)
+    /// How long an answer may take before the bot is shown typing: a command's answer, or any
+    /// quicker, goes out without a typing request ahead of it.
+    public var typingDelay: Duration = .milliseconds(500)
+    /// How long after a sync the rooms it brought are marked read (one receipt per room for
+    /// everything read meanwhile).
+    public var readReceiptDelay: Duration = .seconds(1)
+    /// Replies the connector sends at once; more wait for a slot. The homeserver posts each by
+    /// its transaction id, so a retried send is never doubled.
+    public var sendsInFlight = 8
     /// The longest wait between two attempts while the homeserver is down.
     public var maxReconnectDelay: Duration
     /// The language of what the connector says by itself (the encrypted-room notice), before

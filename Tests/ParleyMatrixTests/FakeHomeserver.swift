@@ -1,4 +1,5 @@
 import Foundation
+import ParleyTesting
 @testable import ParleyMatrix
 import ParleyCore
 import ParleyHTTP
@@ -14,6 +15,10 @@ final class FakeHomeserver: MatrixTransport {
         var sentEvents = 0
         var messagesPages: [String] = []
         var powerLevels = "{}"
+        /// Sends whose body holds this text wait at the gate (an acknowledgement that is slow).
+        var held: (text: String, gate: Gate)?
+        /// The bodies of the sends acknowledged, in the order they were.
+        var acknowledged: [String] = []
     }
 
     let state = Mutex(State())
@@ -35,6 +40,15 @@ final class FakeHomeserver: MatrixTransport {
     }
 
     var requests: [MatrixHTTPRequest] { state.withLock { $0.requests } }
+
+    /// Holds every send whose body contains `text` until the returned gate opens.
+    func hold(sendsContaining text: String) -> Gate {
+        let gate = Gate()
+        state.withLock { $0.held = (text, gate) }
+        return gate
+    }
+
+    var acknowledged: [String] { state.withLock { $0.acknowledged } }
 
     func requests(containing fragment: String) -> [MatrixHTTPRequest] {
         requests.filter { $0.path.contains(fragment) }
@@ -62,8 +76,11 @@ final class FakeHomeserver: MatrixTransport {
             }
         }
         if path.contains("/send/") || path.contains("/redact/") {
+            let body = String(decoding: request.body ?? Data(), as: UTF8.self)
+            if let held = state.withLock({ $0.held }), body.contains(held.text) { await held.gate.wait() }
             let number = state.withLock { state in
                 state.sentEvents += 1
+                state.acknowledged.append(body)
                 return state.sentEvents
             }
             return ok(#"{"event_id":"$sent\#(number)"}"#)

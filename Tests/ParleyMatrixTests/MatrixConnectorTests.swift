@@ -26,6 +26,8 @@ import Testing
             invites: MatrixConnectorConfiguration.InvitePolicy = .init(servers: ["x"]),
             logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             typingTimeout: Duration = .seconds(30),
+            typingDelay: Duration = .zero,
+            readReceiptDelay: Duration = .zero,
             clock: any MonotonicClock = SystemMonotonicClock(),
             language: BotLanguage = .english
         ) {
@@ -34,6 +36,8 @@ import Testing
                 authentication: .password(Secret("pw")), invites: invites)
             configuration.syncTimeout = .milliseconds(10)
             configuration.typingTimeout = typingTimeout
+            configuration.typingDelay = typingDelay
+            configuration.readReceiptDelay = readReceiptDelay
             configuration.language = language
             let connector = MatrixConnector(
                 configuration: configuration, logger: logger, store: store, transport: homeserver, clock: clock)
@@ -50,7 +54,9 @@ import Testing
 
         var messages: [InboundMessage] { inbox.messages.withLock { $0 } }
 
+        /// Drains first, as the bot does: replies handed over before are acknowledged.
         func stop() async {
+            await connector.drain()
             task.cancel()
             _ = await task.result
             collector.cancel()
@@ -324,28 +330,100 @@ import Testing
         #expect(quotes["formatted_body"] == nil && quotes["format"] == nil)
     }
 
-    @Test func renewsTypingWhileAQuestionStaysOpen() async throws {
+    @Test func showsTypingOnlyOnceAnAnswerIsSlowAndRenewsItWhileTheQuestionStaysOpen() async throws {
         let homeserver = FakeHomeserver(user: Self.bot)
         homeserver.enqueueSync(Self.sync("s1"))
         homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$slow")]))
         let clock = TestClock()
-        let running = Running(homeserver, store: InMemoryMatrixState(), typingTimeout: .seconds(30), clock: clock)
+        let running = Running(
+            homeserver, store: InMemoryMatrixState(), typingTimeout: .seconds(30), typingDelay: .milliseconds(500), clock: clock)
         let question = try await eventually("the question") { running.messages.first }
         let typing = { homeserver.requests(containing: "/typing/").count }
+        _ = try await eventually("the typing delay parked") { clock.sleepers == 1 ? true : nil }
+        #expect(typing() == 0, "nothing shown before the delay")
+        clock.advance(by: .milliseconds(500))
         _ = try await eventually("typing shown") { typing() == 1 ? true : nil }
-        // The renewal loop waits on the clock: each time it is parked, 21 s (0.7 of the timeout)
-        // renew the typing notice while the question is open.
+        // Then 21 s (0.7 of the timeout) renew the typing notice while the question is open.
         for renewal in 2...3 {
-            _ = try await eventually("the renewal loop parked") { clock.sleepers == 1 ? true : nil }
+            _ = try await eventually("the renewal parked") { clock.sleepers == 1 ? true : nil }
             clock.advance(by: .seconds(21))
             _ = try await eventually("renewal \(renewal)") { typing() == renewal ? true : nil }
         }
         await running.connector.settled(question)
         _ = try await eventually("typing stopped") { typing() == 4 ? true : nil }
-        _ = try await eventually("the renewal loop parked") { clock.sleepers == 1 ? true : nil }
-        clock.advance(by: .seconds(21))
-        _ = try await eventually("the loop round with nothing open") { clock.sleepers == 1 ? true : nil }
+        _ = try await eventually("nothing waits on the clock") { clock.sleepers == 0 ? true : nil }
         await running.stop()
-        #expect(typing() == 4, "no renewal once nothing is open")
+        let shown = homeserver.requests(containing: "/typing/").compactMap { $0.body.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } }
+        #expect(shown.map { $0["typing"] } == [.bool(true), .bool(true), .bool(true), .bool(false)])
+    }
+
+    // Issue 20: the reply is the first request after the decision.
+    @Test func aQuickAnswerGoesOutWithoutTypingAndABurstIsMarkedReadOnce() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        homeserver.enqueueSync(Self.sync("s1"))
+        homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$q1")]))
+        homeserver.enqueueSync(Self.sync("s3", events: [Self.mention("$q2")]))
+        let clock = TestClock()
+        let running = Running(
+            homeserver, store: InMemoryMatrixState(), typingDelay: .milliseconds(500), readReceiptDelay: .seconds(1), clock: clock)
+        let questions = try await eventually("both questions") { running.messages.count == 2 ? running.messages : nil }
+        let channel = ChannelKey(network: "matrix", channel: "!r")
+        for question in questions {
+            try await running.connector.send(OutboundMessage(channel: channel, text: "pong", replyTo: question.id))
+            await running.connector.settled(question)
+        }
+        // Only the receipt's wait is left on the clock: the typing delays ended with their questions.
+        _ = try await eventually("the receipt's wait alone") { clock.sleepers == 1 ? true : nil }
+        #expect(homeserver.requests(containing: "/receipt/").isEmpty)
+        clock.advance(by: .seconds(1))
+        _ = try await eventually("the receipt") { homeserver.requests(containing: "/receipt/").first }
+        await running.stop()
+        #expect(homeserver.requests(containing: "/typing/").isEmpty)
+        let receipts = homeserver.requests(containing: "/receipt/m.read/").map(\.path)
+        #expect(receipts.count == 1 && receipts.first?.hasSuffix("/%24q2") == true, "\(receipts)")
+    }
+
+    // Issue 20: in one room, the next reply goes out while the one before is in flight; a
+    // question is stored as handled only once its reply is acknowledged.
+    @Test func aReplyDoesNotWaitForTheOneBeforeAndAQuestionIsSettledWhenItsReplyIsAcknowledged() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        let store = InMemoryMatrixState()
+        homeserver.enqueueSync(Self.sync("s1"))
+        homeserver.enqueueSync(Self.sync("s2", events: [Self.mention("$q1"), Self.mention("$q2")]))
+        let slow = homeserver.hold(sendsContaining: "first answer")
+        let running = Running(homeserver, store: store)
+        let questions = try await eventually("both questions") { running.messages.count == 2 ? running.messages : nil }
+        let channel = ChannelKey(network: "matrix", channel: "!r")
+        try await running.connector.send(OutboundMessage(channel: channel, text: "first answer", replyTo: "$q1"))
+        await running.connector.settled(questions[0])
+        try await running.connector.send(OutboundMessage(channel: channel, text: "second answer", replyTo: "$q2"))
+        await running.connector.settled(questions[1])
+        _ = try await eventually("the second acknowledged") { homeserver.acknowledged.contains { $0.contains("second answer") } ? true : nil }
+        _ = try await eventually("the second settled") { store.saved.withLock { $0.handled.contains("$q2") } ? true : nil }
+        #expect(slow.arrivals == 1, "the first is still in flight")
+        #expect(store.saved.withLock { $0.pending.map(\.eventID) } == ["$q1"], "not settled before its reply is acknowledged")
+        slow.open()
+        _ = try await eventually("the first settled") { store.saved.withLock { $0.pending.isEmpty } ? true : nil }
+        await running.stop()
+        #expect(homeserver.requests(containing: "/send/").count == 2)
+    }
+
+    @Test func theEditsOfOneReplyAreAcknowledgedInTheOrderTheyWereWritten() async throws {
+        let homeserver = FakeHomeserver(user: Self.bot)
+        homeserver.enqueueSync(Self.sync("s1"))
+        let running = Running(homeserver, store: InMemoryMatrixState())
+        _ = try await eventually("the first sync") { homeserver.requests(containing: "/sync").count >= 2 ? true : nil }
+        let channel = ChannelKey(network: "matrix", channel: "!r")
+        try await running.connector.send(OutboundMessage(channel: channel, text: "Hel", part: .draft, replyTo: "$q"))
+        let slow = homeserver.hold(sendsContaining: "Hello wo")
+        try await running.connector.send(OutboundMessage(channel: channel, text: "Hello wo", part: .draft, replyTo: "$q"))
+        try await running.connector.send(OutboundMessage(channel: channel, text: "Hello world.", part: .complete, replyTo: "$q"))
+        _ = try await eventually("the held edit arrived") { slow.arrivals == 1 ? true : nil }
+        #expect(homeserver.acknowledged.count == 1, "the last edit waits for the one before")
+        slow.open()
+        await running.stop()
+        let bodies = homeserver.sentContents.map { $0.content["m.new_content"]?["body"]?.string ?? $0.content["body"]?.string ?? "" }
+        #expect(bodies == ["Hel", "Hello wo", "Hello world."])
+        #expect(homeserver.acknowledged.last?.contains("Hello world.") == true)
     }
 }

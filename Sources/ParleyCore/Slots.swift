@@ -1,17 +1,18 @@
-/// A global limit on generations running at once (a counting semaphore whose waiters are
-/// served in order and may be cancelled).
-actor GenerationLimiter {
+/// A limit on work running at once: a counting semaphore whose waiters are served in order and
+/// may be cancelled. The bot's generations take one each (`max_concurrent_generations`); the
+/// Matrix connector's replies in flight take one each.
+public actor Slots {
     private let limit: Int
     private var running = 0
     private var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextID = 0
 
-    init(limit: Int) {
+    public init(limit: Int) {
         self.limit = max(1, limit)
     }
 
     /// Waits for a free slot; throws `CancellationError` if the task is cancelled meanwhile.
-    func acquire() async throws {
+    public func acquire() async throws {
         try Task.checkCancellation()
         if running < limit {
             running += 1
@@ -28,10 +29,10 @@ actor GenerationLimiter {
         }
     }
 
-    /// Generations waiting for a slot.
-    var waiting: Int { waiters.count }
+    /// Tasks waiting for a slot.
+    public var waiting: Int { waiters.count }
 
-    func release() {
+    public func release() {
         if waiters.isEmpty {
             running -= 1
         } else {
