@@ -125,6 +125,7 @@ final class SocketTransport: @unchecked Sendable {
                     pending.removeFirst(written)
                 }
                 var room = Self.maxBuffered - buffered
+                defer { if room < Self.maxBuffered - buffered { stream.acknowledgeAtOnce() } }
                 reading: while room > 0 {
                     switch try stream.read(into: &buffer, upTo: room) {
                     case .data(let count):
@@ -228,6 +229,16 @@ extension SocketTransport {
             if result == 0 { return .end }
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return .wouldBlock }
             throw IRCTransportError.io(String(cString: strerror(errno)))
+        }
+
+        /// Asks the kernel to acknowledge what was read now instead of within its delayed-ACK
+        /// time (up to 40 ms on Linux), which it forgets after a while, hence after every read.
+        /// A server that writes without TCP_NODELAY (inspircd does) holds its next small write
+        /// until the last is acknowledged: a line the server sends right after another (a
+        /// question after the echo of the bot's last answer) would otherwise wait those 40 ms.
+        func acknowledgeAtOnce() {
+            var one: Int32 = 1
+            _ = setsockopt(socket, Int32(IPPROTO_TCP), Int32(TCP_QUICKACK), &one, socklen_t(MemoryLayout<Int32>.size))
         }
 
         func shutdown() {
