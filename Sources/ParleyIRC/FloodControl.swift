@@ -38,6 +38,11 @@ struct FloodBucket: Sendable {
         clear <= now
     }
 
+    /// Whether a line may be written at once.
+    func allowsLine(at now: Duration) -> Bool {
+        max(clear, now) - control.interval * (control.burst - 1) <= now
+    }
+
     /// Takes the next line's turn: how long to wait before writing it.
     mutating func reserve(at now: Duration) -> Duration {
         clear = max(clear, now)

@@ -235,6 +235,14 @@ actor IRCSession {
     }
 
     private func pace(_ bytes: [UInt8], in lane: PacedQueue.Lane) {
+        // Nothing queued or held by the write loop, and the bucket has room: the line goes now,
+        // without waiting for the write loop's turn (a task switch on the reply's path).
+        let now = clock.now()
+        if pacedWaiting == 0, bucket.allowsLine(at: now) {
+            _ = bucket.reserve(at: now)
+            stream.send(bytes)
+            return
+        }
         pacedWaiting += 1
         pacedQueue.append(bytes, in: lane)
         doorbell.yield()

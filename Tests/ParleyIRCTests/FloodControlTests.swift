@@ -25,6 +25,19 @@ import Testing
         #expect(bucket.reserve(at: .seconds(60)) == .seconds(1))
     }
 
+    // Issue 20: a line that may go at once skips the write loop's turn; the check agrees with
+    // the wait `reserve` would give, and takes nothing.
+    @Test func allowsALineExactlyWhenReservingWouldNotWait() {
+        var bucket = FloodBucket(FloodControl(burst: 2, interval: .seconds(1)), now: .zero)
+        for now in stride(from: 0, through: 6, by: 1).map({ Duration.milliseconds($0 * 250) }) {
+            let allowed = bucket.allowsLine(at: now)
+            #expect(allowed == bucket.allowsLine(at: now), "asking takes nothing")
+            var trial = bucket
+            #expect(allowed == (trial.reserve(at: now) == .zero), "at \(now)")
+            _ = bucket.reserve(at: now)
+        }
+    }
+
     // Issue 20: `flood: off` never makes a line wait, and the bucket always counts as full.
     @Test func offNeverWaits() {
         var bucket = FloodBucket(.off, now: .zero)
