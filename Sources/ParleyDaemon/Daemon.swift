@@ -125,6 +125,7 @@ public enum Daemon {
         var groupConfiguration = ServiceGroupConfiguration(
             services: admin + [
                 .init(service: RetentionService(store: store, interval: .seconds(3600), channelMaxAge: { await bot.retention(of: $0) })),
+                .init(service: HeapTrimService()),
                 .init(service: PluginFleetService(fleet: fleet)),
                 .init(
                     service: BotService(bot: bot, plugins: Array(built.running.pluginHosts.values), connect: { await reloader.attach() }),
