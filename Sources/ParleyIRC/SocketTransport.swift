@@ -124,8 +124,8 @@ final class SocketTransport: @unchecked Sendable {
                     }
                     pending.removeFirst(written)
                 }
-                var room = Self.maxBuffered - buffered
-                defer { if room < Self.maxBuffered - buffered { stream.acknowledgeAtOnce() } }
+                let roomBefore = Self.maxBuffered - buffered
+                var room = roomBefore
                 reading: while room > 0 {
                     switch try stream.read(into: &buffer, upTo: room) {
                     case .data(let count):
@@ -140,6 +140,7 @@ final class SocketTransport: @unchecked Sendable {
                     case .end: break loop
                     }
                 }
+                if room < roomBefore { stream.acknowledgeAtOnce() }
             } catch {
                 failure = error
                 break loop

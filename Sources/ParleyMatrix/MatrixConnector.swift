@@ -570,8 +570,7 @@ public actor MatrixConnector: Connector {
                 try await dispatch(content, to: room, transactionID: transactionID, answering: question)
             }
         } catch {
-            logger.error("could not deliver a reply", metadata: [
-                "matrix.room": "\(room)", "matrix.question": "\(question?.rawValue ?? "none")", "matrix.error": "\(error)"])
+            Self.logUndelivered(to: room, answering: question, error, logger: logger)
             throw error
         }
     }
@@ -592,12 +591,16 @@ public actor MatrixConnector: Connector {
             do {
                 _ = try await client.send(content, to: room, transactionID: transactionID)
             } catch {
-                logger.error("could not deliver a reply", metadata: [
-                    "matrix.room": "\(room)", "matrix.question": "\(question?.rawValue ?? "none")", "matrix.error": "\(error)"])
+                Self.logUndelivered(to: room, answering: question, error, logger: logger)
             }
             await sendEnded(answering: question)
         }
         if let question { lastSend[question] = task }
+    }
+
+    private static func logUndelivered(to room: MatrixRoomID, answering question: MatrixEventID?, _ error: any Error, logger: Logger) {
+        logger.error("could not deliver a reply", metadata: [
+            "matrix.room": "\(room)", "matrix.question": "\(question?.rawValue ?? "none")", "matrix.error": "\(error)"])
     }
 
     private func sendEnded(answering question: MatrixEventID?) async {
