@@ -34,6 +34,9 @@ actor ChannelSession {
     /// The reply in progress, waiting for a reset to cut it short.
     private let resets = WaitList()
     private(set) var queued = 0
+    /// The sequences of the questions queued and not yet answered, oldest first: the transcript
+    /// keeps them (and what follows) past the history limit until their turn has come.
+    private var waitingQuestions: [Int] = []
     private var restored = false
     /// The conversation's rolling summary, and the sequence of the newest entry it covers
     /// (`Int.min`: none); entries up to it are no longer sent. Lines put back from storage take
@@ -120,6 +123,11 @@ actor ChannelSession {
                     metadata: ["bot.session": "\(key)", "memory.lost": "\(entries.count - limit * 4 - summarized)"])
             }
         }
+        // Never a question still waiting for its answer: it would be answered without itself.
+        // (The queue limit bounds what this keeps.)
+        if let oldestWaiting = waitingQuestions.first {
+            excess = min(excess, entries.prefix { $0.sequence < oldestWaiting }.count)
+        }
         guard excess > 0 else { return }
         for dropped in entries.prefix(excess) { tokenCounts[dropped.sequence] = nil }
         entries.removeFirst(excess)
@@ -136,6 +144,7 @@ actor ChannelSession {
             role: .user, speaker: message.sender.id, speakerName: message.sender.displayName,
             text: prompt, time: message.time, messageID: message.id)
         let sequence = await record(entry, now: now)
+        waitingQuestions.insert(sequence, at: waitingQuestions.firstIndex { $0 > sequence } ?? waitingQuestions.endIndex)
         continuation.yield(Job(message: message, sequence: sequence, epoch: epoch, queuedAt: now))
         return true
     }
@@ -145,6 +154,7 @@ actor ChannelSession {
     func reset() async {
         epoch += 1
         entries.removeAll()
+        waitingQuestions.removeAll()
         tokenCounts.removeAll()
         dropSummary()
         restored = true
@@ -240,6 +250,7 @@ actor ChannelSession {
                 }
                 answering = false
             }
+            waitingQuestions.removeAll { $0 == job.sequence }
             await environment.jobFinished(job.message)
         }
     }
@@ -532,10 +543,11 @@ actor ChannelSession {
 
     // MARK: - Summarising
 
-    /// Starts the summariser if lines wait to be folded and it is not at work. It runs beside
-    /// the replies: a reply never waits for it.
+    /// Starts the summariser once a quarter of the history limit waits to be folded (a busy
+    /// channel would otherwise ask for a summary after every reply) and it is not at work. It
+    /// runs beside the replies: a reply never waits for it.
     private func foldIfNeeded() {
-        guard folding == nil, !linesToFold.isEmpty else { return }
+        guard folding == nil, linesToFold.count >= max(1, policy.historyLimit / 4) else { return }
         let version = memoryVersion
         folding = Task { await self.fold(version: version) }
     }

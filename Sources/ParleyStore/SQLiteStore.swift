@@ -23,8 +23,16 @@ public final class SQLiteStore: ConversationStore {
                 let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 var configuration = Configuration()
-                // Deleted rows are overwritten, not left in free pages (forget-me, retention).
-                configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
+                configuration.prepareDatabase { db in
+                    // Deleted rows are overwritten, not left in free pages (forget-me, retention).
+                    try db.execute(sql: "PRAGMA secure_delete = ON")
+                    // In WAL mode a commit then reaches the log without an fsync of its own (the
+                    // checkpoints sync): it survives the process being killed, and a power cut
+                    // may take the last commits back — which replays a Matrix event whose reply
+                    // the homeserver then recognises by its transaction id. One fsync per
+                    // transcript line was a tenth of the daemon's CPU in an IRC burst.
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                }
                 configuration.busyMode = .timeout(5)
                 database = try DatabaseQueue(path: path, configuration: configuration)
                 try database.writeWithoutTransaction { db in
@@ -88,23 +96,25 @@ public final class SQLiteStore: ConversationStore {
         let key = Self.key(session)
         let maxEntries = retention.maxEntriesPerSession
         try await database.write { db in
-            try db.execute(
+            // The statements of the store's busiest write are prepared once per connection.
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO context_entry (session, network, role, speaker, speaker_name, addressee, text, created_at, message_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     key, session.channel.network.rawValue, entry.role.rawValue, entry.speaker?.rawValue,
                     entry.speakerName, entry.addressee?.rawValue, entry.text, entry.time.timeIntervalSince1970,
                     entry.messageID?.rawValue,
                 ])
             if let maxEntries {
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         DELETE FROM context_entry WHERE session = ? AND id <= (
                             SELECT id FROM context_entry WHERE session = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
-                        """,
-                    arguments: [key, key, maxEntries])
+                        """
+                ).execute(arguments: [key, key, maxEntries])
             }
         }
     }
