@@ -5,6 +5,8 @@ public protocol ConversationStore: Sendable {
     /// The newest `limit` entries of a session, oldest first.
     func entries(of session: SessionKey, limit: Int) async throws -> [ContextEntry]
     func append(_ entry: ContextEntry, to session: SessionKey) async throws
+    /// Appends lines of any sessions, in order; a store with transactions writes them in one.
+    func append(contentsOf lines: [StoredLine]) async throws
     /// Removes every entry of a session, and its summary.
     func clear(_ session: SessionKey) async throws
     /// Removes every entry that concerns `user` on `network`, in every session, their notes, and
@@ -29,6 +31,17 @@ public protocol ConversationStore: Sendable {
     /// log emptied); after a forget-me.
     func erase() async throws
     func record(_ event: ModerationEvent) async throws
+}
+
+/// A transcript line and the conversation it belongs to, as lines are written together.
+public struct StoredLine: Sendable, Hashable {
+    public var entry: ContextEntry
+    public var session: SessionKey
+
+    public init(_ entry: ContextEntry, of session: SessionKey) {
+        self.entry = entry
+        self.session = session
+    }
 }
 
 /// A moderation verdict other than `allow`, as the moderation log keeps it.
@@ -66,4 +79,8 @@ public struct ModerationEvent: Sendable, Hashable {
 
 extension ConversationStore {
     public func erase() async throws {}
+
+    public func append(contentsOf lines: [StoredLine]) async throws {
+        for line in lines { try await append(line.entry, to: line.session) }
+    }
 }

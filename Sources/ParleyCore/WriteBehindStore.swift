@@ -4,13 +4,20 @@ public import Logging
 /// by one worker (`run()`); reads and removals take their turn in the same queue, so they see
 /// every write queued before them and no write queued after. `flush()` returns once everything
 /// queued so far is written. A disk that stalls stalls the worker, never the bot's inbound loop:
-/// every network keeps answering meanwhile.
+/// every network keeps answering meanwhile. Transcript lines queued one after another are
+/// handed to the store together (`append(contentsOf:)`: one transaction in SQLite), so a burst
+/// costs the disk a commit per batch, not per line.
 ///
 /// The bot wraps its store in one, runs the worker among its tasks, and flushes before it stops.
 public actor WriteBehindStore: ConversationStore {
     private let base: any ConversationStore
     private let logger: Logger
-    private typealias Operation = @Sendable (any ConversationStore) async -> Void
+    private typealias Work = @Sendable (any ConversationStore) async -> Void
+    private enum Operation {
+        case work(Work)
+        /// Lines to append; later lines join while it waits at the end of the queue.
+        case lines([StoredLine])
+    }
     private var queue: [Operation] = []
     private var head = 0
     private var wake: CheckedContinuation<Void, Never>?
@@ -35,7 +42,12 @@ public actor WriteBehindStore: ConversationStore {
                     queue.removeFirst(head)
                     head = 0
                 }
-                await operation(base)
+                switch operation {
+                case .work(let work):
+                    await work(base)
+                case .lines(let lines):
+                    await appendLines(lines)
+                }
                 continue
             }
             if Task.isCancelled { return }
@@ -52,9 +64,18 @@ public actor WriteBehindStore: ConversationStore {
         wake = nil
     }
 
-    private func enqueue(_ operation: @escaping Operation) {
-        queue.append(operation)
+    private func enqueue(_ work: @escaping Work) {
+        queue.append(.work(work))
         wakeWorker()
+    }
+
+    private func appendLines(_ lines: [StoredLine]) async {
+        do {
+            try await base.append(contentsOf: lines)
+        } catch {
+            logger.error("could not store \(lines.count) transcript entries; they are kept in memory only",
+                         metadata: ["bot.session": "\(lines[0].session)", "error": "\(error)"])
+        }
     }
 
     /// Returns once everything queued before the call is written.
@@ -84,7 +105,16 @@ public actor WriteBehindStore: ConversationStore {
     }
 
     public func append(_ entry: ContextEntry, to session: SessionKey) {
-        write("a transcript entry", of: session) { try await $0.append(entry, to: session) }
+        let line = StoredLine(entry, of: session)
+        // Joins the lines at the end of the queue if the worker has not taken them yet.
+        if queue.count > head, case .lines(var lines) = queue[queue.count - 1] {
+            queue[queue.count - 1] = .lines([])  // the queue's reference gone, the append does not copy
+            lines.append(line)
+            queue[queue.count - 1] = .lines(lines)
+        } else {
+            queue.append(.lines([line]))
+            wakeWorker()
+        }
     }
 
     /// Queues a write that nobody waits for; a failure is logged (what was written stays in memory).

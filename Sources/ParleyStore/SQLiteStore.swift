@@ -93,29 +93,37 @@ public final class SQLiteStore: ConversationStore {
     }
 
     public func append(_ entry: ContextEntry, to session: SessionKey) async throws {
-        let key = Self.key(session)
+        try await append(contentsOf: [StoredLine(entry, of: session)])
+    }
+
+    /// One transaction for all the lines: the write-behind queue hands over what a burst queued.
+    public func append(contentsOf lines: [StoredLine]) async throws {
         let maxEntries = retention.maxEntriesPerSession
         try await database.write { db in
             // The statements of the store's busiest write are prepared once per connection.
-            try db.cachedStatement(
+            let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO context_entry (session, network, role, speaker, speaker_name, addressee, text, created_at, message_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(
-                arguments: [
+                    """)
+            var sessions: Set<String> = []
+            for line in lines {
+                let (entry, session) = (line.entry, line.session)
+                let key = Self.key(session)
+                try insert.execute(arguments: [
                     key, session.channel.network.rawValue, entry.role.rawValue, entry.speaker?.rawValue,
                     entry.speakerName, entry.addressee?.rawValue, entry.text, entry.time.timeIntervalSince1970,
                     entry.messageID?.rawValue,
                 ])
-            if let maxEntries {
-                try db.cachedStatement(
-                    sql: """
-                        DELETE FROM context_entry WHERE session = ? AND id <= (
-                            SELECT id FROM context_entry WHERE session = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
-                        """
-                ).execute(arguments: [key, key, maxEntries])
+                sessions.insert(key)
             }
+            guard let maxEntries else { return }
+            let trim = try db.cachedStatement(
+                sql: """
+                    DELETE FROM context_entry WHERE session = ? AND id <= (
+                        SELECT id FROM context_entry WHERE session = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
+                    """)
+            for key in sessions { try trim.execute(arguments: [key, key, maxEntries]) }
         }
     }
 

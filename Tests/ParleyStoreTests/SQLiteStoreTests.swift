@@ -60,6 +60,20 @@ import Testing
         #expect(try rowsOnDisk() == 3)
     }
 
+    @Test func aBatchOfLinesFromTwoConversationsKeepsTheirOrderAndEachItsLimit() async throws {
+        let store = try SQLiteStore(path: path, retention: Retention(maxAge: nil, maxEntriesPerSession: 3))
+        let other = SessionKey(channel: ChannelKey(network: "test", channel: "#other"))
+        let lines = (1...5).flatMap { number in
+            [Self.session, other].map { session in
+                StoredLine(ContextEntry(role: .user, speaker: "a", speakerName: "a", text: "\(session.channel.channel) \(number)"), of: session)
+            }
+        }
+        try await store.append(contentsOf: lines)
+        #expect(try await store.entries(of: Self.session, limit: 10).map(\.text) == ["#test 3", "#test 4", "#test 5"])
+        #expect(try await store.entries(of: other, limit: 10).map(\.text) == ["#other 3", "#other 4", "#other 5"])
+        #expect(try rowsOnDisk() == 6)
+    }
+
     @Test func deletesEntriesOlderThanTheMaximumAge() async throws {
         let store = try SQLiteStore(path: path, retention: Retention(maxAge: .seconds(86_400), maxEntriesPerSession: nil))
         let now = Date()
