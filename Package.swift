@@ -65,10 +65,12 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // Olm and Megolm for encrypted rooms: the system's libolm (see the README's security notes).
+        .systemLibrary(name: "COlm", pkgConfig: "olm", providers: [.apt(["libolm-dev"])]),
         .target(
             name: "ParleyMatrix",
             dependencies: [
-                "ParleyCore", "ParleyHTTP", .product(name: "Logging", package: "swift-log"),
+                "ParleyCore", "ParleyHTTP", "COlm", .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: upcoming
