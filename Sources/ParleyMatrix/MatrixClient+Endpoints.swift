@@ -45,6 +45,17 @@ extension MatrixClient {
         ]), authenticated: false)
     }
 
+    /// The server's count of this device's unclaimed one-time keys, by algorithm.
+    struct KeyCounts: Decodable, Sendable {
+        var oneTimeKeyCounts: [String: Int]
+        enum CodingKeys: String, CodingKey { case oneTimeKeyCounts = "one_time_key_counts" }
+    }
+
+    /// Publishes device, one-time and fallback keys (`DeviceKeys.upload` makes the body).
+    func uploadKeys(_ body: JSONValue) async throws -> KeyCounts {
+        try await call("POST", MatrixPath.client("keys", "upload"), body: body)
+    }
+
     func whoami() async throws -> WhoAmI {
         try await call("GET", MatrixPath.client("account", "whoami"))
     }
