@@ -7,17 +7,11 @@ import COlm
 ///
 /// Owns libolm's memory; held by one task.
 public final class MegolmInboundSession {
-    private let memory: UnsafeMutableRawPointer
-    let pointer: OpaquePointer
+    private let object: OlmObject
+    var pointer: OpaquePointer { object.pointer }
 
     private init() {
-        memory = .allocate(byteCount: olm_inbound_group_session_size(), alignment: 16)
-        pointer = olm_inbound_group_session(memory)
-    }
-
-    deinit {
-        olm_clear_inbound_group_session(pointer)
-        memory.deallocate()
+        object = OlmObject(.inboundGroupSession)
     }
 
     /// From the `session_key` of an `m.room_key` (signed by the sender's device).
@@ -25,7 +19,7 @@ public final class MegolmInboundSession {
         self.init()
         let pointer = self.pointer
         try OlmCall.withScratch(sessionKey) { (key, count) throws(OlmError) in
-            try check(olm_init_inbound_group_session(pointer, key.assumingMemoryBound(to: UInt8.self), count), "olm_init_inbound_group_session")
+            try object.check(olm_init_inbound_group_session(pointer, key.assumingMemoryBound(to: UInt8.self), count), "olm_init_inbound_group_session")
         }
     }
 
@@ -34,33 +28,21 @@ public final class MegolmInboundSession {
         self.init()
         let pointer = self.pointer
         try OlmCall.withScratch(exportedKey) { (key, count) throws(OlmError) in
-            try check(olm_import_inbound_group_session(pointer, key.assumingMemoryBound(to: UInt8.self), count), "olm_import_inbound_group_session")
+            try object.check(olm_import_inbound_group_session(pointer, key.assumingMemoryBound(to: UInt8.self), count), "olm_import_inbound_group_session")
         }
     }
 
-    public convenience init(pickle: String, key: PickleKey) throws(OlmError) {
-        self.init()
-        let pointer = self.pointer
-        try key.withBytes { (keyBytes, keyCount) throws(OlmError) in
-            try OlmCall.withScratch(pickle) { (pickled, count) throws(OlmError) in
-                try check(olm_unpickle_inbound_group_session(pointer, keyBytes, keyCount, pickled, count),
-                          "olm_unpickle_inbound_group_session")
-            }
-        }
+    public init(pickle: String, key: PickleKey) throws(OlmError) {
+        object = try OlmObject(.inboundGroupSession, pickle: pickle, key: key)
     }
 
     public func pickle(key: PickleKey) throws(OlmError) -> String {
-        let pointer = self.pointer
-        return try key.withBytes { (keyBytes, keyCount) throws(OlmError) in
-            try text(olm_pickle_inbound_group_session_length(pointer), "olm_pickle_inbound_group_session") {
-                olm_pickle_inbound_group_session(pointer, keyBytes, keyCount, $0, $1)
-            }
-        }
+        try object.pickle(key: key)
     }
 
     public func id() throws(OlmError) -> String {
         let pointer = self.pointer
-        return try text(olm_inbound_group_session_id_length(pointer), "olm_inbound_group_session_id") {
+        return try object.text(olm_inbound_group_session_id_length(pointer), "olm_inbound_group_session_id") {
             olm_inbound_group_session_id(pointer, $0.assumingMemoryBound(to: UInt8.self), $1)
         }
     }
@@ -75,12 +57,12 @@ public final class MegolmInboundSession {
         // libolm decodes the message in place: the length is asked of one copy, the decryption
         // given another.
         let capacity = try OlmCall.withScratch(ciphertext) { (bytes, count) throws(OlmError) in
-            try check(olm_group_decrypt_max_plaintext_length(pointer, bytes.assumingMemoryBound(to: UInt8.self), count),
+            try object.check(olm_group_decrypt_max_plaintext_length(pointer, bytes.assumingMemoryBound(to: UInt8.self), count),
                       "olm_group_decrypt_max_plaintext_length")
         }
         var index: UInt32 = 0
         let plaintext = try OlmCall.withScratch(ciphertext) { (bytes, count) throws(OlmError) in
-            try text(capacity, "olm_group_decrypt") {
+            try object.text(capacity, "olm_group_decrypt") {
                 olm_group_decrypt(pointer, bytes.assumingMemoryBound(to: UInt8.self), count, $0.assumingMemoryBound(to: UInt8.self), $1, &index)
             }
         }
@@ -90,21 +72,8 @@ public final class MegolmInboundSession {
     /// The key from `index` on, for forwarding to another of the bot's devices or a key backup.
     public func export(at index: UInt32) throws(OlmError) -> String {
         let pointer = self.pointer
-        return try text(olm_export_inbound_group_session_length(pointer), "olm_export_inbound_group_session") {
+        return try object.text(olm_export_inbound_group_session_length(pointer), "olm_export_inbound_group_session") {
             olm_export_inbound_group_session(pointer, $0.assumingMemoryBound(to: UInt8.self), $1, index)
         }
-    }
-
-    // MARK: - libolm's conventions for this object
-
-    @discardableResult
-    private func check(_ result: Int, _ operation: String) throws(OlmError) -> Int {
-        let pointer = self.pointer
-        return try OlmCall.check(result, operation) { olm_inbound_group_session_last_error_code(pointer) }
-    }
-
-    private func text(_ capacity: Int, _ operation: String, _ fill: (UnsafeMutableRawPointer, Int) -> Int) throws(OlmError) -> String {
-        let pointer = self.pointer
-        return try OlmCall.text(capacity: capacity, operation, error: { olm_inbound_group_session_last_error_code(pointer) }, fill)
     }
 }

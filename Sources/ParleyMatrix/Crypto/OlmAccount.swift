@@ -13,17 +13,11 @@ public final class OlmAccount {
         public var ed25519: String
     }
 
-    private let memory: UnsafeMutableRawPointer
-    let pointer: OpaquePointer
+    private let object: OlmObject
+    var pointer: OpaquePointer { object.pointer }
 
     private init() {
-        memory = .allocate(byteCount: olm_account_size(), alignment: 16)
-        pointer = olm_account(memory)
-    }
-
-    deinit {
-        olm_clear_account(pointer)
-        memory.deallocate()
+        object = OlmObject(.account)
     }
 
     /// A new account with fresh identity keys.
@@ -31,33 +25,24 @@ public final class OlmAccount {
         let account = OlmAccount()
         let pointer = account.pointer
         try OlmCall.withRandom(olm_create_account_random_length(pointer)) { (random, count) throws(OlmError) in
-            try account.check(olm_create_account(pointer, random, count), "olm_create_account")
+            try account.object.check(olm_create_account(pointer, random, count), "olm_create_account")
         }
         return account
     }
 
     /// The account a pickle holds; `badPickleKey` when `key` does not open it.
-    public convenience init(pickle: String, key: PickleKey) throws(OlmError) {
-        self.init()
-        let pointer = self.pointer
-        try key.withBytes { (keyBytes, keyCount) throws(OlmError) in
-            try OlmCall.withScratch(pickle) { (pickled, count) throws(OlmError) in
-                try check(olm_unpickle_account(pointer, keyBytes, keyCount, pickled, count), "olm_unpickle_account")
-            }
-        }
+    public init(pickle: String, key: PickleKey) throws(OlmError) {
+        object = try OlmObject(.account, pickle: pickle, key: key)
     }
 
     /// The account encrypted with `key`, as base64.
     public func pickle(key: PickleKey) throws(OlmError) -> String {
-        let pointer = self.pointer
-        return try key.withBytes { (keyBytes, keyCount) throws(OlmError) in
-            try text(olm_pickle_account_length(pointer), "olm_pickle_account") { olm_pickle_account(pointer, keyBytes, keyCount, $0, $1) }
-        }
+        try object.pickle(key: key)
     }
 
     public func identityKeys() throws(OlmError) -> IdentityKeys {
         let pointer = self.pointer
-        let json = try text(olm_account_identity_keys_length(pointer), "olm_account_identity_keys") {
+        let json = try object.text(olm_account_identity_keys_length(pointer), "olm_account_identity_keys") {
             olm_account_identity_keys(pointer, $0, $1)
         }
         guard let keys = try? JSONDecoder().decode(IdentityKeys.self, from: Data(json.utf8)) else {
@@ -70,7 +55,7 @@ public final class OlmAccount {
     public func sign(_ message: String) throws(OlmError) -> String {
         let pointer = self.pointer
         return try OlmCall.withScratch(message) { (bytes, count) throws(OlmError) in
-            try text(olm_account_signature_length(pointer), "olm_account_sign") { olm_account_sign(pointer, bytes, count, $0, $1) }
+            try object.text(olm_account_signature_length(pointer), "olm_account_sign") { olm_account_sign(pointer, bytes, count, $0, $1) }
         }
     }
 
@@ -80,14 +65,14 @@ public final class OlmAccount {
     public func generateOneTimeKeys(_ count: Int) throws(OlmError) {
         let pointer = self.pointer
         try OlmCall.withRandom(olm_account_generate_one_time_keys_random_length(pointer, count)) { (random, length) throws(OlmError) in
-            try check(olm_account_generate_one_time_keys(pointer, count, random, length), "olm_account_generate_one_time_keys")
+            try object.check(olm_account_generate_one_time_keys(pointer, count, random, length), "olm_account_generate_one_time_keys")
         }
     }
 
     /// The one-time keys not yet marked published, by key id.
     public func oneTimeKeys() throws(OlmError) -> [String: String] {
         let pointer = self.pointer
-        let json = try text(olm_account_one_time_keys_length(pointer), "olm_account_one_time_keys") {
+        let json = try object.text(olm_account_one_time_keys_length(pointer), "olm_account_one_time_keys") {
             olm_account_one_time_keys(pointer, $0, $1)
         }
         return try Self.curveKeys(json, "olm_account_one_time_keys")
@@ -102,14 +87,14 @@ public final class OlmAccount {
     public func generateFallbackKey() throws(OlmError) {
         let pointer = self.pointer
         try OlmCall.withRandom(olm_account_generate_fallback_key_random_length(pointer)) { (random, length) throws(OlmError) in
-            try check(olm_account_generate_fallback_key(pointer, random, length), "olm_account_generate_fallback_key")
+            try object.check(olm_account_generate_fallback_key(pointer, random, length), "olm_account_generate_fallback_key")
         }
     }
 
     /// The fallback key not yet published, by key id (empty when there is none).
     public func unpublishedFallbackKey() throws(OlmError) -> [String: String] {
         let pointer = self.pointer
-        let json = try text(olm_account_unpublished_fallback_key_length(pointer), "olm_account_unpublished_fallback_key") {
+        let json = try object.text(olm_account_unpublished_fallback_key_length(pointer), "olm_account_unpublished_fallback_key") {
             olm_account_unpublished_fallback_key(pointer, $0, $1)
         }
         return try Self.curveKeys(json, "olm_account_unpublished_fallback_key")
@@ -117,20 +102,7 @@ public final class OlmAccount {
 
     /// Takes the one-time key an inbound session used out of the account: it is never used twice.
     public func removeOneTimeKeys(usedBy session: OlmSession) throws(OlmError) {
-        try check(olm_remove_one_time_keys(pointer, session.pointer), "olm_remove_one_time_keys")
-    }
-
-    // MARK: - libolm's conventions for this object
-
-    @discardableResult
-    func check(_ result: Int, _ operation: String) throws(OlmError) -> Int {
-        let pointer = self.pointer
-        return try OlmCall.check(result, operation) { olm_account_last_error_code(pointer) }
-    }
-
-    private func text(_ capacity: Int, _ operation: String, _ fill: (UnsafeMutableRawPointer, Int) -> Int) throws(OlmError) -> String {
-        let pointer = self.pointer
-        return try OlmCall.text(capacity: capacity, operation, error: { olm_account_last_error_code(pointer) }, fill)
+        try object.check(olm_remove_one_time_keys(pointer, session.pointer), "olm_remove_one_time_keys")
     }
 
     /// `{"curve25519": {"AAAAAQ": "key", …}}` → `["AAAAAQ": "key"]`.

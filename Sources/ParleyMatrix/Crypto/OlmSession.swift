@@ -24,17 +24,11 @@ public final class OlmSession {
         }
     }
 
-    private let memory: UnsafeMutableRawPointer
-    let pointer: OpaquePointer
+    private let object: OlmObject
+    var pointer: OpaquePointer { object.pointer }
 
     private init() {
-        memory = .allocate(byteCount: olm_session_size(), alignment: 16)
-        pointer = olm_session(memory)
-    }
-
-    deinit {
-        olm_clear_session(pointer)
-        memory.deallocate()
+        object = OlmObject(.session)
     }
 
     /// A session to the device with `identityKey` (Curve25519), started with one of its claimed
@@ -45,7 +39,7 @@ public final class OlmSession {
         try OlmCall.withRandom(olm_create_outbound_session_random_length(pointer)) { (random, count) throws(OlmError) in
             try OlmCall.withScratch(identityKey) { (identity, identityCount) throws(OlmError) in
                 try OlmCall.withScratch(oneTimeKey) { (key, keyCount) throws(OlmError) in
-                    try session.check(
+                    try session.object.check(
                         olm_create_outbound_session(pointer, account.pointer, identity, identityCount, key, keyCount, random, count),
                         "olm_create_outbound_session")
                 }
@@ -61,7 +55,7 @@ public final class OlmSession {
         let pointer = session.pointer
         try OlmCall.withScratch(identityKey) { (identity, identityCount) throws(OlmError) in
             try OlmCall.withScratch(preKeyMessage) { (message, messageCount) throws(OlmError) in
-                try session.check(
+                try session.object.check(
                     olm_create_inbound_session_from(pointer, account.pointer, identity, identityCount, message, messageCount),
                     "olm_create_inbound_session_from")
             }
@@ -70,27 +64,18 @@ public final class OlmSession {
     }
 
     /// The session a pickle holds; `badPickleKey` when `key` does not open it.
-    public convenience init(pickle: String, key: PickleKey) throws(OlmError) {
-        self.init()
-        let pointer = self.pointer
-        try key.withBytes { (keyBytes, keyCount) throws(OlmError) in
-            try OlmCall.withScratch(pickle) { (pickled, count) throws(OlmError) in
-                try check(olm_unpickle_session(pointer, keyBytes, keyCount, pickled, count), "olm_unpickle_session")
-            }
-        }
+    public init(pickle: String, key: PickleKey) throws(OlmError) {
+        object = try OlmObject(.session, pickle: pickle, key: key)
     }
 
     public func pickle(key: PickleKey) throws(OlmError) -> String {
-        let pointer = self.pointer
-        return try key.withBytes { (keyBytes, keyCount) throws(OlmError) in
-            try text(olm_pickle_session_length(pointer), "olm_pickle_session") { olm_pickle_session(pointer, keyBytes, keyCount, $0, $1) }
-        }
+        try object.pickle(key: key)
     }
 
     /// The same on both ends.
     public func id() throws(OlmError) -> String {
         let pointer = self.pointer
-        return try text(olm_session_id_length(pointer), "olm_session_id") { olm_session_id(pointer, $0, $1) }
+        return try object.text(olm_session_id_length(pointer), "olm_session_id") { olm_session_id(pointer, $0, $1) }
     }
 
     /// Whether a pre-key message from `identityKey` belongs to this session (the other side sent
@@ -99,7 +84,7 @@ public final class OlmSession {
         let pointer = self.pointer
         let result = try OlmCall.withScratch(identityKey) { (identity, identityCount) throws(OlmError) in
             try OlmCall.withScratch(preKeyMessage) { (message, messageCount) throws(OlmError) in
-                try check(olm_matches_inbound_session_from(pointer, identity, identityCount, message, messageCount), "olm_matches_inbound_session_from")
+                try object.check(olm_matches_inbound_session_from(pointer, identity, identityCount, message, messageCount), "olm_matches_inbound_session_from")
             }
         }
         return result == 1
@@ -107,11 +92,11 @@ public final class OlmSession {
 
     public func encrypt(_ plaintext: String) throws(OlmError) -> Message {
         let pointer = self.pointer
-        let type = try check(olm_encrypt_message_type(pointer), "olm_encrypt_message_type")
+        let type = try object.check(olm_encrypt_message_type(pointer), "olm_encrypt_message_type")
         let kind = Message.Kind(rawValue: type) ?? .normal
         let body = try OlmCall.withScratch(plaintext) { (plain, plainCount) throws(OlmError) in
             try OlmCall.withRandom(olm_encrypt_random_length(pointer)) { (random, randomCount) throws(OlmError) in
-                try text(olm_encrypt_message_length(pointer, plainCount), "olm_encrypt") {
+                try object.text(olm_encrypt_message_length(pointer, plainCount), "olm_encrypt") {
                     olm_encrypt(pointer, plain, plainCount, random, randomCount, $0, $1)
                 }
             }
@@ -126,23 +111,10 @@ public final class OlmSession {
         // libolm decodes the message in place: the length is asked of one copy, the decryption
         // given another.
         let capacity = try OlmCall.withScratch(message.body) { (bytes, count) throws(OlmError) in
-            try check(olm_decrypt_max_plaintext_length(pointer, type, bytes, count), "olm_decrypt_max_plaintext_length")
+            try object.check(olm_decrypt_max_plaintext_length(pointer, type, bytes, count), "olm_decrypt_max_plaintext_length")
         }
         return try OlmCall.withScratch(message.body) { (bytes, count) throws(OlmError) in
-            try text(capacity, "olm_decrypt") { olm_decrypt(pointer, type, bytes, count, $0, $1) }
+            try object.text(capacity, "olm_decrypt") { olm_decrypt(pointer, type, bytes, count, $0, $1) }
         }
-    }
-
-    // MARK: - libolm's conventions for this object
-
-    @discardableResult
-    private func check(_ result: Int, _ operation: String) throws(OlmError) -> Int {
-        let pointer = self.pointer
-        return try OlmCall.check(result, operation) { olm_session_last_error_code(pointer) }
-    }
-
-    private func text(_ capacity: Int, _ operation: String, _ fill: (UnsafeMutableRawPointer, Int) -> Int) throws(OlmError) -> String {
-        let pointer = self.pointer
-        return try OlmCall.text(capacity: capacity, operation, error: { olm_session_last_error_code(pointer) }, fill)
     }
 }
