@@ -40,4 +40,17 @@ struct StoredMatrixState: MatrixStateStore {
     func markRoom(account: String, room: MatrixRoomID, _ flag: MatrixSavedState.RoomFlag) async throws {
         try await store.addMatrixRoomFlag(account: account, room: room.rawValue, flag: flag.rawValue)
     }
+
+}
+
+extension StoredMatrixState: MatrixCryptoStore {
+    func loadCrypto(account: String) async throws -> [CryptoRecord] {
+        try await store.loadMatrixCrypto(account: account).compactMap { row in
+            CryptoRecord.Kind(rawValue: row.kind).map { CryptoRecord(kind: $0, key: row.key, value: row.value) }
+        }
+    }
+
+    func saveCrypto(account: String, _ records: [CryptoRecord]) async throws {
+        try await store.saveMatrixCrypto(account: account, records.map { (kind: $0.kind.rawValue, key: $0.key, value: $0.value) })
+    }
 }

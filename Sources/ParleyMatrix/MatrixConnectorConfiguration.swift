@@ -64,6 +64,9 @@ public struct MatrixConnectorConfiguration: Sendable, Equatable {
     public var sendsInFlight = 8
     /// The longest wait between two attempts while the homeserver is down.
     public var maxReconnectDelay: Duration
+    /// Locks the encryption state (libolm pickles) in the database (`crypto_pickle_key` or
+    /// `crypto_pickle_key_file`); without it, encrypted rooms are not read.
+    public var cryptoPickleKey: Secret?
     /// The language of what the connector says by itself (the encrypted-room notice), before
     /// any channel rule applies.
     public var language: BotLanguage = .english

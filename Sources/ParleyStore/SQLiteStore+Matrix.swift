@@ -91,4 +91,33 @@ extension SQLiteStore {
                 arguments: [account, room, flag])
         }
     }
+
+    /// Every record of the account's encryption state: (kind, key, value).
+    public func loadMatrixCrypto(account: String) async throws -> [(kind: String, key: String, value: String)] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, key, value FROM matrix_crypto WHERE account = ? ORDER BY rowid", arguments: [account])
+                .map { (kind: $0["kind"], key: $0["key"], value: $0["value"]) }
+        }
+    }
+
+    /// Writes (or replaces) the records and removes those with a nil value, in one transaction.
+    public func saveMatrixCrypto(account: String, _ records: [(kind: String, key: String, value: String?)]) async throws {
+        let now = Date().timeIntervalSince1970
+        try await database.write { db in
+            for record in records {
+                if let value = record.value {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO matrix_crypto (account, kind, key, value, updated_at) VALUES (?, ?, ?, ?, ?)
+                            ON CONFLICT(account, kind, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                            """,
+                        arguments: [account, record.kind, record.key, value, now])
+                } else {
+                    try db.execute(
+                        sql: "DELETE FROM matrix_crypto WHERE account = ? AND kind = ? AND key = ?",
+                        arguments: [account, record.kind, record.key])
+                }
+            }
+        }
+    }
 }

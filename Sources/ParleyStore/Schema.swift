@@ -149,6 +149,19 @@ enum Schema {
                 CREATE INDEX person_note_by_user ON person_note(network, user);
                 """)
         }
+        migrator.registerMigration("v9: Matrix encryption state") { db in
+            // libolm pickles (encrypted with the configured pickle key) and what goes with them.
+            try db.execute(sql: """
+                CREATE TABLE matrix_crypto (
+                    account TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (account, kind, key)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -35,6 +35,16 @@ import Testing
         #expect(matrix.editInterval == .seconds(1))
     }
 
+    @Test func thePickleKeyComesFromTheEnvironmentOrAFileAndMustBeLong() throws {
+        let key = "k3y-for-the-bots-encryption-state-0123456789"
+        let matrix = try parse(Self.base + "    access_token: t\n    crypto_pickle_key: \"${PICKLE}\"\n", environment: ["PICKLE": key])
+        #expect(matrix.cryptoPickleKey == Secret(key))
+        #expect(try parse(Self.base + "    access_token: t\n").cryptoPickleKey == nil)
+        let short = error(Self.base + "    access_token: t\n    crypto_pickle_key: short\n")
+        #expect(short.contains(":9: networks.matrix.crypto_pickle_key") && short.contains("32 characters"), "\(short)")
+        #expect(!short.contains("short\""), "the key itself is never repeated: \(short)")
+    }
+
     @Test func readsEverySetting() throws {
         let matrix = try parse(Self.base + """
                 password: hunter2

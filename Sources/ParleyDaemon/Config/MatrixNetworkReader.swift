@@ -7,7 +7,7 @@ enum MatrixNetworkReader {
     static let keys = [
         "type", "homeserver", "user_id", "access_token", "access_token_file", "password", "password_file",
         "device_name", "rooms", "invites_from", "leave_when_alone", "reply_with", "notices_from", "edit_interval_ms", "language",
-        "timeline_limit", "max_reconnect_delay_s",
+        "timeline_limit", "max_reconnect_delay_s", "crypto_pickle_key", "crypto_pickle_key_file",
     ]
 
     static func read(name: NetworkID, _ node: ConfigNode) throws -> MatrixConnectorConfiguration {
@@ -77,6 +77,13 @@ enum MatrixNetworkReader {
         if let value = try map["timeline_limit"]?.int(in: 10...1000) { configuration.timelineLimit = value }
         if let node = map["language"] { configuration.language = try ChannelPolicyReader.language(node) }
         if let value = try map["max_reconnect_delay_s"]?.int(in: 1...3600) { configuration.maxReconnectDelay = .seconds(value) }
+        if let key = try map.secret("crypto_pickle_key") {
+            guard key.value.utf8.count >= 32 else {
+                throw (map["crypto_pickle_key"] ?? map["crypto_pickle_key_file"])!.invalid(
+                    "crypto_pickle_key locks the bot's encryption keys: give at least 32 characters, as `openssl rand -base64 32` prints")
+            }
+            configuration.cryptoPickleKey = key
+        }
         return configuration
     }
 }

@@ -81,12 +81,23 @@ final class CryptoMachine {
     /// Olm sessions by the other side's Curve25519 key, newest first.
     private var olmSessions: [String: [OlmSession]] = [:]
     private var inbound: [SessionKey: InboundSession] = [:]
+    /// What changed since the last `changes(pickledWith:)`: the store is written from these.
+    private var accountChanged = false
+    private var changedOlmSessions: Set<String> = []
+    private var changedInbound: Set<SessionKey> = []
 
     init(account: OlmAccount, user: MatrixUserID, device: String) throws {
         self.account = account
         self.user = user
         self.device = device
         identity = try account.identityKeys()
+    }
+
+    /// A new device: a fresh account, to be stored and its keys uploaded.
+    static func create(user: MatrixUserID, device: String) throws -> CryptoMachine {
+        let machine = try CryptoMachine(account: try OlmAccount.create(), user: user, device: device)
+        machine.accountChanged = true
+        return machine
     }
 
     // MARK: - To-device
@@ -124,14 +135,19 @@ final class CryptoMachine {
     private func decryptOlm(_ message: OlmSession.Message, from senderKey: String) throws(Refusal) -> String {
         for session in olmSessions[senderKey] ?? [] {
             if message.kind == .preKey, (try? session.matches(preKeyMessage: message.body, from: senderKey)) != true { continue }
-            if let plaintext = try? session.decrypt(message) { return plaintext }
+            if let plaintext = try? session.decrypt(message) {
+                changedOlmSessions.insert(senderKey)  // its ratchet moved
+                return plaintext
+            }
         }
         guard message.kind == .preKey else { throw .noSession(senderKey: senderKey) }
         do {
             let session = try OlmSession.inbound(to: account, from: senderKey, preKeyMessage: message.body)
             let plaintext = try session.decrypt(message)
             try account.removeOneTimeKeys(usedBy: session)
+            accountChanged = true
             olmSessions[senderKey, default: []].insert(session, at: 0)
+            changedOlmSessions.insert(senderKey)
             return plaintext
         } catch {
             throw .undecryptable(error)
@@ -157,6 +173,7 @@ final class CryptoMachine {
             return RoomKey(room: key.room, sessionID: sessionID, sender: sender)
         }
         inbound[key] = InboundSession(session: session, sender: sender, senderSigningKey: signingKey, seen: inbound[key]?.seen ?? [:])
+        changedInbound.insert(key)
         return RoomKey(room: key.room, sessionID: sessionID, sender: sender)
     }
 
@@ -182,12 +199,102 @@ final class CryptoMachine {
         }
         let eventID = event.eventID ?? MatrixEventID("")
         if let first = known.seen[index], first != eventID { throw .replayed(index: index, of: first) }
-        known.seen[index] = eventID
-        inbound[key] = known
+        if known.seen[index] == nil {
+            known.seen[index] = eventID
+            inbound[key] = known
+            changedInbound.insert(key)
+        }
         guard let payload = try? JSONDecoder().decode(JSONValue.self, from: Data(plaintext.utf8)),
               let type = payload["type"]?.string, let clear = payload["content"]
         else { throw .malformed("the decrypted event is not an event") }
         guard payload["room_id"]?.string == room.rawValue else { throw .misaddressed("room is not \(room)") }
         return Decrypted(type: type, content: clear, device: devices.device(of: event.sender, curve25519: senderKey))
+    }
+
+    // MARK: - Keys to publish
+
+    /// The body of the next `/keys/upload`, or nil when nothing needs publishing: the device keys
+    /// once, one-time keys topped up to half of what the account holds (the server has
+    /// `serverCount`), and a fallback key when the server has none unused.
+    func keysToUpload(serverCount: Int, hasFallbackKey: Bool, includeDeviceKeys: Bool) throws -> JSONValue? {
+        let target = account.maxOneTimeKeys / 2
+        if serverCount < target {
+            try account.generateOneTimeKeys(target - serverCount)
+            accountChanged = true
+        }
+        if !hasFallbackKey, try account.unpublishedFallbackKey().isEmpty {
+            try account.generateFallbackKey()
+            accountChanged = true
+        }
+        let body = try DeviceKeys.upload(from: account, user: user, device: device, includeDeviceKeys: includeDeviceKeys)
+        return body == .object([:]) ? nil : body
+    }
+
+    /// After a successful upload: what was in it is not handed out again.
+    func markKeysPublished() {
+        account.markKeysAsPublished()
+        accountChanged = true
+    }
+
+    // MARK: - Keeping it
+
+    /// The records that changed since the last call, their pickles locked with `key`.
+    func changes(pickledWith key: PickleKey) throws -> [CryptoRecord] {
+        var records: [CryptoRecord] = []
+        if accountChanged {
+            records.append(CryptoRecord(kind: .account, key: device, value: try account.pickle(key: key)))
+        }
+        for senderKey in changedOlmSessions.sorted() {
+            let pickles = try (olmSessions[senderKey] ?? []).map { try $0.pickle(key: key) }
+            records.append(CryptoRecord(kind: .olmSessions, key: senderKey, value: JSONValue.array(pickles.map(JSONValue.string)).compactText))
+        }
+        for sessionKey in changedInbound {
+            guard let known = inbound[sessionKey] else { continue }
+            let value: JSONValue = .object([
+                "room": .string(sessionKey.room.rawValue), "sender_key": .string(sessionKey.senderKey),
+                "session_id": .string(sessionKey.sessionID), "sender": .string(known.sender.rawValue),
+                "signing_key": .string(known.senderSigningKey), "pickle": .string(try known.session.pickle(key: key)),
+                "seen": .object(Dictionary(uniqueKeysWithValues: known.seen.map { ("\($0.key)", JSONValue.string($0.value.rawValue)) })),
+            ])
+            records.append(CryptoRecord(
+                kind: .inboundGroupSession, key: "\(sessionKey.room) \(sessionKey.senderKey) \(sessionKey.sessionID)", value: value.compactText))
+        }
+        accountChanged = false
+        changedOlmSessions = []
+        changedInbound = []
+        return records
+    }
+
+    /// The machine the records of `device` describe; nil when they hold no account for it (a new
+    /// device). A record that does not open with `key` fails the whole restore: a wrong pickle
+    /// key must be said, not papered over with a new device.
+    static func restore(from records: [CryptoRecord], key: PickleKey, user: MatrixUserID, device: String) throws -> CryptoMachine? {
+        guard let accountRecord = records.first(where: { $0.kind == .account && $0.key == device }), let pickle = accountRecord.value else {
+            return nil
+        }
+        let machine = try CryptoMachine(account: try OlmAccount(pickle: pickle, key: key), user: user, device: device)
+        for record in records {
+            guard let value = record.value, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(value.utf8)) else { continue }
+            switch record.kind {
+            case .account:
+                continue
+            case .olmSessions:
+                machine.olmSessions[record.key] = try (json.array ?? []).compactMap(\.string).map { try OlmSession(pickle: $0, key: key) }
+            case .inboundGroupSession:
+                guard let room = json["room"]?.string, let senderKey = json["sender_key"]?.string, let sessionID = json["session_id"]?.string,
+                      let sender = json["sender"]?.string, let signingKey = json["signing_key"]?.string, let pickle = json["pickle"]?.string
+                else { continue }
+                var seen: [UInt32: MatrixEventID] = [:]
+                if case .object(let entries)? = json["seen"] {
+                    for (index, event) in entries {
+                        if let index = UInt32(index), let event = event.string { seen[index] = MatrixEventID(event) }
+                    }
+                }
+                machine.inbound[SessionKey(room: MatrixRoomID(room), senderKey: senderKey, sessionID: sessionID)] = InboundSession(
+                    session: try MegolmInboundSession(pickle: pickle, key: key), sender: MatrixUserID(sender),
+                    senderSigningKey: signingKey, seen: seen)
+            }
+        }
+        return machine
     }
 }

@@ -136,6 +136,47 @@ import Testing
         #expect(body(try machine.decrypt(try alice.message("still read", id: "$next"), in: Self.room)) == "still read")
     }
 
+    @Test func aRestoredMachineIsTheSameDeviceWithItsSessionsAndItsMemoryOfIndices() throws {
+        let key = PickleKey(Array("the configured crypto_pickle_key".utf8))
+        _ = try machine.receiveToDevice(sender: Self.alice, content: try alice.toDevice("m.room_key", try alice.roomKey(for: Self.room), to: machine, botAccount: botAccount))
+        let first = try alice.message("before the restart", id: "$before")
+        _ = try machine.decrypt(first, in: Self.room)
+        let records = try machine.changes(pickledWith: key)
+        #expect(Set(records.map(\.kind)) == [.account, .olmSessions, .inboundGroupSession])
+        #expect(try machine.changes(pickledWith: key).isEmpty, "nothing changed since")
+        #expect(!records.contains { $0.value?.contains("before the restart") == true }, "no clear text is kept")
+
+        let restored = try #require(try CryptoMachine.restore(from: records, key: key, user: Self.bot, device: "PARLEY"))
+        restored.devices = machine.devices
+        #expect(body(try restored.decrypt(try alice.message("after it", id: "$after"), in: Self.room)) == "after it")
+        var replay = first
+        replay.eventID = "$replayed-after-restart"
+        #expect(throws: CryptoMachine.Refusal.replayed(index: 0, of: "$before")) { try restored.decrypt(replay, in: Self.room) }
+        // Alice's Olm session goes on too: a second room key over it.
+        let rotated = try MegolmOutboundSession.create()
+        let content: JSONValue = .object([
+            "algorithm": .string(CryptoMachine.megolmAlgorithm), "room_id": .string(Self.room.rawValue),
+            "session_id": .string(try rotated.id()), "session_key": .string(try rotated.sessionKey()),
+        ])
+        #expect(try restored.receiveToDevice(sender: Self.alice, content: try alice.toDevice("m.room_key", content, to: restored, botAccount: botAccount)) != nil)
+
+        #expect(try CryptoMachine.restore(from: records, key: key, user: Self.bot, device: "ANOTHER") == nil, "another device starts afresh")
+        #expect(throws: OlmError.self) { _ = try CryptoMachine.restore(from: records, key: PickleKey(Array("wrong".utf8)), user: Self.bot, device: "PARLEY") }
+    }
+
+    @Test func keysAreToppedUpToHalfTheAccountAndPublishedOnce() throws {
+        let fresh = try CryptoMachine.create(user: Self.bot, device: "NEW")
+        let first = try #require(try fresh.keysToUpload(serverCount: 0, hasFallbackKey: false, includeDeviceKeys: true))
+        guard case .object(let oneTimeKeys) = first["one_time_keys"] else { Issue.record("no one-time keys"); return }
+        #expect(oneTimeKeys.count == botAccount.maxOneTimeKeys / 2)
+        #expect(first["device_keys"] != nil && first["fallback_keys"] != nil)
+        fresh.markKeysPublished()
+        #expect(try fresh.keysToUpload(serverCount: botAccount.maxOneTimeKeys / 2, hasFallbackKey: true, includeDeviceKeys: false) == nil)
+        let topUp = try #require(try fresh.keysToUpload(serverCount: botAccount.maxOneTimeKeys / 2 - 3, hasFallbackKey: true, includeDeviceKeys: false))
+        guard case .object(let more) = topUp["one_time_keys"] else { Issue.record("no top-up"); return }
+        #expect(more.count == 3 && topUp["device_keys"] == nil && topUp["fallback_keys"] == nil)
+    }
+
     @Test func toDeviceMessagesFromUnknownOrMisnamedDevicesAreRefused() throws {
         // A device nobody listed: Mallory's keys were never queried.
         let mallory = try PersonDevice(Self.mallory, id: "MALLORY")
