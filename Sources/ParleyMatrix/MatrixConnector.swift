@@ -15,9 +15,15 @@ public actor MatrixConnector: Connector {
     public nonisolated let network: NetworkID
     public nonisolated let capabilities: ConnectorCapabilities
     public nonisolated let configuration: MatrixConnectorConfiguration
-    private let logger: Logger
+    let logger: Logger
     private let store: (any MatrixStateStore)?
-    private var client: MatrixClient
+    var client: MatrixClient
+    /// This login's device, once signed in.
+    var deviceID: String?
+    /// The encryption state, when `crypto_pickle_key` is set and there is a database
+    /// (`MatrixConnector+Encryption`).
+    var crypto: CryptoMachine?
+    var cryptoStore: (any MatrixCryptoStore)? { store as? any MatrixCryptoStore }
     private var ledger = SyncLedger()
     private var rooms = MatrixRoomDirectory()
     private var inbound: MatrixInbound
@@ -122,6 +128,7 @@ public actor MatrixConnector: Connector {
         while !Task.isCancelled {
             do {
                 try await signIn()
+                await startEncryption()
                 try await restore()
                 try await syncLoop {
                     if !reportedUp { sink?.emit(.state(configuration.network, .up)) }
@@ -141,6 +148,7 @@ public actor MatrixConnector: Connector {
                 try? await store?.saveCredentials(account: configuration.stateAccount, nil)
                 client.accessToken = nil
                 signedIn = false
+                crypto = nil  // the next login is a new device, with keys of its own
             } catch {
                 if Task.isCancelled { return }
                 failures += 1
@@ -185,6 +193,7 @@ public actor MatrixConnector: Connector {
             if let saved, saved.userID == configuration.userID {
                 client.accessToken = saved.accessToken
                 try await checkIdentity()
+                deviceID = saved.deviceID
                 logger.info("signed in with the stored device", metadata: ["matrix.device": "\(saved.deviceID)"])
             } else {
                 let login = try await client.login(user: configuration.userID, password: password, deviceName: configuration.deviceName)
@@ -192,6 +201,7 @@ public actor MatrixConnector: Connector {
                     throw MatrixError.wrongUser(expected: configuration.userID, actual: login.userID)
                 }
                 client.accessToken = Secret(login.accessToken)
+                deviceID = login.deviceID
                 try await store?.saveCredentials(
                     account: configuration.stateAccount,
                     MatrixCredentials(userID: login.userID, deviceID: login.deviceID, accessToken: Secret(login.accessToken)))
@@ -219,6 +229,7 @@ public actor MatrixConnector: Connector {
         guard me.userID == configuration.userID else {
             throw MatrixError.wrongUser(expected: configuration.userID, actual: me.userID)
         }
+        if let device = me.deviceID { deviceID = device }
     }
 
     /// Loads the saved state once, and hands the bot again what it had not finished.
@@ -268,6 +279,7 @@ public actor MatrixConnector: Connector {
     }
 
     private func process(_ response: SyncResponse, answering: Bool) async throws {
+        await topUpKeys(serverCounts: response.oneTimeKeyCounts, unusedFallbackKeys: response.unusedFallbackKeyTypes)
         if response.malformedEvents > 0 {
             logger.warning("skipped malformed events in a sync", metadata: ["matrix.count": "\(response.malformedEvents)"])
         }

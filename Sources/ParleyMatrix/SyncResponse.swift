@@ -10,6 +10,10 @@ public struct SyncResponse: Sendable, Decodable {
     public var directRooms: [MatrixUserID: [MatrixRoomID]]?
     /// Events that could not be decoded and were skipped.
     public var malformedEvents: Int
+    /// This device's unclaimed one-time keys on the server, by algorithm (when it says).
+    public var oneTimeKeyCounts: [String: Int]?
+    /// The algorithms of this device's fallback keys not yet used (when it says).
+    public var unusedFallbackKeyTypes: [String]?
 
     public struct JoinedRoom: Sendable {
         public var timeline: [MatrixEvent]
@@ -25,6 +29,8 @@ public struct SyncResponse: Sendable, Decodable {
         case rooms
         case nextBatch = "next_batch"
         case accountData = "account_data"
+        case oneTimeKeyCounts = "device_one_time_keys_count"
+        case unusedFallbackKeyTypes = "device_unused_fallback_key_types"
     }
 
     private struct AccountData: Decodable {
@@ -98,5 +104,8 @@ public struct SyncResponse: Sendable, Decodable {
             }, uniquingKeysWith: { first, _ in first })
         }
         malformedEvents = malformed
+        // Hostile or odd values are ignored, never fatal to the batch.
+        oneTimeKeyCounts = (try? container.decodeIfPresent([String: Int].self, forKey: .oneTimeKeyCounts)) ?? nil
+        unusedFallbackKeyTypes = (try? container.decodeIfPresent([String].self, forKey: .unusedFallbackKeyTypes)) ?? nil
     }
 }

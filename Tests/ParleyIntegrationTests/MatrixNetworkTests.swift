@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import ParleyCore
 import ParleyDaemon
-import ParleyMatrix
+@testable import ParleyMatrix
 import ParleyTesting
 import Testing
 
@@ -348,6 +348,48 @@ import Testing
         let doubled = questions.filter { (settled[$0]?.count ?? 0) != 1 }
         #expect(doubled.isEmpty, "answered more than once: \(doubled.count)")
         #expect(replies.count >= count)
+    }
+
+    /// The device's keys as another client sees them: published with a valid signature, one-time
+    /// keys to claim, and the same device and identity after a restart (issue 12).
+    @Test func publishesTheDevicesSignedKeysAndKeepsThemAcrossARestart() async throws {
+        let pickleKey = "a-pickle-key-for-the-test-bot-0123456789abcdef"
+        let human = try await server.human()
+        let log = CapturedLog()
+        let database = Self.scratchDatabase()
+        let text = config(database: database, extraNetwork: "    crypto_pickle_key: \"\(pickleKey)\"")
+        let first = try startBot(text, log: log)
+        let published = try await waitFor("the keys to be published") { log.snapshot.first { $0.contains("encryption keys published") } }
+        first.cancel()
+        _ = await first.result
+        let device = try #require(published.firstMatch(of: /matrix.device=(\S+)/)?.1).description
+        let bot = MatrixUserID(server.botUser)
+
+        let queried = try await human.call("POST", "/_matrix/client/v3/keys/query", .object([
+            "device_keys": .object([server.botUser: .array([.string(device)])]),
+        ]))
+        let keys = try #require(queried["device_keys"]?[server.botUser]?[device])
+        let ed25519 = try #require(keys["keys"]?["ed25519:\(device)"]?.string)
+        #expect(published.contains(ed25519))
+        #expect(DeviceKeys.isSigned(keys, by: bot, device: device, key: ed25519))
+        let claimed = try await human.call("POST", "/_matrix/client/v3/keys/claim", .object([
+            "one_time_keys": .object([server.botUser: .object([device: .string("signed_curve25519")])]),
+        ]))
+        guard case .object(let oneTimeKeys)? = claimed["one_time_keys"]?[server.botUser]?[device], let oneTimeKey = oneTimeKeys.values.first else {
+            Issue.record("no one-time key to claim: \(claimed)")
+            return
+        }
+        #expect(DeviceKeys.isSigned(oneTimeKey, by: bot, device: device, key: ed25519))
+
+        let second = try startBot(text, log: log)
+        defer { second.cancel() }
+        _ = try await waitFor("the keys to be restored") { log.contains("encryption keys restored") ? true : nil }
+        let again = try await waitFor("the keys to be published again") {
+            log.snapshot.filter { $0.contains("encryption keys published") }.dropFirst().first
+        }
+        #expect(again.contains("matrix.device=\(device)") && again.contains(ed25519), "the same device, the same identity")
+        #expect(log.snapshot.filter { $0.contains("a new device") }.count == 1, "the keys were made once, at the first start")
+        #expect(!log.snapshot.contains { $0.contains(pickleKey) }, "the pickle key never reaches the log")
     }
 
     @Test func fillsAGapInALimitedTimelineFromMessages() async throws {

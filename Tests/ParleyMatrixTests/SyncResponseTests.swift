@@ -73,6 +73,18 @@ import Testing
         #expect(response.left == ["!gone"])
     }
 
+    @Test func theDevicesKeyCountsAreReadAndOddOnesIgnored() throws {
+        let counts = try JSONDecoder().decode(SyncResponse.self, from: Data(Self.sync.utf8))
+        #expect(counts.oneTimeKeyCounts == ["signed_curve25519": 0] && counts.unusedFallbackKeyTypes == nil)
+        let odd = try JSONDecoder().decode(SyncResponse.self, from: Data(#"""
+            {"next_batch": "n", "device_one_time_keys_count": {"signed_curve25519": "many"},
+             "device_unused_fallback_key_types": "signed_curve25519"}
+            """#.utf8))
+        #expect(odd.oneTimeKeyCounts == nil && odd.unusedFallbackKeyTypes == nil && odd.nextBatch == "n")
+        let fallback = try JSONDecoder().decode(SyncResponse.self, from: Data(#"{"next_batch": "n", "device_unused_fallback_key_types": ["signed_curve25519"]}"#.utf8))
+        #expect(fallback.unusedFallbackKeyTypes == ["signed_curve25519"])
+    }
+
     @Test func anIdleSyncWithoutRoomsDecodes() throws {
         let response = try JSONDecoder().decode(SyncResponse.self, from: Data(#"{"next_batch": "s1"}"#.utf8))
         #expect(response.nextBatch == "s1" && response.joined.isEmpty && response.invited.isEmpty && response.malformedEvents == 0)

@@ -77,6 +77,7 @@ final class CryptoMachine {
     let device: String
     private let account: OlmAccount
     private let identity: OlmAccount.IdentityKeys
+    var identityKeys: OlmAccount.IdentityKeys { identity }
     var devices = KnownDevices()
     /// Olm sessions by the other side's Curve25519 key, newest first.
     private var olmSessions: [String: [OlmSession]] = [:]
