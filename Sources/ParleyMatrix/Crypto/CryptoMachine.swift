@@ -57,13 +57,13 @@ final class CryptoMachine {
         var device: KnownDevices.Device?
     }
 
-    private struct SessionKey: Hashable {
+    struct SessionKey: Hashable {
         var room: MatrixRoomID
         var senderKey: String
         var sessionID: String
     }
 
-    private struct InboundSession {
+    struct InboundSession {
         var session: MegolmInboundSession
         /// Who shared it: only their events decrypt with it.
         var sender: MatrixUserID
@@ -73,19 +73,29 @@ final class CryptoMachine {
         var seen: [UInt32: MatrixEventID] = [:]
     }
 
+    /// The session the bot encrypts a room's messages with, and the devices it reached.
+    struct OutboundRoom {
+        var session: MegolmOutboundSession
+        var created: Duration
+        /// The Curve25519 keys of the devices the session was shared with.
+        var sharedWith: Set<String> = []
+    }
+
     let user: MatrixUserID
     let device: String
-    private let account: OlmAccount
-    private let identity: OlmAccount.IdentityKeys
+    let account: OlmAccount
+    let identity: OlmAccount.IdentityKeys
     var identityKeys: OlmAccount.IdentityKeys { identity }
     var devices = KnownDevices()
     /// Olm sessions by the other side's Curve25519 key, newest first.
-    private var olmSessions: [String: [OlmSession]] = [:]
-    private var inbound: [SessionKey: InboundSession] = [:]
+    var olmSessions: [String: [OlmSession]] = [:]
+    var inbound: [SessionKey: InboundSession] = [:]
+    /// Not kept across restarts: a restart starts a new session and shares it again.
+    var outbound: [MatrixRoomID: OutboundRoom] = [:]
     /// What changed since the last `changes(pickledWith:)`: the store is written from these.
     private var accountChanged = false
-    private var changedOlmSessions: Set<String> = []
-    private var changedInbound: Set<SessionKey> = []
+    var changedOlmSessions: Set<String> = []
+    var changedInbound: Set<SessionKey> = []
 
     init(account: OlmAccount, user: MatrixUserID, device: String) throws {
         self.account = account
