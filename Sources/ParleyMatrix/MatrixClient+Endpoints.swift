@@ -56,6 +56,49 @@ extension MatrixClient {
         try await call("POST", MatrixPath.client("keys", "upload"), body: body)
     }
 
+    /// The devices' signed keys of `users` (`device_keys.<user>` objects, as the server gave them).
+    func queryKeys(_ users: [MatrixUserID]) async throws -> [MatrixUserID: JSONValue] {
+        let answer: JSONValue = try await call("POST", MatrixPath.client("keys", "query"), body: .object([
+            "device_keys": .object(Dictionary(uniqueKeysWithValues: users.map { ($0.rawValue, JSONValue.array([])) })),
+        ]))
+        guard case .object(let byUser)? = answer["device_keys"] else { return [:] }
+        return Dictionary(uniqueKeysWithValues: byUser.map { (MatrixUserID($0.key), $0.value) })
+    }
+
+    /// One signed one-time key (or fallback key) for each device, where the server has one:
+    /// `[user: [device: key object]]`.
+    func claimKeys(_ devices: [(user: MatrixUserID, device: String)]) async throws -> [MatrixUserID: [String: JSONValue]] {
+        var request: [String: [String: JSONValue]] = [:]
+        for (user, device) in devices { request[user.rawValue, default: [:]][device] = .string("signed_curve25519") }
+        let answer: JSONValue = try await call("POST", MatrixPath.client("keys", "claim"), body: .object([
+            "one_time_keys": .object(request.mapValues { .object($0) }),
+        ]))
+        var claimed: [MatrixUserID: [String: JSONValue]] = [:]
+        guard case .object(let byUser)? = answer["one_time_keys"] else { return [:] }
+        for (user, devices) in byUser {
+            guard case .object(let byDevice) = devices else { continue }
+            for (device, keys) in byDevice {
+                if case .object(let entries) = keys, let key = entries.values.first { claimed[MatrixUserID(user), default: [:]][device] = key }
+            }
+        }
+        return claimed
+    }
+
+    /// `PUT /sendToDevice/{type}/{txn}`: `messages[user][device] = content`.
+    func sendToDevice(type: String, _ messages: [(user: MatrixUserID, device: String, content: JSONValue)], transactionID: String) async throws {
+        var byUser: [String: [String: JSONValue]] = [:]
+        for message in messages { byUser[message.user.rawValue, default: [:]][message.device] = message.content }
+        let _: Empty = try await call(
+            "PUT", MatrixPath.client("sendToDevice", type, transactionID), body: .object(["messages": .object(byUser.mapValues { .object($0) })]))
+    }
+
+    /// Everyone joined to `room` now, whatever the sync's lazy loading left out.
+    func joinedMembers(of room: MatrixRoomID) async throws -> [MatrixUserID] {
+        let answer: JSONValue = try await call("GET", MatrixPath.client("rooms", room.rawValue, "joined_members"))
+        guard case .object(let joined)? = answer["joined"] else { return [] }
+        return joined.keys.map(MatrixUserID.init).sorted { $0.rawValue < $1.rawValue }
+    }
+
     func whoami() async throws -> WhoAmI {
         try await call("GET", MatrixPath.client("account", "whoami"))
     }

@@ -2,9 +2,11 @@ import Foundation
 import Logging
 import ParleyCore
 
-/// The device's encryption keys: brought back from the database (or made) at sign-in, published,
-/// and topped up as people claim one-time keys. Reading and answering encrypted rooms builds on
-/// this (issue 12); until then the bot still tells an encrypted room once that it cannot read it.
+/// Encrypted rooms, when `crypto_pickle_key` is set: the device's keys brought back from the
+/// database (or made) at sign-in, published, and topped up as people claim one-time keys; room
+/// keys taken from to-device messages; encrypted messages read as the clear events inside; and
+/// replies encrypted for every device of every member. Without a pickle key the bot tells an
+/// encrypted room once that it cannot read it, and sends nothing else there.
 extension MatrixConnector {
     /// Restores this device's encryption state, or makes it for a new device, and publishes its
     /// keys. Without a pickle key or a database it says why once and leaves encryption off; a
@@ -76,9 +78,124 @@ extension MatrixConnector {
         try await saveCrypto(machine)
     }
 
-    private func saveCrypto(_ machine: CryptoMachine) async throws {
+    func saveCrypto(_ machine: CryptoMachine) async throws {
         guard let store = cryptoStore, let secret = configuration.cryptoPickleKey else { return }
         let records = try machine.changes(pickledWith: PickleKey(Array(secret.value.utf8)))
         if !records.isEmpty { try await store.saveCrypto(account: configuration.stateAccount, records) }
+    }
+
+    // MARK: - Reading
+
+    /// What became of an encrypted room event.
+    enum Opened {
+        case clear(MatrixEvent)
+        /// Its room key has not come (the Megolm session id): it waits, taken and pending.
+        case waiting(session: String)
+        /// Not believed (logged).
+        case refused
+    }
+
+    /// The clear event inside `event`, with its id, sender and time.
+    func opened(_ event: MatrixEvent, in room: MatrixRoomID) -> Opened {
+        guard let machine = crypto else { return .refused }
+        do {
+            let clear = try machine.decrypt(event, in: room)
+            return .clear(MatrixEvent(
+                type: clear.type, eventID: event.eventID, sender: event.sender, originServerTS: event.originServerTS,
+                content: clear.content))
+        } catch .missingRoomKey(let session) {
+            logger.info("an encrypted message waits for its room key", metadata: [
+                "matrix.room": "\(room)", "matrix.event": "\(event.eventID?.rawValue ?? "")", "matrix.session": "\(session)"])
+            return .waiting(session: session)
+        } catch {
+            logger.warning("refused an encrypted message", metadata: [
+                "matrix.room": "\(room)", "matrix.event": "\(event.eventID?.rawValue ?? "")", "matrix.sender": "\(event.sender)",
+                "matrix.reason": "\(error)"])
+            return .refused
+        }
+    }
+
+    /// Takes in a sync's to-device messages (after fetching the devices of senders not yet
+    /// known) and its device-list changes; returns the Megolm sessions whose keys came.
+    func receiveToDevice(_ events: [SyncResponse.ToDeviceEvent], changed: [MatrixUserID], left: [MatrixUserID]) async -> [String] {
+        guard let machine = crypto else { return [] }
+        for user in left {
+            machine.devices.forget(user)
+            queriedUsers.remove(user)
+        }
+        for user in changed { queriedUsers.remove(user) }
+        let encrypted = events.filter { $0.type == "m.room.encrypted" }
+        await refreshDevices(of: Array(Set(encrypted.map(\.sender)).filter { !queriedUsers.contains($0) }))
+        var arrived: [String] = []
+        for event in encrypted {
+            do {
+                if let key = try machine.receiveToDevice(sender: event.sender, content: event.content) {
+                    logger.debug("a room key arrived", metadata: ["matrix.room": "\(key.room)", "matrix.session": "\(key.sessionID)"])
+                    arrived.append(key.sessionID)
+                }
+            } catch {
+                logger.warning("refused an encrypted to-device message", metadata: [
+                    "matrix.sender": "\(event.sender)", "matrix.reason": "\(error)"])
+            }
+        }
+        do {
+            try await saveCrypto(machine)
+        } catch {
+            logger.error("could not store the encryption state", metadata: ["matrix.error": "\(error)"])
+        }
+        return arrived
+    }
+
+    /// Fetches the device keys of `users` (only self-signed devices are kept).
+    func refreshDevices(of users: [MatrixUserID]) async {
+        guard let machine = crypto, !users.isEmpty else { return }
+        do {
+            let answer = try await client.queryKeys(users)
+            for user in users {
+                let refused = machine.devices.update(user, from: answer[user] ?? .object([:]))
+                if !refused.isEmpty {
+                    logger.warning("ignored devices whose keys are not theirs or not signed", metadata: [
+                        "matrix.user": "\(user)", "matrix.devices": "\(refused.joined(separator: ","))"])
+                }
+                queriedUsers.insert(user)
+            }
+        } catch {
+            logger.warning("could not fetch people's device keys", metadata: ["matrix.error": "\(error)"])
+        }
+    }
+
+    // MARK: - Writing
+
+    /// `content` as it may go into `room`: encrypted for every device of every member in an
+    /// encrypted room (the room key shared first with those that lack it), as is elsewhere.
+    func sealed(_ content: JSONValue, in room: MatrixRoomID) async throws -> (content: JSONValue, type: String) {
+        guard rooms[room].encrypted else { return (content, "m.room.message") }
+        guard let machine = crypto else { throw MatrixError.encryptedRoom(room) }
+        let members = try await client.joinedMembers(of: room)
+        await refreshDevices(of: members.filter { !queriedUsers.contains($0) })
+        let devices = members.flatMap { machine.devices.devices(of: $0) }
+            .filter { !($0.user == configuration.userID && $0.id == deviceID) }
+        let missing = machine.devicesWithoutSession(devices)
+        if !missing.isEmpty {
+            let claimed = try await client.claimKeys(missing.map { (user: $0.user, device: $0.id) })
+            for device in missing where !(claimed[device.user]?[device.id].map { machine.startSession(with: device, oneTimeKey: $0) } ?? false) {
+                logger.warning("a device gets no room key: it has no valid one-time key to claim", metadata: [
+                    "matrix.user": "\(device.user)", "matrix.device": "\(device.id)"])
+            }
+        }
+        let readers = devices.filter { machine.devicesWithoutSession([$0]).isEmpty }
+        let rules = CryptoMachine.RotationRules(rooms[room].encryption ?? .object([:]))
+        let now = clock.now()
+        let keys = try machine.roomKeyMessages(for: room, to: readers, rules: rules, now: now)
+        if !keys.isEmpty {
+            try await saveCrypto(machine)
+            try await client.sendToDevice(
+                type: "m.room.encrypted", keys.map { (user: $0.user, device: $0.device, content: $0.content) },
+                transactionID: "parley.keys." + UUID().uuidString)
+        }
+        machine.confirmShared(room, with: readers)
+        let encrypted = try machine.encrypt("m.room.message", content, in: room, readers: readers, rules: rules, now: now)
+        try await saveCrypto(machine)
+        return (encrypted, "m.room.encrypted")
     }
 }

@@ -24,11 +24,15 @@ public actor MatrixConnector: Connector {
     /// (`MatrixConnector+Encryption`).
     var crypto: CryptoMachine?
     var cryptoStore: (any MatrixCryptoStore)? { store as? any MatrixCryptoStore }
+    /// People whose device keys were fetched since they last changed.
+    var queriedUsers: Set<MatrixUserID> = []
+    /// Encrypted messages taken (pending in the ledger) whose room key has not arrived, by session.
+    var waitingForKeys: [String: [(room: MatrixRoomID, event: MatrixEvent)]] = [:]
     private var ledger = SyncLedger()
-    private var rooms = MatrixRoomDirectory()
+    var rooms = MatrixRoomDirectory()
     private var inbound: MatrixInbound
     /// Time for backoff, typing renewal and the client's retries (tests drive it).
-    private let clock: any MonotonicClock
+    let clock: any MonotonicClock
     private var signedIn = false
     /// Whether the network has been reported up since it was last reported otherwise.
     private var reportedUp = false
@@ -247,8 +251,15 @@ public actor MatrixConnector: Connector {
             logger.info("handing the bot the messages it had not finished", metadata: ["matrix.count": "\(replay.count)"])
         }
         for item in replay {
-            guard let event = try? JSONDecoder().decode(MatrixEvent.self, from: Data(item.eventJSON.utf8)),
-                  case .success(let message) = inbound.message(from: event, room: item.room, rooms: rooms) else {
+            var event = try? JSONDecoder().decode(MatrixEvent.self, from: Data(item.eventJSON.utf8))
+            if let encrypted = event, encrypted.type == "m.room.encrypted" {
+                switch opened(encrypted, in: item.room) {
+                case .clear(let clear): event = clear
+                case .waiting: continue  // still pending; its key may yet come
+                case .refused: event = nil
+                }
+            }
+            guard let event, case .success(let message) = inbound.message(from: event, room: item.room, rooms: rooms) else {
                 ledger.settle(item.eventID)
                 try? await store?.settle(account: configuration.stateAccount, eventIDs: [item.eventID])
                 continue
@@ -280,6 +291,7 @@ public actor MatrixConnector: Connector {
 
     private func process(_ response: SyncResponse, answering: Bool) async throws {
         await topUpKeys(serverCounts: response.oneTimeKeyCounts, unusedFallbackKeys: response.unusedFallbackKeyTypes)
+        let keysArrived = await receiveToDevice(response.toDevice, changed: response.deviceListsChanged, left: response.deviceListsLeft)
         if response.malformedEvents > 0 {
             logger.warning("skipped malformed events in a sync", metadata: ["matrix.count": "\(response.malformedEvents)"])
         }
@@ -288,6 +300,8 @@ public actor MatrixConnector: Connector {
         }
         var admitted: [(pending: MatrixSavedState.Pending, message: InboundMessage, room: MatrixRoomID)] = []
         var admittedIDs: Set<MatrixEventID> = []
+        // Encrypted messages whose key has not come: stored as pending, handed over later.
+        var waitingAdmitted: [MatrixSavedState.Pending] = []
         // Edits and redactions go to the bot in timeline order with the messages: a question
         // after a redaction is answered without the redacted line.
         var revisions: [(after: Int, event: ConnectorEvent)] = []
@@ -308,13 +322,44 @@ public actor MatrixConnector: Connector {
                         change))
                 }
                 if event.type == "m.room.encrypted", event.sender != configuration.userID { rooms[room].encrypted = true }
+                if event.type == "m.room.member", rooms[room].encrypted, ["leave", "ban"].contains(event.content["membership"]?.string ?? "") {
+                    crypto?.rotate(room)  // the next reply uses a session the leaver never gets
+                }
                 guard answering, let id = event.eventID, ledger.isNew(id), !admittedIDs.contains(id) else { continue }
+                // An encrypted message is read as the clear event inside it; one whose key has not
+                // come yet is taken (pending) and handed over when the key arrives.
+                var event = event
+                var opened = false
+                if event.type == "m.room.encrypted", crypto != nil, event.sender != configuration.userID {
+                    switch self.opened(event, in: room) {
+                    case .clear(let clear):
+                        let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                        event = clear
+                        opened = true
+                        if let revision = inbound.revision(from: event, room: room, rooms: rooms) {
+                            revisions.append((admitted.count, revision))
+                            continue
+                        }
+                        guard case .success(let message) = inbound.message(from: event, room: room, rooms: rooms) else { continue }
+                        admitted.append((MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json), message, room))
+                        admittedIDs.insert(id)
+                        continue
+                    case .waiting(let session):
+                        let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                        waitingAdmitted.append(MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json))
+                        waitingForKeys[session, default: []].append((room, event))
+                        admittedIDs.insert(id)
+                        continue
+                    case .refused:
+                        continue
+                    }
+                }
                 if let revision = inbound.revision(from: event, room: room, rooms: rooms) {
                     revisions.append((admitted.count, revision))
                     continue
                 }
                 guard case .success(let message) = inbound.message(from: event, room: room, rooms: rooms) else { continue }
-                guard !rooms[room].encrypted else {
+                guard !rooms[room].encrypted || opened else {
                     // Sent in clear into an encrypted room: any answer would have to be in clear too.
                     logger.info("not answering a message in an encrypted room", metadata: ["matrix.room": "\(room)", "matrix.event": "\(id)"])
                     continue
@@ -339,8 +384,10 @@ public actor MatrixConnector: Connector {
         if let newest = admitted.map(\.message.time).max() {
             ParleyMetric.matrixSyncLag.record(max(0, Date().timeIntervalSince(newest)), [("network", network.rawValue)])
         }
-        try await store?.commit(account: configuration.stateAccount, since: response.nextBatch, admitted: admitted.map(\.pending))
+        try await store?.commit(
+            account: configuration.stateAccount, since: response.nextBatch, admitted: admitted.map(\.pending) + waitingAdmitted)
         for item in admitted { _ = ledger.admit(item.pending) }
+        for item in waitingAdmitted { _ = ledger.admit(item) }
         ledger.advance(to: response.nextBatch)
         var nextRevision = revisions.startIndex
         for (index, item) in admitted.enumerated() {
@@ -351,6 +398,32 @@ public actor MatrixConnector: Connector {
             emit(item.message, room: item.room)
         }
         for revision in revisions[nextRevision...] { sink?.emit(revision.event) }
+        // Messages that waited for the keys this sync brought.
+        for session in keysArrived { await handOverWaiting(for: session) }
+    }
+
+    /// Hands the bot the messages that waited for `session`'s key, now that it came.
+    private func handOverWaiting(for session: String) async {
+        guard let waiting = waitingForKeys.removeValue(forKey: session) else { return }
+        for (room, event) in waiting {
+            switch opened(event, in: room) {
+            case .clear(let clear):
+                guard let id = event.eventID else { continue }
+                guard case .success(let message) = inbound.message(from: clear, room: room, rooms: rooms) else {
+                    ledger.settle(id)
+                    try? await store?.settle(account: configuration.stateAccount, eventIDs: [id])
+                    continue
+                }
+                emit(message, room: room)
+            case .waiting(let again):
+                waitingForKeys[again, default: []].append((room, event))
+            case .refused:
+                if let id = event.eventID {
+                    ledger.settle(id)
+                    try? await store?.settle(account: configuration.stateAccount, eventIDs: [id])
+                }
+            }
+        }
     }
 
     /// The events a limited timeline left out: `/messages` backwards from the timeline's start
@@ -513,7 +586,7 @@ public actor MatrixConnector: Connector {
     /// Once per encrypted room: say that the bot cannot read it. (The notice itself is sent
     /// unencrypted, which every client shows.)
     private func tellIfEncrypted(_ room: MatrixRoomID) async {
-        guard rooms[room].encrypted, !rooms[room].encryptionNoticeSent else { return }
+        guard rooms[room].encrypted, !rooms[room].encryptionNoticeSent, crypto == nil else { return }
         await mark(room, .encryptionNoticeSent)
         logger.notice("the room is end-to-end encrypted; the bot cannot read it", metadata: ["matrix.room": "\(room)"])
         let content = MatrixOutbound.reply(
@@ -549,7 +622,7 @@ public actor MatrixConnector: Connector {
         let room = rooms.room(forChannel: message.channel.channel)
         // Never in clear into an encrypted room (the one notice that the bot cannot read it is
         // sent on its own path).
-        guard !rooms[room].encrypted else {
+        guard !rooms[room].encrypted || crypto != nil else {
             logger.warning("refused to send into an encrypted room", metadata: ["matrix.room": "\(room)"])
             throw MatrixError.encryptedRoom(room)
         }
@@ -559,9 +632,8 @@ public actor MatrixConnector: Connector {
         do {
             if let key, let original = draftEvents[key] {
                 if message.part != .draft { draftEvents[key] = nil }
-                try await dispatch(
-                    MatrixOutbound.edit(of: original, to: text, style: style), to: room,
-                    transactionID: "parley.edit." + UUID().uuidString, answering: question)
+                let (sealed, type) = try await self.sealed(MatrixOutbound.edit(of: original, to: text, style: style), in: room)
+                try await dispatch(sealed, type: type, to: room, transactionID: "parley.edit." + UUID().uuidString, answering: question)
                 return
             }
             let transactionID: String
@@ -575,11 +647,12 @@ public actor MatrixConnector: Connector {
             let mention = message.recipient.map { MatrixUserID($0.id.rawValue) }.filter { $0.isValid && !rooms[room].direct }
             let content = MatrixOutbound.reply(
                 text, style: style, inReplyTo: question, thread: message.thread.map { MatrixEventID($0.rawValue) }, mention: mention)
+            let (sealed, type) = try await self.sealed(content, in: room)
             if message.part == .draft, let key {
                 // Its edits need its event id: the first part of a streamed reply is awaited.
-                draftEvents[key] = try await client.send(content, to: room, transactionID: transactionID)
+                draftEvents[key] = try await client.send(sealed, type: type, to: room, transactionID: transactionID)
             } else {
-                try await dispatch(content, to: room, transactionID: transactionID, answering: question)
+                try await dispatch(sealed, type: type, to: room, transactionID: transactionID, answering: question)
             }
         } catch {
             Self.logUndelivered(to: room, answering: question, error, logger: logger)
@@ -593,7 +666,7 @@ public actor MatrixConnector: Connector {
     /// the question it answers is settled only after it ends, and a send for the same question
     /// waits for the one before. One that fails for good is logged here: the core has moved on.
     private func dispatch(
-        _ content: JSONValue, to room: MatrixRoomID, transactionID: String, answering question: MatrixEventID?
+        _ content: JSONValue, type: String, to room: MatrixRoomID, transactionID: String, answering question: MatrixEventID?
     ) async throws {
         try await sendSlots.acquire()
         inFlight.started(answering: question)
@@ -601,7 +674,7 @@ public actor MatrixConnector: Connector {
         let task = Task { [client, logger] in
             await previous?.value
             do {
-                _ = try await client.send(content, to: room, transactionID: transactionID)
+                _ = try await client.send(content, type: type, to: room, transactionID: transactionID)
             } catch {
                 Self.logUndelivered(to: room, answering: question, error, logger: logger)
             }

@@ -9,6 +9,8 @@ struct MatrixRoomDirectory: Sendable {
         var joined: Set<MatrixUserID> = []
         var powerLevels = PowerLevels()
         var encrypted = false
+        /// The `m.room.encryption` content (its rotation rules).
+        var encryption: JSONValue?
         var direct = false
         var encryptionNoticeSent = false
         var joinedMembers: Int?
@@ -54,6 +56,7 @@ struct MatrixRoomDirectory: Sendable {
             self[room].powerLevels = PowerLevels(event.content)
         case "m.room.encryption" where event.stateKey == "":
             self[room].encrypted = true
+            self[room].encryption = event.content
         default:
             break
         }

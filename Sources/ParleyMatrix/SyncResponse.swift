@@ -14,6 +14,17 @@ public struct SyncResponse: Sendable, Decodable {
     public var oneTimeKeyCounts: [String: Int]?
     /// The algorithms of this device's fallback keys not yet used (when it says).
     public var unusedFallbackKeyTypes: [String]?
+    /// Messages sent to this device alone (room keys, over Olm).
+    var toDevice: [ToDeviceEvent] = []
+    /// People whose devices changed, or who share no encrypted room with the bot any more.
+    public var deviceListsChanged: [MatrixUserID] = []
+    public var deviceListsLeft: [MatrixUserID] = []
+
+    struct ToDeviceEvent: Sendable, Hashable, Decodable {
+        var type: String
+        var sender: MatrixUserID
+        var content: JSONValue
+    }
 
     public struct JoinedRoom: Sendable {
         public var timeline: [MatrixEvent]
@@ -31,6 +42,17 @@ public struct SyncResponse: Sendable, Decodable {
         case accountData = "account_data"
         case oneTimeKeyCounts = "device_one_time_keys_count"
         case unusedFallbackKeyTypes = "device_unused_fallback_key_types"
+        case toDevice = "to_device"
+        case deviceLists = "device_lists"
+    }
+
+    private struct ToDeviceEvents: Decodable {
+        var events: [Lenient<ToDeviceEvent>]?
+    }
+
+    private struct DeviceLists: Decodable {
+        var changed: [String]?
+        var left: [String]?
     }
 
     private struct AccountData: Decodable {
@@ -107,5 +129,11 @@ public struct SyncResponse: Sendable, Decodable {
         // Hostile or odd values are ignored, never fatal to the batch.
         oneTimeKeyCounts = (try? container.decodeIfPresent([String: Int].self, forKey: .oneTimeKeyCounts)) ?? nil
         unusedFallbackKeyTypes = (try? container.decodeIfPresent([String].self, forKey: .unusedFallbackKeyTypes)) ?? nil
+        let toDeviceEvents = ((try? container.decodeIfPresent(ToDeviceEvents.self, forKey: .toDevice)) ?? nil)?.events ?? []
+        toDevice = toDeviceEvents.compactMap(\.value)
+        malformedEvents += toDeviceEvents.count - toDevice.count
+        let lists = (try? container.decodeIfPresent(DeviceLists.self, forKey: .deviceLists)) ?? nil
+        deviceListsChanged = (lists?.changed ?? []).map(MatrixUserID.init).filter(\.isValid)
+        deviceListsLeft = (lists?.left ?? []).map(MatrixUserID.init).filter(\.isValid)
     }
 }

@@ -392,6 +392,61 @@ import Testing
         #expect(!log.snapshot.contains { $0.contains(pickleKey) }, "the pickle key never reaches the log")
     }
 
+    /// A person on an encrypting client (matrix-nio on vodozemac: not Parley's libolm) asks the
+    /// bot in an encrypted direct chat; `scripts/matrix-e2e-human` prints what it decrypted.
+    func encryptedConversation(_ scenario: JSONValue) async throws -> JSONValue {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let scenarioPath = folder.appendingPathComponent("scenario.json").path
+        try JSONEncoder().encode(scenario).write(to: URL(fileURLWithPath: scenarioPath))
+        let output = folder.appendingPathComponent("output.txt").path
+        let arguments = [
+            server.repository.appendingPathComponent(".build-matrix/venv/bin/python").path,
+            server.repository.appendingPathComponent("scripts/matrix-e2e-human").path,
+            server.homeserver.absoluteString, server.humanUser, server.humanPassword, folder.path, scenarioPath,
+        ]
+        // Waited for on a thread of its own: the bot under test needs the concurrency pool's.
+        let status = try await withCheckedThrowingContinuation { (done: CheckedContinuation<Int32, any Error>) in
+            DispatchQueue.global().async {
+                do {
+                    done.resume(returning: try ChildProcess.spawn(arguments, outputPath: output).wait())
+                } catch {
+                    done.resume(throwing: error)
+                }
+            }
+        }
+        let printed = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        guard status == 0, let last = printed.split(separator: "\n").last,
+              let result = try? JSONDecoder().decode(JSONValue.self, from: Data(last.utf8)) else {
+            throw MatrixHuman.Failure(description: "the encrypting client failed (\(status)): \(printed.suffix(2000))")
+        }
+        return result
+    }
+
+    @Test func answersInAnEncryptedDirectChatAndTheHumansClientDecryptsEveryReply() async throws {
+        let log = CapturedLog()
+        let text = config(database: Self.scratchDatabase(), extraNetwork: "    crypto_pickle_key: \"an-encrypted-room-test-key-0123456789abcdef\"")
+        let bot = try startBot(text, log: log)
+        defer { bot.cancel() }
+        _ = try await waitFor("the keys to be published") { log.contains("encryption keys published") ? true : nil }
+        let questions = ["what is end-to-end encryption?", "and is this one read too?"]
+        let result = try await encryptedConversation(.object([
+            "bot": .string(server.botUser), "questions": .array(questions.map(JSONValue.string)), "timeout": .number(120),
+        ]))
+        #expect(result["undecryptable"]?.array == [], "every event from the bot decrypts on the human's client: \(result)")
+        guard case .object(let asked)? = result["questions"], case .object(let replies)? = result["replies"] else {
+            Issue.record("no replies: \(result)")
+            return
+        }
+        for (event, question) in asked {
+            let bodies = replies[event]?.array?.compactMap(\.string) ?? []
+            #expect(bodies.last == "You said: \(question.string ?? "")", "\(bodies)")
+            #expect(result["posts"]?[event] == .number(1), "answered exactly once: \(result)")
+        }
+        #expect(!log.contains("refused to send into an encrypted room"))
+        #expect(!log.contains("cannot read it"))
+    }
+
     @Test func fillsAGapInALimitedTimelineFromMessages() async throws {
         let human = try await server.human()
         let log = CapturedLog()
