@@ -42,6 +42,8 @@ public enum BotSentence: Sendable, Hashable {
     case fallbackUsed(backend: String, fallback: String)
     /// A Matrix room is end-to-end encrypted and the bot cannot read it.
     case cannotReadEncryptedRoom
+    /// An encrypted message's key has not reached the bot: it answers when the key comes.
+    case messageKeyMissing
     /// `!help`: the commands the asker may use (with their prefix), and `!help` itself.
     case help(commands: String, help: String)
     /// `!help X` for a command that does not exist.
@@ -75,6 +77,7 @@ public enum BotSentence: Sendable, Hashable {
         case undelivered
         case fallbackUsed = "fallback_used"
         case cannotReadEncryptedRoom = "encrypted_room"
+        case messageKeyMissing = "message_key_missing"
         case help
         case noSuchCommand = "no_such_command"
         case unknownCommand = "unknown_command"
@@ -92,7 +95,7 @@ public enum BotSentence: Sendable, Hashable {
             case .adminOnly, .configureOnly, .commandFailed: ["command"]
             case .rateLimited, .channelRateLimited: ["seconds"]
             case .fallbackUsed: ["backend", "fallback"]
-            case .busy, .escalated, .noAnswer, .unavailable, .undelivered, .cannotReadEncryptedRoom, .dontKnow: []
+            case .busy, .escalated, .noAnswer, .unavailable, .undelivered, .cannotReadEncryptedRoom, .messageKeyMissing, .dontKnow: []
             case .help: ["commands", "help"]
             case .noSuchCommand, .unknownCommand: ["command", "help"]
             case .ticketOpened: ["ticket", "position"]
@@ -116,6 +119,7 @@ public enum BotSentence: Sendable, Hashable {
         case .undelivered: .undelivered
         case .fallbackUsed: .fallbackUsed
         case .cannotReadEncryptedRoom: .cannotReadEncryptedRoom
+        case .messageKeyMissing: .messageKeyMissing
         case .help: .help
         case .noSuchCommand: .noSuchCommand
         case .unknownCommand: .unknownCommand
@@ -134,7 +138,7 @@ public enum BotSentence: Sendable, Hashable {
         case .adminOnly(let command), .configureOnly(let command), .commandFailed(let command): ["command": command]
         case .rateLimited(_, let seconds): ["seconds": "\(seconds)"]
         case .fallbackUsed(let backend, let fallback): ["backend": backend, "fallback": fallback]
-        case .busy, .escalated, .noAnswer, .unavailable, .undelivered, .cannotReadEncryptedRoom, .dontKnow: [:]
+        case .busy, .escalated, .noAnswer, .unavailable, .undelivered, .cannotReadEncryptedRoom, .messageKeyMissing, .dontKnow: [:]
         case .help(let commands, let help): ["commands": commands, "help": help]
         case .noSuchCommand(let command, let help), .unknownCommand(let command, let help): ["command": command, "help": help]
         case .ticketOpened(let id, let position, let opening):
@@ -175,6 +179,8 @@ public enum BotSentence: Sendable, Hashable {
         case .fallbackUsed(let backend, let fallback): "(\(backend) did not answer; this reply came from \(fallback).)"
         case .cannotReadEncryptedRoom:
             "This room is end-to-end encrypted, and I can't read encrypted messages yet, so I won't see what you write here. Talk to me in an unencrypted room instead."
+        case .messageKeyMissing:
+            "I can't read your last message yet: its key hasn't reached me. I'll answer as soon as it does; sending it again may help."
         case .help(let commands, let help):
             "Commands: \(commands). Ask me something by addressing me by name. \(help) <command> explains one."
         case .noSuchCommand(let command, let help): "No command \(command); try \(help)."
@@ -206,6 +212,7 @@ public enum BotSentence: Sendable, Hashable {
         case .undelivered: "抱歉，我的回答没能发送到这里（网络拒绝了它），详情见我的日志。"
         case .fallbackUsed(let backend, let fallback): "（\(backend) 没有回应；这条回答来自 \(fallback)。）"
         case .cannotReadEncryptedRoom: "这个房间启用了端到端加密，而我暂时还读不了加密消息，所以看不到你在这里写的内容。请在未加密的房间里和我交谈。"
+        case .messageKeyMissing: "我暂时还读不了你刚才的消息：它的密钥还没有送到我这里。密钥一到我就回答；再发一次也许有用。"
         case .help(let commands, let help): "可用命令：\(commands)。想问我问题，请在消息里叫我的名字。\(help) <命令> 可查看某个命令的说明。"
         case .noSuchCommand(let command, let help): "没有 \(command) 这个命令；试试 \(help)。"
         case .unknownCommand(let command, let help): "我不认识 \(command)；\(help) 会列出我能做的事。"

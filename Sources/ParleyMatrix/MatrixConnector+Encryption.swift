@@ -198,4 +198,37 @@ extension MatrixConnector {
         try await saveCrypto(machine)
         return (encrypted, "m.room.encrypted")
     }
+
+    // MARK: - Keys that do not come
+
+    /// After `roomKeyWait`, tells `room` once that a message there waits for its key.
+    func scheduleKeyNotice(for room: MatrixRoomID) {
+        guard keyNoticeTimers[room] == nil, !keyNoticeSent.contains(room) else { return }
+        let wait = configuration.roomKeyWait
+        keyNoticeTimers[room] = Task { [clock] in
+            do {
+                try await clock.sleep(for: wait)
+            } catch {
+                return
+            }
+            await self.noticeIfStillWaiting(in: room)
+        }
+    }
+
+    private func noticeIfStillWaiting(in room: MatrixRoomID) async {
+        keyNoticeTimers[room] = nil
+        let waiting = waitingForKeys.values.reduce(0) { $0 + $1.filter { $0.room == room }.count }
+        guard waiting > 0, !keyNoticeSent.contains(room) else { return }
+        keyNoticeSent.insert(room)
+        logger.notice("messages still wait for their room keys; told the room", metadata: [
+            "matrix.room": "\(room)", "matrix.count": "\(waiting)"])
+        let content = MatrixOutbound.reply(
+            BotSentence.messageKeyMissing.text(in: configuration.language), style: .notice, inReplyTo: nil, thread: nil, mention: nil)
+        do {
+            let (sealed, type) = try await self.sealed(content, in: room)
+            _ = try await client.send(sealed, type: type, to: room, transactionID: "parley.keywait." + UUID().uuidString)
+        } catch {
+            logger.warning("could not tell a room that a message waits for its key", metadata: ["matrix.error": "\(error)"])
+        }
+    }
 }

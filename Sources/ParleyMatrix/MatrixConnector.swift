@@ -28,6 +28,9 @@ public actor MatrixConnector: Connector {
     var queriedUsers: Set<MatrixUserID> = []
     /// Encrypted messages taken (pending in the ledger) whose room key has not arrived, by session.
     var waitingForKeys: [String: [(room: MatrixRoomID, event: MatrixEvent)]] = [:]
+    /// Rooms told that a message waits for its key (once per wait), and the timers that will.
+    var keyNoticeSent: Set<MatrixRoomID> = []
+    var keyNoticeTimers: [MatrixRoomID: Task<Void, Never>] = [:]
     private var ledger = SyncLedger()
     var rooms = MatrixRoomDirectory()
     private var inbound: MatrixInbound
@@ -255,7 +258,10 @@ public actor MatrixConnector: Connector {
             if let encrypted = event, encrypted.type == "m.room.encrypted" {
                 switch opened(encrypted, in: item.room) {
                 case .clear(let clear): event = clear
-                case .waiting: continue  // still pending; its key may yet come
+                case .waiting(let session):  // still pending; its key may yet come
+                    waitingForKeys[session, default: []].append((item.room, encrypted))
+                    scheduleKeyNotice(for: item.room)
+                    continue
                 case .refused: event = nil
                 }
             }
@@ -348,6 +354,7 @@ public actor MatrixConnector: Connector {
                         let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                         waitingAdmitted.append(MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json))
                         waitingForKeys[session, default: []].append((room, event))
+                        scheduleKeyNotice(for: room)
                         admittedIDs.insert(id)
                         continue
                     case .refused:
@@ -424,6 +431,9 @@ public actor MatrixConnector: Connector {
                 }
             }
         }
+        // A room with nothing left waiting may be told again, the next time.
+        let stillWaiting = Set(waitingForKeys.values.flatMap { $0.map(\.room) })
+        keyNoticeSent.formIntersection(stillWaiting)
     }
 
     /// The events a limited timeline left out: `/messages` backwards from the timeline's start
@@ -543,6 +553,8 @@ public actor MatrixConnector: Connector {
         receiptFlush?.cancel()
         receiptFlush = nil
         _ = receipts.take()
+        for task in keyNoticeTimers.values { task.cancel() }
+        keyNoticeTimers.removeAll()
     }
 
     private func chore(_ work: @escaping Chore) {

@@ -67,6 +67,9 @@ public struct MatrixConnectorConfiguration: Sendable, Equatable {
     /// Locks the encryption state (libolm pickles) in the database (`crypto_pickle_key` or
     /// `crypto_pickle_key_file`); without it, encrypted rooms are not read.
     public var cryptoPickleKey: Secret?
+    /// How long an encrypted message waits for its room key before the room is told, once, that
+    /// the bot cannot read it yet (it still answers when the key comes).
+    public var roomKeyWait: Duration = .seconds(60)
     /// The language of what the connector says by itself (the encrypted-room notice), before
     /// any channel rule applies.
     public var language: BotLanguage = .english

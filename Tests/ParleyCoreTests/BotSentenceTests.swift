@@ -14,7 +14,7 @@ import Testing
         let sentences: [BotSentence] = [
             .busy, .escalated, .adminOnly(command: "!ignore"), .commandFailed(command: "!x"),
             .rateLimited(channelWide: false, seconds: 5), .rateLimited(channelWide: true, seconds: 5), .noAnswer, .undelivered,
-            .fallbackUsed(backend: "a", fallback: "b"), .cannotReadEncryptedRoom, .configureOnly(command: "!config"),
+            .fallbackUsed(backend: "a", fallback: "b"), .cannotReadEncryptedRoom, .messageKeyMissing, .configureOnly(command: "!config"),
             .help(commands: "!ping !status", help: "!help"), .noSuchCommand(command: "!x", help: "!help"),
             .unknownCommand(command: "!x", help: "!help"), .dontKnow, .ticketOpened(id: 3, position: 1, opening: nil),
             .ticketOpened(id: 3, position: 2, opening: "Mon 09:00"), .ticketStillOpen(id: 3), .ticketClosed(id: 3),

@@ -176,10 +176,15 @@ struct MatrixHuman: Sendable {
 
     /// Every message event in `room`, oldest first.
     func messages(in room: String) async throws -> [JSONValue] {
+        try await events(in: room, types: ["m.room.message"])
+    }
+
+    /// The room's events of `types`, oldest first.
+    func events(in room: String, types: [String]) async throws -> [JSONValue] {
         var events: [JSONValue] = []
         var from: String?
         repeat {
-            var query = ["dir": "b", "limit": "1000", "filter": #"{"types":["m.room.message"]}"#]
+            var query = ["dir": "b", "limit": "1000", "filter": JSONValue.object(["types": .array(types.map(JSONValue.string))]).compactText]
             if let from { query["from"] = from }
             let page = try await call("GET", "/_matrix/client/v3/rooms/\(Self.encode(room))/messages", query: query)
             let chunk = page["chunk"]?.array ?? []

@@ -447,6 +447,49 @@ import Testing
         #expect(!log.contains("cannot read it"))
     }
 
+    /// An encrypted message whose room key never reaches the bot: after `room_key_wait_s` the
+    /// room is told once, encrypted, and nothing is sent in clear.
+    @Test func aMessageWhoseKeyNeverComesIsToldOnceAndEncrypted() async throws {
+        let human = try await server.human()
+        let log = CapturedLog()
+        let text = config(database: Self.scratchDatabase(), extraNetwork: """
+                crypto_pickle_key: "a-key-wait-test-key-0123456789abcdefghijk"
+                room_key_wait_s: 1
+            """)
+        let bot = try startBot(text, log: log)
+        defer { bot.cancel() }
+        _ = try await waitFor("the keys to be published") { log.contains("encryption keys published") ? true : nil }
+        let room = try await human.createRoom(inviting: [server.botUser], encrypted: true)
+        _ = try await waitFor("the bot to join on invite") { try await human.membership(of: server.botUser, in: room) == "join" ? true : nil }
+        // A Megolm session whose key the bot is never sent.
+        let session = try MegolmOutboundSession.create()
+        let clear: JSONValue = .object([
+            "type": .string("m.room.message"), "room_id": .string(room),
+            "content": .object(["msgtype": .string("m.text"), "body": .string("parleybot: can you read this?")]),
+        ])
+        func sendUnkeyed() async throws {
+            _ = try await human.call("PUT", "/_matrix/client/v3/rooms/\(MatrixHuman.encode(room))/send/m.room.encrypted/\(UUID().uuidString)", .object([
+                "algorithm": .string("m.megolm.v1.aes-sha2"), "sender_key": .string("c2VuZGVyIGtleSBub2JvZHkgc2hhcmVk"),
+                "session_id": .string(try session.id()), "device_id": .string("NOKEYS"),
+                "ciphertext": .string(try session.encrypt(clear.compactText)),
+            ]))
+        }
+        func fromBot() async throws -> [JSONValue] {
+            try await human.events(in: room, types: ["m.room.message", "m.room.encrypted"]).filter { $0["sender"]?.string == server.botUser }
+        }
+        func waits() -> Int { log.snapshot.filter { $0.contains("an encrypted message waits for its room key") }.count }
+        try await sendUnkeyed()
+        try await sendUnkeyed()
+        let told = try await waitFor("the room to be told") { try await fromBot().isEmpty ? nil : try await fromBot() }
+        #expect(log.contains("messages still wait for their room keys"))
+        #expect(told.count == 1 && told[0]["type"]?.string == "m.room.encrypted", "once, and nothing in clear: \(told)")
+        #expect(waits() == 2)
+        // One more message that waits: the room was told already.
+        try await sendUnkeyed()
+        _ = try await waitFor("the third message to wait") { waits() == 3 ? true : nil }
+        #expect(try await fromBot().count == 1)
+    }
+
     @Test func fillsAGapInALimitedTimelineFromMessages() async throws {
         let human = try await server.human()
         let log = CapturedLog()

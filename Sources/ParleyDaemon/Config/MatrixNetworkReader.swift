@@ -8,6 +8,7 @@ enum MatrixNetworkReader {
         "type", "homeserver", "user_id", "access_token", "access_token_file", "password", "password_file",
         "device_name", "rooms", "invites_from", "leave_when_alone", "reply_with", "notices_from", "edit_interval_ms", "language",
         "timeline_limit", "max_reconnect_delay_s", "crypto_pickle_key", "crypto_pickle_key_file",
+        "room_key_wait_s",
     ]
 
     static func read(name: NetworkID, _ node: ConfigNode) throws -> MatrixConnectorConfiguration {
@@ -84,6 +85,7 @@ enum MatrixNetworkReader {
             }
             configuration.cryptoPickleKey = key
         }
+        if let value = try map["room_key_wait_s"]?.int(in: 1...86_400) { configuration.roomKeyWait = .seconds(value) }
         return configuration
     }
 }
