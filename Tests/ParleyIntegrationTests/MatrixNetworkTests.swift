@@ -447,6 +447,39 @@ import Testing
         #expect(!log.contains("cannot read it"))
     }
 
+    /// Must show (issue 12): an encrypted room of three, one person on two devices; a streamed
+    /// reply's edits decrypt on every device; after a leave, the next reply is in a session the
+    /// leaver's device cannot decrypt.
+    @Test func inAnEncryptedRoomOfThreeEveryDeviceReadsTheStreamedReplyAndALeaverNotTheNext() async throws {
+        let model = server.repository.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        let log = CapturedLog()
+        let text = config(
+            database: Self.scratchDatabase(), backend: "{ type: local, model: \(model), context: 2048 }",
+            extraNetwork: "    crypto_pickle_key: \"a-room-of-three-test-key-0123456789abcdefgh\"",
+            extraDefaults: ", max_tokens: 48, temperature: 0")
+        let bot = try startBot(text, log: log)
+        defer { bot.cancel() }
+        _ = try await waitFor("the keys to be published") { log.contains("encryption keys published") ? true : nil }
+        let result = try await encryptedConversation(.object([
+            "room_of_three": .bool(true), "bot": .string(server.botUser), "timeout": .number(240),
+            "alice": .object(["user": .string(server.humanUser), "password": .string(server.humanPassword)]),
+            "mallory": .object(["user": .string(server.strangerUser), "password": .string(server.strangerPassword)]),
+            "questions": .array([.string("Write two sentences about the sea."), .string("Write two sentences about trees.")]),
+        ]))
+        let seen = try #require(result["seen"])
+        let first = try #require(seen["alice-phone"]?["first"]?.string)
+        for device in ["alice-phone", "alice-laptop", "mallory"] {
+            #expect(seen[device]?["first"]?.string == first, "\(device) read the same final text: \(result)")
+            #expect(seen[device]?["first_posts"] == .number(1), "answered once")
+            #expect((seen[device]?["first_edits"]?.number ?? 0) >= 1, "\(device) decrypted the stream's edits")
+            #expect(seen[device]?["undecryptable"]?.array == [], "\(device): every event from the bot decrypted")
+        }
+        let second = try #require(seen["alice-phone"]?["second"]?.string)
+        #expect(seen["alice-laptop"]?["second"]?.string == second && seen["alice-phone"]?["second_posts"] == .number(1))
+        #expect(result["sessions"]?["first"] != result["sessions"]?["second"], "a new session after the leave")
+        #expect(result["leaver_decrypted"] == .bool(false), "the leaver's device cannot decrypt the next reply")
+    }
+
     /// An encrypted message whose room key never reaches the bot: after `room_key_wait_s` the
     /// room is told once, encrypted, and nothing is sent in clear.
     @Test func aMessageWhoseKeyNeverComesIsToldOnceAndEncrypted() async throws {
