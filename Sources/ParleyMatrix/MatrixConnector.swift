@@ -334,24 +334,16 @@ public actor MatrixConnector: Connector {
                 guard answering, let id = event.eventID, ledger.isNew(id), !admittedIDs.contains(id) else { continue }
                 // An encrypted message is read as the clear event inside it; one whose key has not
                 // come yet is taken (pending) and handed over when the key arrives.
+                // Kept as it came (encrypted or not): a replay opens it again.
+                let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 var event = event
                 var opened = false
                 if event.type == "m.room.encrypted", crypto != nil, event.sender != configuration.userID {
                     switch self.opened(event, in: room) {
                     case .clear(let clear):
-                        let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                         event = clear
                         opened = true
-                        if let revision = inbound.revision(from: event, room: room, rooms: rooms) {
-                            revisions.append((admitted.count, revision))
-                            continue
-                        }
-                        guard case .success(let message) = inbound.message(from: event, room: room, rooms: rooms) else { continue }
-                        admitted.append((MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json), message, room))
-                        admittedIDs.insert(id)
-                        continue
                     case .waiting(let session):
-                        let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                         waitingAdmitted.append(MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json))
                         waitingForKeys[session, default: []].append((room, event))
                         scheduleKeyNotice(for: room)
@@ -371,7 +363,6 @@ public actor MatrixConnector: Connector {
                     logger.info("not answering a message in an encrypted room", metadata: ["matrix.room": "\(room)", "matrix.event": "\(id)"])
                     continue
                 }
-                let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 admitted.append((MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json), message, room))
                 admittedIDs.insert(id)
             }
