@@ -392,10 +392,14 @@ import Testing
         #expect(!log.snapshot.contains { $0.contains(pickleKey) }, "the pickle key never reaches the log")
     }
 
-    /// A person on an encrypting client (matrix-nio on vodozemac: not Parley's libolm) asks the
-    /// bot in an encrypted direct chat; `scripts/matrix-e2e-human` prints what it decrypted.
+    /// A person on an encrypting client (matrix-nio on vodozemac: not Parley's libolm) talks to
+    /// the bot as `scenario` says; `scripts/matrix-e2e-human` prints what it decrypted.
     func encryptedConversation(_ scenario: JSONValue) async throws -> JSONValue {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-e2e-\(UUID().uuidString)")
+        return try await finishEncryptedPerson(try startEncryptedPerson(scenario, in: folder))
+    }
+
+    func startEncryptedPerson(_ scenario: JSONValue, in folder: URL) throws -> (process: ChildProcess, output: String) {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let scenarioPath = folder.appendingPathComponent("scenario.json").path
         try JSONEncoder().encode(scenario).write(to: URL(fileURLWithPath: scenarioPath))
@@ -405,17 +409,15 @@ import Testing
             server.repository.appendingPathComponent("scripts/matrix-e2e-human").path,
             server.homeserver.absoluteString, server.humanUser, server.humanPassword, folder.path, scenarioPath,
         ]
+        return (try ChildProcess.spawn(arguments, outputPath: output), output)
+    }
+
+    func finishEncryptedPerson(_ person: (process: ChildProcess, output: String)) async throws -> JSONValue {
         // Waited for on a thread of its own: the bot under test needs the concurrency pool's.
-        let status = try await withCheckedThrowingContinuation { (done: CheckedContinuation<Int32, any Error>) in
-            DispatchQueue.global().async {
-                do {
-                    done.resume(returning: try ChildProcess.spawn(arguments, outputPath: output).wait())
-                } catch {
-                    done.resume(throwing: error)
-                }
-            }
+        let status = await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
+            DispatchQueue.global().async { done.resume(returning: person.process.wait()) }
         }
-        let printed = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        let printed = (try? String(contentsOfFile: person.output, encoding: .utf8)) ?? ""
         guard status == 0, let last = printed.split(separator: "\n").last,
               let result = try? JSONDecoder().decode(JSONValue.self, from: Data(last.utf8)) else {
             throw MatrixHuman.Failure(description: "the encrypting client failed (\(status)): \(printed.suffix(2000))")
@@ -548,6 +550,53 @@ import Testing
         #expect(log.contains("filled a gap in a room's timeline"))
         let replies = try await human.replies(from: server.botUser, in: room)
         #expect(questions.allSatisfy { replies[$0]?.count == 1 })
+    }
+
+    /// Must show (issue 12): SIGKILL and a restart in an encrypted direct chat — the same device,
+    /// the messages after it decrypted and answered, nothing answered twice.
+    @Test func anEncryptingBotKilledWithSIGKILLKeepsItsDeviceAndAnswersEachMessageOnce() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-matrix-e2e-kill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let model = server.repository.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        let configPath = folder.appendingPathComponent("parley.yaml").path
+        try config(
+            database: folder.appendingPathComponent("p.sqlite").path,
+            backend: "{ type: local, model: \(model), context: 2048 }",
+            extraNetwork: "    crypto_pickle_key: \"a-sigkill-test-key-0123456789abcdefghijklmn\"", extraDefaults: ", max_tokens: 24"
+        ).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let parley = server.repository.appendingPathComponent(".build/debug/parley").path
+        let output = folder.appendingPathComponent("parley.log").path
+        var process = try ChildProcess.spawn([parley, "run", "--config", configPath], outputPath: output)
+        defer { process.send(SIGKILL); process.wait() }
+        func logged(_ text: String) -> [String] {
+            ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init).filter { $0.contains(text) }
+        }
+        _ = try await waitFor("the keys to be published") { logged("encryption keys published").isEmpty ? nil : true }
+
+        let signals = folder.appendingPathComponent("person")
+        let person = try startEncryptedPerson(.object([
+            "across_a_restart": .bool(true), "bot": .string(server.botUser), "timeout": .number(240),
+            "person": .object(["user": .string(server.humanUser), "password": .string(server.humanPassword)]),
+            "before": .number(6), "after": .number(3), "signal_dir": .string(signals.path),
+        ]), in: signals)
+        _ = try await waitFor("the person to ask for the kill", timeout: .seconds(180)) {
+            FileManager.default.fileExists(atPath: signals.appendingPathComponent("kill").path) ? true : nil
+        }
+        process.send(SIGKILL)
+        process.wait()
+        process = try ChildProcess.spawn([parley, "run", "--config", configPath], outputPath: output)
+        FileManager.default.createFile(atPath: signals.appendingPathComponent("restarted").path, contents: nil)
+        let result = try await finishEncryptedPerson(person)
+
+        let posts = result["posts"]?.array?.compactMap(\.number) ?? []
+        #expect(posts.count == 10 && posts.allSatisfy { $0 == 1 }, "answers per question: \(result)")
+        #expect(result["undecryptable"]?.array == [], "every answer decrypts on the person's client")
+        #expect((result["answered_at_kill"]?.number ?? 6) < 6, "the kill came before everything was answered")
+        let made = logged("a new device")
+        let restored = logged("encryption keys restored")
+        #expect(made.count == 1 && restored.count == 1, "keys made once, restored after the kill: \(made) \(restored)")
+        let device = made.first?.firstMatch(of: /matrix.device=(\S+)/)?.1
+        #expect(device != nil && restored.first?.contains("matrix.device=\(device ?? "")") == true, "the same device")
     }
 
     @Test func aBotKilledWithSIGKILLAndStartedAgainNeitherLosesNorDoublesAnAnswer() async throws {
