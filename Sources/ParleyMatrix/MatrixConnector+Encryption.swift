@@ -171,7 +171,13 @@ extension MatrixConnector {
     func sealed(_ content: JSONValue, in room: MatrixRoomID) async throws -> (content: JSONValue, type: String) {
         guard rooms[room].encrypted else { return (content, "m.room.message") }
         guard let machine = crypto else { throw MatrixError.encryptedRoom(room) }
-        let members = try await client.joinedMembers(of: room)
+        let members: [MatrixUserID]
+        if let known = encryptedRoomMembers[room] {
+            members = known
+        } else {
+            members = try await client.joinedMembers(of: room)
+            encryptedRoomMembers[room] = members
+        }
         await refreshDevices(of: members.filter { !queriedUsers.contains($0) })
         let devices = members.flatMap { machine.devices.devices(of: $0) }
             .filter { !($0.user == configuration.userID && $0.id == deviceID) }

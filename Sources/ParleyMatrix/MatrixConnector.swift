@@ -30,6 +30,8 @@ public actor MatrixConnector: Connector {
     var waitingForKeys: [String: [(room: MatrixRoomID, event: MatrixEvent)]] = [:]
     /// Rooms told that a message waits for its key (once per wait), and the timers that will.
     var keyNoticeSent: Set<MatrixRoomID> = []
+    /// The joined members of encrypted rooms as last fetched, until a membership event changes them.
+    var encryptedRoomMembers: [MatrixRoomID: [MatrixUserID]] = [:]
     var keyNoticeTimers: [MatrixRoomID: Task<Void, Never>] = [:]
     private var ledger = SyncLedger()
     var rooms = MatrixRoomDirectory()
@@ -312,7 +314,10 @@ public actor MatrixConnector: Connector {
         // after a redaction is answered without the redacted line.
         var revisions: [(after: Int, event: ConnectorEvent)] = []
         for (room, joined) in response.joined.sorted(by: { $0.key < $1.key }) {
-            for event in joined.state { rooms.apply(event, in: room) }
+            for event in joined.state {
+                rooms.apply(event, in: room)
+                if event.type == "m.room.member" { encryptedRoomMembers[room] = nil }
+            }
             if let count = joined.joinedMemberCount { rooms[room].joinedMembers = count }
             var timeline = joined.timeline
             if answering, joined.limited, let previous = joined.previousBatch, let since = ledger.since {
@@ -328,8 +333,11 @@ public actor MatrixConnector: Connector {
                         change))
                 }
                 if event.type == "m.room.encrypted", event.sender != configuration.userID { rooms[room].encrypted = true }
-                if event.type == "m.room.member", rooms[room].encrypted, ["leave", "ban"].contains(event.content["membership"]?.string ?? "") {
-                    crypto?.rotate(room)  // the next reply uses a session the leaver never gets
+                if event.type == "m.room.member" {
+                    encryptedRoomMembers[room] = nil
+                    if rooms[room].encrypted, ["leave", "ban"].contains(event.content["membership"]?.string ?? "") {
+                        crypto?.rotate(room)  // the next reply uses a session the leaver never gets
+                    }
                 }
                 guard answering, let id = event.eventID, ledger.isNew(id), !admittedIDs.contains(id) else { continue }
                 // An encrypted message is read as the clear event inside it; one whose key has not
