@@ -30,9 +30,9 @@ public actor MatrixConnector: Connector {
     var waitingForKeys: [String: [(room: MatrixRoomID, event: MatrixEvent)]] = [:]
     /// Rooms told that a message waits for its key (once per wait), and the timers that will.
     var keyNoticeSent: Set<MatrixRoomID> = []
+    var keyNoticeTimers: [MatrixRoomID: Task<Void, Never>] = [:]
     /// The joined members of encrypted rooms as last fetched, until a membership event changes them.
     var encryptedRoomMembers: [MatrixRoomID: [MatrixUserID]] = [:]
-    var keyNoticeTimers: [MatrixRoomID: Task<Void, Never>] = [:]
     private var ledger = SyncLedger()
     var rooms = MatrixRoomDirectory()
     private var inbound: MatrixInbound
@@ -341,8 +341,8 @@ public actor MatrixConnector: Connector {
                 }
                 guard answering, let id = event.eventID, ledger.isNew(id), !admittedIDs.contains(id) else { continue }
                 // An encrypted message is read as the clear event inside it; one whose key has not
-                // come yet is taken (pending) and handed over when the key arrives.
-                // Kept as it came (encrypted or not): a replay opens it again.
+                // come yet is taken (pending) and handed over when the key arrives. The ledger keeps
+                // the event as it came (encrypted or not): a replay opens it again.
                 let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 var event = event
                 var opened = false
