@@ -13,7 +13,7 @@ extension MatrixConnector {
     /// pickle key that does not open the stored state is an error, never a silent new device.
     func startEncryption() async {
         guard crypto == nil else { return }
-        guard let secret = configuration.cryptoPickleKey else {
+        guard let key = pickleKey else {
             logger.info("encryption is off: set crypto_pickle_key (or crypto_pickle_key_file) to give this device keys")
             return
         }
@@ -21,7 +21,6 @@ extension MatrixConnector {
             logger.warning("encryption is off: it needs the database (storage) and a device id from the homeserver")
             return
         }
-        let key = PickleKey(Array(secret.value.utf8))
         do {
             let records = try await store.loadCrypto(account: configuration.stateAccount)
             let machine: CryptoMachine
@@ -78,9 +77,12 @@ extension MatrixConnector {
         try await saveCrypto(machine)
     }
 
+    /// The configured `crypto_pickle_key`, as libolm takes it.
+    private var pickleKey: PickleKey? { configuration.cryptoPickleKey.map { PickleKey(Array($0.value.utf8)) } }
+
     func saveCrypto(_ machine: CryptoMachine) async throws {
-        guard let store = cryptoStore, let secret = configuration.cryptoPickleKey else { return }
-        let records = try machine.changes(pickledWith: PickleKey(Array(secret.value.utf8)))
+        guard let store = cryptoStore, let key = pickleKey else { return }
+        let records = try machine.changes(pickledWith: key)
         if !records.isEmpty { try await store.saveCrypto(account: configuration.stateAccount, records) }
     }
 
@@ -184,12 +186,13 @@ extension MatrixConnector {
         let missing = machine.devicesWithoutSession(devices)
         if !missing.isEmpty {
             let claimed = try await client.claimKeys(missing.map { (user: $0.user, device: $0.id) })
-            for device in missing where !(claimed[device.user]?[device.id].map { machine.startSession(with: device, oneTimeKey: $0) } ?? false) {
+            for device in missing {
+                if let key = claimed[device.user]?[device.id], machine.startSession(with: device, oneTimeKey: key) { continue }
                 logger.warning("a device gets no room key: it has no valid one-time key to claim", metadata: [
                     "matrix.user": "\(device.user)", "matrix.device": "\(device.id)"])
             }
         }
-        let readers = devices.filter { machine.devicesWithoutSession([$0]).isEmpty }
+        let readers = devices.filter(machine.hasSession)
         let rules = CryptoMachine.RotationRules(rooms[room].encryption ?? .object([:]))
         let now = clock.now()
         let keys = try machine.roomKeyMessages(for: room, to: readers, rules: rules, now: now)

@@ -343,7 +343,7 @@ public actor MatrixConnector: Connector {
                 // An encrypted message is read as the clear event inside it; one whose key has not
                 // come yet is taken (pending) and handed over when the key arrives. The ledger keeps
                 // the event as it came (encrypted or not): a replay opens it again.
-                let json = (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                let original = event
                 var event = event
                 var opened = false
                 if event.type == "m.room.encrypted", crypto != nil, event.sender != configuration.userID {
@@ -352,7 +352,7 @@ public actor MatrixConnector: Connector {
                         event = clear
                         opened = true
                     case .waiting(let session):
-                        waitingAdmitted.append(MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json))
+                        waitingAdmitted.append(MatrixSavedState.Pending(eventID: id, room: room, eventJSON: Self.json(original)))
                         waitingForKeys[session, default: []].append((room, event))
                         scheduleKeyNotice(for: room)
                         admittedIDs.insert(id)
@@ -371,7 +371,7 @@ public actor MatrixConnector: Connector {
                     logger.info("not answering a message in an encrypted room", metadata: ["matrix.room": "\(room)", "matrix.event": "\(id)"])
                     continue
                 }
-                admitted.append((MatrixSavedState.Pending(eventID: id, room: room, eventJSON: json), message, room))
+                admitted.append((MatrixSavedState.Pending(eventID: id, room: room, eventJSON: Self.json(original)), message, room))
                 admittedIDs.insert(id)
             }
             await tellIfEncrypted(room)
@@ -433,6 +433,11 @@ public actor MatrixConnector: Connector {
         // A room with nothing left waiting may be told again, the next time.
         let stillWaiting = Set(waitingForKeys.values.flatMap { $0.map(\.room) })
         keyNoticeSent.formIntersection(stillWaiting)
+    }
+
+    /// An event as the ledger keeps it, to be handed over again after a crash.
+    static func json(_ event: MatrixEvent) -> String {
+        (try? JSONEncoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     /// The events a limited timeline left out: `/messages` backwards from the timeline's start

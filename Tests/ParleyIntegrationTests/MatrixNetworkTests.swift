@@ -552,21 +552,34 @@ import Testing
         #expect(questions.allSatisfy { replies[$0]?.count == 1 })
     }
 
-    /// Must show (issue 12): SIGKILL and a restart in an encrypted direct chat — the same device,
-    /// the messages after it decrypted and answered, nothing answered twice.
-    @Test func anEncryptingBotKilledWithSIGKILLKeepsItsDeviceAndAnswersEachMessageOnce() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-matrix-e2e-kill-\(UUID().uuidString)")
+    /// `parley run` in a process of its own (to be killed with SIGKILL), on the local engine and
+    /// a config in a fresh folder; `start()` starts it, again after a kill.
+    struct KillableBot {
+        let folder: URL
+        let arguments: [String]
+        var output: String { folder.appendingPathComponent("parley.log").path }
+        func start() throws -> ChildProcess { try ChildProcess.spawn(arguments, outputPath: output) }
+    }
+
+    func killableBot(_ name: String, extraNetwork: String = "") throws -> KillableBot {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-matrix-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let model = server.repository.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
         let configPath = folder.appendingPathComponent("parley.yaml").path
         try config(
             database: folder.appendingPathComponent("p.sqlite").path,
-            backend: "{ type: local, model: \(model), context: 2048 }",
-            extraNetwork: "    crypto_pickle_key: \"a-sigkill-test-key-0123456789abcdefghijklmn\"", extraDefaults: ", max_tokens: 24"
+            backend: "{ type: local, model: \(model), context: 2048 }", extraNetwork: extraNetwork, extraDefaults: ", max_tokens: 24"
         ).write(toFile: configPath, atomically: true, encoding: .utf8)
         let parley = server.repository.appendingPathComponent(".build/debug/parley").path
-        let output = folder.appendingPathComponent("parley.log").path
-        var process = try ChildProcess.spawn([parley, "run", "--config", configPath], outputPath: output)
+        return KillableBot(folder: folder, arguments: [parley, "run", "--config", configPath])
+    }
+
+    /// Must show (issue 12): SIGKILL and a restart in an encrypted direct chat — the same device,
+    /// the messages after it decrypted and answered, nothing answered twice.
+    @Test func anEncryptingBotKilledWithSIGKILLKeepsItsDeviceAndAnswersEachMessageOnce() async throws {
+        let bot = try killableBot("e2e-kill", extraNetwork: "    crypto_pickle_key: \"a-sigkill-test-key-0123456789abcdefghijklmn\"")
+        let (folder, output) = (bot.folder, bot.output)
+        var process = try bot.start()
         defer { process.send(SIGKILL); process.wait() }
         func logged(_ text: String) -> [String] {
             ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init).filter { $0.contains(text) }
@@ -584,8 +597,8 @@ import Testing
         }
         process.send(SIGKILL)
         process.wait()
-        process = try ChildProcess.spawn([parley, "run", "--config", configPath], outputPath: output)
-        FileManager.default.createFile(atPath: signals.appendingPathComponent("restarted").path, contents: nil)
+        process = try bot.start()
+        _ = FileManager.default.createFile(atPath: signals.appendingPathComponent("restarted").path, contents: nil)
         let result = try await finishEncryptedPerson(person)
 
         let posts = result["posts"]?.array?.compactMap(\.number) ?? []
@@ -601,17 +614,8 @@ import Testing
 
     @Test func aBotKilledWithSIGKILLAndStartedAgainNeitherLosesNorDoublesAnAnswer() async throws {
         let human = try await server.human()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-matrix-kill-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let model = server.repository.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-        let configPath = folder.appendingPathComponent("parley.yaml").path
-        try config(
-            database: folder.appendingPathComponent("p.sqlite").path,
-            backend: "{ type: local, model: \(model), context: 2048 }", extraDefaults: ", max_tokens: 24"
-        ).write(toFile: configPath, atomically: true, encoding: .utf8)
-        let parley = server.repository.appendingPathComponent(".build/debug/parley").path
-        let output = folder.appendingPathComponent("parley.log").path
-        var process = try ChildProcess.spawn([parley, "run", "--config", configPath], outputPath: output)
+        let bot = try killableBot("kill")
+        var process = try bot.start()
         defer { process.send(SIGKILL); process.wait() }
 
         let room = try await roomWithBot(human)
@@ -629,7 +633,7 @@ import Testing
         for index in 0..<5 {
             questions.append(try await human.mention(server.botUser, "question \(index) while it is down", in: room))
         }
-        process = try ChildProcess.spawn([parley, "run", "--config", configPath], outputPath: output)
+        process = try bot.start()
         _ = try await waitFor("every question answered after the restart", timeout: .seconds(180)) {
             let replies = try await human.replies(from: server.botUser, in: room)
             return questions.allSatisfy { replies[$0] != nil } ? true : nil

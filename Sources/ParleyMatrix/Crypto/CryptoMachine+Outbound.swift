@@ -45,7 +45,11 @@ extension CryptoMachine {
     /// The devices among `devices` that have no Olm session with the bot yet: claim a one-time
     /// key for each (`/keys/claim`) and pass it to `startSession`.
     func devicesWithoutSession(_ devices: [KnownDevices.Device]) -> [KnownDevices.Device] {
-        devices.filter { olmSessions[$0.curve25519]?.isEmpty ?? true }
+        devices.filter { !hasSession(with: $0) }
+    }
+
+    func hasSession(with device: KnownDevices.Device) -> Bool {
+        !(olmSessions[device.curve25519]?.isEmpty ?? true)
     }
 
     /// An Olm session to `device` from a claimed one-time key, if the key carries the device's
