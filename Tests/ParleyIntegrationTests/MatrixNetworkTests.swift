@@ -482,6 +482,33 @@ import Testing
         #expect(result["leaver_decrypted"] == .bool(false), "the leaver's device cannot decrypt the next reply")
     }
 
+    /// Must show (issue 12): the 300-mention burst, eight in flight, in an encrypted room: each
+    /// answered exactly once, every reply decrypted by the person's client.
+    @Test func aBurstOf300EncryptedMentionsEightInFlightGetsExactlyOneReplyEach() async throws {
+        let log = CapturedLog()
+        let text = config(database: Self.scratchDatabase(), extraNetwork: "    crypto_pickle_key: \"an-encrypted-burst-test-key-0123456789abcdef\"")
+        let bot = try startBot(text, log: log)
+        defer { bot.cancel() }
+        _ = try await waitFor("the keys to be published") { log.contains("encryption keys published") ? true : nil }
+        let count = 300
+        let result = try await encryptedConversation(.object([
+            "burst": .number(Double(count)), "in_flight": .number(8), "bot": .string(server.botUser), "timeout": .number(600),
+        ]))
+        print("encrypted burst: sent in \(result["sent_s"]?.number ?? -1) s, all answered \(result["answered_s"]?.number ?? -1) s after the first send")
+        let posts = try #require(result["posts"]?.array)
+        let unanswered = posts.filter { $0 == .number(0) }.count
+        if unanswered > 0 {
+            print("\(unanswered) unanswered; the bot's log about keys:")
+            for line in log.snapshot where line.contains("key") || line.contains("refused") { print("  \(line.prefix(300))") }
+        }
+        #expect(posts.count == count)
+        #expect(posts.filter { $0 != .number(1) }.isEmpty, "each answered exactly once: \(posts)")
+        #expect(result["bodies_right"] == .number(Double(count)), "each reply is its own question's: \(result)")
+        #expect(result["barrier"] == .number(1))
+        #expect(result["undecryptable"]?.array == [], "every reply decrypts")
+        #expect(!log.contains("refused an encrypted message"))
+    }
+
     /// An encrypted message whose room key never reaches the bot: after `room_key_wait_s` the
     /// room is told once, encrypted, and nothing is sent in clear.
     @Test func aMessageWhoseKeyNeverComesIsToldOnceAndEncrypted() async throws {
