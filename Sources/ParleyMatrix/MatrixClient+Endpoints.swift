@@ -92,6 +92,43 @@ extension MatrixClient {
             "PUT", MatrixPath.client("sendToDevice", type, transactionID), body: .object(["messages": .object(byUser.mapValues { .object($0) })]))
     }
 
+    /// The newest server-side key backup version, or nil when there is none.
+    func keyBackupVersion() async throws -> JSONValue? {
+        do {
+            let version: JSONValue = try await call("GET", MatrixPath.client("room_keys", "version"))
+            return version
+        } catch let error as MatrixError where error.code == "M_NOT_FOUND" {
+            return nil
+        }
+    }
+
+    /// Starts a key backup version; returns its version.
+    func createKeyBackup(algorithm: String, authData: JSONValue) async throws -> String {
+        let answer: JSONValue = try await call("POST", MatrixPath.client("room_keys", "version"), body: .object([
+            "algorithm": .string(algorithm), "auth_data": authData,
+        ]))
+        guard let version = answer["version"]?.string else {
+            throw MatrixError.malformedResponse(endpoint: "room_keys/version", detail: "no version in \(answer.compactText.prefix(200))")
+        }
+        return version
+    }
+
+    /// Stores room keys (`{"rooms": {room: {"sessions": {session: KeyBackupData}}}}`) in `version`.
+    func backUpKeys(_ body: JSONValue, version: String) async throws {
+        let _: JSONValue = try await call("PUT", MatrixPath.client("room_keys", "keys"), query: ["version": version], body: body)
+    }
+
+    /// One room key from backup `version`, or nil when it holds none for that session.
+    func backedUpKey(room: MatrixRoomID, session: String, version: String) async throws -> JSONValue? {
+        do {
+            let data: JSONValue = try await call(
+                "GET", MatrixPath.client("room_keys", "keys", room.rawValue, session), query: ["version": version])
+            return data
+        } catch let error as MatrixError where error.code == "M_NOT_FOUND" {
+            return nil
+        }
+    }
+
     /// Everyone joined to `room` now, whatever the sync's lazy loading left out.
     func joinedMembers(of room: MatrixRoomID) async throws -> [MatrixUserID] {
         let answer: JSONValue = try await call("GET", MatrixPath.client("rooms", room.rawValue, "joined_members"))

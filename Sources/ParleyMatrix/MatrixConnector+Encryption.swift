@@ -169,7 +169,8 @@ extension MatrixConnector {
     // MARK: - Writing
 
     /// `content` as it may go into `room`: encrypted for every device of every member in an
-    /// encrypted room (the room key shared first with those that lack it), as is elsewhere.
+    /// encrypted room (the room key shared first with those that lack it; never with a device
+    /// `blacklisted_devices` names), as is elsewhere.
     func sealed(_ content: JSONValue, in room: MatrixRoomID) async throws -> (content: JSONValue, type: String) {
         guard rooms[room].encrypted else { return (content, "m.room.message") }
         guard let machine = crypto else { throw MatrixError.encryptedRoom(room) }
@@ -182,7 +183,7 @@ extension MatrixConnector {
         }
         await refreshDevices(of: members.filter { !queriedUsers.contains($0) })
         let devices = members.flatMap { machine.devices.devices(of: $0) }
-            .filter { !($0.user == configuration.userID && $0.id == deviceID) }
+            .filter { !($0.user == configuration.userID && $0.id == deviceID) && !isBlacklisted($0) }
         let missing = machine.devicesWithoutSession(devices)
         if !missing.isEmpty {
             let claimed = try await client.claimKeys(missing.map { (user: $0.user, device: $0.id) })
@@ -206,6 +207,11 @@ extension MatrixConnector {
         let encrypted = try machine.encrypt("m.room.message", content, in: room, readers: readers, rules: rules, now: now)
         try await saveCrypto(machine)
         return (encrypted, "m.room.encrypted")
+    }
+
+    /// A device `blacklisted_devices` names: it is never given room keys.
+    func isBlacklisted(_ device: KnownDevices.Device) -> Bool {
+        configuration.blacklistedDevices.contains { $0.covers(user: device.user, device: device.id) }
     }
 
     // MARK: - Keys that do not come

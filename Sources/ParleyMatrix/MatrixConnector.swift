@@ -31,6 +31,10 @@ public actor MatrixConnector: Connector {
     /// Rooms told that a message waits for its key (once per wait), and the timers that will.
     var keyNoticeSent: Set<MatrixRoomID> = []
     var keyNoticeTimers: [MatrixRoomID: Task<Void, Never>] = [:]
+    /// The server-side key backup the recovery key opens, and the sessions already asked of it
+    /// (`MatrixConnector+KeyBackup`).
+    var keyBackup: (key: BackupKey, version: String)?
+    var backupLookups: Set<String> = []
     /// The joined members of encrypted rooms as last fetched, until a membership event changes them.
     var encryptedRoomMembers: [MatrixRoomID: [MatrixUserID]] = [:]
     private var ledger = SyncLedger()
@@ -138,6 +142,7 @@ public actor MatrixConnector: Connector {
             do {
                 try await signIn()
                 await startEncryption()
+                await startKeyBackup()
                 try await restore()
                 try await syncLoop {
                     if !reportedUp { sink?.emit(.state(configuration.network, .up)) }
@@ -406,6 +411,16 @@ public actor MatrixConnector: Connector {
         for revision in revisions[nextRevision...] { sink?.emit(revision.event) }
         // Messages that waited for the keys this sync brought.
         for session in keysArrived { await handOverWaiting(for: session) }
+        // Then the backup: the new keys kept there, and asked for those that did not come.
+        if !keysArrived.isEmpty { await backUpKeys() }
+        if keyBackup != nil {
+            for (session, waiting) in waitingForKeys where !backupLookups.contains(session) {
+                guard let first = waiting.first else { continue }
+                if await restoreFromBackup(session: session, room: first.room, sender: first.event.sender) {
+                    await handOverWaiting(for: session)
+                }
+            }
+        }
     }
 
     /// Hands the bot the messages that waited for `session`'s key, now that it came.

@@ -67,6 +67,12 @@ public struct MatrixConnectorConfiguration: Sendable, Equatable {
     /// Locks the encryption state (libolm pickles) in the database (`crypto_pickle_key` or
     /// `crypto_pickle_key_file`); without it, encrypted rooms are not read.
     public var cryptoPickleKey: Secret?
+    /// Opens the server-side key backup (`key_backup_recovery_key` or `_file`): every room key the
+    /// bot is given is kept there, and a re-installed bot reads with it what it was sent before.
+    public var keyBackupRecoveryKey: RecoveryKey?
+    /// Devices that are never given the bot's room keys (`blacklisted_devices`): they cannot read
+    /// what it says in encrypted rooms. Every other device of a joined member is given them.
+    public var blacklistedDevices: [BlacklistedDevice] = []
     /// How long an encrypted message waits for its room key before the room is told, once, that
     /// the bot cannot read it yet (it still answers when the key comes).
     public var roomKeyWait: Duration = .seconds(60)
@@ -111,4 +117,20 @@ public struct MatrixConnectorConfiguration: Sendable, Equatable {
 
     /// The key the connector's saved state is stored under.
     var stateAccount: String { "\(network.rawValue)\u{1F}\(userID)" }
+}
+
+/// A device, or every device of a user, the bot never shares room keys with.
+public struct BlacklistedDevice: Sendable, Hashable {
+    public var user: MatrixUserID
+    /// Nil: every device of `user`.
+    public var device: String?
+
+    public init(user: MatrixUserID, device: String? = nil) {
+        self.user = user
+        self.device = device
+    }
+
+    func covers(user other: MatrixUserID, device id: String) -> Bool {
+        user == other && (device == nil || device == id)
+    }
 }

@@ -48,6 +48,32 @@ import Testing
         #expect(!short.contains("short\""), "the key itself is never repeated: \(short)")
     }
 
+    @Test func theRecoveryKeyIsCheckedWhenReadAndNeedsEncryption() throws {
+        let recovery = "EsSz ykH7 LCZx 7Cae cmKD wcmY JRXi Ybtu 8iQ3 t8Ez nRwK pUY1"
+        let pickle = "    access_token: t\n    crypto_pickle_key: k3y-for-the-bots-encryption-state-0123456789\n"
+        let matrix = try parse(Self.base + pickle + "    key_backup_recovery_key: \"${RECOVERY}\"\n", environment: ["RECOVERY": recovery])
+        #expect(matrix.keyBackupRecoveryKey == (try RecoveryKey(parsing: recovery)))
+        #expect(try parse(Self.base + pickle).keyBackupRecoveryKey == nil)
+        let mistyped = error(Self.base + pickle + "    key_backup_recovery_key: \"\(recovery.dropLast())2\"\n")
+        #expect(mistyped.contains("networks.matrix.key_backup_recovery_key") && mistyped.contains("check byte"), "\(mistyped)")
+        #expect(!mistyped.contains("EsSz"), "the key itself is never repeated: \(mistyped)")
+        let alone = error(Self.base + "    access_token: t\n    key_backup_recovery_key: \"\(recovery)\"\n")
+        #expect(alone.contains("needs crypto_pickle_key"), "\(alone)")
+    }
+
+    @Test func blacklistedDevicesAreWholeUsersOrOneDevice() throws {
+        let matrix = try parse(Self.base + """
+                access_token: t
+                blacklisted_devices: ["@mallory:example.org", { user: "@bob:example.org", device: OLDPHONE }]
+
+            """)
+        #expect(matrix.blacklistedDevices == [
+            BlacklistedDevice(user: "@mallory:example.org"), BlacklistedDevice(user: "@bob:example.org", device: "OLDPHONE"),
+        ])
+        #expect(error(Self.base + "    access_token: t\n    blacklisted_devices: [mallory]\n").contains("not a Matrix user id"))
+        #expect(error(Self.base + "    access_token: t\n    blacklisted_devices: [{ device: X }]\n").contains("user"))
+    }
+
     @Test func readsEverySetting() throws {
         let matrix = try parse(Self.base + """
                 password: hunter2

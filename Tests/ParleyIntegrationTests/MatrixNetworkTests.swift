@@ -509,6 +509,28 @@ import Testing
         #expect(!log.contains("refused an encrypted message"))
     }
 
+    /// `blacklisted_devices` (issue 12, trust): a blacklisted member's devices receive the reply
+    /// and cannot decrypt it; everyone else's read it.
+    @Test func aBlacklistedMembersDevicesAreNeverGivenTheRoomKey() async throws {
+        let log = CapturedLog()
+        let text = config(database: Self.scratchDatabase(), extraNetwork: """
+                crypto_pickle_key: "a-blacklist-test-key-0123456789abcdefghijkl"
+                blacklisted_devices: ["\(server.strangerUser)"]
+            """)
+        let bot = try startBot(text, log: log)
+        defer { bot.cancel() }
+        _ = try await waitFor("the keys to be published") { log.contains("encryption keys published") ? true : nil }
+        let result = try await encryptedConversation(.object([
+            "room_of_three": .bool(true), "mallory_blacklisted": .bool(true), "bot": .string(server.botUser), "timeout": .number(120),
+            "alice": .object(["user": .string(server.humanUser), "password": .string(server.humanPassword)]),
+            "mallory": .object(["user": .string(server.strangerUser), "password": .string(server.strangerPassword)]),
+            "questions": .array([.string("who may read this?")]),
+        ]))
+        #expect(result["alice"] == .array([.string("You said: who may read this?"), .string("You said: who may read this?")]), "\(result)")
+        #expect(result["mallory_undecryptable"] == .bool(true), "\(result)")
+        #expect(result["mallory_read"] == .null)
+    }
+
     /// An encrypted message whose room key never reaches the bot: after `room_key_wait_s` the
     /// room is told once, encrypted, and nothing is sent in clear.
     @Test func aMessageWhoseKeyNeverComesIsToldOnceAndEncrypted() async throws {
@@ -550,6 +572,63 @@ import Testing
         try await sendUnkeyed()
         _ = try await waitFor("the third message to wait") { waits() == 3 ? true : nil }
         #expect(try await fromBot().count == 1)
+    }
+
+    /// Must show (issue 12, trust): a re-installed bot (new device, empty database, the same
+    /// recovery key) reads a message whose room key went only to the device it replaced, with
+    /// the key its first installation put in the server-side key backup.
+    @Test func aReinstalledBotReadsWithTheKeyBackupWhatWasSentToTheDeviceItReplaced() async throws {
+        let account = try await MatrixHuman.login(server.homeserver, user: server.botUser, password: server.botPassword)
+        // The account's earlier backups (another run's recovery key) go: this test starts one.
+        while let current = try? await account.call("GET", "/_matrix/client/v3/room_keys/version"), let version = current["version"]?.string {
+            _ = try await account.call("DELETE", "/_matrix/client/v3/room_keys/version/\(version)")
+        }
+        let recoveryKey = RecoveryKey.random().text
+        func bot(_ log: CapturedLog) throws -> Task<Void, any Error> {
+            try startBot(config(database: Self.scratchDatabase(), extraNetwork: """
+                    crypto_pickle_key: "a-key-backup-test-key-0123456789abcdefghij"
+                    key_backup_recovery_key: "\(recoveryKey)"
+                """), log: log)
+        }
+        let firstLog = CapturedLog()
+        let first = try bot(firstLog)
+        defer { first.cancel() }
+        _ = try await waitFor("the backup to start") { firstLog.contains("key backup started") ? true : nil }
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-e2e-\(UUID().uuidString)")
+        let signals = folder.appendingPathComponent("signals")
+        try FileManager.default.createDirectory(at: signals, withIntermediateDirectories: true)
+        let person = try startEncryptedPerson(.object([
+            "reinstall": .bool(true), "bot": .string(server.botUser), "timeout": .number(180), "signal_dir": .string(signals.path),
+        ]), in: folder)
+        _ = try await waitFor("the first answer", timeout: .seconds(120)) {
+            FileManager.default.fileExists(atPath: signals.appendingPathComponent("answered").path) ? true : nil
+        }
+        let backedUp = try await waitFor("the room key in the backup") {
+            let version = try await account.call("GET", "/_matrix/client/v3/room_keys/version")
+            return (version["count"]?.number ?? 0) >= 1 ? version : nil
+        }
+        first.cancel()
+        _ = await first.result
+
+        let secondLog = CapturedLog()
+        let second = try bot(secondLog)
+        defer { second.cancel() }
+        _ = try await waitFor("the new device's keys") { secondLog.contains("encryption keys published") ? true : nil }
+        #expect(secondLog.contains("a new device: making its encryption keys"))
+        #expect(secondLog.contains("key backup found"), "the same backup, not a new one")
+        FileManager.default.createFile(atPath: signals.appendingPathComponent("reinstalled").path, contents: nil)
+        let result = try await finishEncryptedPerson(person)
+        #expect(result["same_session"] == .bool(true), "the second question went out in the first one's session: \(result)")
+        #expect(result["replies"] == .array([
+            .array([.string("You said: before the reinstall")]), .array([.string("You said: after the reinstall")]),
+        ]), "\(result)")
+        #expect(result["undecryptable"]?.array == [])
+        #expect(secondLog.contains("a room key came from the key backup"))
+        #expect(!secondLog.contains("refused"))
+        let after = try await account.call("GET", "/_matrix/client/v3/room_keys/version")
+        #expect(after["version"] == backedUp["version"])
+        #expect(!firstLog.snapshot.contains { $0.contains(recoveryKey) } && !secondLog.snapshot.contains { $0.contains(recoveryKey) })
     }
 
     @Test func fillsAGapInALimitedTimelineFromMessages() async throws {

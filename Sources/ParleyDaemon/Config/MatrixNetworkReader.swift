@@ -8,7 +8,7 @@ enum MatrixNetworkReader {
         "type", "homeserver", "user_id", "access_token", "access_token_file", "password", "password_file",
         "device_name", "rooms", "invites_from", "leave_when_alone", "reply_with", "notices_from", "edit_interval_ms", "language",
         "timeline_limit", "max_reconnect_delay_s", "crypto_pickle_key", "crypto_pickle_key_file",
-        "room_key_wait_s",
+        "room_key_wait_s", "key_backup_recovery_key", "key_backup_recovery_key_file", "blacklisted_devices",
     ]
 
     static func read(name: NetworkID, _ node: ConfigNode) throws -> MatrixConnectorConfiguration {
@@ -86,6 +86,32 @@ enum MatrixNetworkReader {
             configuration.cryptoPickleKey = key
         }
         if let value = try map["room_key_wait_s"]?.int(in: 1...86_400) { configuration.roomKeyWait = .seconds(value) }
+        if let text = try map.secret("key_backup_recovery_key") {
+            let node = (map["key_backup_recovery_key"] ?? map["key_backup_recovery_key_file"])!
+            guard configuration.cryptoPickleKey != nil else {
+                throw node.invalid("key_backup_recovery_key needs crypto_pickle_key: the backup holds the keys of encrypted rooms, which are read only with encryption on")
+            }
+            do {
+                configuration.keyBackupRecoveryKey = try RecoveryKey(parsing: text.value)
+            } catch {
+                throw node.invalid("not a recovery key: \(error); give the 48 characters Element shows (groups of four), or make one with `parley matrix recovery-key`")
+            }
+        }
+        if let node = map["blacklisted_devices"] {
+            configuration.blacklistedDevices = try node.list().map(blacklistedDevice)
+        }
         return configuration
+    }
+
+    /// `"@user:server"` (every device of the user) or `{ user: "@user:server", device: DEVICEID }`.
+    private static func blacklistedDevice(_ node: ConfigNode) throws -> BlacklistedDevice {
+        func user(_ node: ConfigNode) throws -> MatrixUserID {
+            let text = try node.nonEmptyString()
+            guard text.hasPrefix("@"), text.contains(":") else { throw node.invalid("'\(text)' is not a Matrix user id; write @name:server") }
+            return MatrixUserID(text)
+        }
+        if (try? node.nonEmptyString()) != nil { return BlacklistedDevice(user: try user(node)) }
+        let map = try node.mapping(keys: ["user", "device"])
+        return BlacklistedDevice(user: try user(try map.required("user")), device: try map["device"]?.nonEmptyString())
     }
 }

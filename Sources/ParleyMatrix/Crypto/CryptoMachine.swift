@@ -71,6 +71,8 @@ final class CryptoMachine {
         var senderSigningKey: String
         /// Message indices decrypted so far, with their event: a second event on an index is a replay.
         var seen: [UInt32: MatrixEventID] = [:]
+        /// The key backup version it was last uploaded to.
+        var backedUpIn: String?
     }
 
     /// The session the bot encrypts a room's messages with, and the devices it reached.
@@ -179,13 +181,20 @@ final class CryptoMachine {
             throw .undecryptable(error)
         }
         guard (try? session.id()) == sessionID else { throw .misaddressed("session key does not match session_id") }
-        // A key that reaches further back replaces one that starts later; never the reverse.
-        if let known = inbound[key], known.session.firstKnownIndex <= session.firstKnownIndex {
-            return RoomKey(room: key.room, sessionID: sessionID, sender: sender)
-        }
-        inbound[key] = InboundSession(session: session, sender: sender, senderSigningKey: signingKey, seen: inbound[key]?.seen ?? [:])
+        return keep(session, as: key, sender: sender, signingKey: signingKey)
+    }
+
+    /// Keeps an inbound session under `key`: one that reaches further back replaces one that
+    /// starts later, never the reverse; the message indices seen so far stay.
+    func keep(
+        _ session: MegolmInboundSession, as key: SessionKey, sender: MatrixUserID, signingKey: String, backedUpIn: String? = nil
+    ) -> RoomKey {
+        let roomKey = RoomKey(room: key.room, sessionID: key.sessionID, sender: sender)
+        if let known = inbound[key], known.session.firstKnownIndex <= session.firstKnownIndex { return roomKey }
+        inbound[key] = InboundSession(
+            session: session, sender: sender, senderSigningKey: signingKey, seen: inbound[key]?.seen ?? [:], backedUpIn: backedUpIn)
         changedInbound.insert(key)
-        return RoomKey(room: key.room, sessionID: sessionID, sender: sender)
+        return roomKey
     }
 
     // MARK: - Room events
@@ -266,6 +275,7 @@ final class CryptoMachine {
                 "session_id": .string(sessionKey.sessionID), "sender": .string(known.sender.rawValue),
                 "signing_key": .string(known.senderSigningKey), "pickle": .string(try known.session.pickle(key: key)),
                 "seen": .object(Dictionary(uniqueKeysWithValues: known.seen.map { ("\($0.key)", JSONValue.string($0.value.rawValue)) })),
+                "backup": known.backedUpIn.map(JSONValue.string) ?? .null,
             ])
             records.append(CryptoRecord(
                 kind: .inboundGroupSession, key: "\(sessionKey.room) \(sessionKey.senderKey) \(sessionKey.sessionID)", value: value.compactText))
@@ -303,7 +313,7 @@ final class CryptoMachine {
                 }
                 machine.inbound[SessionKey(room: MatrixRoomID(room), senderKey: senderKey, sessionID: sessionID)] = InboundSession(
                     session: try MegolmInboundSession(pickle: pickle, key: key), sender: MatrixUserID(sender),
-                    senderSigningKey: signingKey, seen: seen)
+                    senderSigningKey: signingKey, seen: seen, backedUpIn: json["backup"]?.string)
             }
         }
         return machine
