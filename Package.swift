@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyDaemon", "ParleyInference", "ParleyPlugins", "ParleyCore", "ParleyTesting", "ParleyHTTP", "ParleyStore",
+                "ParleyDaemon", "ParleyInference", "ParleyPlugins", "ParleyCore", "ParleyTesting", "ParleyHTTP", "ParleyStore", "ParleyMatrix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming

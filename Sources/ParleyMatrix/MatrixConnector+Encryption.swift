@@ -145,6 +145,7 @@ extension MatrixConnector {
         } catch {
             logger.error("could not store the encryption state", metadata: ["matrix.error": "\(error)"])
         }
+        for event in events where event.type == "m.room_key_request" { await answerKeyRequest(event) }
         return arrived
     }
 
@@ -184,15 +185,7 @@ extension MatrixConnector {
         await refreshDevices(of: members.filter { !queriedUsers.contains($0) })
         let devices = members.flatMap { machine.devices.devices(of: $0) }
             .filter { !($0.user == configuration.userID && $0.id == deviceID) && !isBlacklisted($0) }
-        let missing = machine.devicesWithoutSession(devices)
-        if !missing.isEmpty {
-            let claimed = try await client.claimKeys(missing.map { (user: $0.user, device: $0.id) })
-            for device in missing {
-                if let key = claimed[device.user]?[device.id], machine.startSession(with: device, oneTimeKey: key) { continue }
-                logger.warning("a device gets no room key: it has no valid one-time key to claim", metadata: [
-                    "matrix.user": "\(device.user)", "matrix.device": "\(device.id)"])
-            }
-        }
+        try await openSessions(with: devices, machine)
         let readers = devices.filter(machine.hasSession)
         let rules = CryptoMachine.RotationRules(rooms[room].encryption ?? .object([:]))
         let now = clock.now()
@@ -207,6 +200,66 @@ extension MatrixConnector {
         let encrypted = try machine.encrypt("m.room.message", content, in: room, readers: readers, rules: rules, now: now)
         try await saveCrypto(machine)
         return (encrypted, "m.room.encrypted")
+    }
+
+    /// Olm sessions with those of `devices` that have none, from claimed one-time keys; a device
+    /// without a valid key to claim is left out (and said).
+    private func openSessions(with devices: [KnownDevices.Device], _ machine: CryptoMachine) async throws {
+        let missing = machine.devicesWithoutSession(devices)
+        guard !missing.isEmpty else { return }
+        let claimed = try await client.claimKeys(missing.map { (user: $0.user, device: $0.id) })
+        for device in missing {
+            if let key = claimed[device.user]?[device.id], machine.startSession(with: device, oneTimeKey: key) { continue }
+            logger.warning("a device gets no room key: it has no valid one-time key to claim", metadata: [
+                "matrix.user": "\(device.user)", "matrix.device": "\(device.id)"])
+        }
+    }
+
+    // MARK: - Key requests
+
+    /// Answers an `m.room_key_request`: the key goes, over Olm, to another device of the bot's own
+    /// account that lacks it; any other request is ignored (and logged).
+    func answerKeyRequest(_ event: SyncResponse.ToDeviceEvent) async {
+        // Requests this device sent to all of the account's devices come back to it too.
+        guard let machine = crypto, event.content["action"]?.string == "request",
+              !(event.sender == configuration.userID && event.content["requesting_device_id"]?.string == deviceID) else { return }
+        if event.sender == configuration.userID, !queriedUsers.contains(event.sender) { await refreshDevices(of: [event.sender]) }
+        switch machine.answer(keyRequest: event.content, from: event.sender) {
+        case .ignore(let reason):
+            logger.info("ignored a room key request", metadata: [
+                "matrix.sender": "\(event.sender)", "matrix.device": "\(event.content["requesting_device_id"]?.string ?? "")",
+                "matrix.reason": "\(reason)"])
+        case .forward(let device, let content):
+            do {
+                try await openSessions(with: [device], machine)
+                guard let message = try machine.olmEncrypted("m.forwarded_room_key", content, to: device) else { return }
+                try await saveCrypto(machine)
+                try await client.sendToDevice(
+                    type: "m.room.encrypted", [(user: message.user, device: message.device, content: message.content)],
+                    transactionID: "parley.forward." + UUID().uuidString)
+                logger.info("sent a room key to another device of this account", metadata: [
+                    "matrix.device": "\(device.id)", "matrix.session": "\(content["session_id"]?.string ?? "")"])
+            } catch {
+                logger.warning("could not answer a room key request", metadata: ["matrix.error": "\(error)"])
+            }
+        }
+    }
+
+    /// Asks the bot's other devices, and the device that sent it, for the key of a message that
+    /// waits for one (once per session).
+    func requestKey(for event: MatrixEvent, in room: MatrixRoomID) async {
+        guard let machine = crypto, let session = event.content["session_id"]?.string, !machine.requestedKeys.contains(session),
+              let request = machine.keyRequest(for: event, in: room) else { return }
+        var recipients = [(user: configuration.userID, device: "*", content: request)]
+        if let device = event.content["device_id"]?.string, event.sender != configuration.userID {
+            recipients.append((user: event.sender, device: device, content: request))
+        }
+        do {
+            try await client.sendToDevice(type: "m.room_key_request", recipients, transactionID: "parley.keyrequest." + UUID().uuidString)
+            logger.info("asked for a room key that has not come", metadata: ["matrix.room": "\(room)", "matrix.session": "\(session)"])
+        } catch {
+            logger.warning("could not ask for a room key", metadata: ["matrix.error": "\(error)"])
+        }
     }
 
     /// A device `blacklisted_devices` names: it is never given room keys.

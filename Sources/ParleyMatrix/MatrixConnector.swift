@@ -411,14 +411,16 @@ public actor MatrixConnector: Connector {
         for revision in revisions[nextRevision...] { sink?.emit(revision.event) }
         // Messages that waited for the keys this sync brought.
         for session in keysArrived { await handOverWaiting(for: session) }
-        // Then the backup: the new keys kept there, and asked for those that did not come.
+        // Then the backup: the new keys kept there; the keys that did not come asked of it, and
+        // of the bot's other devices and the senders'.
         if !keysArrived.isEmpty { await backUpKeys() }
-        if keyBackup != nil {
-            for (session, waiting) in waitingForKeys where !backupLookups.contains(session) {
-                guard let first = waiting.first else { continue }
-                if await restoreFromBackup(session: session, room: first.room, sender: first.event.sender) {
-                    await handOverWaiting(for: session)
-                }
+        for (session, waiting) in waitingForKeys {
+            guard let first = waiting.first else { continue }
+            if keyBackup != nil, !backupLookups.contains(session),
+               await restoreFromBackup(session: session, room: first.room, sender: first.event.sender) {
+                await handOverWaiting(for: session)
+            } else {
+                await requestKey(for: first.event, in: first.room)
             }
         }
     }

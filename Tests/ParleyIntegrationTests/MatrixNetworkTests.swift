@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ParleyCore
 import ParleyDaemon
+import ParleyHTTP
 @testable import ParleyMatrix
 import ParleyTesting
 import Testing
@@ -507,6 +508,66 @@ import Testing
         #expect(result["barrier"] == .number(1))
         #expect(result["undecryptable"]?.array == [], "every reply decrypts")
         #expect(!log.contains("refused an encrypted message"))
+    }
+
+    /// Key requests (issue 12): another device of the bot's account that lacks the key of a reply
+    /// asks for it and is sent it over Olm, and reads the reply; a person's request is ignored.
+    @Test func anotherDeviceOfTheBotsAccountIsSentTheKeyItAsksForAndAPersonsRequestIsIgnored() async throws {
+        let log = CapturedLog()
+        let bot = try startBot(config(database: Self.scratchDatabase(), extraNetwork: "    crypto_pickle_key: \"a-key-request-test-key-0123456789abcdefghi\""), log: log)
+        defer { bot.cancel() }
+        _ = try await waitFor("the keys to be published") { log.contains("encryption keys published") ? true : nil }
+        let conversation = try await encryptedConversation(.object([
+            "bot": .string(server.botUser), "questions": .array([.string("a reply to ask the key of")]), "timeout": .number(120),
+        ]))
+        let room = try #require(conversation["room"]?.string)
+        let human = try await server.human()
+        let replyJSON = try #require(try await human.events(in: room, types: ["m.room.encrypted"]).last { $0["sender"]?.string == server.botUser })
+        let reply = try JSONDecoder().decode(MatrixEvent.self, from: JSONEncoder().encode(replyJSON))
+
+        // A second device of the bot's account, as another installation would be.
+        let botUser = MatrixUserID(server.botUser)
+        let login = try await MatrixHuman.login(server.homeserver, user: server.botUser, password: server.botPassword)
+        defer { Task { [login] in _ = try? await login.call("POST", "/_matrix/client/v3/logout", .object([:])) } }
+        var client = MatrixClient(
+            transport: HomeserverTransport(homeserver: server.homeserver, http: URLSessionHTTPClient()),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        client.accessToken = Secret(login.token)
+        let second = try CryptoMachine.create(user: botUser, device: try #require(login.deviceID))
+        _ = try await client.uploadKeys(try #require(try second.keysToUpload(serverCount: 0, hasFallbackKey: false, includeDeviceKeys: true)))
+        second.markKeysPublished()
+        second.devices.update(botUser, from: try await client.queryKeys([botUser])[botUser] ?? .null)
+        #expect(throws: CryptoMachine.Refusal.self) { try second.decrypt(reply, in: MatrixRoomID(room)) }
+
+        let request = try #require(second.keyRequest(for: reply, in: MatrixRoomID(room)))
+        try await client.sendToDevice(type: "m.room_key_request", [(user: botUser, device: "*", content: request)], transactionID: UUID().uuidString)
+        var since: String?
+        let key = try await waitFor("the forwarded key") { () -> CryptoMachine.RoomKey? in
+            let sync = try await client.sync(since: since, filter: SyncFilter.json(timelineLimit: 1), timeout: .seconds(1))
+            since = sync.nextBatch
+            for event in sync.toDevice where event.type == "m.room.encrypted" {
+                if let key = try? second.receiveToDevice(sender: event.sender, content: event.content) { return key }
+            }
+            return nil
+        }
+        #expect(key.sessionID == reply.content["session_id"]?.string)
+        #expect(try second.decrypt(reply, in: MatrixRoomID(room)).content["body"]?.string == "You said: a reply to ask the key of")
+        #expect(log.contains("sent a room key to another device of this account"))
+
+        // A person's device asks the bot for the same key: ignored.
+        var foreign = request
+        if case .object(var members) = request {
+            members["requesting_device_id"] = .string(human.deviceID ?? "HUMAN")
+            members["request_id"] = .string(UUID().uuidString)
+            foreign = .object(members)
+        }
+        _ = try await human.call("PUT", "/_matrix/client/v3/sendToDevice/m.room_key_request/\(UUID().uuidString)", .object([
+            "messages": .object([server.botUser: .object(["*": foreign])]),
+        ]))
+        _ = try await waitFor("the person's request to be ignored") {
+            log.snapshot.contains { $0.contains("ignored a room key request") && $0.contains("from another account") } ? true : nil
+        }
+        #expect(log.snapshot.filter { $0.contains("sent a room key to another device") }.count == 1)
     }
 
     /// `blacklisted_devices` (issue 12, trust): a blacklisted member's devices receive the reply

@@ -25,7 +25,7 @@ public struct ConfigSummary {
             switch network.kind {
             case .console(let user): "\(network.name) (console, user \(user))"
             case .irc(let irc): "\(network.name) (irc \(irc.endpoint.host):\(irc.endpoint.port), \(Self.tls(irc.endpoint.tls)), nick \(irc.session.nick), sasl \(irc.session.sasl?.mechanism ?? "off"), channels \(irc.session.channels.map(\.name).joined(separator: " ")))"
-            case .matrix(let matrix): "\(network.name) (matrix \(matrix.homeserver.absoluteString), user \(matrix.userID), \(Self.authentication(matrix.authentication)), rooms \(matrix.rooms.isEmpty ? "by invite" : matrix.rooms.joined(separator: " ")))"
+            case .matrix(let matrix): "\(network.name) (matrix \(matrix.homeserver.absoluteString), user \(matrix.userID), \(Self.authentication(matrix.authentication)), rooms \(matrix.rooms.isEmpty ? "by invite" : matrix.rooms.joined(separator: " ")), \(Self.encryption(matrix)))"
             }
         }
         let plugins = configuration.plugins.map { plugin in
@@ -55,6 +55,14 @@ public struct ConfigSummary {
         case .accessToken: "access token set"
         case .password: "password login, device kept"
         }
+    }
+
+    private static func encryption(_ matrix: MatrixConnectorConfiguration) -> String {
+        guard matrix.cryptoPickleKey != nil else { return "encryption off" }
+        var parts = ["encryption on"]
+        if matrix.keyBackupRecoveryKey != nil { parts.append("key backup on") }
+        if !matrix.blacklistedDevices.isEmpty { parts.append("\(matrix.blacklistedDevices.count) blacklisted") }
+        return parts.joined(separator: ", ")
     }
 
     private static func tls(_ settings: IRCEndpoint.TLSSettings?) -> String {

@@ -89,25 +89,27 @@ extension CryptoMachine {
             "algorithm": .string(Self.megolmAlgorithm), "room_id": .string(room.rawValue),
             "session_id": .string(try current.session.id()), "session_key": .string(try current.session.sessionKey()),
         ])
-        var messages: [ToDevice] = []
-        for device in devices where !current.sharedWith.contains(device.curve25519) {
-            guard let session = olmSessions[device.curve25519]?.first else { continue }
-            let payload: JSONValue = .object([
-                "type": .string("m.room_key"), "content": content,
-                "sender": .string(user.rawValue), "recipient": .string(device.user.rawValue),
-                "recipient_keys": .object(["ed25519": .string(device.ed25519)]),
-                "keys": .object(["ed25519": .string(identity.ed25519)]),
-            ])
-            let message = try session.encrypt(try CanonicalJSON.text(payload))
-            changedOlmSessions.insert(device.curve25519)
-            messages.append(ToDevice(user: device.user, device: device.id, content: .object([
-                "algorithm": .string(Self.olmAlgorithm), "sender_key": .string(identity.curve25519),
-                "ciphertext": .object([device.curve25519: .object([
-                    "type": .number(Double(message.kind.rawValue)), "body": .string(message.body),
-                ])]),
-            ])))
-        }
-        return messages
+        return try devices.filter { !current.sharedWith.contains($0.curve25519) }.compactMap { try olmEncrypted("m.room_key", content, to: $0) }
+    }
+
+    /// A to-device `m.room.encrypted` carrying `type` and `content` to `device` over its newest
+    /// Olm session, addressed (sender, recipient, keys) as the spec asks; nil without a session.
+    func olmEncrypted(_ type: String, _ content: JSONValue, to device: KnownDevices.Device) throws -> ToDevice? {
+        guard let session = olmSessions[device.curve25519]?.first else { return nil }
+        let payload: JSONValue = .object([
+            "type": .string(type), "content": content,
+            "sender": .string(user.rawValue), "recipient": .string(device.user.rawValue),
+            "recipient_keys": .object(["ed25519": .string(device.ed25519)]),
+            "keys": .object(["ed25519": .string(identity.ed25519)]),
+        ])
+        let message = try session.encrypt(try CanonicalJSON.text(payload))
+        changedOlmSessions.insert(device.curve25519)
+        return ToDevice(user: device.user, device: device.id, content: .object([
+            "algorithm": .string(Self.olmAlgorithm), "sender_key": .string(identity.curve25519),
+            "ciphertext": .object([device.curve25519: .object([
+                "type": .number(Double(message.kind.rawValue)), "body": .string(message.body),
+            ])]),
+        ]))
     }
 
     /// The room key reached these devices (the to-device request succeeded).

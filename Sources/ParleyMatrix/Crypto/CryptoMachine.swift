@@ -18,6 +18,8 @@ final class CryptoMachine {
         case notForThisDevice
         /// From a Curve25519 key that is not a known device of its sender.
         case unknownDevice(MatrixUserID, senderKey: String)
+        /// A forwarded key for a session whose sender key (and signing key) no known device has.
+        case unknownOriginalSender(senderKey: String)
         /// A normal Olm message, and no session with its sender decrypts it.
         case noSession(senderKey: String)
         case undecryptable(OlmError)
@@ -34,6 +36,7 @@ final class CryptoMachine {
             case .malformed(let what): "malformed: \(what)"
             case .notForThisDevice: "no ciphertext for this device"
             case .unknownDevice(let user, let key): "sender key \(key) is not a known device of \(user)"
+            case .unknownOriginalSender(let key): "no known device has the forwarded session's keys (\(key))"
             case .noSession(let key): "no Olm session with \(key) decrypts it"
             case .undecryptable(let error): "\(error)"
             case .misaddressed(let what): "payload \(what)"
@@ -94,6 +97,8 @@ final class CryptoMachine {
     var inbound: [SessionKey: InboundSession] = [:]
     /// Not kept across restarts: a restart starts a new session and shares it again.
     var outbound: [MatrixRoomID: OutboundRoom] = [:]
+    /// Megolm sessions whose key this device asked its other devices for (not kept across restarts).
+    var requestedKeys: Set<String> = []
     /// What changed since the last `changes(pickledWith:)`: the store is written from these.
     private var accountChanged = false
     var changedOlmSessions: Set<String> = []
@@ -115,8 +120,8 @@ final class CryptoMachine {
 
     // MARK: - To-device
 
-    /// Takes in an `m.room.encrypted` to-device event; returns the room key it carried, or nil
-    /// for another payload (which this part does not act on yet).
+    /// Takes in an `m.room.encrypted` to-device event; returns the room key it carried (`m.room_key`,
+    /// or an `m.forwarded_room_key` this device asked for), or nil for another payload.
     func receiveToDevice(sender: MatrixUserID, content: JSONValue) throws(Refusal) -> RoomKey? {
         guard let algorithm = content["algorithm"]?.string else { throw .malformed("no algorithm") }
         guard algorithm == Self.olmAlgorithm else { throw .unknownAlgorithm(algorithm) }
@@ -141,8 +146,14 @@ final class CryptoMachine {
         guard payload["keys"]?["ed25519"]?.string == sendingDevice.ed25519 else {
             throw .misaddressed("signing key is not the sending device's")
         }
-        guard payload["type"]?.string == "m.room_key" else { return nil }
-        return try takeRoomKey(payload["content"] ?? .null, sender: sender, senderKey: senderKey, signingKey: sendingDevice.ed25519)
+        switch payload["type"]?.string {
+        case "m.room_key":
+            return try takeRoomKey(payload["content"] ?? .null, sender: sender, senderKey: senderKey, signingKey: sendingDevice.ed25519)
+        case "m.forwarded_room_key":
+            return try takeForwardedKey(payload["content"] ?? .null, sender: sender)
+        default:
+            return nil
+        }
     }
 
     private func decryptOlm(_ message: OlmSession.Message, from senderKey: String) throws(Refusal) -> String {

@@ -52,4 +52,12 @@ struct KnownDevices: Sendable, Hashable {
     func device(of user: MatrixUserID, curve25519: String) -> Device? {
         byUser[user]?.values.first { $0.curve25519 == curve25519 }
     }
+
+    /// The device, of anyone known, whose Curve25519 key is `curve25519`.
+    func device(curve25519: String) -> Device? {
+        for devices in byUser.values {
+            if let device = devices.values.first(where: { $0.curve25519 == curve25519 }) { return device }
+        }
+        return nil
+    }
 }
