@@ -77,13 +77,7 @@ extension CryptoMachine {
         else { throw .malformed("backed-up key without sender_key, session_key or sender_claimed_keys") }
         guard let device = devices.device(of: sender, curve25519: senderKey) else { throw .unknownDevice(sender, senderKey: senderKey) }
         guard device.ed25519 == claimed else { throw .misaddressed("the backed-up key's signing key is not \(sender)'s device's") }
-        let session: MegolmInboundSession
-        do {
-            session = try MegolmInboundSession(exportedKey: exported)
-        } catch {
-            throw .undecryptable(error)
-        }
-        guard (try? session.id()) == sessionID else { throw .misaddressed("the backed-up key is for another session") }
+        let session = try inboundSession(exported, exported: true, named: sessionID, "the backed-up key")
         return keep(session, as: SessionKey(room: room, senderKey: senderKey, sessionID: sessionID), sender: sender,
                     signingKey: claimed, backedUpIn: version)
     }

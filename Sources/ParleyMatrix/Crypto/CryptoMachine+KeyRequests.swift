@@ -70,13 +70,7 @@ extension CryptoMachine {
         guard let original = devices.device(curve25519: senderKey), original.ed25519 == claimed else {
             throw .unknownOriginalSender(senderKey: senderKey)
         }
-        let session: MegolmInboundSession
-        do {
-            session = try MegolmInboundSession(exportedKey: exported)
-        } catch {
-            throw .undecryptable(error)
-        }
-        guard (try? session.id()) == sessionID else { throw .misaddressed("the forwarded key is for another session") }
+        let session = try inboundSession(exported, exported: true, named: sessionID, "the forwarded key")
         requestedKeys.remove(sessionID)
         return keep(session, as: SessionKey(room: MatrixRoomID(room), senderKey: senderKey, sessionID: sessionID),
                     sender: original.user, signingKey: claimed)

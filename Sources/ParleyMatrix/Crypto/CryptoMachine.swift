@@ -184,15 +184,21 @@ final class CryptoMachine {
         guard let room = content["room_id"]?.string, let sessionID = content["session_id"]?.string,
               let sessionKey = content["session_key"]?.string
         else { throw .malformed("room key without room_id, session_id or session_key") }
-        let key = SessionKey(room: MatrixRoomID(room), senderKey: senderKey, sessionID: sessionID)
+        let session = try inboundSession(sessionKey, exported: false, named: sessionID, "the room key")
+        return keep(session, as: SessionKey(room: MatrixRoomID(room), senderKey: senderKey, sessionID: sessionID), sender: sender, signingKey: signingKey)
+    }
+
+    /// The Megolm session a key opens (`exported`: from a backup or a forwarded key, not signed
+    /// by its sender), refused unless it is the session `sessionID` names.
+    func inboundSession(_ key: String, exported: Bool, named sessionID: String, _ what: String) throws(Refusal) -> MegolmInboundSession {
         let session: MegolmInboundSession
         do {
-            session = try MegolmInboundSession(sessionKey: sessionKey)
+            session = exported ? try MegolmInboundSession(exportedKey: key) : try MegolmInboundSession(sessionKey: key)
         } catch {
             throw .undecryptable(error)
         }
-        guard (try? session.id()) == sessionID else { throw .misaddressed("session key does not match session_id") }
-        return keep(session, as: key, sender: sender, signingKey: signingKey)
+        guard (try? session.id()) == sessionID else { throw .misaddressed("\(what) is for another session") }
+        return session
     }
 
     /// Keeps an inbound session under `key`: one that reaches further back replaces one that
