@@ -2,7 +2,6 @@ public import Foundation
 public import Logging
 public import ParleyCore
 public import ParleyHTTP
-import Synchronization
 
 /// Where and how to reach an OpenAI-compatible Chat Completions API (OpenAI, vLLM, the llama.cpp
 /// server, Ollama's `/v1`, LM Studio…).
@@ -322,5 +321,5 @@ public struct OpenAICompatibleBackend: GenerationBackend {
 
 /// The calibration's lock, shared by every copy of the backend value.
 private final class CalibrationBox: Sendable {
-    let state = Mutex(PromptCalibration())
+    let state = Locked(PromptCalibration())
 }

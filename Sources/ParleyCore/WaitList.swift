@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Tasks parked until something happens. A waiter whose task is cancelled leaves at once (from
 /// the cancellation handler, which cannot reach an actor's state; hence the lock), so no
@@ -15,7 +14,7 @@ public final class WaitList: Sendable {
         var gone: Set<Int> = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

@@ -1,6 +1,5 @@
 public import ParleyCore
 import Foundation
-import Synchronization
 
 /// The console as a network: each line of standard input is a message from the local user in
 /// the channel `console`; replies print to standard output as they stream.
@@ -15,7 +14,7 @@ public final class ConsoleConnector: Connector {
     private let botName: String
     private let input: @Sendable () -> String?
     private let output: @Sendable (String) -> Void
-    private let midReply = Mutex(false)
+    private let midReply = Locked(false)
 
     public static let channel = "console"
 

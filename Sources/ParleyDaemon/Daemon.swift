@@ -8,7 +8,6 @@ public import ParleyCore
 public import ParleyHTTP
 import ParleyStore
 public import ServiceLifecycle
-import Synchronization
 import UnixSignals
 
 /// Builds Parley from a config: the store, the backends, the connectors, the bot, and the
@@ -176,8 +175,8 @@ public enum Daemon {
     public static func chat(
         _ configuration: ParleyConfiguration, input lines: [String], logger: Logger, plugins: [any Plugin] = []
     ) async throws -> String {
-        let input = Mutex(lines)
-        let output = Mutex("")
+        let input = Locked(lines)
+        let output = Locked("")
         let assembly = try assemble(
             configuration, mode: .chat, logger: logger, plugins: plugins,
             consoleIO: ConsoleIO(

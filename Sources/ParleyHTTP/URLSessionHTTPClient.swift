@@ -3,7 +3,6 @@ import Foundation
 import FoundationNetworking
 #endif
 public import ParleyCore
-import Synchronization
 
 /// HTTP over FoundationNetworking's URLSession (libcurl on Linux): one session per origin
 /// (scheme, host, port), so every request to a homeserver or a model server reuses the
@@ -11,7 +10,7 @@ import Synchronization
 /// URLSession, so they mean the same for every user and tests drive them.
 public final class URLSessionHTTPClient: HTTPClient {
     private let clock: any MonotonicClock
-    private let sessions = Mutex<[Origin: OriginSession]>([:])
+    private let sessions = Locked<[Origin: OriginSession]>([:])
 
     /// Connections at most to one origin (a Matrix sync long-poll, sends and typing at once).
     private let connectionsPerOrigin: Int
@@ -106,7 +105,7 @@ extension URLSessionHTTPClient {
     /// The session's delegate: hands each task's callbacks to its `Transfer`. `Sendable`: its
     /// only state is behind a mutex.
     final class Router: NSObject, URLSessionDataDelegate, Sendable {
-        private let transfers = Mutex<[Int: Transfer]>([:])
+        private let transfers = Locked<[Int: Transfer]>([:])
 
         func register(_ transfer: Transfer, for task: Int) {
             transfers.withLock { $0[task] = transfer }
@@ -175,7 +174,7 @@ extension URLSessionHTTPClient {
         private let idle: Duration
         private let total: Duration
         private let started: Duration
-        private let state: Mutex<(lastActivity: Duration, watchdog: Task<Void, Never>?, done: Bool)>
+        private let state: Locked<(lastActivity: Duration, watchdog: Task<Void, Never>?, done: Bool)>
 
         init(continuation: AsyncThrowingStream<HTTPStreamEvent, any Error>.Continuation, clock: any MonotonicClock, request: HTTPRequest) {
             self.continuation = continuation
@@ -183,7 +182,7 @@ extension URLSessionHTTPClient {
             idle = request.idleTimeout
             total = request.totalTimeout
             started = clock.now()
-            state = Mutex((started, nil, false))
+            state = Locked((started, nil, false))
         }
 
         func received(_ event: HTTPStreamEvent) {

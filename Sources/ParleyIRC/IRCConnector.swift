@@ -1,7 +1,6 @@
 public import Foundation
 public import Logging
 public import ParleyCore
-import Synchronization
 
 /// One IRC network for the bot: connects (TLS by default), registers, joins its channels, hands
 /// chat to the core and writes replies, and reconnects by itself with exponential backoff and
@@ -16,9 +15,9 @@ public final class IRCConnector: Connector {
     private let now: @Sendable () -> Date
     private let open: @Sendable (IRCEndpoint) async throws -> any IRCByteStream
     private let stsStore: (any STSPolicyStore)?
-    private let current = Mutex<IRCSession?>(nil)
+    private let current = Locked<IRCSession?>(nil)
     /// The channels to be in: the configuration's, until a reload replaces them.
-    private let channels: Mutex<[IRCSessionConfiguration.Channel]>
+    private let channels: Locked<[IRCSessionConfiguration.Channel]>
 
     /// - Parameter open: opens the byte stream; by default a TCP or TLS socket (tests pass an
     ///   in-memory server).
@@ -32,7 +31,7 @@ public final class IRCConnector: Connector {
     ) {
         self.now = now
         self.configuration = configuration
-        self.channels = Mutex(configuration.session.channels)
+        self.channels = Locked(configuration.session.channels)
         self.logger = logger
         self.clock = clock
         self.stsStore = stsStore

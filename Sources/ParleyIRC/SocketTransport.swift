@@ -1,6 +1,7 @@
 import COpenSSL
 import COpenSSLShims
 import Foundation
+import ParleyCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +21,7 @@ import Glibc
 final class SocketTransport: @unchecked Sendable {
     let incoming: AsyncThrowingStream<[UInt8], any Error>
     private let continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
-    private let lock = Mutex<(outgoing: [UInt8], closing: Bool, buffered: Int)>(([], false, 0))
+    private let lock = Locked<(outgoing: [UInt8], closing: Bool, buffered: Int)>(([], false, 0))
     /// The most bytes read and not yet consumed; past it the thread stops reading the socket (the
     /// kernel's buffer then fills and TCP slows the server down).
     static let maxBuffered = 64 * 1024

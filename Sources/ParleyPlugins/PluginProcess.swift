@@ -3,7 +3,6 @@ import Foundation
 import Glibc
 #endif
 import ParleyCore
-import Synchronization
 
 /// One running plugin program: its stdin, stdout and stderr on pipes, read by threads of their
 /// own (never the cooperative pool), so a plugin that stops reading or writes without end costs
@@ -24,15 +23,15 @@ final class PluginProcess: Sendable {
     private let writes = DispatchQueue(label: "parley.plugin.stdin")
     /// Bytes handed to the writer and not yet written: a plugin that never reads its input lets
     /// this grow until `write` refuses.
-    private let queued = Mutex(0)
+    private let queued = Locked(0)
     private let maxQueuedBytes: Int
-    private let closed = Mutex(false)
+    private let closed = Locked(false)
     private let exit = Exit()
 
     /// The exit status, set once the program has ended and been reaped (its pid may then belong
     /// to another), and those waiting for it.
     private final class Exit: Sendable {
-        let status = Mutex<Int32?>(nil)
+        let status = Locked<Int32?>(nil)
         let waiters = WaitList()
     }
 

@@ -1,7 +1,6 @@
 public import ParleyCore
 public import Logging
 public import Foundation
-import Synchronization
 
 /// Runs a whole bot in-process over an in-memory connector: push a message in, await the reply.
 ///
@@ -14,7 +13,7 @@ public final class BotTester: Sendable {
     public let connector: InMemoryConnector
     public let clock: TestClock
     private let running: Task<Void, any Error>
-    private let counter = Mutex(0)
+    private let counter = Locked(0)
 
     public static let channel = "#test"
     public static let alice = Sender(id: "alice", displayName: "alice", account: "alice")

@@ -1,11 +1,11 @@
+import ParleyCore
 public import Logging
-import Synchronization
 
 /// Log lines a test can look at.
 public final class CapturedLog: Sendable {
     public init() {}
 
-    let lines = Mutex<[String]>([])
+    let lines = Locked<[String]>([])
 
     /// Every line so far.
     public var snapshot: [String] { lines.withLock { $0 } }

@@ -1,4 +1,4 @@
-import Synchronization
+import ParleyCore
 
 /// A gate tasks wait at until a test opens it.
 public final class Gate: Sendable {
@@ -8,7 +8,7 @@ public final class Gate: Sendable {
         var arrived = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

@@ -1,5 +1,4 @@
 public import ParleyCore
-import Synchronization
 
 /// A connector for tests: messages pushed in arrive at the bot; what the bot sends is recorded.
 public final class InMemoryConnector: Connector {
@@ -7,9 +6,9 @@ public final class InMemoryConnector: Connector {
     public let capabilities: ConnectorCapabilities
     private let inbound: AsyncStream<ConnectorEvent>
     private let inboundContinuation: AsyncStream<ConnectorEvent>.Continuation
-    private let log = Mutex<(sent: [OutboundMessage], actions: [ModerationAction], settled: [MessageID])>(([], [], []))
-    private let refusal = Mutex<(@Sendable (OutboundMessage) -> (any Error)?)?>(nil)
-    private let channelMembers = Mutex<[ChannelKey: [String]]>([:])
+    private let log = Locked<(sent: [OutboundMessage], actions: [ModerationAction], settled: [MessageID])>(([], [], []))
+    private let refusal = Locked<(@Sendable (OutboundMessage) -> (any Error)?)?>(nil)
+    private let channelMembers = Locked<[ChannelKey: [String]]>([:])
 
     public init(network: NetworkID = "test", capabilities: ConnectorCapabilities = ConnectorCapabilities()) {
         self.network = network

@@ -1,6 +1,5 @@
 import ParleyCore
 public import ParleyPlugins
-import Synchronization
 
 /// A plugin store in memory: for plugin tests and `parley plugins test`, which must leave no
 /// trace.
@@ -10,7 +9,7 @@ public final class MemoryPluginStore: PluginStore {
         var owner: PluginValueOwner?
     }
 
-    private let items = Mutex<[PluginName: [String: Item]]>([:])
+    private let items = Locked<[PluginName: [String: Item]]>([:])
 
     public init() {}
 

@@ -1,5 +1,4 @@
 public import ParleyCore
-import Synchronization
 
 /// A generation backend for tests: replies come from a script, requests are recorded.
 public final class ScriptedBackend: GenerationBackend {
@@ -7,7 +6,7 @@ public final class ScriptedBackend: GenerationBackend {
     public let contextWindow: Int
     private let script: @Sendable (GenerationRequest) async throws -> [String]
     private let counter: @Sendable (ChatMessage) -> Int
-    private let recorded = Mutex<[GenerationRequest]>([])
+    private let recorded = Locked<[GenerationRequest]>([])
 
     /// - Parameters:
     ///   - tokens: how many tokens a message counts for; by default one per word plus one.
@@ -33,7 +32,7 @@ public final class ScriptedBackend: GenerationBackend {
     public var requests: [GenerationRequest] { recorded.withLock { $0 } }
     /// The prefixes `forgetConversations` was called with, in order.
     public var forgottenPrefixes: [String] { forgotten.withLock { $0 } }
-    private let forgotten = Mutex<[String]>([])
+    private let forgotten = Locked<[String]>([])
 
     public func forgetConversations(withPrefix prefix: String) async {
         forgotten.withLock { $0.append(prefix) }

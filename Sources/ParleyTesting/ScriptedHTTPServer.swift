@@ -1,6 +1,5 @@
 public import Foundation
 import ParleyCore
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,10 +22,10 @@ public final class ScriptedHTTPServer: Sendable {
 
     public let port: Int
     private let listener: Int32
-    private let script: Mutex<[Reply]>
-    private let received = Mutex<[String]>([])
-    private let hungUp = Mutex(false)
-    private let accepted = Mutex(0)
+    private let script: Locked<[Reply]>
+    private let received = Locked<[String]>([])
+    private let hungUp = Locked(false)
+    private let accepted = Locked(0)
 
     /// Each request's head and body, as received.
     public var requests: [String] { received.withLock { $0 } }
@@ -36,7 +35,7 @@ public final class ScriptedHTTPServer: Sendable {
     public var connections: Int { accepted.withLock { $0 } }
 
     public init(_ replies: [Reply]) throws {
-        script = Mutex(replies)
+        script = Locked(replies)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))

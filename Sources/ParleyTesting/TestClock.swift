@@ -1,5 +1,4 @@
 public import ParleyCore
-import Synchronization
 
 /// A monotonic clock that moves only when a test advances it. `sleep` parks the caller until
 /// `advance` carries the clock past its deadline, so a test drives every wait (a backoff, a
@@ -18,7 +17,7 @@ public final class TestClock: MonotonicClock {
         var gone: Set<Int> = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

@@ -1,12 +1,11 @@
 @testable import ParleyCore
 import ParleyTesting
-import Synchronization
 import Testing
 
 @Suite struct AdminStateTests {
     /// An admin state store in memory, shared by two bots to stand for a restart.
     final class Saved: AdminStateStore {
-        let state = Mutex(AdminState())
+        let state = Locked(AdminState())
         func loadAdminState() async throws -> AdminState { state.withLock { $0 } }
         func saveAdminState(_ new: AdminState) async throws { state.withLock { $0 = new } }
     }

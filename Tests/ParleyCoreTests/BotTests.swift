@@ -2,7 +2,6 @@ import Foundation
 import Logging
 @testable import ParleyCore
 import ParleyTesting
-import Synchronization
 import Testing
 
 @Suite struct BotTests {
@@ -293,10 +292,10 @@ extension BotTests {
         }
         let network: NetworkID = "matrix"
         let capabilities = ConnectorCapabilities()
-        let failuresLeft: Mutex<Int>
-        let runs = Mutex(0)
+        let failuresLeft: Locked<Int>
+        let runs = Locked(0)
 
-        init(failures: Int) { failuresLeft = Mutex(failures) }
+        init(failures: Int) { failuresLeft = Locked(failures) }
 
         func run(events: ConnectorEvents) async throws {
             runs.withLock { $0 += 1 }

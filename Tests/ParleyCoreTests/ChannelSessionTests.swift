@@ -1,13 +1,12 @@
 import ParleyCore
 import ParleyTesting
-import Synchronization
 import Testing
 
 @Suite struct ChannelSessionTests {
     // Issue 11: each context entry is counted once per backend and the count kept with it, not
     // counted again for every request.
     @Test func eachEntryIsCountedOnceWhateverTheNumberOfRequests() async throws {
-        let counted = Mutex<[String]>([])
+        let counted = Locked<[String]>([])
         let backend = ScriptedBackend(
             tokens: { message in
                 counted.withLock { $0.append(message.content) }

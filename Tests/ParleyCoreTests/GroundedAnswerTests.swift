@@ -1,6 +1,5 @@
 @testable import ParleyCore
 import ParleyTesting
-import Synchronization
 import Testing
 
 /// Channels with `knowledge:`: the FAQ, "don't know" without the model, passages in the prompt,
@@ -9,7 +8,7 @@ import Testing
     /// A knowledge base that finds what the test says, and records the questions.
     final class Shelf: KnowledgeBase {
         let passages: [KnowledgePassage]
-        let asked = Mutex<[String]>([])
+        let asked = Locked<[String]>([])
 
         init(_ passages: [KnowledgePassage]) {
             self.passages = passages

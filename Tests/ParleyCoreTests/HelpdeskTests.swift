@@ -1,7 +1,6 @@
 import Foundation
 @testable import ParleyCore
 import ParleyTesting
-import Synchronization
 import Testing
 
 /// The hand-off in a helpdesk channel (`Bot+Helpdesk`): tickets, the staff channel, claim,
@@ -9,7 +8,7 @@ import Testing
 @Suite struct HelpdeskTests {
     /// Tickets in memory, shared by two bots to stand for a restart.
     final class Tickets: TicketStore {
-        let stored = Mutex<[Int: Ticket]>([:])
+        let stored = Locked<[Int: Ticket]>([:])
 
         func openTicket(_ ticket: Ticket) async throws -> Ticket {
             stored.withLock { all in

@@ -1,7 +1,6 @@
 import Foundation
 import ParleyCore
 import ParleyTesting
-import Synchronization
 import Testing
 
 /// Everything the bot says goes out through one outbox: each path below is seen by the outbound
@@ -11,7 +10,7 @@ import Testing
     /// must take it out again, or it would reach the network.
     final class Witness: ModerationHook {
         let name = "witness"
-        let seen = Mutex<[String]>([])
+        let seen = Locked<[String]>([])
         var drafts: [String] { seen.withLock { $0 } }
 
         func review(draft: String, _ review: OutboundReview) async -> ModerationVerdict {

@@ -1,6 +1,5 @@
 import ParleyCore
 import ParleyTesting
-import Synchronization
 import Testing
 
 /// Streamed delivery on an editing connector (Matrix-style): a first draft at once, drafts no
@@ -28,7 +27,7 @@ import Testing
     }
 
     final class Counter: Sendable {
-        private let value = Mutex(0)
+        private let value = Locked(0)
         func take() -> Int {
             value.withLock { current in
                 defer { current += 1 }

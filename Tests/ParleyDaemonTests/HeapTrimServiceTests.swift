@@ -1,12 +1,12 @@
 @testable import ParleyDaemon
+import ParleyCore
 import ParleyTesting
-import Synchronization
 import Testing
 
 @Suite struct HeapTrimServiceTests {
     @Test func trimsTheHeapOncePerIntervalUntilCancelled() async throws {
         let clock = TestClock()
-        let trims = Mutex(0)
+        let trims = Locked(0)
         let service = HeapTrimService(interval: .seconds(60), clock: clock, trim: { trims.withLock { $0 += 1 } })
         let running = Task { try await service.run() }
         for round in 1...3 {

@@ -2,12 +2,11 @@ import Foundation
 import Logging
 import ParleyCore
 import ParleyDaemon
-import Synchronization
 import Testing
 
 @Suite struct JSONLogHandlerTests {
     @Test func writesOneJSONObjectPerLineWithMetadataAsKeys() throws {
-        let lines = Mutex<[String]>([])
+        let lines = Locked<[String]>([])
         var handler = JSONLogHandler(label: "parley") { line in lines.withLock { $0.append(line) } }
         handler.logLevel = .info
         handler[metadataKey: "bot.network"] = "libera"

@@ -3,7 +3,6 @@ import Logging
 import ParleyCore
 @testable import ParleyIRC
 import ParleyTesting
-import Synchronization
 import Testing
 
 /// The connector over an in-memory server: what reaches the wire for what the bot says.
@@ -13,7 +12,7 @@ import Testing
     final class MemoryServer: IRCByteStream {
         let incoming: AsyncThrowingStream<[UInt8], any Error>
         private let continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
-        let written = Mutex<[String]>([])
+        let written = Locked<[String]>([])
 
         init() {
             (incoming, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self, throwing: (any Error).self)
@@ -27,7 +26,7 @@ import Testing
         func close() { continuation.finish() }
 
         /// Bytes the session has finished with.
-        let consumedBytes = Mutex(0)
+        let consumedBytes = Locked(0)
         func consumed(_ count: Int) { consumedBytes.withLock { $0 += count } }
 
         func say(_ line: String) { continuation.yield(Array((line + "\r\n").utf8)) }
@@ -139,7 +138,7 @@ import Testing
 
     /// STS policies in memory.
     final class MemoryPolicies: STSPolicyStore {
-        let policies = Mutex<[String: STSPolicy]>([:])
+        let policies = Locked<[String: STSPolicy]>([:])
         func policy(for host: String) async throws -> STSPolicy? { policies.withLock { $0[host] } }
         func save(_ policy: STSPolicy, for host: String) async throws { policies.withLock { $0[host] = policy } }
         func removePolicy(for host: String) async throws { policies.withLock { $0[host] = nil } }
@@ -149,9 +148,9 @@ import Testing
     /// connection an in-memory server, recorded with the endpoint it was opened for.
     final class STSWorld: Sendable {
         let policies = MemoryPolicies()
-        let opened = Mutex<[IRCEndpoint]>([])
-        let servers = Mutex<[MemoryServer]>([])
-        let wallClock = Mutex(Date(timeIntervalSince1970: 2_000_000_000))
+        let opened = Locked<[IRCEndpoint]>([])
+        let servers = Locked<[MemoryServer]>([])
+        let wallClock = Locked(Date(timeIntervalSince1970: 2_000_000_000))
         let configuration: IRCConnectorConfiguration
 
         init(stsTLS: IRCEndpoint.TLSSettings = .init(), reconnectDelay: Duration) {

@@ -78,7 +78,7 @@ import Glibc
             session: IRCSessionConfiguration(nick: "parley"))
         let connector = IRCConnector(configuration: configuration, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
         let (_, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
-        let finished = Mutex(false)
+        let finished = Locked(false)
         let task = Task {
             try? await connector.run(events: ConnectorEvents(continuation))
             finished.withLock { $0 = true }

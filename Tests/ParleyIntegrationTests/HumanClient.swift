@@ -2,7 +2,6 @@ import Foundation
 @testable import ParleyIRC
 import ParleyCore
 import ParleyTesting
-import Synchronization
 
 /// A person on the test network, written with Parley's own codec over a verified TLS
 /// connection: registers (with SASL PLAIN when given an account), joins, talks, and records
@@ -12,7 +11,7 @@ final class HumanClient: Sendable {
     private let stream: SocketTransport
     /// Everything received, with arrival times; shared with the reading task.
     private final class Inbox: Sendable {
-        let lines = Mutex<[(message: IRCMessage, at: ContinuousClock.Instant)]>([])
+        let lines = Locked<[(message: IRCMessage, at: ContinuousClock.Instant)]>([])
     }
     private let received = Inbox()
     private let reader: Task<Void, Never>

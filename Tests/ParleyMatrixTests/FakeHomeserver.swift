@@ -3,7 +3,6 @@ import ParleyTesting
 @testable import ParleyMatrix
 import ParleyCore
 import ParleyHTTP
-import Synchronization
 
 /// A homeserver in memory for the connector's unit tests: syncs come from a queue the test
 /// fills; everything the connector sends is recorded. The real Synapse is for the integration
@@ -21,7 +20,7 @@ final class FakeHomeserver: MatrixTransport {
         var acknowledged: [String] = []
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     private let syncQueued = WaitList()
     let user: MatrixUserID
 
@@ -96,8 +95,8 @@ final class FakeHomeserver: MatrixTransport {
 
 /// A `MatrixStateStore` in memory, shared between connector instances to stand for a restart.
 final class InMemoryMatrixState: MatrixStateStore {
-    let saved = Mutex(MatrixSavedState())
-    let commits = Mutex<[(since: String, admitted: [MatrixEventID])]>([])
+    let saved = Locked(MatrixSavedState())
+    let commits = Locked<[(since: String, admitted: [MatrixEventID])]>([])
 
     func load(account: String) async throws -> MatrixSavedState { saved.withLock { $0 } }
 

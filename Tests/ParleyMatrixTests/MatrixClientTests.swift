@@ -3,16 +3,15 @@ import Logging
 @testable import ParleyMatrix
 import ParleyCore
 import ParleyHTTP
-import Synchronization
 import Testing
 
 /// A transport that answers from a script and records what it was sent.
 final class ScriptedTransport: MatrixTransport {
-    private let script: Mutex<[Result<HTTPResponse, any Error>]>
-    private let sent = Mutex<[(request: MatrixHTTPRequest, token: Secret?)]>([])
+    private let script: Locked<[Result<HTTPResponse, any Error>]>
+    private let sent = Locked<[(request: MatrixHTTPRequest, token: Secret?)]>([])
 
     init(_ script: [Result<HTTPResponse, any Error>]) {
-        self.script = Mutex(script)
+        self.script = Locked(script)
     }
 
     func perform(_ request: MatrixHTTPRequest, accessToken: Secret?) async throws -> HTTPResponse {
@@ -32,7 +31,7 @@ final class ScriptedTransport: MatrixTransport {
 
 @Suite struct MatrixClientTests {
     final class Waits: Sendable {
-        let recorded = Mutex<[Duration]>([])
+        let recorded = Locked<[Duration]>([])
         var sleep: @Sendable (Duration) async throws -> Void {
             { [self] duration in recorded.withLock { $0.append(duration) } }
         }

@@ -4,7 +4,6 @@ import Logging
 import ParleyCore
 import ParleyHTTP
 import ParleyTesting
-import Synchronization
 import Testing
 
 @Suite struct MatrixConnectorTests {
@@ -18,7 +17,7 @@ import Testing
         let collector: Task<Void, Never>
 
         final class Inbox: Sendable {
-            let messages = Mutex<[InboundMessage]>([])
+            let messages = Locked<[InboundMessage]>([])
         }
 
         init(

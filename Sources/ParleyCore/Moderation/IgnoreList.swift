@@ -1,14 +1,13 @@
-import Synchronization
 
 /// People the bot does not listen to. Entries are nick globs (`*bot`, `spam?er`), compared
 /// case-insensitively, or `account:NAME` for an authenticated account; admins may change the
 /// list at run time with `!ignore` and `!unignore`.
 public final class IgnoreList: ModerationHook {
     public let name = "ignore"
-    private let entries: Mutex<[String]>
+    private let entries: Locked<[String]>
 
     public init(_ entries: [String] = []) {
-        self.entries = Mutex(entries)
+        self.entries = Locked(entries)
     }
 
     public var current: [String] { entries.withLock { $0 } }

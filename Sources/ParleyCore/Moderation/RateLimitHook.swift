@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Limits how often people may ask the bot for something: per person and per channel, each a
 /// token bucket. The first refusal tells the person when to try again; further refusals until
@@ -8,7 +7,7 @@ public final class RateLimitHook: ModerationHook {
     private let perUser: RateLimit?
     private let perChannel: RateLimit?
     private let clock: any MonotonicClock
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Buckets kept before full (idle) ones are forgotten.
     private static let pruneThreshold = 10_000

@@ -6,7 +6,6 @@ public import ParleyCore
 import ParleyPlugins
 import Prometheus
 import ServiceLifecycle
-import Synchronization
 
 /// The admin HTTP listener (`admin_http:`): `/health` (the process lives), `/ready` (every network
 /// up, every backend reachable; 503 otherwise), `/metrics` (Prometheus) and `/status` (what
@@ -40,7 +39,7 @@ struct RoleListener: Service {
         }
         let logger = self.logger
         let token = configuration.token == nil ? "none" : "required"
-        let stopping = Mutex(false)
+        let stopping = Locked(false)
         do {
             try await withGracefulShutdownHandler {
                 try await withThrowingTaskGroup(of: Void.self) { group in

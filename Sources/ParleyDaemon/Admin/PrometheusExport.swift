@@ -1,7 +1,6 @@
 import CoreMetrics
 import ParleyCore
 public import Prometheus
-import Synchronization
 
 /// swift-metrics into a Prometheus registry, with each Parley metric's help text and histogram
 /// buckets from `ParleyMetric` (swift-prometheus' own factory writes no help, which `promtool
@@ -54,5 +53,5 @@ struct PrometheusExport: MetricsFactory {
         }
     }
 
-    private static let bootstrapped = Mutex<PrometheusCollectorRegistry?>(nil)
+    private static let bootstrapped = Locked<PrometheusCollectorRegistry?>(nil)
 }
