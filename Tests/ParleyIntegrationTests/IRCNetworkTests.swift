@@ -70,6 +70,66 @@ import Testing
         #expect(!bot.log.contains(network.botPassword))
     }
 
+    /// Must show (issue 17): a real STS upgrade. The bot is configured for the plaintext port;
+    /// inspircd's `ircv3_sts` advertises `sts=port=…` there, so the bot disconnects and comes back
+    /// over verified TLS on that port, where the server's `duration` is stored; started again on
+    /// the same database, it goes to TLS at once. The server's WHOIS says the link is secure.
+    @Test func followsARealSTSUpgradeAndGoesStraightToTLSAfterARestart() async throws {
+        let nick = TestNetwork.unique("sts")
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent("parley-sts-\(UUID().uuidString)/p.sqlite").path
+        let text = """
+            storage: { path: \(database) }
+            backends: { answer: { type: echo } }
+            networks:
+              irc:
+                type: irc
+                host: localhost
+                port: \(network.stsPlainPort)
+                tls: { enabled: false, ca_file: \(network.caFile) }
+                nick: \(nick)
+                sasl: { mechanism: plain, account: \(network.botAccount), password: "\(network.botPassword)" }
+            defaults: { backend: answer }
+            logging: { level: debug }
+
+            """
+        func start(_ log: CapturedLog) throws -> Task<Void, any Error> {
+            let assembly = try Daemon.assemble(
+                try ConfigLoader.parse(text, file: "sts.yaml", environment: [:]), mode: .daemon, logger: log.logger)
+            return Task { try await assembly.run() }
+        }
+        let human = try await HumanClient.connect(to: network, nick: TestNetwork.unique("who"))
+        defer { human.quit() }
+        func whoisSaysSecure() async throws {
+            human.send("WHOIS", nick)
+            _ = try await human.waitFor("WHOIS to say \(nick) is on a secure connection") { $0.command == "671" && $0.parameters.dropFirst().first == nick }
+        }
+
+        let firstLog = CapturedLog()
+        let first = try start(firstLog)
+        _ = try await eventually("the bot registered", timeout: .seconds(30)) { firstLog.contains("registered") ? true : nil }
+        let connects = firstLog.snapshot.filter { $0.contains("connecting") && $0.contains("irc.port=") }
+        #expect(connects.first?.contains("irc.port=\(network.stsPlainPort)") == true, "\(connects)")
+        #expect(firstLog.snapshot.contains { $0.contains("upgrading to TLS as the server's STS policy requires") && $0.contains("irc.port=\(network.stsTLSPort)") })
+        #expect(connects.last?.contains("irc.port=\(network.stsTLSPort)") == true)
+        try await whoisSaysSecure()
+        first.cancel()
+        _ = await first.result
+
+        let stored = try await SQLiteStore(path: database).stsPolicy(for: "localhost")
+        #expect(stored?.port == network.stsTLSPort)
+        let remaining = (stored?.expires.timeIntervalSinceNow ?? 0)
+        #expect(remaining > 3000 && remaining <= 3600, "the server's duration (1h) from the TLS connection: \(remaining) s left")
+
+        let secondLog = CapturedLog()
+        let second = try start(secondLog)
+        defer { second.cancel() }
+        _ = try await eventually("the bot registered again", timeout: .seconds(30)) { secondLog.contains("registered") ? true : nil }
+        let again = secondLog.snapshot.filter { $0.contains("connecting") && $0.contains("irc.port=") }
+        #expect(again.count == 1 && again[0].contains("irc.port=\(network.stsTLSPort)"), "straight to TLS: \(again)")
+        #expect(!secondLog.contains("connecting without TLS"), "no plaintext attempt while the policy holds")
+        try await whoisSaysSecure()
+    }
+
     @Test func aWrongPasswordIsAClearSASLFailure() async throws {
         let bot = RunningBot(network: network, channels: [], reply: "x", sasl: .plain(account: network.botAccount, password: Secret("not-the-password")))
         defer { Task { await bot.stop() } }

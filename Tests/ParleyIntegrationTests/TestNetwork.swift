@@ -11,6 +11,9 @@ struct TestNetwork {
     let host: String
     let tlsPort: Int
     let plainPort: Int
+    /// Ports that advertise an STS policy: plaintext (`sts=port=…`) and TLS (`sts=duration=…`).
+    let stsPlainPort: Int
+    let stsTLSPort: Int
     let caFile: String
     let clientCertificate: String
     let clientKey: String
@@ -30,7 +33,9 @@ struct TestNetwork {
         func value(_ key: String) throws -> String { try env.value(key, or: Missing()) }
         return TestNetwork(
             host: try value("PARLEY_IRC_HOST"), tlsPort: Int(try value("PARLEY_IRC_TLS_PORT"))!,
-            plainPort: Int(try value("PARLEY_IRC_PLAIN_PORT"))!, caFile: try value("PARLEY_IRC_CA"),
+            plainPort: Int(try value("PARLEY_IRC_PLAIN_PORT"))!,
+            stsPlainPort: Int(try value("PARLEY_IRC_STS_PLAIN_PORT"))!, stsTLSPort: Int(try value("PARLEY_IRC_STS_TLS_PORT"))!,
+            caFile: try value("PARLEY_IRC_CA"),
             clientCertificate: try value("PARLEY_IRC_CLIENT_CERT"), clientKey: try value("PARLEY_IRC_CLIENT_KEY"),
             botAccount: try value("PARLEY_IRC_BOT_ACCOUNT"), botPassword: try value("PARLEY_IRC_BOT_PASSWORD"),
             humanAccount: try value("PARLEY_IRC_HUMAN_ACCOUNT"), humanPassword: try value("PARLEY_IRC_HUMAN_PASSWORD"),
