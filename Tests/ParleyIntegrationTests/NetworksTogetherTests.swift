@@ -176,5 +176,11 @@ extension MatrixNetworkTests {
         let shown = try #require(try await human.currentContent(of: first, in: room))
         #expect(Self.words(shown["body"]?.string ?? "") == Self.words(matrixAnswer.text))
         #expect(lines.count >= 2, "the IRC reply was long enough to be paced: \(lines.count) lines")
+        if lines.count < 2 {
+            // What the person saw from the bot, and what the bot logged, for the next look at it.
+            let seen = person.messages { $0.source?.nick == nick }.map { "\($0.message.command) \($0.message.parameters.last?.prefix(40) ?? "") at \($0.at)" }
+            print("the person saw from the bot: \(seen)")
+            print("the bot's log: \((try? String(contentsOfFile: output, encoding: .utf8))?.suffix(4000) ?? "")")
+        }
     }
 }
