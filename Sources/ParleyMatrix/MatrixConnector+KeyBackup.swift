@@ -62,9 +62,13 @@ extension MatrixConnector {
             try await saveCrypto(machine)
             logger.info("a room key came from the key backup", metadata: ["matrix.room": "\(room)", "matrix.session": "\(session)"])
             return true
-        } catch {
+        } catch let refusal as CryptoMachine.Refusal {
             logger.warning("refused a room key from the key backup", metadata: [
-                "matrix.room": "\(room)", "matrix.session": "\(session)", "matrix.reason": "\(error)"])
+                "matrix.room": "\(room)", "matrix.session": "\(session)", "matrix.reason": "\(refusal)"])
+            return false
+        } catch {
+            backupLookups.remove(session)  // asked again after the next sync
+            logger.warning("could not reach the key backup", metadata: ["matrix.session": "\(session)", "matrix.error": "\(error)"])
             return false
         }
     }
