@@ -13,10 +13,9 @@ import Testing
     let key: BackupKey
 
     init() throws {
-        botAccount = try OlmAccount.create()
-        machine = try CryptoMachine(account: botAccount, user: CryptoMachineTests.bot, device: "PARLEY")
-        alice = try Person(CryptoMachineTests.alice, id: "ALICEPHONE")
-        machine.devices.update(CryptoMachineTests.alice, from: .object([alice.id: try alice.deviceKeys]))
+        // The bot's machine and Alice's device as the decryption tests set them up.
+        let setup = try CryptoMachineTests()
+        (botAccount, machine, alice) = (setup.botAccount, setup.machine, setup.alice)
         key = try BackupKey(RecoveryKey.random())
         _ = try machine.receiveToDevice(
             sender: CryptoMachineTests.alice, content: try alice.toDevice("m.room_key", try alice.roomKey(for: room), to: machine, botAccount: botAccount))
