@@ -105,6 +105,15 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // Fuzz targets for libFuzzer (scripts/fuzz); in an ordinary build it runs given inputs once.
+        .executableTarget(
+            name: "parley-fuzz",
+            dependencies: [
+                "ParleyCore", "ParleyIRC", "ParleyMatrix", "ParleyBackends", "ParleyHTTP", "ParleyInference", "CParleyKernels",
+                "ParleyDaemon", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "ParleyPluginsTests", dependencies: ["ParleyPlugins", "ParleyTesting", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"], swiftSettings: upcoming),

@@ -34,6 +34,9 @@ public enum IRCEncodingError: Error, Sendable, Hashable, CustomStringConvertible
     case forbiddenCharacter(parameter: Int)
     /// A parameter before the last is empty, starts with ':' or holds a space.
     case invalidMiddleParameter(index: Int)
+    /// The source or a tag's key holds a space, CR, LF or NUL (a tag's key also '=' or ';'):
+    /// it would split the line.
+    case invalidPrefix(String)
     case tooLong(bytes: Int, limit: Int)
 
     public var description: String {
@@ -41,6 +44,7 @@ public enum IRCEncodingError: Error, Sendable, Hashable, CustomStringConvertible
         case .invalidCommand(let command): "'\(command)' is not an IRC command"
         case .forbiddenCharacter(let index): "parameter \(index) holds CR, LF or NUL"
         case .invalidMiddleParameter(let index): "parameter \(index) cannot be a middle parameter"
+        case .invalidPrefix(let prefix): "'\(prefix.debugDescription)' cannot be a source or a tag's key"
         case .tooLong(let bytes, let limit): "the line would be \(bytes) bytes, over the limit of \(limit)"
         }
     }

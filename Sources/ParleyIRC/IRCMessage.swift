@@ -83,6 +83,13 @@ public struct IRCMessage: Sendable, Hashable {
         guard !command.isEmpty, command.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw .invalidCommand(command)
         }
+        let splitsTheLine: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\r" || $0 == "\n" || $0 == "\0" }
+        if let key = tags.keys.first(where: { $0.isEmpty || $0.unicodeScalars.contains { splitsTheLine($0) || $0 == "=" || $0 == ";" } }) {
+            throw .invalidPrefix(key)
+        }
+        if let source, source.description.isEmpty || source.description.unicodeScalars.contains(where: splitsTheLine) {
+            throw .invalidPrefix(source.description)
+        }
         var line = ""
         if !tags.isEmpty {
             line += "@" + tags.sorted { $0.key < $1.key }.map { key, value in

@@ -68,6 +68,21 @@ import Testing
         }
     }
 
+    /// Found by the irc-client fuzz target: a server's line whose source held NUL parsed, and
+    /// serialising it again wrote the NUL onto the wire.
+    @Test func aSourceOrTagKeyThatWouldSplitTheLineIsRefused() throws {
+        let parsed = try IRCMessage(parsing: ":H\u{A7}\0\0\0p 4")
+        #expect(throws: IRCEncodingError.invalidPrefix("H\u{A7}\0\0\0p")) { try parsed.serialized() }
+        for key in ["a b", "a\rb", "a\nb", "a\0b", "a=b", "a;b", ""] {
+            #expect(throws: IRCEncodingError.invalidPrefix(key)) { try IRCMessage(tags: [key: "v"], "PING", ["x"]).serialized() }
+        }
+        #expect(throws: IRCEncodingError.invalidPrefix("n\r\nQUIT")) {
+            try IRCMessage(source: IRCSource(nick: "n\r\nQUIT"), "PING", ["x"]).serialized()
+        }
+        #expect(try IRCMessage(tags: ["+draft/reply": "x"], source: IRCSource(nick: "n", user: "u", host: "h"), "PING", ["x"]).serialized()
+            == "@+draft/reply=x :n!u@h PING x")
+    }
+
     @Test func middleParametersMustBeSingleWords() {
         #expect(throws: IRCEncodingError.invalidMiddleParameter(index: 0)) { try IRCMessage("PRIVMSG", ["#a b", "x"]).serialized() }
         #expect(throws: IRCEncodingError.invalidMiddleParameter(index: 0)) { try IRCMessage("PRIVMSG", [":c", "x"]).serialized() }

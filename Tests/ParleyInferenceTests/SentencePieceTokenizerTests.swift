@@ -40,6 +40,15 @@ import Testing
         #expect(pieces(Self.tokenizer.encode("hé")) == ["▁h", "<0xC3>", "<0xA9>"])
     }
 
+    /// Found by the tokenizer-sentencepiece fuzz target: U+0604 (a prepended concatenation mark)
+    /// makes one grapheme cluster with the space after it, which fell back to bytes whole and
+    /// came back from decoding as a literal `▁`. Symbols are code points, as in llama.cpp.
+    @Test func symbolsAreCodePointsNotGraphemeClusters() {
+        #expect(pieces(Self.tokenizer.encode("\u{604} hello")) == ["▁", "<0xD8>", "<0x84>", "▁hello"])
+        #expect(Self.tokenizer.decode(Self.tokenizer.encode("\u{604} hello")) == " \u{604} hello")
+        #expect(pieces(Self.tokenizer.encode("e\u{301}")) == ["▁", "e", "<0xCC>", "<0x81>"])
+    }
+
     @Test func decodesSpacesAndBytes() {
         let ids = Self.tokenizer.encode("hello wé")
         #expect(Self.tokenizer.decode(ids) == " hello wé")

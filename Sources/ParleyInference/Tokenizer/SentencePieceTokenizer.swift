@@ -25,9 +25,11 @@ struct SentencePieceTokenizer: Sendable {
     /// space prefix goes).
     func encode(_ text: String, atStart: Bool) -> [Int] {
         guard !text.isEmpty else { return [] }
-        var escaped = text.replacingOccurrences(of: " ", with: Self.space)
-        if addsSpacePrefix && atStart { escaped = Self.space + escaped }
-        var symbols = escaped.map { String($0) }
+        // Symbols are code points, as SentencePiece and llama.cpp take them, not Swift's grapheme
+        // clusters: a cluster can hold a space (after a prepended mark such as U+0604) or join
+        // a known character to an unknown one, and would then fall back to bytes whole.
+        var symbols = text.unicodeScalars.map { $0 == " " ? Self.space : String($0) }
+        if addsSpacePrefix && atStart { symbols.insert(Self.space, at: 0) }
         while symbols.count > 1 {
             var best: (score: Float, index: Int)?
             for index in 0..<symbols.count - 1 {
