@@ -60,11 +60,20 @@ public struct IRCClientState: Sendable {
     var rejoins: [(channel: String, at: Duration)] = []
     var lastRegain: Duration = .zero
     var stsHandled = false
+    /// Multiline messages others send, gathered until their batch ends.
+    var multilineBatches = IRCMultilineAssembler()
+
+    /// The limits for multiline replies, once the server enabled `draft/multiline` (with `batch`).
+    public var multiline: IRCMultiline? {
+        guard enabledCapabilities.contains(IRCMultiline.batchType), enabledCapabilities.contains("batch"),
+              let value = offeredCapabilities[IRCMultiline.batchType] else { return nil }
+        return IRCMultiline(capabilityValue: value)
+    }
 
     /// What Parley asks for when the server offers it.
     static let wantedCapabilities: Set<String> = [
         "message-tags", "server-time", "account-tag", "extended-join", "multi-prefix", "cap-notify",
-        "batch", "echo-message", "account-notify", "away-notify", "chghost", "userhost-in-names", "invite-notify",
+        "batch", IRCMultiline.batchType, "echo-message", "account-notify", "away-notify", "chghost", "userhost-in-names", "invite-notify",
     ]
 
     /// Whether the connection is TLS (STS policies are only believed over TLS).
@@ -95,6 +104,13 @@ public struct IRCClientState: Sendable {
     public mutating func received(_ message: IRCMessage, now: Duration) -> [IRCClientAction] {
         lastHeard = now
         pingSent = nil
+        if enabledCapabilities.contains(IRCMultiline.batchType) {
+            switch multilineBatches.take(message) {
+            case .gathered: return []
+            case .complete(let whole): return session(whole, now: now)
+            case .notMine: break
+            }
+        }
         switch message.command {
         case "PING":
             return [.send(IRCMessage("PONG", message.parameters.isEmpty ? [""] : message.parameters), urgent: true)]

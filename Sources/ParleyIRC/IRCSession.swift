@@ -55,6 +55,8 @@ actor IRCSession {
     /// Replies whose last line left them inside a fenced code block.
     private var repliesInCode: Set<OutboundKey> = []
     private var messageCounter = 0
+    /// Multiline batches opened on this connection, for their references.
+    private var batchesOpened = 0
 
     struct OutboundKey: Hashable {
         var channel: String
@@ -362,8 +364,17 @@ actor IRCSession {
            question.utf8.count <= 128, serverMessageIDs.contains(question) {
             tags["+draft/reply"] = question
         }
-        let wireLines = try lines.map { line throws(IRCEncodingError) in try wire(IRCMessage(tags: tags, command, [target, line])) }
+        // Several lines go as one multiline message where the server takes them so.
+        let messages = lines.count > 1 && state.multiline != nil
+            ? state.multiline!.messages(command: command, target: target, lines: lines, tags: tags) { nextBatchReference() }
+            : lines.map { IRCMessage(tags: tags, command, [target, $0]) }
+        let wireLines = try messages.map { message throws(IRCEncodingError) in try wire(message) }
         for bytes in wireLines { pace(bytes, in: .target(reply.channel)) }
+    }
+
+    private func nextBatchReference() -> String {
+        batchesOpened += 1
+        return "parley\(batchesOpened)"
     }
 
     /// The text's Markdown as the channel has it shown, a line at a time; whether the reply is

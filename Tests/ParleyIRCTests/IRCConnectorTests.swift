@@ -59,7 +59,8 @@ import Testing
             server.say(":irc.test CAP * LS :\(capabilities)")
             if !capabilities.isEmpty {
                 _ = try await eventually("the request") { server.lines.contains { $0.hasPrefix("CAP REQ ") } ? true : nil }
-                server.say(":irc.test CAP parley ACK :\(capabilities)")
+                let names = capabilities.split(separator: " ").map { $0.prefix { $0 != "=" } }
+                server.say(":irc.test CAP parley ACK :\(names.joined(separator: " "))")
             }
             server.say(":irc.test 001 parley :Welcome")
             server.say(":irc.test 005 parley CASEMAPPING=rfc1459 :are supported")
@@ -327,6 +328,28 @@ extension IRCConnectorTests {
         }
         #expect(try await connected.reply("hello", to: "Xy12z") == ["@+draft/reply=Xy12z PRIVMSG #c :alice: hello"])
         #expect(try await connected.reply("again", to: "irc-net-7") == ["PRIVMSG #c :alice: again"])
+        connected.task.cancel()
+    }
+
+    // Issue 17: where the server offers draft/multiline, a reply of several lines is one message:
+    // a batch opened with the reply tag, within the server's max-lines (a line left over goes plain).
+    @Test func aReplyOfSeveralLinesIsOneMultilineBatchWhereTheServerTakesThem() async throws {
+        let connected = try await Harness(maxLines: nil, capabilities: "batch message-tags draft/multiline=max-bytes=4096,max-lines=3")
+        connected.server.say("@msgid=Q1 :alice!a@h PRIVMSG #c :parley: show me")
+        var events = connected.events.makeAsyncIterator()
+        while let event = await events.next() {
+            if case .message = event { break }
+        }
+        let wire = try await connected.reply("**Bold**, *it* and `code`:\n```\nlet x = 1\n```\n- one\n- two", to: "Q1")
+        #expect(wire == [
+            "@+draft/reply=Q1 BATCH +parley1 draft/multiline #c",
+            "@batch=parley1 PRIVMSG #c :alice: \u{02}Bold\u{02}, \u{1D}it\u{1D} and \u{11}code\u{11}:",
+            "@batch=parley1 PRIVMSG #c :let x = 1",
+            "@batch=parley1 PRIVMSG #c :• one",
+            "BATCH -parley1",
+            "@+draft/reply=Q1 PRIVMSG #c :• two",
+        ])
+        #expect(try await connected.reply("one line", to: "Q1") == ["@+draft/reply=Q1 PRIVMSG #c :one line"])
         connected.task.cancel()
     }
 

@@ -11,7 +11,7 @@ final class HumanClient: Sendable {
     private let stream: SocketTransport
     /// Everything received, with arrival times; shared with the reading task.
     private final class Inbox: Sendable {
-        let lines = Locked<[(message: IRCMessage, at: ContinuousClock.Instant)]>([])
+        let lines = Locked<[(message: IRCMessage, at: ContinuousClock.Instant, bytes: [UInt8])]>([])
     }
     private let received = Inbox()
     private let reader: Task<Void, Never>
@@ -29,7 +29,7 @@ final class HumanClient: Sendable {
                         if message.command == "PING" {
                             stream.send(Array((try! IRCMessage("PONG", message.parameters).serialized() + "\r\n").utf8))
                         }
-                        received.lines.withLock { $0.append((message, .now)) }
+                        received.lines.withLock { $0.append((message, .now, line)) }
                     }
                 }
             } catch {}
@@ -85,7 +85,12 @@ final class HumanClient: Sendable {
 
     /// Every message received so far that matches, with its arrival time.
     func messages(where predicate: (IRCMessage) -> Bool) -> [(message: IRCMessage, at: ContinuousClock.Instant)] {
-        received.lines.withLock { $0.filter { predicate($0.message) } }
+        received.lines.withLock { $0.filter { predicate($0.message) }.map { ($0.message, $0.at) } }
+    }
+
+    /// The bytes of every line received so far that matches, as the server sent them (less CR-LF).
+    func wireLines(where predicate: (IRCMessage) -> Bool) -> [[UInt8]] {
+        received.lines.withLock { $0.filter { predicate($0.message) }.map(\.bytes) }
     }
 
     @discardableResult

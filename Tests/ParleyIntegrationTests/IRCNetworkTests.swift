@@ -229,6 +229,38 @@ import Testing
         alice.quit()
     }
 
+    // Issue 17: a model's Markdown arrives through the real server as IRC formatting, byte for
+    // byte: bold, italics and inline code as their control codes, a code block as its plain lines,
+    // list items with bullets. (inspircd 3 offers no draft/multiline: the plain lines are what a
+    // server without it gets; IRCConnectorTests shows the batch.)
+    @Test func markdownArrivesAsTheExpectedIRCBytes() async throws {
+        let channel = TestNetwork.unique("#t")
+        let reply = "**Bold**, *italic* and `code`:\n```swift\nlet x = 1\n```\n- one\n- two"
+        let bot = RunningBot(network: network, channels: [channel], reply: reply)
+        defer { Task { await bot.stop() } }
+        try await bot.waitUntilJoined(channel)
+        let bob = try await HumanClient.connect(to: network, nick: TestNetwork.unique("bo"))
+        try await bob.join(channel)
+        bob.say("\(bot.nick): format something", to: channel)
+        let isReply: (IRCMessage) -> Bool = { $0.command == "PRIVMSG" && $0.source?.nick == bot.nick && $0.parameters.first == channel }
+        let wire = try await eventually("the whole reply") { () -> [[UInt8]]? in
+            let lines = bob.wireLines(where: isReply)
+            return lines.count >= 4 ? lines : nil
+        }
+        // Whatever tags and host the server puts in front, the rest of each line is exactly this.
+        let expected = [
+            "\(bob.nick): \u{02}Bold\u{02}, \u{1D}italic\u{1D} and \u{11}code\u{11}:", "let x = 1", "• one", "• two",
+        ].map { Array(" PRIVMSG \(channel) :\($0)".utf8) }
+        let received = wire.map { line in
+            let command = Array(" PRIVMSG ".utf8)
+            let start = (0...(line.count - command.count)).first { Array(line[$0..<$0 + command.count]) == command } ?? 0
+            return Array(line[start...])
+        }
+        #expect(received == expected, "\(wire.map { String(decoding: $0, as: UTF8.self).debugDescription })")
+        #expect(wire.allSatisfy { String(decoding: $0, as: UTF8.self).contains(":\(bot.nick)!") })
+        bob.quit()
+    }
+
     @Test func aLongReplyArrivesAsSeveralLinesPacedByFloodControl() async throws {
         let channel = TestNetwork.unique("#t")
         let sentence = "Parley splits long replies at word boundaries so that each line fits what the server relays, Ünïcödé included."
