@@ -138,4 +138,23 @@ extension IRCNetworkReaderTests {
         #expect(errorText { try firstNetwork(of: base.replacingOccurrences(of: "%@", with: "reconnect_delay_s: 30, max_reconnect_delay_s: 3"), environment: [:]) }
             .contains("max_reconnect_delay_s is shorter than reconnect_delay_s"))
     }
+
+    @Test func pingTimingIsReadWithinItsBounds() throws {
+        let base = """
+            backends: { main: { type: echo } }
+            networks:
+              net: { type: irc, host: irc.example.org, nick: p, %@ }
+
+            """
+        guard case .irc(let irc) = try firstNetwork(of: base.replacingOccurrences(of: "%@", with: "ping_interval_s: 20, ping_timeout_s: 15"), environment: [:]) else {
+            throw UnexpectedNetworkKind()
+        }
+        #expect(irc.session.pingInterval == .seconds(20) && irc.session.pingTimeout == .seconds(15))
+        guard case .irc(let defaults) = try firstNetwork(of: base.replacingOccurrences(of: "%@", with: "port: 6697"), environment: [:]) else {
+            throw UnexpectedNetworkKind()
+        }
+        #expect(defaults.session.pingInterval == .seconds(90) && defaults.session.pingTimeout == .seconds(60))
+        #expect(errorText { try firstNetwork(of: base.replacingOccurrences(of: "%@", with: "ping_timeout_s: 1"), environment: [:]) }
+            .contains("ping_timeout_s"))
+    }
 }

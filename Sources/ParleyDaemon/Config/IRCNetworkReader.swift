@@ -7,7 +7,7 @@ enum IRCNetworkReader {
         "type", "host", "port", "tls", "nick", "alternate_nicks", "user", "realname", "password", "password_file",
         "sasl", "nickserv_password", "nickserv_password_file", "channels", "flood", "reply_with",
         "max_lines_per_reply", "rejoin_after_kick", "join_on_invite", "formatting", "address_replies", "markdown", "ctcp_source",
-        "reconnect_delay_s", "max_reconnect_delay_s",
+        "reconnect_delay_s", "max_reconnect_delay_s", "ping_interval_s", "ping_timeout_s",
     ]
 
     static func read(name: NetworkID, _ node: ConfigNode) throws -> IRCConnectorConfiguration {
@@ -100,6 +100,9 @@ enum IRCNetworkReader {
             stsTLS: stsTLS)
         if let mode = map["markdown"] { configuration.markdown = try markdownMode(mode) }
         configuration.channelMarkdown = try readChannelMarkdown(map["channels"])
+        // How soon a dead path is noticed: a PING after this long silent, given up after this long unanswered.
+        if let interval = try map["ping_interval_s"]?.int(in: 5...3600) { configuration.session.pingInterval = .seconds(interval) }
+        if let timeout = try map["ping_timeout_s"]?.int(in: 5...3600) { configuration.session.pingTimeout = .seconds(timeout) }
         if let delay = try map["reconnect_delay_s"]?.int(in: 1...3600) { configuration.reconnectDelay = .seconds(delay) }
         if let cap = try map["max_reconnect_delay_s"]?.int(in: 1...86_400) { configuration.maxReconnectDelay = .seconds(cap) }
         guard configuration.maxReconnectDelay >= configuration.reconnectDelay else {
