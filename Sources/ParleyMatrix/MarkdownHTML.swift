@@ -91,16 +91,18 @@ enum MarkdownHTML {
         return html.joined()
     }
 
+    /// By scalar, as an HTML parser reads it: a `<` followed by a combining mark is one Swift
+    /// Character, unequal to "<", and was left unescaped (found by fuzzing).
     static func escape(_ text: some StringProtocol) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            default: out.append(character)
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out

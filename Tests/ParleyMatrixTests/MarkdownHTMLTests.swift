@@ -28,6 +28,13 @@ import Testing
         #expect(html == "<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=y&gt;</p>")
     }
 
+    /// Found by the markdown-html fuzz target: "<" followed by a combining mark is one Swift
+    /// Character, and escaping by Character let the "<" through.
+    @Test func escapesByScalarSoACombiningMarkCannotHideATag() {
+        #expect(MarkdownHTML.render("<\u{73C}b>x</b\u{301}>") == "<p>&lt;\u{73C}b&gt;x&lt;/b\u{301}&gt;</p>")
+        #expect(MarkdownHTML.escape("\"\u{301}&\u{301}") == "&quot;\u{301}&amp;\u{301}")
+    }
+
     @Test func linksOnlyToWebAndMailAddresses() {
         #expect(MarkdownHTML.render("[x](javascript:alert(1))") == "<p>[x](javascript:alert(1))</p>")
         #expect(MarkdownHTML.render("[x](\"onmouseover=\"y)") == "<p>[x](&quot;onmouseover=&quot;y)</p>")
