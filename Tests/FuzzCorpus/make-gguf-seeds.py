@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the gguf fuzz target's seeds: tiny llama-architecture models (width 32, one layer) that
+"""Writes the gguf fuzz target's seeds (scripts/fuzz runs it; model files are not kept in git): tiny llama-architecture models (width 32, one layer) that
 Parley loads and runs, one with a byte-level BPE vocabulary and one with a SentencePiece one, their
 matrices in F32, F16, Q8_0 and Q4_1, so that mutations start from files that reach the forward pass.
 
-    python3 Tests/FuzzCorpus/make-gguf-seeds.py Tests/FuzzCorpus/gguf
+    python3 Tests/FuzzCorpus/make-gguf-seeds.py .build/fuzz-seeds/gguf
 """
 import os
 import random
