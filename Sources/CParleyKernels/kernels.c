@@ -1,12 +1,7 @@
 #include <stdlib.h>
-#include "parley_kernels.h"
+#include "kernels_internal.h"
 #include <math.h>
 #include <string.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#define PK_X86 1
-#include <immintrin.h>
-#endif
 
 // ---------------------------------------------------------------------------------------------
 // Portable versions: the definition of every kernel, and what the fast ones are tested against.
@@ -78,32 +73,8 @@ static float dot_q8_0_portable(const pk_block_q8_0 *w, const pk_act_q8 *x, size_
 
 #ifdef PK_X86
 
-#define PK_AVX2 __attribute__((target("avx2,fma,f16c")))
-#define PK_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")))
-
-PK_AVX2 static inline float hsum_avx2(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 PK_AVX2 static inline float half_avx2(uint16_t h) {
     return _cvtsh_ss(h);
-}
-
-/// The 32 nibbles of a block as bytes 0..15, in element order (low nibbles, then high).
-PK_AVX2 static inline __m256i nibbles_avx2(const uint8_t *qs) {
-    const __m128i raw = _mm_loadu_si128((const __m128i *)qs);
-    const __m128i mask = _mm_set1_epi8(0x0f);
-    const __m128i lo = _mm_and_si128(raw, mask);
-    const __m128i hi = _mm_and_si128(_mm_srli_epi16(raw, 4), mask);
-    return _mm256_set_m128i(hi, lo);
-}
-
-/// Sum of products of unsigned bytes u and signed bytes s, as 8 int32.
-PK_AVX2 static inline __m256i dot_u8s8_avx2(__m256i u, __m256i s) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 }
 
 PK_AVX2 static void quantize_act_avx2(const float *x, pk_act_q8 *y, size_t n) {
@@ -147,12 +118,12 @@ PK_AVX2 static float dot_q4_0_avx2(const pk_block_q4_0 *w, const pk_act_q8 *x, s
     __m256 acc = _mm256_setzero_ps();
     const __m256i eight = _mm256_set1_epi8(8);
     for (size_t b = 0; b < n / PK_QK; b++) {
-        __m256i wq = _mm256_sub_epi8(nibbles_avx2(w[b].qs), eight);
+        __m256i wq = _mm256_sub_epi8(pk_nibbles_avx2(w[b].qs), eight);
         __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
-        __m256i p = dot_u8s8_avx2(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq));
+        __m256i p = pk_dot_u8s8_avx2(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc);
     }
-    return hsum_avx2(acc);
+    return pk_hsum_avx2(acc);
 }
 
 PK_AVX2 static float dot_q4_1_avx2(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n) {
@@ -162,19 +133,19 @@ PK_AVX2 static float dot_q4_1_avx2(const pk_block_q4_1 *w, const pk_act_q8 *x, s
     const size_t nb = n / PK_QK;
     size_t b = 0;
     for (; b + 2 <= nb; b += 2) {
-        __m256i p0 = dot_u8s8_avx2(nibbles_avx2(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
-        __m256i p1 = dot_u8s8_avx2(nibbles_avx2(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)x[b + 1].qs));
+        __m256i p0 = pk_dot_u8s8_avx2(pk_nibbles_avx2(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
+        __m256i p1 = pk_dot_u8s8_avx2(pk_nibbles_avx2(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)x[b + 1].qs));
         acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc0);
         acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(half_avx2(w[b + 1].d) * x[b + 1].d), acc1);
         mins += half_avx2(w[b].m) * x[b].s;
         mins += half_avx2(w[b + 1].m) * x[b + 1].s;
     }
     for (; b < nb; b++) {
-        __m256i p = dot_u8s8_avx2(nibbles_avx2(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
+        __m256i p = pk_dot_u8s8_avx2(pk_nibbles_avx2(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
         acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc0);
         mins += half_avx2(w[b].m) * x[b].s;
     }
-    return hsum_avx2(_mm256_add_ps(acc0, acc1)) + mins;
+    return pk_hsum_avx2(_mm256_add_ps(acc0, acc1)) + mins;
 }
 
 /// Four activation rows against one Q4_1 weight row: each weight block is unpacked once for all
@@ -186,17 +157,17 @@ PK_AVX2 static void dot4_q4_1_avx2(const pk_block_q4_1 *w, const pk_act_q8 *x, s
     for (int k = 0; k < 4; k++) acc[k][0] = acc[k][1] = _mm256_setzero_ps();
     const size_t nb = n / PK_QK;
     for (size_t b = 0; b < nb; b++) {
-        const __m256i wq = nibbles_avx2(w[b].qs);
+        const __m256i wq = pk_nibbles_avx2(w[b].qs);
         const float dw = half_avx2(w[b].d), mw = half_avx2(w[b].m);
         const size_t parity = b < nb - (nb % 2) ? (b & 1) : 0;
         for (int k = 0; k < 4; k++) {
             const pk_act_q8 *xk = x + k * x_stride + b;
-            __m256i p = dot_u8s8_avx2(wq, _mm256_loadu_si256((const __m256i *)xk->qs));
+            __m256i p = pk_dot_u8s8_avx2(wq, _mm256_loadu_si256((const __m256i *)xk->qs));
             acc[k][parity] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * xk->d), acc[k][parity]);
             mins[k] += mw * xk->s;
         }
     }
-    for (int k = 0; k < 4; k++) out[k] = hsum_avx2(_mm256_add_ps(acc[k][0], acc[k][1])) + mins[k];
+    for (int k = 0; k < 4; k++) out[k] = pk_hsum_avx2(_mm256_add_ps(acc[k][0], acc[k][1])) + mins[k];
 }
 
 PK_AVX2 static float dot_q8_0_avx2(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) {
@@ -204,10 +175,10 @@ PK_AVX2 static float dot_q8_0_avx2(const pk_block_q8_0 *w, const pk_act_q8 *x, s
     for (size_t b = 0; b < n / PK_QK; b++) {
         __m256i wq = _mm256_loadu_si256((const __m256i *)w[b].qs);
         __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
-        __m256i p = dot_u8s8_avx2(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq));
+        __m256i p = pk_dot_u8s8_avx2(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq));
         acc[b & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(half_avx2(w[b].d) * x[b].d), acc[b & 1]);
     }
-    return hsum_avx2(_mm256_add_ps(acc[0], acc[1]));
+    return pk_hsum_avx2(_mm256_add_ps(acc[0], acc[1]));
 }
 
 // The VNNI kernels sum exactly as the AVX2 ones do (the integer products are the same: maddubs
@@ -221,11 +192,11 @@ PK_VNNI static float dot_q4_1_vnni(const pk_block_q4_1 *w, const pk_act_q8 *x, s
     for (size_t b = 0; b < nb; b++) {
         const size_t parity = b < nb - (nb % 2) ? (b & 1) : 0;
         __m256i xq = _mm256_loadu_si256((const __m256i *)x[b].qs);
-        __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), nibbles_avx2(w[b].qs), xq);
+        __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), pk_nibbles_avx2(w[b].qs), xq);
         acc[parity] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), acc[parity]);
         mins += _cvtsh_ss(w[b].m) * x[b].s;
     }
-    return hsum_avx2(_mm256_add_ps(acc[0], acc[1])) + mins;
+    return pk_hsum_avx2(_mm256_add_ps(acc[0], acc[1])) + mins;
 }
 
 PK_VNNI static float dot_q8_0_vnni(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) {
@@ -236,7 +207,7 @@ PK_VNNI static float dot_q8_0_vnni(const pk_block_q8_0 *w, const pk_act_q8 *x, s
         __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq));
         acc[b & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), acc[b & 1]);
     }
-    return hsum_avx2(_mm256_add_ps(acc[0], acc[1]));
+    return pk_hsum_avx2(_mm256_add_ps(acc[0], acc[1]));
 }
 
 #endif  // PK_X86
@@ -247,27 +218,55 @@ PK_VNNI static float dot_q8_0_vnni(const pk_block_q8_0 *w, const pk_act_q8 *x, s
 
 typedef float (*dot_q4_0_fn)(const pk_block_q4_0 *, const pk_act_q8 *, size_t);
 typedef float (*dot_q4_1_fn)(const pk_block_q4_1 *, const pk_act_q8 *, size_t);
+typedef float (*dot_q5_0_fn)(const pk_block_q5_0 *, const pk_act_q8 *, size_t);
 typedef float (*dot_q8_0_fn)(const pk_block_q8_0 *, const pk_act_q8 *, size_t);
+typedef float (*dot_k_fn)(const void *, const pk_act_q8 *, size_t);
 typedef void (*quantize_fn)(const float *, pk_act_q8 *, size_t);
 
 typedef struct {
     quantize_fn quantize;
     dot_q4_0_fn q4_0;
     dot_q4_1_fn q4_1;
+    dot_q5_0_fn q5_0;
     dot_q8_0_fn q8_0;
+    dot_k_fn q4_K, q5_K, q6_K;
 } kernel_table;
+
+#define PORTABLE_TABLE                                                                                   \
+    {quantize_act_portable, dot_q4_0_portable, dot_q4_1_portable, pk_dot_q5_0_portable, dot_q8_0_portable, \
+     pk_dot_q4_K_portable, pk_dot_q5_K_portable, pk_dot_q6_K_portable}
 
 // One table per implementation level; a level the build cannot target repeats the one below.
 static const kernel_table tables[3] = {
-    {quantize_act_portable, dot_q4_0_portable, dot_q4_1_portable, dot_q8_0_portable},
+    PORTABLE_TABLE,
 #ifdef PK_X86
-    {quantize_act_avx2, dot_q4_0_avx2, dot_q4_1_avx2, dot_q8_0_avx2},
-    {quantize_act_avx2, dot_q4_0_avx2, dot_q4_1_vnni, dot_q8_0_vnni},
+    {quantize_act_avx2, dot_q4_0_avx2, dot_q4_1_avx2, pk_dot_q5_0_avx2, dot_q8_0_avx2,
+     pk_dot_q4_K_avx2, pk_dot_q5_K_avx2, pk_dot_q6_K_avx2},
+    {quantize_act_avx2, dot_q4_0_avx2, dot_q4_1_vnni, pk_dot_q5_0_avx2, dot_q8_0_vnni,
+     pk_dot_q4_K_avx2, pk_dot_q5_K_avx2, pk_dot_q6_K_avx2},
 #else
-    {quantize_act_portable, dot_q4_0_portable, dot_q4_1_portable, dot_q8_0_portable},
-    {quantize_act_portable, dot_q4_0_portable, dot_q4_1_portable, dot_q8_0_portable},
+    PORTABLE_TABLE,
+    PORTABLE_TABLE,
 #endif
 };
+
+/// One row's dot product with the table's kernel for `type` (NAN for a type without one).
+static inline float dot_row(const kernel_table *t, int type, const void *w, const pk_act_q8 *x, size_t n) {
+    switch (type) {
+    case 2: return t->q4_0(w, x, n);
+    case 3: return t->q4_1(w, x, n);
+    case 6: return t->q5_0(w, x, n);
+    case 8: return t->q8_0(w, x, n);
+    case 12: return t->q4_K(w, x, n);
+    case 13: return t->q5_K(w, x, n);
+    case 14: return t->q6_K(w, x, n);
+    default: return NAN;
+    }
+}
+
+int pk_has_kernel(int type) {
+    return type == 2 || type == 3 || type == 6 || type == 8 || type == 12 || type == 13 || type == 14;
+}
 
 static int supported_level(void) {
 #ifdef PK_X86
@@ -317,13 +316,7 @@ float pk_dot_q8_0(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) { return
 void pk_quantize_act_q8_at(int level, const float *x, pk_act_q8 *y, size_t n) { table_at(level)->quantize(x, y, n); }
 
 float pk_dot_at(int level, int type, const void *w, const pk_act_q8 *x, size_t n) {
-    const kernel_table *t = table_at(level);
-    switch (type) {
-    case 2: return t->q4_0((const pk_block_q4_0 *)w, x, n);
-    case 3: return t->q4_1((const pk_block_q4_1 *)w, x, n);
-    case 8: return t->q8_0((const pk_block_q8_0 *)w, x, n);
-    default: return NAN;
-    }
+    return dot_row(table_at(level), type, w, x, n);
 }
 
 void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
@@ -335,20 +328,7 @@ void pk_matvec_at(int level, int type, const void *w, size_t row_bytes, size_t n
                   const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end) {
     const char *base = (const char *)w;
     const kernel_table *t = table_at(level);
-    switch (type) {
-    case 2:
-        for (size_t r = row_begin; r < row_end; r++) y[r] = t->q4_0((const pk_block_q4_0 *)(base + r * row_bytes), x, n);
-        break;
-    case 3:
-        for (size_t r = row_begin; r < row_end; r++) y[r] = t->q4_1((const pk_block_q4_1 *)(base + r * row_bytes), x, n);
-        break;
-    case 8:
-        for (size_t r = row_begin; r < row_end; r++) y[r] = t->q8_0((const pk_block_q8_0 *)(base + r * row_bytes), x, n);
-        break;
-    default:
-        for (size_t r = row_begin; r < row_end; r++) y[r] = NAN;
-        break;
-    }
+    for (size_t r = row_begin; r < row_end; r++) y[r] = dot_row(t, type, base + r * row_bytes, x, n);
 }
 
 void pk_matmul(int type, const void *w, size_t row_bytes, size_t n,
@@ -377,17 +357,10 @@ void pk_matmul_at(int level, int type, const void *w, size_t row_bytes, size_t n
                     for (int k = 0; k < 4; k++) y[(b + k) * y_stride + r] = out[k];
                 }
             }
+#else
+            (void)effective;
 #endif
-            for (; b < b1; b++) {
-                const pk_act_q8 *xb = x + b * x_stride;
-                float *yb = y + b * y_stride + r;
-                switch (type) {
-                case 2: *yb = t->q4_0((const pk_block_q4_0 *)row, xb, n); break;
-                case 3: *yb = t->q4_1((const pk_block_q4_1 *)row, xb, n); break;
-                case 8: *yb = t->q8_0((const pk_block_q8_0 *)row, xb, n); break;
-                default: *yb = NAN; break;
-                }
-            }
+            for (; b < b1; b++) y[b * y_stride + r] = dot_row(t, type, row, x + b * x_stride, n);
         }
     }
 }

@@ -68,7 +68,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .missingTensor(let name): "the model lacks tensor '\(name)'"
         case .tensorShape(let name, let expected, let found): "tensor '\(name)' has shape \(found), expected \(expected)"
         case .unsupportedTensorType(let name, let type): "tensor '\(name)' is \(type), which the engine cannot compute with yet"
-        case .unsupportedTokenizer(let model): "tokenizer model '\(model)' is not supported (gpt2 and llama are)"
+        case .unsupportedTokenizer(let model): "tokenizer.ggml.model '\(model)' is not supported (gpt2 and llama are)"
         case .contextFull(let needed, let available):
             "the conversation needs \(needed) tokens but the context holds \(available)"
         case .invalidToken(let id): "token id \(id) is outside the vocabulary"

@@ -2,12 +2,12 @@
 import Testing
 
 @Suite struct ChatTemplateTests {
-    @Test(arguments: Golden.shared.chat_cases.indices)
-    func rendersTheReferenceModelsTemplateExactly(index: Int) throws {
-        let golden = Golden.shared.chat_cases[index]
-        let model = try GoldenModelTests.model.get()
+    @Test(arguments: Golden.chatCases.filter { $0.golden.prompt == nil })
+    func rendersEachModelsTemplateExactly(_ test: Golden.Case) throws {
+        let golden = test.golden
+        let model = try GoldenModelTests.model(test.model)
         let messages = golden.messages.map { ChatTemplate.Message(role: $0.role, content: $0.content) }
-        #expect(model.chatTemplate.render(messages) == golden.rendered_prompt)
+        #expect(model.chatTemplate.render(messages) == golden.rendered_prompt, "\(test)")
     }
 
     @Test func insertsTheTemplatesDefaultSystemPromptOnlyWhenThereIsNone() throws {

@@ -1,8 +1,10 @@
 import Foundation
 @testable import ParleyInference
+import Testing
 
-/// llama.cpp's outputs for the reference model (`Fixtures/smollm2-135m-q4_1.json`) and the model
-/// itself, which `scripts/fetch-model` puts in `models/`.
+/// llama.cpp's outputs for a model (`Fixtures/NAME.json`, written by `scripts/make-goldens`; the
+/// reference model's came with the project) and the model itself, which `scripts/fetch-model`
+/// puts in `models/`.
 struct Golden: Decodable {
     struct TokenizerCase: Decodable {
         let text: String
@@ -20,38 +22,101 @@ struct Golden: Decodable {
         let logit: Float
     }
 
+    /// One step's top-5 logits and the margin between the first two.
+    struct Step: Decodable {
+        let top: [Candidate]
+        let margin: Float
+    }
+
     struct ChatCase: Decodable {
         let name: String
         let messages: [Message]
+        /// A prompt taken as is, for a base model (no chat template).
+        let prompt: String?
         let rendered_prompt: String
         let prompt_ids: [Int]
         let first_position_top5: [Candidate]
         let generated_ids: [Int]
         let top1_minus_top2_logit_margin_per_step: [Float]
+        /// llama.cpp's logits with the prompt and generated ids in one pass (not in the reference
+        /// model's file, which predates them).
+        let teacher_forced_steps: [Step]?
     }
 
     let tokenizer_cases: [TokenizerCase]
     let chat_cases: [ChatCase]
 
+    /// A model with golden answers.
+    enum Model: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case smollm2 = "smollm2-135m-q4_1"
+        case qwen2_5_0_5b = "qwen2.5-0.5b"
+
+        var testDescription: String { rawValue }
+
+        var fixture: URL {
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(rawValue).json")
+        }
+
+        /// The file `scripts/fetch-model` fetches, and the name it knows the model by.
+        var file: (name: String, fetch: String) {
+            switch self {
+            case .smollm2: ("SmolLM2-135M-Instruct.Q4_1.gguf", "smollm2-135m")
+            case .qwen2_5_0_5b: ("Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf", "qwen2.5-0.5b")
+            }
+        }
+
+        var path: String { repositoryRoot.appendingPathComponent("models/\(file.name)").path }
+
+        var golden: Golden {
+            switch self {
+            case .smollm2: Golden.shared
+            case .qwen2_5_0_5b: Golden.qwen2_5_0_5b
+            }
+        }
+    }
+
+    /// One chat case of one model's goldens.
+    struct Case: Sendable, CustomTestStringConvertible {
+        let model: Model
+        let index: Int
+        var golden: ChatCase { model.golden.chat_cases[index] }
+        var testDescription: String { "\(model.rawValue) \(golden.name)" }
+    }
+
+    /// One tokenizer case of one model's goldens.
+    struct TextCase: Sendable, CustomTestStringConvertible {
+        let model: Model
+        let index: Int
+        var golden: TokenizerCase { model.golden.tokenizer_cases[index] }
+        var testDescription: String { "\(model.rawValue) #\(index)" }
+    }
+
+    static let chatCases = Model.allCases.flatMap { model in model.golden.chat_cases.indices.map { Case(model: model, index: $0) } }
+    static let textCases = Model.allCases.flatMap { model in
+        model.golden.tokenizer_cases.indices.map { TextCase(model: model, index: $0) }
+    }
+
+    static func load(_ model: Model) -> Golden {
+        do {
+            return try JSONDecoder().decode(Golden.self, from: Data(contentsOf: model.fixture))
+        } catch {
+            fatalError("cannot read the golden fixture \(model.fixture.path): \(error)")
+        }
+    }
+
+    static let qwen2_5_0_5b = load(.qwen2_5_0_5b)
+
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static let shared: Golden = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/smollm2-135m-q4_1.json")
-        do {
-            return try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
-        } catch {
-            fatalError("cannot read the golden fixture \(url.path): \(error)")
-        }
-    }()
+    /// The reference model's goldens.
+    static let shared = load(.smollm2)
 
-    static var modelPath: String {
-        repositoryRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    }
+    static var modelPath: String { Model.smollm2.path }
 
     struct ModelMissing: Error, CustomStringConvertible {
-        var description: String { "the reference model is missing at \(Golden.modelPath); run scripts/fetch-model" }
+        var model = Model.smollm2
+        var description: String { "\(model.file.name) is missing at \(model.path); run scripts/fetch-model \(model.file.fetch)" }
     }
 
     /// The reference model file, opened once.

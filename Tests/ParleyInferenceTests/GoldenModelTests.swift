@@ -2,11 +2,25 @@ import Foundation
 @testable import ParleyInference
 import Testing
 
-/// The engine against llama.cpp on the reference model (Fixtures/smollm2-135m-q4_1.json).
+/// The engine against llama.cpp on every model with goldens (Fixtures/NAME.json): the reference
+/// model, and real downloads in other architectures and quantisations.
 @Suite(.serialized) struct GoldenModelTests {
-    static let model: Result<LanguageModel, any Error> = Result {
-        guard FileManager.default.fileExists(atPath: Golden.modelPath) else { throw Golden.ModelMissing() }
-        return try LanguageModel(path: Golden.modelPath, contextLength: 2048, threads: 2)
+    static func load(_ model: Golden.Model) -> Result<LanguageModel, any Error> {
+        Result {
+            guard FileManager.default.fileExists(atPath: model.path) else { throw Golden.ModelMissing(model: model) }
+            return try LanguageModel(path: model.path, contextLength: 2048, threads: 2)
+        }
+    }
+
+    /// The reference model.
+    static let model = load(.smollm2)
+    static let qwen2_5_0_5b = load(.qwen2_5_0_5b)
+
+    static func model(_ model: Golden.Model) throws -> LanguageModel {
+        switch model {
+        case .smollm2: try Self.model.get()
+        case .qwen2_5_0_5b: try qwen2_5_0_5b.get()
+        }
     }
 
     static func top(_ logits: [Float], _ k: Int) -> [(id: Int, logit: Float)] {
@@ -14,17 +28,17 @@ import Testing
             .prefix(k).map { ($0.offset, $0.element) }
     }
 
-    @Test(arguments: Golden.shared.chat_cases.indices)
-    func firstPositionMatchesLlamaCpp(index: Int) throws {
-        let golden = Golden.shared.chat_cases[index]
-        let model = try Self.model.get()
+    @Test(arguments: Golden.chatCases)
+    func firstPositionMatchesLlamaCpp(_ test: Golden.Case) throws {
+        let golden = test.golden
+        let model = try Self.model(test.model)
         let logits = try model.evaluate(golden.prompt_ids, cache: model.makeCache())
         let top = Self.top(logits, 5)
         if golden.top1_minus_top2_logit_margin_per_step[0] >= 0.3 {
-            #expect(top[0].id == golden.first_position_top5[0].id, "\(golden.name)")
+            #expect(top[0].id == golden.first_position_top5[0].id, "\(test)")
         }
         for candidate in golden.first_position_top5 {
-            #expect(abs(logits[candidate.id] - candidate.logit) <= 0.5, "\(golden.name): token \(candidate.id) \(logits[candidate.id]) vs \(candidate.logit)")
+            #expect(abs(logits[candidate.id] - candidate.logit) <= 0.5, "\(test): token \(candidate.id) \(logits[candidate.id]) vs \(candidate.logit)")
         }
     }
 }
@@ -48,30 +62,32 @@ extension GoldenModelTests {
 
     /// Fed the golden prompt and generated ids, the golden token is the engine's top-1 wherever
     /// the golden margin exceeds llama.cpp's own cross-machine noise, and within 0.5 of the
-    /// engine's top logit everywhere else.
-    @Test(arguments: Golden.shared.chat_cases.indices)
-    func teacherForcedStepsAgreeWithLlamaCpp(index: Int) throws {
-        let golden = Golden.shared.chat_cases[index]
-        let model = try Self.model.get()
+    /// engine's top logit everywhere else. Where the goldens have llama.cpp's own teacher-forced
+    /// pass, its top-1 and margin are the golden ones.
+    @Test(arguments: Golden.chatCases)
+    func teacherForcedStepsAgreeWithLlamaCpp(_ test: Golden.Case) throws {
+        let golden = test.golden
+        let model = try Self.model(test.model)
         let cache = model.makeCache()
         var steps = [try model.evaluate(golden.prompt_ids, cache: cache)]
         steps += try model.evaluateAll(Array(golden.generated_ids.dropLast()), cache: cache)
         for (step, logits) in steps.enumerated() {
-            let expected = golden.generated_ids[step]
-            let margin = golden.top1_minus_top2_logit_margin_per_step[step]
+            let forced = golden.teacher_forced_steps?[step]
+            let expected = forced?.top[0].id ?? golden.generated_ids[step]
+            let margin = forced?.margin ?? golden.top1_minus_top2_logit_margin_per_step[step]
             let top = logits[Self.argmax(logits)]
             if margin >= Self.crossMachineMargin {
-                #expect(Self.argmax(logits) == expected, "\(golden.name) step \(step): margin \(margin)")
+                #expect(Self.argmax(logits) == expected, "\(test) step \(step): margin \(margin)")
             } else {
-                #expect(top - logits[expected] <= 0.5, "\(golden.name) step \(step): \(top) vs \(logits[expected])")
+                #expect(top - logits[expected] <= 0.5, "\(test) step \(step): \(top) vs \(logits[expected])")
             }
         }
     }
 
-    @Test(arguments: Golden.shared.chat_cases.indices)
-    func greedyGenerationMatchesUntilTheFirstCloseCall(index: Int) throws {
-        let golden = Golden.shared.chat_cases[index]
-        let model = try Self.model.get()
+    @Test(arguments: Golden.chatCases)
+    func greedyGenerationMatchesUntilTheFirstCloseCall(_ test: Golden.Case) throws {
+        let golden = test.golden
+        let model = try Self.model(test.model)
         let cache = model.makeCache()
         let decisive = golden.top1_minus_top2_logit_margin_per_step.prefix { $0 >= 0.3 }.count
         var logits = try model.evaluate(golden.prompt_ids, cache: cache)
@@ -81,6 +97,6 @@ extension GoldenModelTests {
             generated.append(next)
             logits = try model.evaluate([next], cache: cache)
         }
-        #expect(generated == Array(golden.generated_ids.prefix(decisive)), "\(golden.name): \(decisive) decisive steps")
+        #expect(generated == Array(golden.generated_ids.prefix(decisive)), "\(test): \(decisive) decisive steps")
     }
 }

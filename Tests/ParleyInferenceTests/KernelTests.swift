@@ -18,7 +18,36 @@ import Testing
         init(_ seed: UInt64) { generator = SplitMix64(seed: seed) }
         mutating func float() -> Float { Float(Double(generator.next() >> 11) / Double(1 << 53)) * 2 - 1 }
         mutating func floats(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in float() * scale } }
+
+        /// Blocks of `type` holding `n` values: random quants, scales and (Q6_K) signed sub-block
+        /// scales, and positive fp16 super-scales small enough for real weights.
+        mutating func blocks(_ type: GGMLType, _ n: Int) -> [UInt8] {
+            let (perBlock, size) = type.block
+            var bytes = (0..<n / perBlock * size).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let scaleOffsets = switch type {
+            case .q4_K, .q5_K: [0, 2]
+            case .q6_K: [208]
+            default: [0]
+            }
+            for block in 0..<n / perBlock {
+                for offset in scaleOffsets {
+                    let bits = pk_fp32_to_fp16((float() + 1.5) / 400)
+                    bytes[block * size + offset] = UInt8(bits & 0xFF)
+                    bytes[block * size + offset + 1] = UInt8(bits >> 8)
+                }
+            }
+            return bytes
+        }
+
+        /// Weights of `type` for `n` values: quantised from random floats where the test has a
+        /// quantiser, random blocks otherwise.
+        mutating func weights(_ type: GGMLType, _ n: Int) -> [UInt8] {
+            [.q5_0, .q4_K, .q5_K, .q6_K].contains(type) ? blocks(type, n) : KernelTests.quantise(floats(n), as: type)
+        }
     }
+
+    /// Every type with an integer kernel.
+    static let quantisedTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K]
 
     /// Quantises floats into ggml blocks of `type` the plain way (as ggml's reference quantisers do).
     static func quantise(_ x: [Float], as type: GGMLType) -> [UInt8] {
@@ -47,6 +76,17 @@ import Testing
                 let q = block.map { v in UInt8(min(15, max(0, Int((d == 0 ? 0 : v / d) + 8.5)))) }
                 for j in 0..<16 { out.append(q[j] | q[j + 16] << 4) }
             }
+        case .q5_0:
+            for b in stride(from: 0, to: x.count, by: 32) {
+                let block = Array(x[b..<b + 32])
+                let extreme = block.max { abs($0) < abs($1) } ?? 0
+                let d = extreme / -16
+                half(d)
+                let q = block.map { v in UInt32(min(31, max(0, Int((d == 0 ? 0 : v / d) + 16.5)))) }
+                let fifth = (0..<32).reduce(UInt32(0)) { $0 | (q[$1] >> 4) << UInt32($1) }
+                withUnsafeBytes(of: fifth.littleEndian) { out += $0 }
+                for j in 0..<16 { out.append(UInt8(q[j] & 15) | UInt8(q[j + 16] & 15) << 4) }
+            }
         case .q4_1:
             for b in stride(from: 0, to: x.count, by: 32) {
                 let block = Array(x[b..<b + 32])
@@ -71,7 +111,7 @@ import Testing
         return out
     }
 
-    @Test(arguments: [GGMLType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1])
+    @Test(arguments: [GGMLType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0])
     func dequantisationStaysWithinTheTypesPrecision(type: GGMLType) {
         var random = Random(Self.seed ^ UInt64(type.rawValue))
         let n = 32 * 13
@@ -82,6 +122,7 @@ import Testing
         case .f16: 3e-3
         case .bf16: 2.5e-2
         case .q8_0: 3.0 / 127
+        case .q5_0: 3.0 / 15
         default: 6.0 / 15
         }
         for i in 0..<n {
@@ -89,10 +130,11 @@ import Testing
         }
     }
 
-    @Test(arguments: [GGMLType.q8_0, .q4_0, .q4_1], [32, 32 * 7, 576, 1536])
-    func quantisedDotProductsMatchTheFloatReference(type: GGMLType, n: Int) {
+    @Test(arguments: quantisedTypes, [1, 7, 18, 48])
+    func quantisedDotProductsMatchTheFloatReference(type: GGMLType, blocks: Int) {
+        let n = blocks * type.block.elements
         var random = Random(Self.seed ^ UInt64(n) ^ UInt64(type.rawValue) << 32)
-        let weights = Self.quantise(random.floats(n), as: type)
+        let weights = random.weights(type, n)
         let w = Self.dequantise(weights, as: type, count: n)
         let x = random.floats(n, scale: 4)
         for level in Self.levels {
@@ -111,7 +153,8 @@ import Testing
                 pk_dot_at(Int32(level), Int32(type.rawValue), raw.baseAddress!, act, n)
             }
             let scale = zip(w, x).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
-            // The same sum in another order, and the fp16 rounding of the activation sum s (Q4_1).
+            // The same sum in another order, and the fp16 rounding of the activation sum s (Q4_1,
+            // Q4_K, Q5_K).
             #expect(abs(fast - exact) <= 2e-3 * scale + 1e-4, "\(type) n=\(n) level \(level): \(fast) vs \(exact) (seed \(Self.seed))")
             // Within the activation quantisation error budget of the float reference.
             #expect(abs(fast - reference) <= 0.02 * scale + 1e-3, "\(type) n=\(n) level \(level): \(fast) vs \(reference) (seed \(Self.seed))")
@@ -169,12 +212,12 @@ import Testing
     /// alone (`pk_matvec`) or in a batch (`pk_matmul`), so a prompt prefilled in one pass and one
     /// fed token by token agree. Across levels the summation order differs only between the
     /// portable code and the vector code; AVX2 and VNNI are bit-identical (next test).
-    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0])
+    @Test(arguments: quantisedTypes)
     func batchedProductsEqualOneTokenAtATimeExactly(type: GGMLType) {
         var random = Random(Self.seed ^ 0xBA7C4)
-        let rows = 5, columns = 32 * 7, batch = 11
+        let rows = 5, columns = type.block.elements * 7, batch = 11
         let rowBytes = type.rowBytes(columns)!
-        let weights = Self.quantise(random.floats(rows * columns), as: type)
+        let weights = random.weights(type, rows * columns)
         var acts = [pk_act_q8](repeating: pk_act_q8(), count: batch * columns / 32)
         for b in 0..<batch {
             let x = random.floats(columns, scale: 3)
@@ -197,10 +240,11 @@ import Testing
 
     /// AVX2 and AVX-512 VNNI sum in the same order, so the engine gives the same bits on either
     /// CPU. (Checked where the CPU has VNNI; an AVX2-only machine has one vector level.)
-    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0], [32, 32 * 7, 576, 1536])
-    func vectorLevelsAgreeBitForBit(type: GGMLType, n: Int) {
+    @Test(arguments: quantisedTypes, [1, 7, 18, 48])
+    func vectorLevelsAgreeBitForBit(type: GGMLType, blocks: Int) {
+        let n = blocks * type.block.elements
         var random = Random(Self.seed ^ UInt64(n))
-        let weights = Self.quantise(random.floats(n), as: type)
+        let weights = random.weights(type, n)
         let x = random.floats(n, scale: 2)
         var act = [pk_act_q8](repeating: pk_act_q8(), count: n / 32)
         pk_quantize_act_q8_at(1, x, &act, n)

@@ -9,18 +9,19 @@ import Testing
         return tokenizer
     }
 
-    @Test(arguments: Golden.shared.tokenizer_cases.indices)
-    func tokenisesExactlyAsLlamaCpp(index: Int) throws {
-        let golden = Golden.shared.tokenizer_cases[index]
-        let tokenizer = try tokenizer()
-        #expect(tokenizer.encode(golden.text) == golden.ids, "\(golden.text)")
-        #expect(tokenizer.decode(golden.ids) == golden.detokenized)
+    @Test(arguments: Golden.textCases)
+    func tokenisesExactlyAsLlamaCpp(_ test: Golden.TextCase) throws {
+        let golden = test.golden
+        let tokenizer = try GoldenModelTests.model(test.model).tokenizer
+        #expect(tokenizer.encode(golden.text) == golden.ids, "\(test): \(golden.text)")
+        #expect(tokenizer.decode(golden.ids) == golden.detokenized, "\(test)")
     }
 
-    @Test(arguments: Golden.shared.chat_cases.indices)
-    func tokenisesRenderedPromptsExactly(index: Int) throws {
-        let golden = Golden.shared.chat_cases[index]
-        #expect(try tokenizer().encode(golden.rendered_prompt) == golden.prompt_ids)
+    @Test(arguments: Golden.chatCases)
+    func tokenisesRenderedPromptsExactly(_ test: Golden.Case) throws {
+        let golden = test.golden
+        let tokenizer = try GoldenModelTests.model(test.model).tokenizer
+        #expect(tokenizer.encode(golden.rendered_prompt, addBOS: tokenizer.addsBOS) == golden.prompt_ids, "\(test)")
     }
 
     @Test func specialTokensAreTextWhenNotParsed() throws {

@@ -22,6 +22,21 @@ typedef struct { uint16_t d; uint16_t m; uint8_t qs[PK_QK / 2]; } pk_block_q4_1;
 // ggml Q8_0: d (fp16), 32 signed bytes; value = d * q.
 typedef struct { uint16_t d; int8_t qs[PK_QK]; } pk_block_q8_0;
 
+// ggml Q5_0: d (fp16), 32 fifth bits (bit i for element i), 16 bytes of nibbles as in Q4_0;
+// value = d * ((nibble | fifth bit << 4) - 16).
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[PK_QK / 2]; } pk_block_q5_0;
+
+#define PK_QK_K 256  // elements per K-quant super-block
+// ggml Q4_K: d, dmin (fp16); eight 6-bit scales and mins in 12 bytes; 128 bytes of nibbles.
+// Sub-block s (32 values) takes the low nibbles of qs[32 * (s / 2) ..] for even s, the high for
+// odd; value = d * scale_s * q - dmin * min_s.
+typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qs[PK_QK_K / 2]; } pk_block_q4_K;
+// ggml Q5_K: as Q4_K with 32 bytes of fifth bits first: bit s of qh[l] for value l of sub-block s.
+typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qh[PK_QK_K / 8]; uint8_t qs[PK_QK_K / 2]; } pk_block_q5_K;
+// ggml Q6_K: 128 bytes of low nibbles, 64 of 2-bit high parts, sixteen signed scales (one per 16
+// values), d (fp16); value = d * scale * (q - 32).
+typedef struct { uint8_t ql[PK_QK_K / 2]; uint8_t qh[PK_QK_K / 4]; int8_t scales[PK_QK_K / 16]; uint16_t d; } pk_block_q6_K;
+
 // Activations, quantised per 32 with a float scale (Parley's own, never stored in files).
 // pk_act_q8: value = d * q. s = d * sum(q), so that a weight block's minimum folds into one product.
 typedef struct { float d; float s; int8_t qs[PK_QK]; } pk_act_q8;
@@ -29,6 +44,10 @@ typedef struct { float d; float s; int8_t qs[PK_QK]; } pk_act_q8;
 _Static_assert(sizeof(pk_block_q4_0) == 18, "Q4_0 block is 18 bytes");
 _Static_assert(sizeof(pk_block_q4_1) == 20, "Q4_1 block is 20 bytes");
 _Static_assert(sizeof(pk_block_q8_0) == 34, "Q8_0 block is 34 bytes");
+_Static_assert(sizeof(pk_block_q5_0) == 22, "Q5_0 block is 22 bytes");
+_Static_assert(sizeof(pk_block_q4_K) == 144, "Q4_K block is 144 bytes");
+_Static_assert(sizeof(pk_block_q5_K) == 176, "Q5_K block is 176 bytes");
+_Static_assert(sizeof(pk_block_q6_K) == 210, "Q6_K block is 210 bytes");
 _Static_assert(sizeof(pk_act_q8) == 40, "activation block is 40 bytes");
 
 // Which implementation the dispatcher chose: 0 portable, 1 AVX2, 2 AVX-512 VNNI (at most
@@ -50,13 +69,16 @@ void pk_fp16_to_fp32_row(const uint16_t *x, float *y, size_t n);
 // Quantises n floats (n a multiple of 32) into n / 32 activation blocks.
 void pk_quantize_act_q8(const float *x, pk_act_q8 *y, size_t n);
 
-// Dot product of one weight row of n elements (n / 32 blocks) with activation blocks.
+// Dot product of one weight row of n elements (n / 32 blocks) with activation blocks. For the
+// K-quants n is a multiple of 256 and each super-block meets 8 activation blocks.
 float pk_dot_q4_0(const pk_block_q4_0 *w, const pk_act_q8 *x, size_t n);
 float pk_dot_q4_1(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n);
 float pk_dot_q8_0(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n);
+int pk_has_kernel(int type);
 
 // y[r] = dot(row r of w, x) for r in [row_begin, row_end); rows are row_bytes apart, n elements each.
-// type: 2 = Q4_0, 3 = Q4_1, 8 = Q8_0 (ggml's numbering).
+// type, in ggml's numbering: 2 = Q4_0, 3 = Q4_1, 6 = Q5_0, 8 = Q8_0, 12 = Q4_K, 13 = Q5_K, 14 = Q6_K.
+// Whether a type has a kernel here: pk_has_kernel.
 void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
                const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end);
 

@@ -99,7 +99,8 @@ public final class GGUFFile: Sendable {
         }
 
         let headerEnd = reader.offset
-        let dataOffset = (headerEnd + alignment - 1) / alignment * alignment
+        // A file without tensors (a vocabulary alone) may end at its header, unpadded.
+        let dataOffset = min((headerEnd + alignment - 1) / alignment * alignment, tensorCount == 0 ? file.bytes.count : .max)
         guard dataOffset <= file.bytes.count else {
             throw reader.error(.truncated(needed: UInt64(dataOffset - headerEnd), available: UInt64(reader.remaining)))
         }

@@ -33,6 +33,18 @@ enum Dequantize {
                     out[j + 16] = d * Float(byte >> 4) + m
                 }
             }
+        case .q5_0:
+            blocks(source, count: count, bytes: 22, into: destination) { block, out in
+                let d = half(block.loadUnaligned(as: UInt16.self))
+                let fifth = block.loadUnaligned(fromByteOffset: 2, as: UInt32.self).littleEndian
+                for j in 0..<16 {
+                    let byte = block.load(fromByteOffset: 6 + j, as: UInt8.self)
+                    let low = Int(byte & 0x0F) | Int((fifth >> j) & 1) << 4
+                    let high = Int(byte >> 4) | Int((fifth >> (j + 16)) & 1) << 4
+                    out[j] = d * Float(low - 16)
+                    out[j + 16] = d * Float(high - 16)
+                }
+            }
         case .q8_0:
             blocks(source, count: count, bytes: 34, into: destination) { block, out in
                 let d = half(block.loadUnaligned(as: UInt16.self))

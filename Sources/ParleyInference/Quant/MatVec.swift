@@ -3,13 +3,14 @@ import CParleyKernels
 /// Matrix products of weight matrices of any supported type with one or more activation rows,
 /// split over the engine's threads by weight rows.
 enum MatVec {
-    /// Types with an integer kernel in `CParleyKernels`; activations are quantised for them.
+    /// Types with an integer kernel in `CParleyKernels` (Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q5_K,
+    /// Q6_K); activations are quantised for them.
     static func isQuantised(_ type: GGMLType) -> Bool {
-        type == .q4_0 || type == .q4_1 || type == .q8_0
+        pk_has_kernel(Int32(type.rawValue)) == 1
     }
 
     static func supports(_ type: GGMLType) -> Bool {
-        isQuantised(type) || [.f32, .f16, .bf16, .q4_K, .q5_K, .q6_K].contains(type)
+        isQuantised(type) || [.f32, .f16, .bf16].contains(type)
     }
 
     /// One product of a batch of activations with `matrix`: y_b goes to `y + b * yStride`.
@@ -70,8 +71,7 @@ enum MatVec {
                 Int32(w.type.rawValue), w.data, w.rowBytes, w.columns, input.quantised, input.quantisedStride,
                 input.count, p.y, p.yStride, begin, end)
         } else {
-            // Types without an integer kernel yet (floats, K-quants): each row dequantised once,
-            // then float dot products with every activation row.
+            // Float types: each row converted once, then float dot products with every activation row.
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: w.columns)
             defer { scratch.deallocate() }
             for r in begin..<end {

@@ -39,11 +39,11 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
-    /// Whether the engine can dequantise and multiply with this type (K-quants through
-    /// dequantisation; the integer kernels cover Q4_0, Q4_1 and Q8_0).
+    /// Whether the engine can dequantise and multiply with this type (the quantised ones with
+    /// integer kernels on quantised activations).
     public var isSupported: Bool {
         switch self {
-        case .f32, .f16, .bf16, .q4_0, .q4_1, .q8_0, .q4_K, .q5_K, .q6_K: true
+        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K: true
         default: false
         }
     }

@@ -18,7 +18,7 @@ struct BPETokenizer: Sendable {
         ranks.reserveCapacity(merges.count)
         for (rank, text) in merges.enumerated() where ranks[text] == nil { ranks[text] = rank }
         self.ranks = ranks
-        preTokenizer = PreTokenizer(name: file["tokenizer.ggml.pre"]?.string)
+        preTokenizer = try PreTokenizer(name: file["tokenizer.ggml.pre"]?.string)
     }
 
     /// Token ids of ordinary text (no special tokens).
