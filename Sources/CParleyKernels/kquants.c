@@ -29,6 +29,15 @@ static inline void scale_min_k4(int j, const uint8_t *q, int *scale, int *min) {
     }
 }
 
+/// The super-block scales d and dmin at the start of a Q4_K or Q5_K block.
+static inline void super_scales_k4(const uint8_t *p, float *d, float *dmin) {
+    uint16_t dh, mh;
+    memcpy(&dh, p, 2);
+    memcpy(&mh, p + 2, 2);
+    *d = pk_fp16_to_fp32(dh);
+    *dmin = pk_fp16_to_fp32(mh);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Portable
 // ---------------------------------------------------------------------------------------------
@@ -55,10 +64,8 @@ static float dot_k4_portable(const uint8_t *block, size_t block_bytes, int five,
     float sum = 0.0f;
     for (size_t b = 0; b < n / PK_QK_K; b++) {
         const uint8_t *p = block + b * block_bytes;
-        uint16_t dh, mh;
-        memcpy(&dh, p, 2);
-        memcpy(&mh, p + 2, 2);
-        const float d = pk_fp16_to_fp32(dh), dmin = pk_fp16_to_fp32(mh);
+        float d, dmin;
+        super_scales_k4(p, &d, &dmin);
         const uint8_t *scales = p + 4;
         const uint8_t *qh = five ? p + 16 : NULL;
         const uint8_t *qs = p + (five ? 48 : 16);
@@ -158,10 +165,8 @@ PK_AVX2 static inline float dot_k4_avx2(const uint8_t *block, size_t block_bytes
     const __m256i one = _mm256_set1_epi8(1);
     for (size_t b = 0; b < n / PK_QK_K; b++) {
         const uint8_t *p = block + b * block_bytes;
-        uint16_t dh, mh;
-        memcpy(&dh, p, 2);
-        memcpy(&mh, p + 2, 2);
-        const float d = _cvtsh_ss(dh), dmin = _cvtsh_ss(mh);
+        float d, dmin;
+        super_scales_k4(p, &d, &dmin);
         const uint8_t *qs = p + (five ? 48 : 16);
         const __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(p + 16)) : _mm256_setzero_si256();
         const pk_act_q8 *xb = x + b * 8;

@@ -16,6 +16,28 @@ void pk_swiglu(float *gate, const float *up, size_t n) {
     }
 }
 
+void pk_geglu(float *gate, const float *up, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const float g = gate[i];
+        float gelu;
+        if (g <= -10.0f) {
+            gelu = 0.0f;
+        } else if (g >= 10.0f) {
+            gelu = g;
+        } else {
+            // ggml's CPU table: GELU of the fp16 input, stored as fp16.
+            const float h = pk_fp16_to_fp32(pk_fp32_to_fp16(g));
+            const float value = 0.5f * h * (1.0f + tanhf(0.79788456080286535587989211986876f * h * (1.0f + 0.044715f * h * h)));
+            gelu = pk_fp16_to_fp32(pk_fp32_to_fp16(value));
+        }
+        gate[i] = gelu * up[i];
+    }
+}
+
+void pk_scale(float *x, float s, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+
 void pk_add(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }

@@ -64,7 +64,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .missingMetadata(let key): "the model lacks metadata key '\(key)'"
         case .invalidMetadata(let key, let problem): "metadata '\(key)': \(problem)"
-        case .unsupportedArchitecture(let name): "architecture '\(name)' is not supported (llama and qwen2 are)"
+        case .unsupportedArchitecture(let name): "architecture '\(name)' is not supported (\(ModelHyperparameters.architectures.joined(separator: ", ")) are)"
         case .missingTensor(let name): "the model lacks tensor '\(name)'"
         case .tensorShape(let name, let expected, let found): "tensor '\(name)' has shape \(found), expected \(expected)"
         case .unsupportedTensorType(let name, let type): "tensor '\(name)' is \(type), which the engine cannot compute with yet"

@@ -133,11 +133,16 @@ void pk_attend_at(int level, const uint16_t *q, const uint16_t *keys, const uint
                   size_t positions, size_t head_size, float scale, float *scores, float *out);
 // The largest head the vector attention takes (larger heads take the portable one).
 #define PK_MAX_HEAD_SIZE 256
-// The per-token elementwise steps of a llama-family layer, as llama.cpp computes them.
+// The per-token elementwise steps of a layer, as llama.cpp computes them.
 // out = x / sqrt(mean(x^2) + eps) * w (the sum of squares in double). out may be x.
 void pk_rms_norm(float *out, const float *x, const float *w, size_t n, float eps);
 // gate = silu(gate) * up
 void pk_swiglu(float *gate, const float *up, size_t n);
+// gate = gelu(gate) * up, GELU in its tanh form through fp16 as ggml's CPU table computes it
+// (0 below -10, the identity above 10).
+void pk_geglu(float *gate, const float *up, size_t n);
+// x *= s
+void pk_scale(float *x, float s, size_t n);
 // x += y
 void pk_add(float *x, const float *y, size_t n);
 // Rotary embedding of `heads` heads of `head_size` at `position`: the first `rope_dims` of each

@@ -144,6 +144,12 @@ public enum GGUFArray: Sendable, Equatable {
         return nil
     }
 
+    /// The elements, if they are booleans.
+    public var bools: [Bool]? {
+        if case .bool(let values) = self { return values }
+        return nil
+    }
+
     /// The elements as floats, if they are numbers.
     public var floats: [Float]? {
         switch self {

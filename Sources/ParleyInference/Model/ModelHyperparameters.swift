@@ -1,5 +1,14 @@
-/// The shape of a llama-family model, from its GGUF metadata.
+/// The shape of a model, from its GGUF metadata: `llama`, `qwen2` (Q/K/V bias, NeoX RoPE) and
+/// `gemma3` (scaled embeddings, Q/K norms, norms after attention and feed-forward, GELU, local
+/// sliding-window layers with their own RoPE base beside global ones).
 public struct ModelHyperparameters: Sendable, Hashable {
+    /// The feed-forward's gate activation.
+    public enum Activation: String, Sendable, Hashable {
+        case silu
+        /// GELU (tanh form) through fp16, as ggml's CPU table computes it.
+        case gelu
+    }
+
     /// How rotary embeddings pair dimensions.
     public enum RopeStyle: String, Sendable, Hashable {
         /// Adjacent pairs (x[2i], x[2i+1]): `llama` GGUFs, whose Q/K weights the converter permuted.
@@ -24,6 +33,28 @@ public struct ModelHyperparameters: Sendable, Hashable {
     public var vocabularySize: Int
     /// Whether Q, K and V projections carry a bias (`qwen2`).
     public var hasQKVBias: Bool
+    /// Embeddings are multiplied by this (`gemma3`: √dimension).
+    public var embeddingScale: Float = 1
+    /// Whether each head's queries and keys are RMS-normed before RoPE, and attention and
+    /// feed-forward outputs RMS-normed before the residual (`gemma3`).
+    public var hasGemmaNorms = false
+    public var activation = Activation.silu
+    /// Queries are multiplied by this before attention (then no softmax scale); nil: the softmax
+    /// is scaled by 1/√headDimension.
+    public var queryScale: Float?
+    /// Positions a local (sliding-window) layer sees, itself included; nil when no layer is local.
+    public var slidingWindow: Int?
+    /// Which layers are local.
+    public var slidingLayers: [Bool] = []
+    /// RoPE base of local layers.
+    public var slidingRopeBase: Float = 10_000
+    /// Logits are soft-capped: c · tanh(logit / c).
+    public var finalLogitSoftcap: Float?
+
+    static let architectures = ["llama", "qwen2", "gemma3"]
+
+    public func isSliding(layer: Int) -> Bool { slidingWindow != nil && slidingLayers[layer] }
+    public func ropeBase(layer: Int) -> Float { isSliding(layer: layer) ? slidingRopeBase : ropeBase }
 
     public var kvDimension: Int { kvHeads * headDimension }
 
@@ -32,7 +63,7 @@ public struct ModelHyperparameters: Sendable, Hashable {
         guard let architecture = file["general.architecture"]?.string else {
             throw ModelError.missingMetadata("general.architecture")
         }
-        guard architecture == "llama" || architecture == "qwen2" else {
+        guard Self.architectures.contains(architecture) else {
             throw ModelError.unsupportedArchitecture(architecture)
         }
         self.architecture = architecture
@@ -73,8 +104,38 @@ public struct ModelHyperparameters: Sendable, Hashable {
         ropeBase = try float("rope.freq_base", default: 10_000)
         normEpsilon = try float("attention.layer_norm_rms_epsilon", default: 1e-5)
         trainedContext = try integer("context_length", default: 2048)
-        ropeStyle = architecture == "qwen2" ? .halves : .adjacent
+        ropeStyle = architecture == "llama" ? .adjacent : .halves
         hasQKVBias = architecture == "qwen2"
+        for key in ["rope.scaling.type", "rope.scaling.factor"] {
+            // Scaled RoPE is not implemented; a file that asks for it is refused, not run wrong.
+            guard let value = file["\(architecture).\(key)"] else { continue }
+            if key == "rope.scaling.type", value.string == "none" { continue }
+            if key == "rope.scaling.factor", value.number == 1 { continue }
+            throw ModelError.invalidMetadata(key: "\(architecture).\(key)", problem: "\(value.summary): scaled RoPE is not supported")
+        }
+        if architecture == "gemma3" {
+            embeddingScale = Float(dimension).squareRoot()
+            hasGemmaNorms = true
+            activation = .gelu
+            queryScale = 1 / Float(headDimension).squareRoot()
+            slidingRopeBase = try float("rope.freq_base_swa", default: 10_000)
+            finalLogitSoftcap = file["\(architecture).final_logit_softcapping"] == nil ? nil : try float("final_logit_softcapping", default: 0)
+            let window = try integer("attention.sliding_window", default: 0, range: 0...1 << 24)
+            if window > 0 {
+                slidingWindow = window
+                // Every sixth layer is global unless the file lists the pattern (a count, or a flag per layer).
+                let patternKey = "\(architecture).attention.sliding_window_pattern"
+                if let flags = file[patternKey]?.array?.bools {
+                    guard flags.count == layers else {
+                        throw ModelError.invalidMetadata(key: patternKey, problem: "\(flags.count) flags for \(layers) layers")
+                    }
+                    slidingLayers = flags
+                } else {
+                    let period = try integer("attention.sliding_window_pattern", default: 6, range: 1...1024)
+                    slidingLayers = (0..<layers).map { $0 % period < period - 1 }
+                }
+            }
+        }
         guard let embedding = file.tensor(named: "token_embd.weight"), embedding.dimensions.count == 2 else {
             throw ModelError.missingTensor("token_embd.weight")
         }

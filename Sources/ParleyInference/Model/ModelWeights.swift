@@ -1,4 +1,4 @@
-/// The weights of a llama-family model, as views into the mapped file (norm vectors copied,
+/// The weights of a model, as views into the mapped file (norm vectors copied,
 /// being tiny), the matrices with a packed form also repacked for the fast kernels. Shapes are checked against the hyper-parameters when loading.
 struct ModelWeights: Sendable {
     struct Layer: Sendable {
@@ -10,6 +10,10 @@ struct ModelWeights: Sendable {
         var keyBias: [Float]?  // [kvDimension]
         var valueBias: [Float]?  // [kvDimension]
         var attentionOutput: WeightMatrix  // heads × headDimension → dimension
+        var queryNorm: [Float]?  // [headDimension]   (gemma3)
+        var keyNorm: [Float]?  // [headDimension]
+        var postAttentionNorm: [Float]?  // [dimension]
+        var postFeedForwardNorm: [Float]?  // [dimension]
         var feedForwardNorm: [Float]  // [dimension]
         var gate: WeightMatrix  // dimension → feedForward
         var up: WeightMatrix  // dimension → feedForward
@@ -68,6 +72,10 @@ struct ModelWeights: Sendable {
                 keyBias: hyper.hasQKVBias ? try vector(p + "attn_k.bias", count: kv) : nil,
                 valueBias: hyper.hasQKVBias ? try vector(p + "attn_v.bias", count: kv) : nil,
                 attentionOutput: try matrix(p + "attn_output.weight", columns: q, rows: d),
+                queryNorm: hyper.hasGemmaNorms ? try vector(p + "attn_q_norm.weight", count: hyper.headDimension) : nil,
+                keyNorm: hyper.hasGemmaNorms ? try vector(p + "attn_k_norm.weight", count: hyper.headDimension) : nil,
+                postAttentionNorm: hyper.hasGemmaNorms ? try vector(p + "post_attention_norm.weight", count: d) : nil,
+                postFeedForwardNorm: hyper.hasGemmaNorms ? try vector(p + "post_ffw_norm.weight", count: d) : nil,
                 feedForwardNorm: try vector(p + "ffn_norm.weight", count: d),
                 gate: try matrix(p + "ffn_gate.weight", columns: d, rows: hyper.feedForward),
                 up: try matrix(p + "ffn_up.weight", columns: d, rows: hyper.feedForward),

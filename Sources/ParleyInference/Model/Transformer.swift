@@ -1,7 +1,7 @@
 import CParleyKernels
 import Foundation
 
-/// A llama-family transformer ready to run: hyper-parameters, weights mapped from the file,
+/// A decoder-only transformer (llama, qwen2, gemma3) ready to run: hyper-parameters, weights mapped from the file,
 /// the engine's threads, and the scratch buffers of one forward pass.
 ///
 /// `@unchecked Sendable`: the scratch buffers are mutated by `forward`, which callers serialise
@@ -113,6 +113,7 @@ final class Transformer: @unchecked Sendable {
         for (b, token) in tokens.enumerated() {
             Dequantize.row(weights.tokenEmbedding.type, weights.tokenEmbedding.row(token), count: d, into: s.x + b * d)
         }
+        if h.embeddingScale != 1 { pk_scale(s.x, h.embeddingScale, n * d) }
 
         for (l, layer) in weights.layers.enumerated() {
             // ---- attention ----
@@ -122,19 +123,33 @@ final class Transformer: @unchecked Sendable {
                 [(layer.query, s.q, qDim, layer.queryBias), (layer.key, s.k, kvDim, layer.keyBias),
                  (layer.value, s.v, kvDim, layer.valueBias)],
                 s.xb, stride: s.wide, count: n)
+            let ropeBase = h.ropeBase(layer: l)
             for b in 0..<n {
                 let position = first + b
-                pk_rope(s.q + b * qDim, h.heads, headSize, h.ropeDimension, Int32(position), h.ropeBase, halves)
-                pk_rope(s.k + b * kvDim, h.kvHeads, headSize, h.ropeDimension, Int32(position), h.ropeBase, halves)
+                if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
+                    for head in 0..<h.heads {
+                        let q = s.q + b * qDim + head * headSize
+                        pk_rms_norm(q, q, queryNorm, headSize, h.normEpsilon)
+                    }
+                    for head in 0..<h.kvHeads {
+                        let k = s.k + b * kvDim + head * headSize
+                        pk_rms_norm(k, k, keyNorm, headSize, h.normEpsilon)
+                    }
+                }
+                pk_rope(s.q + b * qDim, h.heads, headSize, h.ropeDimension, Int32(position), ropeBase, halves)
+                pk_rope(s.k + b * kvDim, h.kvHeads, headSize, h.ropeDimension, Int32(position), ropeBase, halves)
+                if let queryScale = h.queryScale { pk_scale(s.q + b * qDim, queryScale, qDim) }
                 let slot = cache.offset(position: position, layer: l)
                 pk_fp32_to_fp16_row(s.k + b * kvDim, cache.keys + slot, kvDim)
                 pk_fp32_to_fp16_row(s.v + b * kvDim, cache.values + slot, kvDim)
                 pk_fp32_to_fp16_row(s.q + b * qDim, s.qHalf + b * qDim, qDim)
             }
 
-            // Token b attends over positions 0...first+b; the (token, head) pairs are split over
-            // the threads, each with its own scratch for the attention weights.
-            let scale = 1 / Float(headSize).squareRoot()
+            // Token b attends over positions 0...first+b (the last `window` of them in a local
+            // layer); the (token, head) pairs are split over the threads, each with its own
+            // scratch for the attention weights.
+            let scale = h.queryScale == nil ? 1 / Float(headSize).squareRoot() : 1
+            let window = h.isSliding(layer: l) ? h.slidingWindow : nil
             let layerStart = cache.offset(position: 0, layer: l)
             let pairs = n * h.heads
             let threads = pool.threadCount
@@ -142,24 +157,35 @@ final class Transformer: @unchecked Sendable {
                 let scores = s.scores + thread * contextLength
                 for pair in pairs * thread / threads..<pairs * (thread + 1) / threads {
                     let (b, head) = pair.quotientAndRemainder(dividingBy: h.heads)
-                    let kvOffset = layerStart + (head / groupSize) * headSize
+                    let seen = first + b + 1
+                    let start = window.map { max(0, seen - $0) } ?? 0
+                    let kvOffset = layerStart + start * kvDim + (head / groupSize) * headSize
                     pk_attend(
                         s.qHalf + b * qDim + head * headSize, cache.keys + kvOffset, cache.values + kvOffset, kvDim,
-                        first + b + 1, headSize, scale, scores, s.xb + b * s.wide + head * headSize)
+                        seen - start, headSize, scale, scores, s.xb + b * s.wide + head * headSize)
                 }
             }
             prepare(s.xb, stride: s.wide, count: n, for: [layer.attentionOutput])
             project([(layer.attentionOutput, s.xb2, d, nil)], s.xb, stride: s.wide, count: n)
+            if let norm = layer.postAttentionNorm {
+                for b in 0..<n { pk_rms_norm(s.xb2 + b * d, s.xb2 + b * d, norm, d, h.normEpsilon) }
+            }
             pk_add(s.x, s.xb2, n * d)
 
-            // ---- feed-forward (SwiGLU) ----
+            // ---- feed-forward (SwiGLU or GeGLU) ----
             let f = h.feedForward
             for b in 0..<n { pk_rms_norm(s.xb + b * s.wide, s.x + b * d, layer.feedForwardNorm, d, h.normEpsilon) }
             prepare(s.xb, stride: s.wide, count: n, for: [layer.gate, layer.up])
             project([(layer.gate, s.hb, f, nil), (layer.up, s.hb2, f, nil)], s.xb, stride: s.wide, count: n)
-            pk_swiglu(s.hb, s.hb2, n * f)
+            switch h.activation {
+            case .silu: pk_swiglu(s.hb, s.hb2, n * f)
+            case .gelu: pk_geglu(s.hb, s.hb2, n * f)
+            }
             prepare(s.hb, stride: f, count: n, for: [layer.down])
             project([(layer.down, s.xb2, d, nil)], s.hb, stride: f, count: n)
+            if let norm = layer.postFeedForwardNorm {
+                for b in 0..<n { pk_rms_norm(s.xb2 + b * d, s.xb2 + b * d, norm, d, h.normEpsilon) }
+            }
             pk_add(s.x, s.xb2, n * d)
         }
         for token in tokens { cache.appendToken(token) }
@@ -172,6 +198,9 @@ final class Transformer: @unchecked Sendable {
         pk_rms_norm(s.xb, s.x + b * d, weights.outputNorm, d, hyper.normEpsilon)
         prepare(s.xb, stride: s.wide, count: 1, for: [weights.output])
         project([(weights.output, s.logits, hyper.vocabularySize, nil)], s.xb, stride: s.wide, count: 1)
+        if let cap = hyper.finalLogitSoftcap, cap > 0 {
+            for i in 0..<hyper.vocabularySize { s.logits[i] = cap * tanh(s.logits[i] / cap) }
+        }
         return UnsafeBufferPointer(start: s.logits, count: hyper.vocabularySize)
     }
 
