@@ -83,13 +83,7 @@ struct Golden: Decodable {
 
         var path: String { repositoryRoot.appendingPathComponent("models/\(file.name)").path }
 
-        var golden: Golden {
-            switch self {
-            case .smollm2: Golden.shared
-            case .qwen2_5_0_5b: Golden.qwen2_5_0_5b
-            case .gemma3_270m: Golden.gemma3_270m
-            }
-        }
+        var golden: Golden { Golden.all[self]! }
     }
 
     /// One chat case of one model's goldens.
@@ -121,14 +115,14 @@ struct Golden: Decodable {
         }
     }
 
-    static let qwen2_5_0_5b = load(.qwen2_5_0_5b)
-    static let gemma3_270m = load(.gemma3_270m)
+    /// Every model's goldens, read once.
+    static let all = Dictionary(uniqueKeysWithValues: Model.allCases.map { ($0, load($0)) })
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The reference model's goldens.
-    static let shared = load(.smollm2)
+    static var shared: Golden { Model.smollm2.golden }
 
     static var modelPath: String { Model.smollm2.path }
 

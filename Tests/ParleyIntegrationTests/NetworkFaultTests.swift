@@ -46,11 +46,42 @@ extension MatrixNetworkTests {
         return path
     }
 
-    /// A folder for one test's config, database and log.
-    func scratchFolder(_ name: String) throws -> URL {
+    /// The daemon run inside the fault namespace on both networks, with a config, database and
+    /// log in a scratch folder of its own.
+    struct BotInNamespace {
+        let nick: String
+        let channel: String
+        let logPath: String
+        let process: ChildProcess
+
+        func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+        func stop() {
+            process.send(SIGKILL)
+            process.wait()
+        }
+    }
+
+    /// Starts the bot in a fresh channel; `homeserver` and `ircPort` replace the servers' own
+    /// addresses (a relay's), the homeserver defaulting to the namespace's way to it.
+    func startBot(
+        _ name: String, irc: TestNetwork, path: FaultPath, backend: String = "{ type: echo }", ircExtra: String = "",
+        homeserver: String? = nil, ircPort: Int? = nil
+    ) async throws -> BotInNamespace {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
+        let configPath = folder.appendingPathComponent("parley.yaml").path
+        let logPath = folder.appendingPathComponent("parley.log").path
+        let nick = TestNetwork.unique("pb")
+        let channel = "#" + TestNetwork.unique(String(name.prefix(4)))
+        let botLogin = try await MatrixHuman.login(server.homeserver, user: server.botUser, password: server.botPassword)
+        var config = twoNetworkConfig(
+            irc: irc, nick: nick, channel: channel, token: botLogin.token, database: folder.appendingPathComponent("p.sqlite").path,
+            backend: backend, ircExtra: ircExtra
+        ).replacingOccurrences(of: server.homeserver.absoluteString, with: homeserver ?? homeserverFromTheNamespace)
+        if let ircPort { config = config.replacingOccurrences(of: "port: \(irc.tlsPort)", with: "port: \(ircPort)") }
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let process = try path.daemon(config: configPath, log: logPath)
+        return BotInNamespace(nick: nick, channel: channel, logPath: logPath, process: process)
     }
 
     /// The homeserver as the namespace reaches it: the far end of the veth pair (named, since
@@ -69,20 +100,12 @@ extension MatrixNetworkTests {
         let irc = try TestNetwork.load()
         let path = try faultPath()
         defer { try? path.run("down") }
-        let folder = try scratchFolder("outage")
-        let configPath = folder.appendingPathComponent("parley.yaml").path
-        let logPath = folder.appendingPathComponent("parley.log").path
-        let nick = TestNetwork.unique("pb")
-        let channel = "#" + TestNetwork.unique("cut")
-        let botLogin = try await MatrixHuman.login(server.homeserver, user: server.botUser, password: server.botPassword)
-        try twoNetworkConfig(
-            irc: irc, nick: nick, channel: channel, token: botLogin.token, database: folder.appendingPathComponent("p.sqlite").path,
-            ircExtra: "    ping_interval_s: 15\n    ping_timeout_s: 15\n    reconnect_delay_s: 1\n    max_reconnect_delay_s: 4"
-        ).replacingOccurrences(of: server.homeserver.absoluteString, with: homeserverFromTheNamespace)
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
-        let process = try path.daemon(config: configPath, log: logPath)
-        defer { process.send(SIGKILL); process.wait() }
-        func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+        let bot = try await startBot(
+            "outage", irc: irc, path: path,
+            ircExtra: "    ping_interval_s: 15\n    ping_timeout_s: 15\n    reconnect_delay_s: 1\n    max_reconnect_delay_s: 4")
+        defer { bot.stop() }
+        let (nick, channel) = (bot.nick, bot.channel)
+        func log() -> String { bot.log() }
         func count(_ text: String) -> Int { log().components(separatedBy: text).count - 1 }
 
         // Both networks answer over the path.
@@ -162,21 +185,11 @@ extension MatrixNetworkTests {
         defer { matrixRelay.send(SIGKILL); matrixRelay.wait() }
         try path.run("loss", "5")
 
-        let folder = try scratchFolder("slow")
-        let configPath = folder.appendingPathComponent("parley.yaml").path
-        let logPath = folder.appendingPathComponent("parley.log").path
-        let nick = TestNetwork.unique("pb")
-        let channel = "#" + TestNetwork.unique("slow")
-        let botLogin = try await MatrixHuman.login(server.homeserver, user: server.botUser, password: server.botPassword)
         var homeserver = URLComponents(string: homeserverFromTheNamespace)!
         homeserver.port = matrixPort
-        try twoNetworkConfig(
-            irc: irc, nick: nick, channel: channel, token: botLogin.token, database: folder.appendingPathComponent("p.sqlite").path
-        ).replacingOccurrences(of: server.homeserver.absoluteString, with: homeserver.url!.absoluteString)
-            .replacingOccurrences(of: "port: \(irc.tlsPort)", with: "port: \(ircPort)")
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
-        let process = try path.daemon(config: configPath, log: logPath)
-        defer { process.send(SIGKILL); process.wait() }
+        let bot = try await startBot("slow", irc: irc, path: path, homeserver: homeserver.url!.absoluteString, ircPort: ircPort)
+        defer { bot.stop() }
+        let (nick, channel) = (bot.nick, bot.channel)
 
         // IRC: five long questions back to back; each answer (the question quoted back) arrives
         // whole, and in the order asked.
@@ -234,21 +247,11 @@ extension MatrixNetworkTests {
         // events, text among them (a cut before any text is retried, and nobody notices).
         let relay = try await path.slowRelay(listen: relayPort, target: modelURL.port!, delay: .zero, cutAfter: 1200)
         defer { relay.send(SIGKILL); relay.wait() }
-        let folder = try scratchFolder("streamcut")
-        let configPath = folder.appendingPathComponent("parley.yaml").path
-        let logPath = folder.appendingPathComponent("parley.log").path
-        let nick = TestNetwork.unique("pb")
-        let channel = "#" + TestNetwork.unique("sc")
-        let botLogin = try await MatrixHuman.login(server.homeserver, user: server.botUser, password: server.botPassword)
         let backend = "{ type: openai, base_url: \"http://parley-test-host:\(relayPort)/v1\", model: \(try model.value("PARLEY_OPENAI_MODEL", or: NoModelServer())), context: 2048 }"
-        try twoNetworkConfig(
-            irc: irc, nick: nick, channel: channel, token: botLogin.token, database: folder.appendingPathComponent("p.sqlite").path,
-            backend: backend
-        ).replacingOccurrences(of: server.homeserver.absoluteString, with: homeserverFromTheNamespace)
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
-        let process = try path.daemon(config: configPath, log: logPath)
-        defer { process.send(SIGKILL); process.wait() }
-        func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+        let bot = try await startBot("streamcut", irc: irc, path: path, backend: backend)
+        defer { bot.stop() }
+        let (nick, channel) = (bot.nick, bot.channel)
+        func log() -> String { bot.log() }
         func failures() -> Int { log().components(separatedBy: "generation failed; the backend is not asked again").count - 1 }
 
         let person = try await personBesideTheBot(in: channel, bot: nick, on: irc)

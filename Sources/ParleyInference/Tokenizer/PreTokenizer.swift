@@ -87,6 +87,18 @@ struct PreTokenizer: Sendable {
         scalar.properties.isWhitespace
     }
 
+    /// The length of the contraction ('s 't 're 've 'm 'll 'd) at `i`, if one starts there.
+    private static func contraction(_ s: [Unicode.Scalar], at i: Int, end: Int, anyCase: Bool) -> Int? {
+        func at(_ index: Int) -> Unicode.Scalar? {
+            guard index < end else { return nil }
+            return anyCase ? s[index].properties.lowercaseMapping.unicodeScalars.first ?? s[index] : s[index]
+        }
+        guard s[i] == "'", let next = at(i + 1) else { return nil }
+        if ["s", "t", "m", "d"].contains(next) { return 2 }
+        guard let two = at(i + 2) else { return nil }
+        return (next == "r" && two == "e") || (next == "v" && two == "e") || (next == "l" && two == "l") ? 3 : nil
+    }
+
     /// The GPT-2 rule over `scalars[range]`.
     private static func gpt2(_ s: [Unicode.Scalar], _ range: Range<Int>, into pieces: inout [Range<Int>]) {
         let end = range.upperBound
@@ -95,18 +107,10 @@ struct PreTokenizer: Sendable {
         while i < end {
             let start = i
             // Contractions: 's 't 're 've 'm 'll 'd (lowercase only).
-            if s[i] == "'", let next = at(i + 1) {
-                let two = at(i + 2)
-                if ["s", "t", "m", "d"].contains(next) {
-                    pieces.append(i..<i + 2)
-                    i += 2
-                    continue
-                }
-                if let two, (next == "r" && two == "e") || (next == "v" && two == "e") || (next == "l" && two == "l") {
-                    pieces.append(i..<i + 3)
-                    i += 3
-                    continue
-                }
+            if let length = contraction(s, at: i, end: end, anyCase: false) {
+                pieces.append(i..<i + length)
+                i += length
+                continue
             }
             // An optional space, then letters / numbers / other symbols.
             var j = i
@@ -149,9 +153,6 @@ struct PreTokenizer: Sendable {
         let end = range.upperBound
         var i = range.lowerBound
         func at(_ index: Int) -> Unicode.Scalar? { index < end ? s[index] : nil }
-        func lower(_ scalar: Unicode.Scalar?) -> Unicode.Scalar? {
-            scalar.map { $0.properties.lowercaseMapping.unicodeScalars.first ?? $0 }
-        }
         func isNewline(_ scalar: Unicode.Scalar) -> Bool { scalar == "\r" || scalar == "\n" }
         func isOther(_ scalar: Unicode.Scalar) -> Bool { !isSpace(scalar) && !isLetter(scalar) && !isNumber(scalar) }
         func take(_ next: Int) {
@@ -161,15 +162,9 @@ struct PreTokenizer: Sendable {
         while i < end {
             let c = s[i]
             // Contractions, in either case.
-            if c == "'", let next = lower(at(i + 1)) {
-                if ["s", "t", "m", "d"].contains(next) {
-                    take(i + 2)
-                    continue
-                }
-                if let two = lower(at(i + 2)), (next == "r" && two == "e") || (next == "v" && two == "e") || (next == "l" && two == "l") {
-                    take(i + 3)
-                    continue
-                }
+            if let length = contraction(s, at: i, end: end, anyCase: true) {
+                take(i + length)
+                continue
             }
             // One character that is no letter, digit or line break, then letters.
             if !isNewline(c), !isNumber(c), isLetter(c) || at(i + 1).map(isLetter) == true {
