@@ -1,29 +1,31 @@
 import CParleyKernels
+import ParleyInference
 
 extension FuzzTarget {
-    /// The C kernels' entry points on arbitrary blocks (any scales, NaN and infinity included)
+    /// The C kernels' entry points (every quantised type) on arbitrary blocks (any scales, NaN and infinity included)
     /// and shapes: matrix-vector and matrix-matrix products at every implementation level the CPU
     /// has, the packed forms, fp16 conversion and attention. Buffers are exactly as large as the
     /// shapes need, so AddressSanitizer sees any read past them. Properties: the AVX2 and
     /// AVX-512 levels agree bit for bit (as the header promises), and the packed products are the
-    /// same bits at every level, whatever the batch.
+    /// same bits at every level, whatever the batch; a token's product is the same alone or in a batch.
     static let kernels = FuzzTarget(name: "kernels", summary: "blocks and shapes → the C kernels") { data in
         var input = FuzzInput(data)
-        let type: Int32 = [2, 3, 8][input.int(in: 0...2)]
-        let blockBytes = [2: 18, 3: 20, 8: 34][Int(type)]!
-        let blocks = input.int(in: 1...8)
-        let n = blocks * 32
+        let type: Int32 = [2, 3, 6, 8, 12, 13, 14][input.int(in: 0...6)]
+        let (perBlock, blockBytes) = GGMLType(rawValue: UInt32(type))!.block
+        let blocks = input.int(in: 1...(perBlock == 32 ? 8 : 2))
+        let n = blocks * perBlock
+        let actBlocks = n / 32
         let rows = input.int(in: 1...3) * 8
         let batch = input.int(in: 1...3)
         let weights = (0..<rows * blocks * blockBytes).map { _ in input.byte() }
         let activations = (0..<batch * n).map { _ in Float(Int8(bitPattern: input.byte())) / 16 }
         let best = Int(pk_max_implementation())
 
-        var quantised = [pk_act_q8](repeating: pk_act_q8(), count: batch * blocks)
+        var quantised = [pk_act_q8](repeating: pk_act_q8(), count: batch * actBlocks)
         for row in 0..<batch {
             activations.withUnsafeBufferPointer { x in
                 quantised.withUnsafeMutableBufferPointer { y in
-                    pk_quantize_act_q8(x.baseAddress! + row * n, y.baseAddress! + row * blocks, n)
+                    pk_quantize_act_q8(x.baseAddress! + row * n, y.baseAddress! + row * actBlocks, n)
                 }
             }
         }
@@ -32,12 +34,13 @@ extension FuzzTarget {
         for level in 0...best {
             var plain = [Float](repeating: 0, count: batch * rows)
             weights.withUnsafeBytes { w in
-                pk_matmul_at(Int32(level), type, w.baseAddress, blocks * blockBytes, n, quantised, blocks, batch, &plain, rows, 0, rows)
+                pk_matmul_at(Int32(level), type, w.baseAddress, blocks * blockBytes, n, quantised, actBlocks, batch, &plain, rows, 0, rows)
             }
             var single = [Float](repeating: 0, count: rows)
             weights.withUnsafeBytes { w in
                 pk_matvec_at(Int32(level), type, w.baseAddress, blocks * blockBytes, n, quantised, &single, 0, rows)
             }
+            expect(sameBits(single, Array(plain.prefix(rows))), "type \(type) level \(level): a token's product depends on the batch")
             results.append(plain)
             let packedSize = pk_packed_size(type, rows, n)
             guard packedSize > 0 else { continue }
@@ -45,12 +48,12 @@ extension FuzzTarget {
             let ok = weights.withUnsafeBytes { w in pk_pack(type, w.baseAddress, blocks * blockBytes, rows, n, &packed) }
             guard ok != 0 else { continue }
             var fromPacked = [Float](repeating: 0, count: batch * rows)
-            pk_packed_matmul_at(Int32(level), type, packed, n, quantised, blocks, batch, &fromPacked, rows, 0, rows / 8)
+            pk_packed_matmul_at(Int32(level), type, packed, n, quantised, actBlocks, batch, &fromPacked, rows, 0, rows / 8)
             var oneByOne = [Float](repeating: 0, count: batch * rows)
             for token in 0..<batch {
                 quantised.withUnsafeBufferPointer { x in
                     oneByOne.withUnsafeMutableBufferPointer { y in
-                        pk_packed_matmul_at(Int32(level), type, packed, n, x.baseAddress! + token * blocks, blocks, 1, y.baseAddress! + token * rows, rows, 0, rows / 8)
+                        pk_packed_matmul_at(Int32(level), type, packed, n, x.baseAddress! + token * actBlocks, actBlocks, 1, y.baseAddress! + token * rows, rows, 0, rows / 8)
                     }
                 }
             }
