@@ -1,10 +1,4 @@
-#include "parley_kernels.h"
-#include <math.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#define PK_X86 1
-#include <immintrin.h>
-#endif
+#include "kernels_internal.h"
 
 // One attention head over the cached positions (see pk_attend in parley_kernels.h). The
 // portable version is the definition; the AVX2 one computes the same thing with its own exp
@@ -35,8 +29,6 @@ static void attend_portable(const uint16_t *q, const uint16_t *keys, const uint1
 }
 
 #ifdef PK_X86
-
-#define PK_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 /// e^x for x <= 0 (attention scores minus their maximum), 8 at a time: x = n ln2 + r with
 /// |r| <= ln2 / 2 (ln2 split in two for an exact reduction), e^r by a degree-6 polynomial

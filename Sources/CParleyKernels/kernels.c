@@ -28,6 +28,7 @@ static void quantize_act_portable(const float *x, pk_act_q8 *y, size_t n) {
         }
         y[b].d = pk_fp16_to_fp32(pk_fp32_to_fp16(d));
         y[b].s = pk_fp16_to_fp32(pk_fp32_to_fp16(d * (float)sum));
+        y[b].sum = sum;
     }
 }
 
@@ -111,6 +112,7 @@ PK_AVX2 static void quantize_act_avx2(const float *x, pk_act_q8 *y, size_t n) {
         _mm256_storeu_si256((__m256i *)y[b].qs, p);
         y[b].d = _cvtsh_ss(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
         y[b].s = _cvtsh_ss(_cvtss_sh(d * (float)_mm_cvtsi128_si32(s), _MM_FROUND_TO_NEAREST_INT));
+        y[b].sum = _mm_cvtsi128_si32(s);
     }
 }
 
@@ -220,7 +222,7 @@ typedef float (*dot_q4_0_fn)(const pk_block_q4_0 *, const pk_act_q8 *, size_t);
 typedef float (*dot_q4_1_fn)(const pk_block_q4_1 *, const pk_act_q8 *, size_t);
 typedef float (*dot_q5_0_fn)(const pk_block_q5_0 *, const pk_act_q8 *, size_t);
 typedef float (*dot_q8_0_fn)(const pk_block_q8_0 *, const pk_act_q8 *, size_t);
-typedef float (*dot_k_fn)(const void *, const pk_act_q8 *, size_t);
+typedef float (*dot_k_fn)(const void *, const pk_act_q8_K *, size_t);
 typedef void (*quantize_fn)(const float *, pk_act_q8 *, size_t);
 
 typedef struct {
@@ -250,8 +252,9 @@ static const kernel_table tables[3] = {
 #endif
 };
 
-/// One row's dot product with the table's kernel for `type` (NAN for a type without one).
-static inline float dot_row(const kernel_table *t, int type, const void *w, const pk_act_q8 *x, size_t n) {
+/// One row's dot product with the table's kernel for `type` (NAN for a type without one); x is
+/// of the type's activation kind (pk_act_kind).
+static inline float dot_row(const kernel_table *t, int type, const void *w, const void *x, size_t n) {
     switch (type) {
     case 2: return t->q4_0(w, x, n);
     case 3: return t->q4_1(w, x, n);
@@ -266,6 +269,13 @@ static inline float dot_row(const kernel_table *t, int type, const void *w, cons
 
 int pk_has_kernel(int type) {
     return type == 2 || type == 3 || type == 6 || type == 8 || type == 12 || type == 13 || type == 14;
+}
+
+int pk_act_kind(int type) { return type == 12 || type == 13 || type == 14; }
+
+/// Bytes of one activation block of the kind `type` multiplies.
+static inline size_t act_block_bytes(int type) {
+    return pk_act_kind(type) ? sizeof(pk_act_q8_K) : sizeof(pk_act_q8);
 }
 
 static int supported_level(void) {
@@ -315,32 +325,34 @@ float pk_dot_q8_0(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n) { return
 
 void pk_quantize_act_q8_at(int level, const float *x, pk_act_q8 *y, size_t n) { table_at(level)->quantize(x, y, n); }
 
-float pk_dot_at(int level, int type, const void *w, const pk_act_q8 *x, size_t n) {
+float pk_dot_at(int level, int type, const void *w, const void *x, size_t n) {
     return dot_row(table_at(level), type, w, x, n);
 }
 
 void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
-               const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end) {
+               const void *x, float *y, size_t row_begin, size_t row_end) {
     pk_matvec_at(current_level, type, w, row_bytes, n, x, y, row_begin, row_end);
 }
 
 void pk_matvec_at(int level, int type, const void *w, size_t row_bytes, size_t n,
-                  const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end) {
+                  const void *x, float *y, size_t row_begin, size_t row_end) {
     const char *base = (const char *)w;
     const kernel_table *t = table_at(level);
     for (size_t r = row_begin; r < row_end; r++) y[r] = dot_row(t, type, base + r * row_bytes, x, n);
 }
 
 void pk_matmul(int type, const void *w, size_t row_bytes, size_t n,
-               const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
+               const void *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
                size_t row_begin, size_t row_end) {
     pk_matmul_at(current_level, type, w, row_bytes, n, x, x_stride, batch, y, y_stride, row_begin, row_end);
 }
 
 void pk_matmul_at(int level, int type, const void *w, size_t row_bytes, size_t n,
-                  const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
+                  const void *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
                   size_t row_begin, size_t row_end) {
     const char *base = (const char *)w;
+    const char *xs = (const char *)x;
+    const size_t x_bytes = x_stride * act_block_bytes(type);
     const kernel_table *t = table_at(level);
     const int effective = level < 0 ? 0 : level > supported_level() ? supported_level() : level;
     // Tiles of 8 activation rows, so that they stay in L1 while a thread's weight rows stream by.
@@ -353,14 +365,14 @@ void pk_matmul_at(int level, int type, const void *w, size_t row_bytes, size_t n
             if (type == 3 && effective >= 1) {
                 for (; b + 4 <= b1; b += 4) {
                     float out[4];
-                    dot4_q4_1_avx2((const pk_block_q4_1 *)row, x + b * x_stride, x_stride, n, out);
+                    dot4_q4_1_avx2((const pk_block_q4_1 *)row, (const pk_act_q8 *)x + b * x_stride, x_stride, n, out);
                     for (int k = 0; k < 4; k++) y[(b + k) * y_stride + r] = out[k];
                 }
             }
 #else
             (void)effective;
 #endif
-            for (; b < b1; b++) y[b * y_stride + r] = dot_row(t, type, row, x + b * x_stride, n);
+            for (; b < b1; b++) y[b * y_stride + r] = dot_row(t, type, row, xs + b * x_bytes, n);
         }
     }
 }

@@ -4,6 +4,7 @@
 #define PARLEY_KERNELS_INTERNAL_H
 
 #include "parley_kernels.h"
+#include <math.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #define PK_X86 1
@@ -11,9 +12,41 @@
 #endif
 
 float pk_dot_q5_0_portable(const pk_block_q5_0 *w, const pk_act_q8 *x, size_t n);
-float pk_dot_q4_K_portable(const void *w, const pk_act_q8 *x, size_t n);
-float pk_dot_q5_K_portable(const void *w, const pk_act_q8 *x, size_t n);
-float pk_dot_q6_K_portable(const void *w, const pk_act_q8 *x, size_t n);
+float pk_dot_q4_K_portable(const void *w, const pk_act_q8_K *x, size_t n);
+float pk_dot_q5_K_portable(const void *w, const pk_act_q8_K *x, size_t n);
+float pk_dot_q6_K_portable(const void *w, const pk_act_q8_K *x, size_t n);
+
+/// The float steps of one K-quant super-block for one row, the same in every implementation:
+/// isum = Σ sub-scale · Σ q·x and imin = Σ min · Σ x are exact integers; d and dmin the block's
+/// super-scales; dx the activation super-block's scale.
+static inline float pk_k_super_block(float acc, int isum, int imin, float d, float dmin, float dx) {
+    acc = fmaf((float)isum, d * dx, acc);
+    return fmaf((float)imin, dmin * -dx, acc);
+}
+
+/// The 6-bit scale and min of sub-block j (0..<8) of a Q4_K or Q5_K block's 12 packed bytes: the
+/// first four are the low 6 bits of bytes j and j + 4; the last four keep their low 4 bits in
+/// byte j + 4 (scale low nibble, min high nibble) and their top 2 bits in the top of bytes j − 4
+/// and j.
+static inline void pk_scale_min_k4(int j, const uint8_t *q, int *scale, int *min) {
+    if (j < 4) {
+        *scale = q[j] & 63;
+        *min = q[j + 4] & 63;
+    } else {
+        *scale = (q[j + 4] & 0x0f) | ((q[j - 4] >> 6) << 4);
+        *min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+/// The 6-bit quant of element e (0..<256) of a Q6_K block, 0..63.
+static inline int pk_q6_K_quant(const pk_block_q6_K *p, int e) {
+    const int half = e / 128, i = e % 128, quarter = i / 32, l = i % 32;
+    const uint8_t *ql = p->ql + 64 * half;
+    const uint8_t *qh = p->qh + 32 * half;
+    const int low = quarter & 1 ? ql[l + 32] : ql[l];
+    const int nibble = quarter < 2 ? low & 0x0f : low >> 4;
+    return nibble | ((qh[l] >> (2 * quarter)) & 3) << 4;
+}
 
 #ifdef PK_X86
 
@@ -41,11 +74,44 @@ PK_AVX2 static inline __m256i pk_dot_u8s8_avx2(__m256i u, __m256i s) {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 }
 
+/// 0xFF in byte i where bit i of `bits` is set, else 0.
+PK_AVX2 static inline __m256i pk_bytes_from_bits_avx2(uint32_t bits) {
+    // Byte i first takes byte i / 8 of bits; OR-ing every bit but bit (i % 8) leaves all ones
+    // exactly when that bit was set.
+    const __m256i spread = _mm256_shuffle_epi8(
+        _mm256_set1_epi32((int)bits),
+        _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+    const __m256i others = _mm256_set1_epi64x((long long)0x7fbfdfeff7fbfdfeULL);
+    return _mm256_cmpeq_epi8(_mm256_or_si256(spread, others), _mm256_set1_epi8(-1));
+}
+
 PK_AVX2 float pk_dot_q5_0_avx2(const pk_block_q5_0 *w, const pk_act_q8 *x, size_t n);
-PK_AVX2 float pk_dot_q4_K_avx2(const void *w, const pk_act_q8 *x, size_t n);
-PK_AVX2 float pk_dot_q5_K_avx2(const void *w, const pk_act_q8 *x, size_t n);
-PK_AVX2 float pk_dot_q6_K_avx2(const void *w, const pk_act_q8 *x, size_t n);
+PK_AVX2 float pk_dot_q4_K_avx2(const void *w, const pk_act_q8_K *x, size_t n);
+PK_AVX2 float pk_dot_q5_K_avx2(const void *w, const pk_act_q8_K *x, size_t n);
+PK_AVX2 float pk_dot_q6_K_avx2(const void *w, const pk_act_q8_K *x, size_t n);
+
+/// A packed matrix-matrix product over groups [group_begin, group_end): each group's rows meet
+/// the activations `big` tokens at a time, then 4, then 1, through `tile_fn(group blocks, blocks
+/// per row, x, x_stride, tile, y, y_stride)`, whose tile is a constant at each call so that its
+/// accumulators stay in registers.
+#define PK_DEFINE_TILED_MATMUL(name, attr, block, act, per_block, tile_fn, big)                          \
+    attr static void name(const block *w, size_t n, const act *x, size_t x_stride, size_t batch, float *y, \
+                          size_t y_stride, size_t group_begin, size_t group_end) {                        \
+        const size_t nb = n / (per_block);                                                                \
+        for (size_t g = group_begin; g < group_end; g++) {                                                \
+            const block *wg = w + g * nb;                                                                 \
+            size_t t = 0;                                                                                 \
+            for (; t + (big) <= batch; t += (big)) tile_fn(wg, nb, x + t * x_stride, x_stride, (big), y + t * y_stride + g * 8, y_stride); \
+            for (; t + 4 <= batch; t += 4) tile_fn(wg, nb, x + t * x_stride, x_stride, 4, y + t * y_stride + g * 8, y_stride); \
+            for (; t < batch; t++) tile_fn(wg, nb, x + t * x_stride, x_stride, 1, y + t * y_stride + g * 8, y_stride); \
+        }                                                                                                 \
+    }
 
 #endif  // PK_X86
+
+// The packed K-quants (packed_kquants.c): pack one group, and multiply groups at a level.
+void pk_pack_k_group(int type, const char *rows, size_t row_bytes, size_t super_blocks, void *out);
+void pk_packed_k_matmul(int level, int type, const void *w, size_t n, const pk_act_q8_K *x, size_t x_stride,
+                        size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end);
 
 #endif

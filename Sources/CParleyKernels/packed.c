@@ -1,11 +1,5 @@
-#include "parley_kernels.h"
-#include <math.h>
+#include "kernels_internal.h"
 #include <string.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#define PK_X86 1
-#include <immintrin.h>
-#endif
 
 // Weight matrices repacked at load time into groups of 8 rows, interleaved block by block (see
 // the layouts in parley_kernels.h). A group's 8 rows are computed together: their integer sums
@@ -14,7 +8,8 @@
 //
 // Every row's result is formed the same way whatever the batch and whatever the implementation:
 // per block, the exact integer sum, then acc = fma(float(sum), d_w * d_x, acc), then (Q4_1)
-// acc = fma(m_w, s_x, acc), blocks in order. The portable code is the definition.
+// acc = fma(m_w, s_x, acc), blocks in order. The portable code is the definition. (The packed
+// K-quants are in packed_kquants.c.)
 
 // Lane order of the rows in a Q4_1 group: the AVX2 reduction of four row pairs yields rows
 // 0, 2, 4, 6, 1, 3, 5, 7 (see q4_1x8_sums_avx2), so d and m are stored in that order.
@@ -22,17 +17,44 @@ static const int q4_1_lane_row[8] = {0, 2, 4, 6, 1, 3, 5, 7};
 
 size_t pk_packed_size(int type, size_t rows, size_t n) {
     if (rows % PK_PACK_ROWS != 0 || n % PK_QK != 0) return 0;
-    const size_t blocks = (rows / PK_PACK_ROWS) * (n / PK_QK);
+    const size_t groups = rows / PK_PACK_ROWS;
     switch (type) {
-    case 3: return blocks * sizeof(pk_block_q4_1x8);
-    case 8: return blocks * sizeof(pk_block_q8_0x8);
+    case 3: return groups * (n / PK_QK) * sizeof(pk_block_q4_1x8);
+    case 6: return groups * (n / PK_QK) * sizeof(pk_block_q5_0x8);
+    case 8: return groups * (n / PK_QK) * sizeof(pk_block_q8_0x8);
+    case 12: return n % PK_QK_K ? 0 : groups * (n / PK_QK_K) * sizeof(pk_block_q4_Kx8);
+    case 14: return n % PK_QK_K ? 0 : groups * (n / PK_QK_K) * sizeof(pk_block_q6_Kx8);
     default: return 0;
     }
 }
 
+/// Row k's Q5_0 block in group block p (see pk_block_q5_0x8).
+static void pack_q5_0(pk_block_q5_0x8 *p, int k, const pk_block_q5_0 *src) {
+    uint32_t qh;
+    memcpy(&qh, src->qh, sizeof qh);
+    p->d[k] = src->d;
+    for (int j = 0; j < 4; j++) {
+        for (int i = 0; i < 4; i++) {
+            const int byte = 4 * k + i;
+            p->quads[j][byte] = src->qs[4 * j + i];
+            p->qh[j][0] |= ((qh >> (4 * j + i)) & 1u) << byte;
+            p->qh[j][1] |= ((qh >> (16 + 4 * j + i)) & 1u) << byte;
+        }
+    }
+}
+
 int pk_pack(int type, const void *w, size_t row_bytes, size_t rows, size_t n, void *out) {
-    if (pk_packed_size(type, rows, n) == 0) return 0;
+    const size_t size = pk_packed_size(type, rows, n);
+    if (size == 0) return 0;
+    memset(out, 0, size);
     const char *base = (const char *)w;
+    if (type == 12 || type == 14) {
+        const size_t group_bytes = size / (rows / PK_PACK_ROWS);
+        for (size_t g = 0; g < rows / PK_PACK_ROWS; g++) {
+            pk_pack_k_group(type, base + g * 8 * row_bytes, row_bytes, n / PK_QK_K, (char *)out + g * group_bytes);
+        }
+        return 1;
+    }
     const size_t nb = n / PK_QK;
     for (size_t g = 0; g < rows / PK_PACK_ROWS; g++) {
         for (size_t b = 0; b < nb; b++) {
@@ -48,6 +70,9 @@ int pk_pack(int type, const void *w, size_t row_bytes, size_t rows, size_t n, vo
                     const pk_block_q4_1 *src = (const pk_block_q4_1 *)(base + (g * 8 + (size_t)k) * row_bytes) + b;
                     memcpy(p->qs[k], src->qs, sizeof src->qs);
                 }
+            } else if (type == 6) {
+                pk_block_q5_0x8 *p = (pk_block_q5_0x8 *)out + g * nb + b;
+                for (int k = 0; k < 8; k++) pack_q5_0(p, k, (const pk_block_q5_0 *)(base + (g * 8 + (size_t)k) * row_bytes) + b);
             } else {
                 pk_block_q8_0x8 *p = (pk_block_q8_0x8 *)out + g * nb + b;
                 for (int k = 0; k < 8; k++) {
@@ -65,7 +90,7 @@ int pk_pack(int type, const void *w, size_t row_bytes, size_t rows, size_t n, vo
 // Portable
 // ---------------------------------------------------------------------------------------------
 
-/// Lane `lane` of a group block (row q4_1_lane_row[lane] for Q4_1, row `lane` for Q8_0) against
+/// Lane `lane` of a group block (row q4_1_lane_row[lane] for Q4_1, row `lane` otherwise) against
 /// one activation block, added to acc.
 static float lane_portable(int type, const void *group_block, int lane, const pk_act_q8 *xb, float acc) {
     int sum = 0;
@@ -79,15 +104,31 @@ static float lane_portable(int type, const void *group_block, int lane, const pk
         acc = fmaf((float)sum, pk_fp16_to_fp32(p->d[lane]) * xb->d, acc);
         return fmaf(pk_fp16_to_fp32(p->m[lane]), xb->s, acc);
     }
+    if (type == 6) {
+        const pk_block_q5_0x8 *p = group_block;
+        for (int j = 0; j < 4; j++) {
+            for (int i = 0; i < 4; i++) {
+                const int byte = 4 * lane + i;
+                const int lo = (p->quads[j][byte] & 0x0f) | (int)((p->qh[j][0] >> byte) & 1) << 4;
+                const int hi = (p->quads[j][byte] >> 4) | (int)((p->qh[j][1] >> byte) & 1) << 4;
+                sum += (lo - 16) * xb->qs[4 * j + i] + (hi - 16) * xb->qs[16 + 4 * j + i];
+            }
+        }
+        return fmaf((float)sum, pk_fp16_to_fp32(p->d[lane]) * xb->d, acc);
+    }
     const pk_block_q8_0x8 *p = group_block;
     for (int j = 0; j < PK_QK; j++) sum += p->qs[lane][j] * xb->qs[j];
     return fmaf((float)sum, pk_fp16_to_fp32(p->d[lane]) * xb->d, acc);
 }
 
+static size_t group_block_bytes(int type) {
+    return type == 3 ? sizeof(pk_block_q4_1x8) : type == 6 ? sizeof(pk_block_q5_0x8) : sizeof(pk_block_q8_0x8);
+}
+
 static void matmul_x8_portable(int type, const void *w, size_t n, const pk_act_q8 *x, size_t x_stride,
                                size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end) {
     const size_t nb = n / PK_QK;
-    const size_t block_bytes = type == 3 ? sizeof(pk_block_q4_1x8) : sizeof(pk_block_q8_0x8);
+    const size_t block_bytes = group_block_bytes(type);
     for (size_t g = group_begin; g < group_end; g++) {
         for (size_t t = 0; t < batch; t++) {
             const pk_act_q8 *xt = x + t * x_stride;
@@ -109,8 +150,6 @@ static void matmul_x8_portable(int type, const void *w, size_t n, const pk_act_q
 // ---------------------------------------------------------------------------------------------
 
 #ifdef PK_X86
-
-#define PK_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 // Tokens computed together against one group's unpacked blocks.
 #define PK_TILE 4
@@ -170,18 +209,7 @@ PK_AVX2 __attribute__((always_inline)) static inline void tile_q4_1x8_avx2(
     for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, _mm256_permutevar8x32_ps(acc[t], to_rows));
 }
 
-PK_AVX2 static void matmul_q4_1x8_avx2(const pk_block_q4_1x8 *w, size_t n, const pk_act_q8 *x, size_t x_stride,
-                                       size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end) {
-    const size_t nb = n / PK_QK;
-    for (size_t g = group_begin; g < group_end; g++) {
-        const pk_block_q4_1x8 *wg = w + g * nb;
-        size_t t = 0;
-        for (; t + PK_TILE <= batch; t += PK_TILE) {
-            tile_q4_1x8_avx2(wg, nb, x + t * x_stride, x_stride, PK_TILE, y + t * y_stride + g * 8, y_stride);
-        }
-        for (; t < batch; t++) tile_q4_1x8_avx2(wg, nb, x + t * x_stride, x_stride, 1, y + t * y_stride + g * 8, y_stride);
-    }
-}
+PK_DEFINE_TILED_MATMUL(matmul_q4_1x8_avx2, PK_AVX2, pk_block_q4_1x8, pk_act_q8, PK_QK, tile_q4_1x8_avx2, PK_TILE)
 
 /// The 8 int32 block sums of a Q8_0 group with one activation block, lanes in row order.
 /// maddubs needs one unsigned operand: |w| against x carrying w's sign (ggml's trick; weights
@@ -219,21 +247,126 @@ PK_AVX2 static void matmul_q8_0x8_avx2(const pk_block_q8_0x8 *w, size_t n, const
     }
 }
 
+/// One Q5_0 group's rows against `tile` consecutive activation rows. The quads meet broadcast
+/// 4-byte groups of activations, so the 8 rows' sums land in lanes in row order with no
+/// reduction. The quants go in unsigned (0..31) and 16 · Σx comes off once per block: a maddubs
+/// lane is within 2·31·127, four of them within 31496, so each half of the block sums in int16.
+PK_AVX2 __attribute__((always_inline)) static inline void tile_q5_0x8_avx2(
+    const pk_block_q5_0x8 *wg, size_t nb, const pk_act_q8 *x, size_t x_stride, const int tile, float *y, size_t y_stride) {
+    const __m256i mask = _mm256_set1_epi8(0x0f);
+    const __m256i fifth = _mm256_set1_epi8(0x10);
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc[PK_TILE];
+#pragma GCC unroll 4
+    for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
+    for (size_t b = 0; b < nb; b++) {
+        const pk_block_q5_0x8 *p = wg + b;
+        __m256i lo[4], hi[4];
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const __m256i raw = _mm256_loadu_si256((const __m256i *)p->quads[j]);
+            lo[j] = _mm256_or_si256(_mm256_and_si256(raw, mask), _mm256_and_si256(pk_bytes_from_bits_avx2(p->qh[j][0]), fifth));
+            hi[j] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), mask),
+                                    _mm256_and_si256(pk_bytes_from_bits_avx2(p->qh[j][1]), fifth));
+        }
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p->d));
+#pragma GCC unroll 4
+        for (int t = 0; t < tile; t++) {
+            const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
+            int32_t xq[8];
+            memcpy(xq, xb->qs, sizeof xq);
+            __m256i half[2];
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++) {
+                const int j = 2 * h;
+                half[h] = _mm256_add_epi16(
+                    _mm256_add_epi16(_mm256_maddubs_epi16(lo[j], _mm256_set1_epi32(xq[j])),
+                                     _mm256_maddubs_epi16(hi[j], _mm256_set1_epi32(xq[4 + j]))),
+                    _mm256_add_epi16(_mm256_maddubs_epi16(lo[j + 1], _mm256_set1_epi32(xq[j + 1])),
+                                     _mm256_maddubs_epi16(hi[j + 1], _mm256_set1_epi32(xq[5 + j]))));
+            }
+            const __m256i sums = _mm256_sub_epi32(
+                _mm256_add_epi32(_mm256_madd_epi16(half[0], ones), _mm256_madd_epi16(half[1], ones)),
+                _mm256_set1_epi32(16 * xb->sum));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, _mm256_set1_ps(xb->d)), acc[t]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, acc[t]);
+}
+
+PK_DEFINE_TILED_MATMUL(matmul_q5_0x8_avx2, PK_AVX2, pk_block_q5_0x8, pk_act_q8, PK_QK, tile_q5_0x8_avx2, PK_TILE)
+
+// Tokens computed together at the VNNI level (32 vector registers).
+#define PK_TILE_VNNI 8
+
+/// The same products as tile_q5_0x8_avx2 with AVX-512: the fifth bits go in with one masked add
+/// each, and dpbusd sums four u8·s8 products straight into int32 lanes.
+PK_VNNI __attribute__((always_inline)) static inline void tile_q5_0x8_vnni(
+    const pk_block_q5_0x8 *wg, size_t nb, const pk_act_q8 *x, size_t x_stride, const int tile, float *y, size_t y_stride) {
+    const __m256i mask = _mm256_set1_epi8(0x0f);
+    const __m256i fifth = _mm256_set1_epi8(0x10);
+    __m256 acc[PK_TILE_VNNI];
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
+    for (size_t b = 0; b < nb; b++) {
+        const pk_block_q5_0x8 *p = wg + b;
+        __m256i lo[4], hi[4];
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const __m256i raw = _mm256_loadu_si256((const __m256i *)p->quads[j]);
+            const __m256i l = _mm256_and_si256(raw, mask), h = _mm256_and_si256(_mm256_srli_epi16(raw, 4), mask);
+            lo[j] = _mm256_mask_add_epi8(l, (__mmask32)p->qh[j][0], l, fifth);
+            hi[j] = _mm256_mask_add_epi8(h, (__mmask32)p->qh[j][1], h, fifth);
+        }
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p->d));
+#pragma GCC unroll 8
+        for (int t = 0; t < tile; t++) {
+            const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
+            int32_t xq[8];
+            memcpy(xq, xb->qs, sizeof xq);
+            __m256i sums = _mm256_set1_epi32(-16 * xb->sum);
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) {
+                sums = _mm256_dpbusd_epi32(sums, lo[j], _mm256_set1_epi32(xq[j]));
+                sums = _mm256_dpbusd_epi32(sums, hi[j], _mm256_set1_epi32(xq[4 + j]));
+            }
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, _mm256_set1_ps(xb->d)), acc[t]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, acc[t]);
+}
+
+PK_DEFINE_TILED_MATMUL(matmul_q5_0x8_vnni, PK_VNNI, pk_block_q5_0x8, pk_act_q8, PK_QK, tile_q5_0x8_vnni, PK_TILE_VNNI)
+
 #endif  // PK_X86
 
-void pk_packed_matmul_at(int level, int type, const void *w, size_t n, const pk_act_q8 *x, size_t x_stride,
+void pk_packed_matmul_at(int level, int type, const void *w, size_t n, const void *x, size_t x_stride,
                          size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end) {
+    if (type == 12 || type == 14) {
+        pk_packed_k_matmul(level, type, w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+        return;
+    }
+    if (type != 3 && type != 6 && type != 8) return;
 #ifdef PK_X86
+    if (level >= 2 && pk_max_implementation() >= 2 && type == 6) {
+        matmul_q5_0x8_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+        return;
+    }
     if (level >= 1 && pk_max_implementation() >= 1) {
-        if (type == 3) matmul_q4_1x8_avx2(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
-        if (type == 8) matmul_q8_0x8_avx2(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+        switch (type) {
+        case 3: matmul_q4_1x8_avx2(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end); break;
+        case 6: matmul_q5_0x8_avx2(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end); break;
+        case 8: matmul_q8_0x8_avx2(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end); break;
+        }
         return;
     }
 #endif
-    if (type == 3 || type == 8) matmul_x8_portable(type, w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+    matmul_x8_portable(type, w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
 }
 
-void pk_packed_matmul(int type, const void *w, size_t n, const pk_act_q8 *x, size_t x_stride,
+void pk_packed_matmul(int type, const void *w, size_t n, const void *x, size_t x_stride,
                       size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end) {
     pk_packed_matmul_at(pk_implementation(), type, w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
 }

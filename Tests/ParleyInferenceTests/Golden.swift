@@ -69,15 +69,15 @@ struct Golden: Decodable {
 
         /// How close the engine is held to llama.cpp: logits within `logit`, and the golden token
         /// top-1 wherever the golden margin is at least `topOneMargin` (the issue's 0.5 and 0.7).
-        /// Gemma 3 is held looser, as measured: on its 1,192-token prompt the engine's logits are
-        /// up to 1.56 from llama.cpp's (0.2–0.7 at 289–871 tokens, with no step at the 512-token
-        /// window), and one teacher-forced step of golden margin 1.02 flips. Its K-quant products
-        /// meet activations quantised per 32 where llama.cpp's meet Q8_K's per 256; that is the
-        /// difference to close next (issue 18 stays open on it).
+        /// Gemma 3 is held looser, as measured: its K-quant products meet activations quantised
+        /// per 256 as llama.cpp's do, yet first-position logits are up to 0.93 from llama.cpp's,
+        /// and one teacher-forced step of golden margin 1.02 (python_fibonacci 23) flips with one
+        /// summation order of Q5_0 and holds with another. Layer 0 agrees with llama.cpp's to 1e-6;
+        /// the model amplifies summation-order noise layer by layer (ARCHITECTURE.md, K-quants).
         var tolerance: (logit: Float, topOneMargin: Float) {
             switch self {
             case .smollm2, .qwen2_5_0_5b: (0.5, 0.7)
-            case .gemma3_270m: (1.6, 1.1)
+            case .gemma3_270m: (1.0, 1.1)
             }
         }
 

@@ -115,10 +115,14 @@ import Testing
             let info = (type: type, rows: rows, columns: columns, rowBytes: rowBytes)
             let w = WeightMatrix(name: "w", type: info.type, rows: info.rows, columns: info.columns, rowBytes: info.rowBytes, data: raw.baseAddress!)
             y.withUnsafeMutableBufferPointer { out in
-                var act = [pk_act_q8](repeating: pk_act_q8(), count: columns / 32)
+                var act = [pk_act_q8_K](repeating: pk_act_q8_K(), count: columns / 256)
                 x.withUnsafeBufferPointer { input in
                     MatVec.quantise(input.baseAddress!, count: columns, into: &act)
-                    MatVec.multiply(w, x: input.baseAddress!, quantised: act, into: out.baseAddress!, pool: pool)
+                    act.withUnsafeBufferPointer { blocks in
+                        let activations = MatVec.Input(
+                            x: input.baseAddress!, xStride: 0, superBlocks: blocks.baseAddress!, count: 1)
+                        MatVec.multiply(w, activations, into: out.baseAddress!, pool: pool)
+                    }
                 }
             }
         }
@@ -126,7 +130,7 @@ import Testing
             let row = dequantised(Array(bytes[r * rowBytes..<(r + 1) * rowBytes]), type) + dequantised(Array(bytes[r * rowBytes + type.block.bytes..<(r + 1) * rowBytes]), type)
             let reference = zip(row, x).reduce(Float(0)) { $0 + $1.0 * $1.1 }
             let scale = zip(row, x).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
-            // Within the error of quantising the activations to 8 bits per 32.
+            // Within the error of quantising the activations to 8 bits per 256.
             #expect(abs(y[r] - reference) <= 0.02 * scale + 1e-3, "\(type) row \(r): \(y[r]) vs \(reference) (seed \(Self.seed))")
         }
     }

@@ -49,6 +49,49 @@ import Testing
     /// Every type with an integer kernel.
     static let quantisedTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K]
 
+    /// Rows of activations quantised as `type` multiplies them (per 32, or per 256 for the
+    /// K-quants): the blocks' bytes, row b's at `blocksPerRow * b` blocks, and the values d·q
+    /// the kernels multiply.
+    struct Activations {
+        let bytes: [UInt8]
+        let blocksPerRow: Int
+        let values: [[Float]]
+
+        init(_ rows: [[Float]], for type: GGMLType, level: Int = Int(pk_implementation())) {
+            let n = rows[0].count
+            var bytes: [UInt8] = []
+            var values: [[Float]] = []
+            /// Quantises every row into `Block`s and keeps their bytes and the values d·q.
+            func quantise<Block>(_ empty: Block, per: Int, _ into: (UnsafePointer<Float>, UnsafeMutablePointer<Block>) -> Void,
+                                 _ value: (Block) -> [Float]) {
+                for x in rows {
+                    var blocks = [Block](repeating: empty, count: n / per)
+                    x.withUnsafeBufferPointer { input in blocks.withUnsafeMutableBufferPointer { into(input.baseAddress!, $0.baseAddress!) } }
+                    values.append(blocks.flatMap(value))
+                    blocks.withUnsafeBytes { bytes += $0 }
+                }
+            }
+            if MatVec.takesSuperBlocks(type) {
+                blocksPerRow = n / 256
+                quantise(pk_act_q8_K(), per: 256, { pk_quantize_act_q8_K_at(Int32(level), $0, $1, n) }) { b in
+                    withUnsafeBytes(of: b.qs) { $0.map { b.d * Float(Int8(bitPattern: $0)) } }
+                }
+            } else {
+                blocksPerRow = n / 32
+                quantise(pk_act_q8(), per: 32, { pk_quantize_act_q8_at(Int32(level), $0, $1, n) }) { b in
+                    withUnsafeBytes(of: b.qs) { $0.map { b.d * Float(Int8(bitPattern: $0)) } }
+                }
+            }
+            self.bytes = bytes
+            self.values = values
+        }
+
+        /// Row `row`'s blocks.
+        func row<R>(_ row: Int, _ body: (UnsafeRawPointer) -> R) -> R {
+            bytes.withUnsafeBytes { body($0.baseAddress! + row * bytes.count / values.count) }
+        }
+    }
+
     /// Quantises floats into ggml blocks of `type` the plain way (as ggml's reference quantisers do).
     static func quantise(_ x: [Float], as type: GGMLType) -> [UInt8] {
         var out: [UInt8] = []
@@ -138,23 +181,16 @@ import Testing
         let w = Self.dequantise(weights, as: type, count: n)
         let x = random.floats(n, scale: 4)
         for level in Self.levels {
-            var act = [pk_act_q8](repeating: pk_act_q8(), count: n / 32)
-            pk_quantize_act_q8_at(Int32(level), x, &act, n)
+            let act = Activations([x], for: type, level: level)
             // Exactly the products the kernel sums, in floats: the quantised activations.
-            var xq = [Float](repeating: 0, count: n)
-            for b in 0..<n / 32 {
-                withUnsafeBytes(of: act[b].qs) { qs in
-                    for j in 0..<32 { xq[b * 32 + j] = act[b].d * Float(Int8(bitPattern: qs[j])) }
-                }
-            }
+            let xq = act.values[0]
             let exact = zip(w, xq).reduce(Float(0)) { $0 + $1.0 * $1.1 }
             let reference = zip(w, x).reduce(Float(0)) { $0 + $1.0 * $1.1 }
             let fast = weights.withUnsafeBytes { raw in
-                pk_dot_at(Int32(level), Int32(type.rawValue), raw.baseAddress!, act, n)
+                act.row(0) { pk_dot_at(Int32(level), Int32(type.rawValue), raw.baseAddress!, $0, n) }
             }
             let scale = zip(w, x).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
-            // The same sum in another order, and the fp16 rounding of the activation sum s (Q4_1,
-            // Q4_K, Q5_K).
+            // The same sum in another order, and the fp16 rounding of the activation sum s (Q4_1).
             #expect(abs(fast - exact) <= 2e-3 * scale + 1e-4, "\(type) n=\(n) level \(level): \(fast) vs \(exact) (seed \(Self.seed))")
             // Within the activation quantisation error budget of the float reference.
             #expect(abs(fast - reference) <= 0.02 * scale + 1e-3, "\(type) n=\(n) level \(level): \(fast) vs \(reference) (seed \(Self.seed))")
@@ -163,15 +199,36 @@ import Testing
 
     @Test func everyImplementationQuantisesActivationsIdentically() {
         var random = Random(Self.seed)
-        let n = 32 * 9
+        let n = 256 * 3
         let x = random.floats(n, scale: 10)
         var results: [[Int8]] = []
+        var superBlocks: [[Int8]] = []
         for level in Self.levels {
             var act = [pk_act_q8](repeating: pk_act_q8(), count: n / 32)
             pk_quantize_act_q8_at(Int32(level), x, &act, n)
-            results.append(act.flatMap { block in withUnsafeBytes(of: block.qs) { $0.map { Int8(bitPattern: $0) } } })
+            results.append(act.flatMap { block in withUnsafeBytes(of: block) { $0.map { Int8(bitPattern: $0) } } })
+            var blocks = [pk_act_q8_K](repeating: pk_act_q8_K(), count: n / 256)
+            pk_quantize_act_q8_K_at(Int32(level), x, &blocks, n)
+            superBlocks.append(blocks.flatMap { block in withUnsafeBytes(of: block) { $0.map { Int8(bitPattern: $0) } } })
         }
         #expect(results.allSatisfy { $0 == results[0] }, "seed \(Self.seed)")
+        #expect(superBlocks.allSatisfy { $0 == superBlocks[0] }, "seed \(Self.seed)")
+    }
+
+    /// SwiGLU against silu(g)·u in double precision, over the range real
+    /// gates take and past it (where the exponential under- and overflows).
+    @Test func swiGLUMatchesItsDefinition() {
+        var random = Random(Self.seed ^ 0x5111)
+        let n = 1000
+        let gates = random.floats(n, scale: 30) + [0, -0.0, 88, -88, 100, -100]
+        let ups = random.floats(gates.count, scale: 2)
+        var out = gates
+        pk_swiglu(&out, ups, out.count)
+        for i in gates.indices {
+            let g = Double(gates[i])
+            let expected = g / (1 + exp(-g)) * Double(ups[i])
+            #expect(abs(Double(out[i]) - expected) <= 1e-6 * abs(expected) + 1e-30, "gate \(gates[i]): \(out[i]) vs \(expected) (seed \(Self.seed))")
+        }
     }
 
     @Test func fp16ConversionRoundTripsEveryHalf() {
@@ -218,19 +275,17 @@ import Testing
         let rows = 5, columns = type.block.elements * 7, batch = 11
         let rowBytes = type.rowBytes(columns)!
         let weights = random.weights(type, rows * columns)
-        var acts = [pk_act_q8](repeating: pk_act_q8(), count: batch * columns / 32)
-        for b in 0..<batch {
-            let x = random.floats(columns, scale: 3)
-            acts.withUnsafeMutableBufferPointer { pk_quantize_act_q8(x, $0.baseAddress! + b * columns / 32, columns) }
-        }
+        let acts = Activations((0..<batch).map { _ in random.floats(columns, scale: 3) }, for: type)
         for level in Self.levels.map(Int32.init) {
             var batched = [Float](repeating: 0, count: batch * rows)
             weights.withUnsafeBytes { raw in
-                pk_matmul_at(level, Int32(type.rawValue), raw.baseAddress!, rowBytes, columns, acts, columns / 32, batch, &batched, rows, 0, rows)
+                acts.row(0) { x in
+                    pk_matmul_at(level, Int32(type.rawValue), raw.baseAddress!, rowBytes, columns, x, acts.blocksPerRow, batch, &batched, rows, 0, rows)
+                }
                 for b in 0..<batch {
                     var single = [Float](repeating: 0, count: rows)
-                    acts.withUnsafeBufferPointer { a in
-                        pk_matvec_at(level, Int32(type.rawValue), raw.baseAddress!, rowBytes, columns, a.baseAddress! + b * columns / 32, &single, 0, rows)
+                    acts.row(b) { x in
+                        pk_matvec_at(level, Int32(type.rawValue), raw.baseAddress!, rowBytes, columns, x, &single, 0, rows)
                     }
                     #expect(Array(batched[b * rows..<(b + 1) * rows]) == single, "\(type) level \(level) token \(b) (seed \(Self.seed))")
                 }
@@ -239,18 +294,44 @@ import Testing
     }
 
     /// AVX2 and AVX-512 VNNI sum in the same order, so the engine gives the same bits on either
-    /// CPU. (Checked where the CPU has VNNI; an AVX2-only machine has one vector level.)
+    /// CPU (checked where the CPU has VNNI; an AVX2-only machine has one vector level). The
+    /// K-quants' floats enter once per super-block in one order everywhere, so for them the
+    /// portable definition gives the same bits too.
     @Test(arguments: quantisedTypes, [1, 7, 18, 48])
     func vectorLevelsAgreeBitForBit(type: GGMLType, blocks: Int) {
         let n = blocks * type.block.elements
         var random = Random(Self.seed ^ UInt64(n))
         let weights = random.weights(type, n)
-        let x = random.floats(n, scale: 2)
-        var act = [pk_act_q8](repeating: pk_act_q8(), count: n / 32)
-        pk_quantize_act_q8_at(1, x, &act, n)
-        let results = Self.levels.filter { $0 >= 1 }.map { level in
-            weights.withUnsafeBytes { pk_dot_at(Int32(level), Int32(type.rawValue), $0.baseAddress!, act, n) }
+        let act = Activations([random.floats(n, scale: 2)], for: type, level: 1)
+        let compared = MatVec.takesSuperBlocks(type) ? Self.levels : Self.levels.filter { $0 >= 1 }
+        let results = compared.map { level in
+            weights.withUnsafeBytes { w in act.row(0) { pk_dot_at(Int32(level), Int32(type.rawValue), w.baseAddress!, $0, n) } }
         }
         #expect(Set(results.map(\.bitPattern)).count <= 1, "\(type) n=\(n): \(results) (seed \(Self.seed))")
+    }
+
+    /// Activations for the K-quants as ggml's quantize_row_q8_K makes them: the value of largest
+    /// magnitude is −127 (its sign in d), every other within half a step, each bsum the sum of its 16.
+    @Test func superBlockActivationsAreQuantisedAsGGMLQuantisesThem() {
+        var random = Random(Self.seed ^ 0x8C)
+        let n = 256 * 3
+        var x = random.floats(n, scale: 5)
+        x[300] = 9.5  // the largest of the second super-block, positive
+        x[700] = -8.25  // the largest of the third, negative
+        for j in 0..<256 { x[j] = 0 }  // an all-zero first super-block
+        var blocks = [pk_act_q8_K](repeating: pk_act_q8_K(), count: 3)
+        pk_quantize_act_q8_K(x, &blocks, n)
+        #expect(blocks[0].d == 0)
+        for b in 1..<3 {
+            let qs = withUnsafeBytes(of: blocks[b].qs) { $0.map { Int(Int8(bitPattern: $0)) } }
+            let bsums = withUnsafeBytes(of: blocks[b].bsums) { Array($0.bindMemory(to: Int16.self)) }
+            let largest = b == 1 ? 300 - 256 : 700 - 512
+            #expect(qs[largest] == -127, "seed \(Self.seed)")
+            #expect(blocks[b].d == 1 / (-127 / x[256 * b + largest]))
+            for j in 0..<256 {
+                #expect(abs(blocks[b].d * Float(qs[j]) - x[256 * b + j]) <= abs(blocks[b].d) / 2 * 1.0001, "seed \(Self.seed)")
+            }
+            for g in 0..<16 { #expect(Int(bsums[g]) == qs[16 * g..<16 * g + 16].reduce(0, +)) }
+        }
     }
 }

@@ -10,36 +10,33 @@ import Testing
 
     init() { print("PackedMatrixTests seed: \(Self.seed)") }
 
+    /// Every type with a packed form.
+    static let packedTypes: [GGMLType] = [.q4_1, .q5_0, .q8_0, .q4_K, .q6_K]
+
     struct Case {
         let type: GGMLType
         let rows: Int
         let columns: Int
         let weights: [UInt8]
         let packed: PackedMatrix
-        let activations: [pk_act_q8]
+        let activations: KernelTests.Activations
         let batch: Int
 
-        init(type: GGMLType, rows: Int = 24, columns: Int = 32 * 7, batch: Int = 11, seed: UInt64) {
+        init(type: GGMLType, rows: Int = 24, batch: Int = 11, seed: UInt64) {
             var random = KernelTests.Random(seed)
             self.type = type
             self.rows = rows
-            self.columns = columns
+            columns = type.block.elements * 7
             self.batch = batch
-            let weights = KernelTests.quantise(random.floats(rows * columns), as: type)
+            let weights = random.weights(type, rows * columns)
             self.weights = weights
+            let columns = columns
             packed = weights.withUnsafeBytes { raw in
                 PackedMatrix(WeightMatrix(
                     name: "w", type: type, rows: rows, columns: columns, rowBytes: type.rowBytes(columns)!,
                     data: raw.baseAddress!))!
             }
-            var activations = [pk_act_q8](repeating: pk_act_q8(), count: batch * columns / 32)
-            for t in 0..<batch {
-                let x = random.floats(columns, scale: 3)
-                activations.withUnsafeMutableBufferPointer {
-                    pk_quantize_act_q8(x, $0.baseAddress! + t * columns / 32, columns)
-                }
-            }
-            self.activations = activations
+            activations = KernelTests.Activations((0..<batch).map { _ in random.floats(columns, scale: 3) }, for: type)
         }
 
         /// [token][row] through the packed kernels at `level`, `batch` tokens per call.
@@ -47,26 +44,25 @@ import Testing
             var y = [Float](repeating: .nan, count: self.batch * rows)
             for t0 in stride(from: 0, to: self.batch, by: batch) {
                 let count = min(batch, self.batch - t0)
-                activations.withUnsafeBufferPointer { a in
+                activations.row(t0) { x in
                     y.withUnsafeMutableBufferPointer { out in
                         pk_packed_matmul_at(
-                            Int32(level), Int32(type.rawValue), packed.data, columns, a.baseAddress! + t0 * columns / 32,
-                            columns / 32, count, out.baseAddress! + t0 * rows, rows, 0, packed.groups)
+                            Int32(level), Int32(type.rawValue), packed.data, columns, x, activations.blocksPerRow,
+                            count, out.baseAddress! + t0 * rows, rows, 0, packed.groups)
                     }
                 }
             }
             return y
         }
 
-        /// [token][row] through the row-by-row portable kernel.
-        func rowByRowProducts() -> [Float] {
+        /// [token][row] through the row-by-row kernel at `level`.
+        func rowByRowProducts(level: Int = 0) -> [Float] {
             var y = [Float](repeating: 0, count: batch * rows)
             weights.withUnsafeBytes { raw in
                 for t in 0..<batch {
                     for r in 0..<rows {
-                        y[t * rows + r] = activations.withUnsafeBufferPointer { a in
-                            pk_dot_at(0, Int32(type.rawValue), raw.baseAddress! + r * type.rowBytes(columns)!,
-                                      a.baseAddress! + t * columns / 32, columns)
+                        y[t * rows + r] = activations.row(t) { x in
+                            pk_dot_at(Int32(level), Int32(type.rawValue), raw.baseAddress! + r * type.rowBytes(columns)!, x, columns)
                         }
                     }
                 }
@@ -75,7 +71,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [GGMLType.q4_1, .q8_0])
+    @Test(arguments: packedTypes)
     func packedProductsEqualTheRowByRowKernelsUpToSummationOrder(type: GGMLType) {
         let c = Case(type: type, seed: Self.seed ^ UInt64(type.rawValue))
         let reference = c.rowByRowProducts()
@@ -89,23 +85,34 @@ import Testing
         }
     }
 
-    @Test(arguments: [GGMLType.q4_1, .q8_0])
+    /// The K-quants' float steps are the same per row in both layouts, so there packing changes
+    /// no bit at all.
+    @Test(arguments: [GGMLType.q4_K, .q6_K])
+    func packedKQuantsEqualTheRowByRowKernelsBitForBit(type: GGMLType) {
+        let c = Case(type: type, seed: Self.seed ^ UInt64(type.rawValue) << 16)
+        for level in Self.levels {
+            #expect(c.packedProducts(level: level, batch: c.batch) == c.rowByRowProducts(level: level), "\(type) level \(level) (seed \(Self.seed))")
+        }
+    }
+
+    @Test(arguments: packedTypes)
     func everyImplementationAndBatchSizeGivesIdenticalBits(type: GGMLType) {
         let c = Case(type: type, seed: Self.seed ^ UInt64(type.rawValue) << 8)
         let definition = c.packedProducts(level: 0, batch: 1)
         for level in Self.levels {
-            for batch in [1, 3, 4, c.batch] {
+            for batch in [1, 3, 4, 5, c.batch] {
                 #expect(c.packedProducts(level: level, batch: batch) == definition, "\(type) level \(level) batch \(batch) (seed \(Self.seed))")
             }
         }
     }
 
     @Test func matricesWithoutAPackedFormStayUnpacked() {
-        let bytes = [UInt8](repeating: 0, count: 12 * 20)
+        let bytes = [UInt8](repeating: 0, count: 8 * 176)
         bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress!
             #expect(PackedMatrix(WeightMatrix(name: "w", type: .q4_1, rows: 12, columns: 32, rowBytes: 20, data: base)) == nil)
             #expect(PackedMatrix(WeightMatrix(name: "w", type: .q4_0, rows: 8, columns: 32, rowBytes: 18, data: base)) == nil)
+            #expect(PackedMatrix(WeightMatrix(name: "w", type: .q5_K, rows: 8, columns: 256, rowBytes: 176, data: base)) == nil)
             #expect(PackedMatrix(WeightMatrix(name: "w", type: .q4_1, rows: 8, columns: 32, rowBytes: 20, data: base)) != nil)
         }
     }

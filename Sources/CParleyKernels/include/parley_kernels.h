@@ -37,9 +37,15 @@ typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qh[PK_QK
 // values), d (fp16); value = d * scale * (q - 32).
 typedef struct { uint8_t ql[PK_QK_K / 2]; uint8_t qh[PK_QK_K / 4]; int8_t scales[PK_QK_K / 16]; uint16_t d; } pk_block_q6_K;
 
-// Activations, quantised per 32 with a float scale (Parley's own, never stored in files).
-// pk_act_q8: value = d * q. s = d * sum(q), so that a weight block's minimum folds into one product.
-typedef struct { float d; float s; int8_t qs[PK_QK]; } pk_act_q8;
+// Activations, quantised per 32 with a float scale (Parley's own, never stored in files), for the
+// 32-element formats. pk_act_q8: value = d * q (d rounded through fp16, as ggml's Q8_0 and Q8_1);
+// s = d * sum(q) rounded through fp16 (Q4_1's minimum folds into one product), and sum = sum(q)
+// exactly (formats stored with an offset fold it into one integer product).
+typedef struct { float d; float s; int32_t sum; int8_t qs[PK_QK]; } pk_act_q8;
+// Activations quantised per 256 for the K-quants, as ggml's Q8_K: value = d * q with one float d
+// per super-block, and the exact sum of each 16 quants, so that a super-block's minimums and
+// offsets are one integer product and floats enter once per super-block.
+typedef struct { float d; int8_t qs[PK_QK_K]; int16_t bsums[PK_QK_K / 16]; } pk_act_q8_K;
 
 _Static_assert(sizeof(pk_block_q4_0) == 18, "Q4_0 block is 18 bytes");
 _Static_assert(sizeof(pk_block_q4_1) == 20, "Q4_1 block is 20 bytes");
@@ -48,7 +54,8 @@ _Static_assert(sizeof(pk_block_q5_0) == 22, "Q5_0 block is 22 bytes");
 _Static_assert(sizeof(pk_block_q4_K) == 144, "Q4_K block is 144 bytes");
 _Static_assert(sizeof(pk_block_q5_K) == 176, "Q5_K block is 176 bytes");
 _Static_assert(sizeof(pk_block_q6_K) == 210, "Q6_K block is 210 bytes");
-_Static_assert(sizeof(pk_act_q8) == 40, "activation block is 40 bytes");
+_Static_assert(sizeof(pk_act_q8) == 44, "activation block is 44 bytes");
+_Static_assert(sizeof(pk_act_q8_K) == 292, "K activation block is 292 bytes");
 
 // Which implementation the dispatcher chose: 0 portable, 1 AVX2, 2 AVX-512 VNNI (at most
 // PARLEY_KERNEL_LEVEL when that is set). Levels 1 and 2 give bit-identical results.
@@ -60,7 +67,7 @@ int pk_max_implementation(void);
 int pk_force_implementation(int level);
 // One implementation's kernels, whatever is in force (for tests comparing them).
 void pk_quantize_act_q8_at(int level, const float *x, pk_act_q8 *y, size_t n);
-float pk_dot_at(int level, int type, const void *w, const pk_act_q8 *x, size_t n);
+float pk_dot_at(int level, int type, const void *w, const void *x, size_t n);
 
 float pk_fp16_to_fp32(uint16_t h);
 uint16_t pk_fp32_to_fp16(float f);
@@ -68,9 +75,17 @@ void pk_fp16_to_fp32_row(const uint16_t *x, float *y, size_t n);
 
 // Quantises n floats (n a multiple of 32) into n / 32 activation blocks.
 void pk_quantize_act_q8(const float *x, pk_act_q8 *y, size_t n);
+// Quantises n floats (n a multiple of 256) into n / 256 K activation blocks, as ggml's
+// quantize_row_q8_K: the value of largest magnitude maps to -127, rounding half to even.
+void pk_quantize_act_q8_K(const float *x, pk_act_q8_K *y, size_t n);
+void pk_quantize_act_q8_K_at(int level, const float *x, pk_act_q8_K *y, size_t n);
 
-// Dot product of one weight row of n elements (n / 32 blocks) with activation blocks. For the
-// K-quants n is a multiple of 256 and each super-block meets 8 activation blocks.
+// Which activations a weight type multiplies: 1 for the K-quants (pk_act_q8_K), 0 for the
+// 32-element formats (pk_act_q8). Activation arguments below are of that kind, and strides count
+// its blocks.
+int pk_act_kind(int type);
+
+// Dot product of one weight row of n elements (n / 32 blocks) with activation blocks.
 float pk_dot_q4_0(const pk_block_q4_0 *w, const pk_act_q8 *x, size_t n);
 float pk_dot_q4_1(const pk_block_q4_1 *w, const pk_act_q8 *x, size_t n);
 float pk_dot_q8_0(const pk_block_q8_0 *w, const pk_act_q8 *x, size_t n);
@@ -80,44 +95,67 @@ int pk_has_kernel(int type);
 // type, in ggml's numbering: 2 = Q4_0, 3 = Q4_1, 6 = Q5_0, 8 = Q8_0, 12 = Q4_K, 13 = Q5_K, 14 = Q6_K.
 // Whether a type has a kernel here: pk_has_kernel.
 void pk_matvec(int type, const void *w, size_t row_bytes, size_t n,
-               const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end);
+               const void *x, float *y, size_t row_begin, size_t row_end);
 
 // The same for a batch of `batch` activation rows (x + b * x_stride blocks), each weight row read
 // once for all of them: y[b * y_stride + r] = dot(row r of w, row b of x). Prompt processing.
 void pk_matmul(int type, const void *w, size_t row_bytes, size_t n,
-               const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
+               const void *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
                size_t row_begin, size_t row_end);
 
 // The same at one implementation level, whatever is in force (for tests comparing levels).
 void pk_matvec_at(int level, int type, const void *w, size_t row_bytes, size_t n,
-                  const pk_act_q8 *x, float *y, size_t row_begin, size_t row_end);
+                  const void *x, float *y, size_t row_begin, size_t row_end);
 void pk_matmul_at(int level, int type, const void *w, size_t row_bytes, size_t n,
-                  const pk_act_q8 *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
+                  const void *x, size_t x_stride, size_t batch, float *y, size_t y_stride,
                   size_t row_begin, size_t row_end);
 
 // Weight matrices repacked at load time for the fast products: groups of PK_PACK_ROWS rows,
-// interleaved block by block, group g's block b at index g * (n / 32) + b. Same size as the file's.
+// interleaved block by block, group g's block b at index g * (blocks per row) + b.
 #define PK_PACK_ROWS 8
 // Q4_1 group block: d and m of the 8 rows in lane order 0, 2, 4, 6, 1, 3, 5, 7 (the order the
 // AVX2 reduction yields), then each row's 16 bytes of nibbles in row order.
 typedef struct { uint16_t d[8]; uint16_t m[8]; uint8_t qs[8][PK_QK / 2]; } pk_block_q4_1x8;
 // Q8_0 group block: d of the 8 rows, then each row's 32 quants, in row order.
 typedef struct { uint16_t d[8]; int8_t qs[8][PK_QK]; } pk_block_q8_0x8;
+// The other packed forms interleave the 8 rows 4 bytes at a time, so that one 32-byte register
+// holds 4 bytes of each row and meets one broadcast 4-byte group of activations: quads[j] holds,
+// at bytes 4r..4r+3, row r's elements 4j..4j+3 in the low nibbles and 16+4j..16+4j+3 in the high
+// ones (of a 32-element block, or of one 32-value sub-block of a K-quant).
+// Q5_0 group block: d of the 8 rows; the fifth bits of quads[j]'s low and high elements (bit b
+// for byte b of the quad); the quads.
+typedef struct { uint16_t d[8]; uint32_t qh[4][2]; uint8_t quads[4][32]; } pk_block_q5_0x8;
+// Q4_K group super-block: d and dmin of the 8 rows; each sub-block's 6-bit scale and min per row
+// ([sub-block][row]); the quads of each sub-block. 32 bytes more than the 8 rows in the file.
+typedef struct {
+    uint16_t d[8]; uint16_t dmin[8]; uint8_t scales[8][8]; uint8_t mins[8][8]; uint8_t quads[8][4][32];
+} pk_block_q4_Kx8;
+// Q6_K group super-block: d of the 8 rows; each 16 values' signed scale per row ([16ths][row]);
+// then per sub-block, side by side (so that a group streams in the order it is read), the low 4
+// bits as quads and their top 2 bits, 4 per quad byte: byte b of high[j] holds quad byte b's
+// (bits 0-1: low element, 2-3: high element) and, in its top nibble, quad byte b + 16's.
+typedef struct { uint8_t quads[4][32]; uint8_t high[4][16]; } pk_q6_K_sub_block;
+typedef struct { uint16_t d[8]; int8_t scales[16][8]; pk_q6_K_sub_block sub[8]; } pk_block_q6_Kx8;
 _Static_assert(sizeof(pk_block_q4_1x8) == 8 * sizeof(pk_block_q4_1), "a Q4_1 group block holds 8 blocks");
 _Static_assert(sizeof(pk_block_q8_0x8) == 8 * sizeof(pk_block_q8_0), "a Q8_0 group block holds 8 blocks");
+_Static_assert(sizeof(pk_block_q5_0x8) == 8 * sizeof(pk_block_q5_0), "a Q5_0 group block holds 8 blocks");
+_Static_assert(sizeof(pk_block_q4_Kx8) == 8 * sizeof(pk_block_q4_K) + 32, "a Q4_K group block holds 8 blocks, scales unpacked");
+_Static_assert(sizeof(pk_block_q6_Kx8) == 8 * sizeof(pk_block_q6_K), "a Q6_K group block holds 8 blocks");
 
-// Bytes of the packed form of `rows` rows of n elements of `type` (3 = Q4_1, 8 = Q8_0);
-// 0 when the type has no packed form or rows is not a multiple of PK_PACK_ROWS.
+// Bytes of the packed form of `rows` rows of n elements of `type` (3 = Q4_1, 6 = Q5_0, 8 = Q8_0,
+// 12 = Q4_K, 14 = Q6_K); 0 when the type has no packed form or rows is not a multiple of
+// PK_PACK_ROWS.
 size_t pk_packed_size(int type, size_t rows, size_t n);
 // Packs rows (row_bytes apart) into out (pk_packed_size bytes); returns 0 when it cannot.
 int pk_pack(int type, const void *w, size_t row_bytes, size_t rows, size_t n, void *out);
 // y[t * y_stride + r] = dot(row r, activation row t) for the rows of groups [group_begin, group_end)
-// and the `batch` activation rows at x + t * x_stride. Each row's result is the same whatever
-// the batch: a token's logits do not depend on the prompt it came in.
-void pk_packed_matmul(int type, const void *w, size_t n, const pk_act_q8 *x, size_t x_stride,
+// and the `batch` activation rows at x + t * x_stride (blocks of the type's pk_act_kind). Each
+// row's result is the same whatever the batch and whatever the level: a token's logits do not
+// depend on the prompt it came in. For the K-quants it is also the row-by-row kernels' result.
+void pk_packed_matmul(int type, const void *w, size_t n, const void *x, size_t x_stride,
                       size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end);
 // The same with one implementation level, for tests comparing them.
-void pk_packed_matmul_at(int level, int type, const void *w, size_t n, const pk_act_q8 *x, size_t x_stride,
+void pk_packed_matmul_at(int level, int type, const void *w, size_t n, const void *x, size_t x_stride,
                          size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end);
 
 // The float dot product of two rows.

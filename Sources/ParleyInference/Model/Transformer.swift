@@ -48,6 +48,8 @@ final class Transformer: @unchecked Sendable {
         let quantised: UnsafeMutablePointer<pk_act_q8>  // [batch][quantisedStride]
         /// Activation blocks per token in `quantised`.
         let quantisedStride: Int
+        let superBlocks: UnsafeMutablePointer<pk_act_q8_K>  // [batch][superStride] for the K-quants
+        let superStride: Int
         let wide: Int  // max(dimension, q)
 
         init(hyper: ModelHyperparameters, contextLength: Int, batch: Int, threads: Int) {
@@ -66,11 +68,14 @@ final class Transformer: @unchecked Sendable {
             logits = .allocate(capacity: hyper.vocabularySize)
             quantisedStride = (max(wide, hyper.feedForward) + 31) / 32
             quantised = .allocate(capacity: batch * quantisedStride)
+            superStride = (max(wide, hyper.feedForward) + 255) / 256
+            superBlocks = .allocate(capacity: batch * superStride)
         }
 
         deinit {
             for buffer in [x, xb, xb2, q, k, v, hb, hb2, scores, logits] { buffer.deallocate() }
             quantised.deallocate()
+            superBlocks.deallocate()
             qHalf.deallocate()
         }
     }
@@ -117,14 +122,14 @@ final class Transformer: @unchecked Sendable {
 
         for (l, layer) in weights.layers.enumerated() {
             // ---- attention ----
-            for b in 0..<n { pk_rms_norm(s.xb + b * s.wide, s.x + b * d, layer.attentionNorm, d, h.normEpsilon) }
+            perToken(n) { b in pk_rms_norm(s.xb + b * s.wide, s.x + b * d, layer.attentionNorm, d, h.normEpsilon) }
             prepare(s.xb, stride: s.wide, count: n, for: [layer.query, layer.key, layer.value])
             project(
                 [(layer.query, s.q, qDim, layer.queryBias), (layer.key, s.k, kvDim, layer.keyBias),
                  (layer.value, s.v, kvDim, layer.valueBias)],
                 s.xb, stride: s.wide, count: n)
             let ropeBase = h.ropeBase(layer: l)
-            for b in 0..<n {
+            perToken(n) { b in
                 let position = first + b
                 if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
                     for head in 0..<h.heads {
@@ -168,23 +173,25 @@ final class Transformer: @unchecked Sendable {
             prepare(s.xb, stride: s.wide, count: n, for: [layer.attentionOutput])
             project([(layer.attentionOutput, s.xb2, d, nil)], s.xb, stride: s.wide, count: n)
             if let norm = layer.postAttentionNorm {
-                for b in 0..<n { pk_rms_norm(s.xb2 + b * d, s.xb2 + b * d, norm, d, h.normEpsilon) }
+                perToken(n) { b in pk_rms_norm(s.xb2 + b * d, s.xb2 + b * d, norm, d, h.normEpsilon) }
             }
             pk_add(s.x, s.xb2, n * d)
 
             // ---- feed-forward (SwiGLU or GeGLU) ----
             let f = h.feedForward
-            for b in 0..<n { pk_rms_norm(s.xb + b * s.wide, s.x + b * d, layer.feedForwardNorm, d, h.normEpsilon) }
+            perToken(n) { b in pk_rms_norm(s.xb + b * s.wide, s.x + b * d, layer.feedForwardNorm, d, h.normEpsilon) }
             prepare(s.xb, stride: s.wide, count: n, for: [layer.gate, layer.up])
             project([(layer.gate, s.hb, f, nil), (layer.up, s.hb2, f, nil)], s.xb, stride: s.wide, count: n)
-            switch h.activation {
-            case .silu: pk_swiglu(s.hb, s.hb2, n * f)
-            case .gelu: pk_geglu(s.hb, s.hb2, n * f)
+            perToken(n) { b in
+                switch h.activation {
+                case .silu: pk_swiglu(s.hb + b * f, s.hb2 + b * f, f)
+                case .gelu: pk_geglu(s.hb + b * f, s.hb2 + b * f, f)
+                }
             }
             prepare(s.hb, stride: f, count: n, for: [layer.down])
             project([(layer.down, s.xb2, d, nil)], s.hb, stride: f, count: n)
             if let norm = layer.postFeedForwardNorm {
-                for b in 0..<n { pk_rms_norm(s.xb2 + b * d, s.xb2 + b * d, norm, d, h.normEpsilon) }
+                perToken(n) { b in pk_rms_norm(s.xb2 + b * d, s.xb2 + b * d, norm, d, h.normEpsilon) }
             }
             pk_add(s.x, s.xb2, n * d)
         }
@@ -204,12 +211,33 @@ final class Transformer: @unchecked Sendable {
         return UnsafeBufferPointer(start: s.logits, count: hyper.vocabularySize)
     }
 
-    /// Quantises `count` rows of `x` (`stride` apart) into the shared activation buffer when any
-    /// of `matrices` needs it; the projections of `x` that follow use it.
+    /// Runs `body` for each of `count` tokens, split over the threads when there are several
+    /// (one token's step is too small to be worth a hand-off).
+    private func perToken(_ count: Int, _ body: (Int) -> Void) {
+        guard count > 1 else {
+            if count == 1 { body(0) }
+            return
+        }
+        pool.parallelFor(count) { range in
+            for b in range { body(b) }
+        }
+    }
+
+    /// Quantises `count` rows of `x` (`stride` apart) into the shared activation buffers, per 32
+    /// and per 256 as `matrices` need them; the projections of `x` that follow use them.
     private func prepare(_ x: UnsafeMutablePointer<Float>, stride: Int, count: Int, for matrices: [WeightMatrix]) {
-        guard let first = matrices.first(where: { MatVec.isQuantised($0.type) }) else { return }
-        for b in 0..<count {
-            MatVec.quantise(x + b * stride, count: first.columns, into: state.quantised + b * state.quantisedStride)
+        let quantised = matrices.filter { MatVec.isQuantised($0.type) }
+        let perThirtyTwo = quantised.first { !MatVec.takesSuperBlocks($0.type) }
+        let perSuperBlock = quantised.first { MatVec.takesSuperBlocks($0.type) }
+        guard perThirtyTwo != nil || perSuperBlock != nil else { return }
+        let s = state
+        perToken(count) { b in
+            if let first = perThirtyTwo {
+                MatVec.quantise(x + b * stride, count: first.columns, into: s.quantised + b * s.quantisedStride)
+            }
+            if let first = perSuperBlock {
+                MatVec.quantise(x + b * stride, count: first.columns, into: s.superBlocks + b * s.superStride)
+            }
         }
     }
 
@@ -222,7 +250,8 @@ final class Transformer: @unchecked Sendable {
         MatVec.multiply(
             products.map { MatVec.Product(matrix: $0.0, y: $0.1, yStride: $0.2) },
             MatVec.Input(
-                x: x, xStride: stride, quantised: state.quantised, quantisedStride: state.quantisedStride, count: count),
+                x: x, xStride: stride, quantised: state.quantised, quantisedStride: state.quantisedStride,
+                superBlocks: state.superBlocks, superStride: state.superStride, count: count),
             pool: pool)
         for (w, y, outStride, bias) in products {
             guard let bias else { continue }

@@ -20,15 +20,29 @@ enum MatVec {
         let yStride: Int
     }
 
-    /// The activation rows every product of one call multiplies: x_b at `x + b * xStride`, its
-    /// quantised form (which must be there when a matrix's type is quantised) at
-    /// `quantised + b * quantisedStride`.
+    /// The activation rows every product of one call multiplies: x_b at `x + b * xStride`, and
+    /// their quantised forms, which must be there for the matrices that take them: per 32 at
+    /// `quantised + b * quantisedStride` (Q4_0, Q4_1, Q5_0, Q8_0), per 256 at
+    /// `superBlocks + b * superStride` (the K-quants).
     struct Input {
         let x: UnsafePointer<Float>
         let xStride: Int
-        let quantised: UnsafePointer<pk_act_q8>
-        let quantisedStride: Int
+        var quantised: UnsafePointer<pk_act_q8>? = nil
+        var quantisedStride = 0
+        var superBlocks: UnsafePointer<pk_act_q8_K>? = nil
+        var superStride = 0
         let count: Int
+
+        /// The quantised rows `type` multiplies and their stride in blocks.
+        func activations(for type: GGMLType) -> (UnsafeRawPointer?, Int) {
+            MatVec.takesSuperBlocks(type) ? (superBlocks.map(UnsafeRawPointer.init), superStride)
+                : (quantised.map(UnsafeRawPointer.init), quantisedStride)
+        }
+    }
+
+    /// Whether `type` multiplies activations quantised per 256 (`pk_act_q8_K`).
+    static func takesSuperBlocks(_ type: GGMLType) -> Bool {
+        pk_act_kind(Int32(type.rawValue)) == 1
     }
 
     /// Every product in one pass over the threads (Q, K and V, or gate and up, share an input):
@@ -42,25 +56,21 @@ enum MatVec {
 
     /// y_b = W x_b for `count` rows b (see `Input`).
     static func multiply(
-        _ w: WeightMatrix, x: UnsafePointer<Float>, xStride: Int = 0,
-        quantised: UnsafePointer<pk_act_q8>, quantisedStride: Int = 0, count: Int = 1,
-        into y: UnsafeMutablePointer<Float>, yStride: Int = 0, pool: ThreadPool
+        _ w: WeightMatrix, _ input: Input, into y: UnsafeMutablePointer<Float>, yStride: Int = 0, pool: ThreadPool
     ) {
-        multiply(
-            [Product(matrix: w, y: y, yStride: yStride)],
-            Input(x: x, xStride: xStride, quantised: quantised, quantisedStride: quantisedStride, count: count),
-            pool: pool)
+        multiply([Product(matrix: w, y: y, yStride: yStride)], input, pool: pool)
     }
 
     /// Part `part` of `parts` of one product: a contiguous share of its rows (of its 8-row
     /// groups when packed).
     private static func compute(_ p: Product, _ input: Input, part: Int, of parts: Int) {
         let w = p.matrix
+        let (activations, activationStride) = input.activations(for: w.type)
         if let packed = w.packed {
             let begin = packed.groups * part / parts, end = packed.groups * (part + 1) / parts
             guard begin < end else { return }
             pk_packed_matmul(
-                Int32(packed.type.rawValue), packed.data, packed.columns, input.quantised, input.quantisedStride,
+                Int32(packed.type.rawValue), packed.data, packed.columns, activations, activationStride,
                 input.count, p.y, p.yStride, begin, end)
             return
         }
@@ -68,7 +78,7 @@ enum MatVec {
         guard begin < end else { return }
         if isQuantised(w.type) {
             pk_matmul(
-                Int32(w.type.rawValue), w.data, w.rowBytes, w.columns, input.quantised, input.quantisedStride,
+                Int32(w.type.rawValue), w.data, w.rowBytes, w.columns, activations, activationStride,
                 input.count, p.y, p.yStride, begin, end)
         } else {
             // Float types: each row converted once, then float dot products with every activation row.
@@ -85,5 +95,9 @@ enum MatVec {
 
     static func quantise(_ x: UnsafePointer<Float>, count: Int, into blocks: UnsafeMutablePointer<pk_act_q8>) {
         pk_quantize_act_q8(x, blocks, count)
+    }
+
+    static func quantise(_ x: UnsafePointer<Float>, count: Int, into blocks: UnsafeMutablePointer<pk_act_q8_K>) {
+        pk_quantize_act_q8_K(x, blocks, count)
     }
 }

@@ -1,9 +1,9 @@
 import CParleyKernels
 
 /// A weight matrix repacked at load time for the fast products: groups of 8 rows interleaved
-/// block by block (`pk_block_q4_1x8`, `pk_block_q8_0x8`), the same number of bytes as in the
-/// file. Like llama.cpp's CPU repacking, it trades one copy at load for kernels that compute
-/// 8 rows per pass over an activation block.
+/// block by block (`pk_block_q4_1x8`, `pk_block_q5_0x8`, `pk_block_q8_0x8`, `pk_block_q4_Kx8`,
+/// `pk_block_q6_Kx8`), about the number of bytes in the file. Like llama.cpp's CPU repacking, it
+/// trades one copy at load for kernels that compute 8 rows per pass over an activation block.
 ///
 /// `@unchecked Sendable`: the buffer is written once in `init` and only read afterwards; it is
 /// freed in `deinit`, when no one can hold a reference any more.

@@ -7,25 +7,34 @@ extension FuzzTarget {
     /// has, the packed forms, fp16 conversion and attention. Buffers are exactly as large as the
     /// shapes need, so AddressSanitizer sees any read past them. Properties: the AVX2 and
     /// AVX-512 levels agree bit for bit (as the header promises), and the packed products are the
-    /// same bits at every level, whatever the batch; a token's product is the same alone or in a batch.
+    /// same bits at every level, whatever the batch (for the K-quants, the unpacked ones' bits); a
+    /// token's product is the same alone or in a batch.
     static let kernels = FuzzTarget(name: "kernels", summary: "blocks and shapes → the C kernels") { data in
         var input = FuzzInput(data)
         let type: Int32 = [2, 3, 6, 8, 12, 13, 14][input.int(in: 0...6)]
         let (perBlock, blockBytes) = GGMLType(rawValue: UInt32(type))!.block
         let blocks = input.int(in: 1...(perBlock == 32 ? 8 : 2))
         let n = blocks * perBlock
-        let actBlocks = n / 32
         let rows = input.int(in: 1...3) * 8
         let batch = input.int(in: 1...3)
         let weights = (0..<rows * blocks * blockBytes).map { _ in input.byte() }
         let activations = (0..<batch * n).map { _ in Float(Int8(bitPattern: input.byte())) / 16 }
         let best = Int(pk_max_implementation())
 
-        var quantised = [pk_act_q8](repeating: pk_act_q8(), count: batch * actBlocks)
+        // The activations as the type multiplies them: per 32, or per 256 for the K-quants.
+        let perSuperBlock = pk_act_kind(type) == 1
+        let actBlocks = perSuperBlock ? n / 256 : n / 32
+        let actBytes = perSuperBlock ? MemoryLayout<pk_act_q8_K>.stride : MemoryLayout<pk_act_q8>.stride
+        var quantised = [UInt8](repeating: 0, count: batch * actBlocks * actBytes)
         for row in 0..<batch {
             activations.withUnsafeBufferPointer { x in
-                quantised.withUnsafeMutableBufferPointer { y in
-                    pk_quantize_act_q8(x.baseAddress! + row * n, y.baseAddress! + row * actBlocks, n)
+                quantised.withUnsafeMutableBytes { y in
+                    let out = y.baseAddress! + row * actBlocks * actBytes
+                    if perSuperBlock {
+                        pk_quantize_act_q8_K(x.baseAddress! + row * n, out.assumingMemoryBound(to: pk_act_q8_K.self), n)
+                    } else {
+                        pk_quantize_act_q8(x.baseAddress! + row * n, out.assumingMemoryBound(to: pk_act_q8.self), n)
+                    }
                 }
             }
         }
@@ -51,13 +60,16 @@ extension FuzzTarget {
             pk_packed_matmul_at(Int32(level), type, packed, n, quantised, actBlocks, batch, &fromPacked, rows, 0, rows / 8)
             var oneByOne = [Float](repeating: 0, count: batch * rows)
             for token in 0..<batch {
-                quantised.withUnsafeBufferPointer { x in
+                quantised.withUnsafeBytes { x in
                     oneByOne.withUnsafeMutableBufferPointer { y in
-                        pk_packed_matmul_at(Int32(level), type, packed, n, x.baseAddress! + token * actBlocks, actBlocks, 1, y.baseAddress! + token * rows, rows, 0, rows / 8)
+                        pk_packed_matmul_at(Int32(level), type, packed, n, x.baseAddress! + token * actBlocks * actBytes, actBlocks, 1, y.baseAddress! + token * rows, rows, 0, rows / 8)
                     }
                 }
             }
             expect(sameBits(fromPacked, oneByOne), "type \(type) level \(level): a packed product depends on the batch")
+            if perSuperBlock {
+                expect(sameBits(fromPacked, plain), "type \(type) level \(level): packing changed a K-quant product")
+            }
             packedResults.append(fromPacked)
         }
         if best == 2 {
