@@ -78,7 +78,7 @@ int pk_pack(int type, const void *w, size_t row_bytes, size_t rows, size_t n, vo
                 for (int k = 0; k < 8; k++) {
                     const pk_block_q8_0 *src = (const pk_block_q8_0 *)(base + (g * 8 + (size_t)k) * row_bytes) + b;
                     p->d[k] = src->d;
-                    memcpy(p->qs[k], src->qs, sizeof src->qs);
+                    for (int j = 0; j < 8; j++) memcpy(&p->quads[j][4 * k], src->qs + 4 * j, 4);
                 }
             }
         }
@@ -117,7 +117,9 @@ static float lane_portable(int type, const void *group_block, int lane, const pk
         return fmaf((float)sum, pk_fp16_to_fp32(p->d[lane]) * xb->d, acc);
     }
     const pk_block_q8_0x8 *p = group_block;
-    for (int j = 0; j < PK_QK; j++) sum += p->qs[lane][j] * xb->qs[j];
+    for (int j = 0; j < 8; j++) {
+        for (int i = 0; i < 4; i++) sum += p->quads[j][4 * lane + i] * xb->qs[4 * j + i];
+    }
     return fmaf((float)sum, pk_fp16_to_fp32(p->d[lane]) * xb->d, acc);
 }
 
@@ -211,41 +213,44 @@ PK_AVX2 __attribute__((always_inline)) static inline void tile_q4_1x8_avx2(
 
 PK_DEFINE_TILED_MATMUL(matmul_q4_1x8_avx2, PK_AVX2, pk_block_q4_1x8, pk_act_q8, PK_QK, tile_q4_1x8_avx2, PK_TILE)
 
-/// The 8 int32 block sums of a Q8_0 group with one activation block, lanes in row order.
-/// maddubs needs one unsigned operand: |w| against x carrying w's sign (ggml's trick; weights
-/// in [-127, 127], so pairs stay inside int16).
-PK_AVX2 static inline __m256i q8_0x8_sums_avx2(const pk_block_q8_0x8 *p, __m256i xq) {
+/// A Q8_0 group's rows against `tile` activation rows. maddubs needs one unsigned operand: |w|
+/// against x carrying w's sign (|w| <= 128 and |x| <= 127, so a pair stays inside int16), each
+/// quad's pairs widened to int32 at once.
+PK_AVX2 __attribute__((always_inline)) static inline void tile_q8_0x8_avx2(
+    const pk_block_q8_0x8 *wg, size_t nb, const pk_act_q8 *x, size_t x_stride, const int tile, float *y, size_t y_stride) {
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i s[8];
+    __m256 acc[PK_TILE];
+#pragma GCC unroll 4
+    for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
+    for (size_t b = 0; b < nb; b++) {
+        const pk_block_q8_0x8 *p = wg + b;
+        __m256i sums[PK_TILE];
+#pragma GCC unroll 4
+        for (int t = 0; t < tile; t++) sums[t] = _mm256_setzero_si256();
 #pragma GCC unroll 8
-    for (int k = 0; k < 8; k++) {
-        const __m256i wq = _mm256_loadu_si256((const __m256i *)p->qs[k]);
-        s[k] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(xq, wq)), ones);
-    }
-    // hadd(hadd(s0, s1), hadd(s2, s3)) = [r0 r1 r2 r3 (elements 0..15) | r0 r1 r2 r3 (16..31)];
-    // the same for rows 4..7; the halves' sums give [r0 .. r7].
-    const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(s[0], s[1]), _mm256_hadd_epi32(s[2], s[3]));
-    const __m256i c = _mm256_hadd_epi32(_mm256_hadd_epi32(s[4], s[5]), _mm256_hadd_epi32(s[6], s[7]));
-    return _mm256_add_epi32(_mm256_permute2x128_si256(a, c, 0x20), _mm256_permute2x128_si256(a, c, 0x31));
-}
-
-PK_AVX2 static void matmul_q8_0x8_avx2(const pk_block_q8_0x8 *w, size_t n, const pk_act_q8 *x, size_t x_stride,
-                                       size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end) {
-    const size_t nb = n / PK_QK;
-    for (size_t g = group_begin; g < group_end; g++) {
-        const pk_block_q8_0x8 *wg = w + g * nb;
-        for (size_t t = 0; t < batch; t++) {
-            const pk_act_q8 *xt = x + t * x_stride;
-            __m256 acc = _mm256_setzero_ps();
-            for (size_t b = 0; b < nb; b++) {
-                const __m256i sums = q8_0x8_sums_avx2(wg + b, _mm256_loadu_si256((const __m256i *)xt[b].qs));
-                const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)wg[b].d));
-                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, _mm256_set1_ps(xt[b].d)), acc);
+        for (int j = 0; j < 8; j++) {
+            const __m256i w = _mm256_loadu_si256((const __m256i *)p->quads[j]);
+            const __m256i magnitude = _mm256_sign_epi8(w, w);
+#pragma GCC unroll 4
+            for (int t = 0; t < tile; t++) {
+                int32_t xq;
+                memcpy(&xq, x[(size_t)t * x_stride + b].qs + 4 * j, sizeof xq);
+                const __m256i signed_x = _mm256_sign_epi8(_mm256_set1_epi32(xq), w);
+                sums[t] = _mm256_add_epi32(sums[t], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, signed_x), ones));
             }
-            _mm256_storeu_ps(y + t * y_stride + g * 8, acc);
+        }
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p->d));
+#pragma GCC unroll 4
+        for (int t = 0; t < tile; t++) {
+            const float dx = x[(size_t)t * x_stride + b].d;
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums[t]), _mm256_mul_ps(d, _mm256_set1_ps(dx)), acc[t]);
         }
     }
+#pragma GCC unroll 4
+    for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, acc[t]);
 }
+
+PK_DEFINE_TILED_MATMUL(matmul_q8_0x8_avx2, PK_AVX2, pk_block_q8_0x8, pk_act_q8, PK_QK, tile_q8_0x8_avx2, PK_TILE)
 
 /// One Q5_0 group's rows against `tile` consecutive activation rows. The quads meet broadcast
 /// 4-byte groups of activations, so the 8 rows' sums land in lanes in row order with no
@@ -338,6 +343,36 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q5_0x8_vnni(
     for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, acc[t]);
 }
 
+/// The same products as tile_q8_0x8_avx2 with dpbusd: the weights go in unsigned (w + 128, a
+/// flipped sign bit) and 128 · Σx comes off once per block.
+PK_VNNI __attribute__((always_inline)) static inline void tile_q8_0x8_vnni(
+    const pk_block_q8_0x8 *wg, size_t nb, const pk_act_q8 *x, size_t x_stride, const int tile, float *y, size_t y_stride) {
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    __m256 acc[PK_TILE_VNNI];
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
+    for (size_t b = 0; b < nb; b++) {
+        const pk_block_q8_0x8 *p = wg + b;
+        __m256i u[8];
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++) u[j] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p->quads[j]), flip);
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p->d));
+#pragma GCC unroll 8
+        for (int t = 0; t < tile; t++) {
+            const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
+            int32_t xq[8];
+            memcpy(xq, xb->qs, sizeof xq);
+            __m256i sums = _mm256_set1_epi32(-128 * xb->sum);
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; j++) sums = _mm256_dpbusd_epi32(sums, u[j], _mm256_set1_epi32(xq[j]));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, _mm256_set1_ps(xb->d)), acc[t]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, acc[t]);
+}
+
+PK_DEFINE_TILED_MATMUL(matmul_q8_0x8_vnni, PK_VNNI, pk_block_q8_0x8, pk_act_q8, PK_QK, tile_q8_0x8_vnni, PK_TILE_VNNI)
 PK_DEFINE_TILED_MATMUL(matmul_q5_0x8_vnni, PK_VNNI, pk_block_q5_0x8, pk_act_q8, PK_QK, tile_q5_0x8_vnni, PK_TILE_VNNI)
 
 #endif  // PK_X86
@@ -350,8 +385,9 @@ void pk_packed_matmul_at(int level, int type, const void *w, size_t n, const voi
     }
     if (type != 3 && type != 6 && type != 8) return;
 #ifdef PK_X86
-    if (level >= 2 && pk_max_implementation() >= 2 && type == 6) {
-        matmul_q5_0x8_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+    if (level >= 2 && pk_max_implementation() >= 2 && type != 3) {
+        if (type == 6) matmul_q5_0x8_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+        else matmul_q8_0x8_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
         return;
     }
     if (level >= 1 && pk_max_implementation() >= 1) {

@@ -116,12 +116,14 @@ void pk_matmul_at(int level, int type, const void *w, size_t row_bytes, size_t n
 // Q4_1 group block: d and m of the 8 rows in lane order 0, 2, 4, 6, 1, 3, 5, 7 (the order the
 // AVX2 reduction yields), then each row's 16 bytes of nibbles in row order.
 typedef struct { uint16_t d[8]; uint16_t m[8]; uint8_t qs[8][PK_QK / 2]; } pk_block_q4_1x8;
-// Q8_0 group block: d of the 8 rows, then each row's 32 quants, in row order.
-typedef struct { uint16_t d[8]; int8_t qs[8][PK_QK]; } pk_block_q8_0x8;
+
 // The other packed forms interleave the 8 rows 4 bytes at a time, so that one 32-byte register
 // holds 4 bytes of each row and meets one broadcast 4-byte group of activations: quads[j] holds,
 // at bytes 4r..4r+3, row r's elements 4j..4j+3 in the low nibbles and 16+4j..16+4j+3 in the high
 // ones (of a 32-element block, or of one 32-value sub-block of a K-quant).
+// Q8_0 group block: d of the 8 rows; the quants as quads (quads[j] holds, at bytes 4r..4r+3, row
+// r's elements 4j..4j+3).
+typedef struct { uint16_t d[8]; int8_t quads[8][32]; } pk_block_q8_0x8;
 // Q5_0 group block: d of the 8 rows; the fifth bits of quads[j]'s low and high elements (bit b
 // for byte b of the quad); the quads.
 typedef struct { uint16_t d[8]; uint32_t qh[4][2]; uint8_t quads[4][32]; } pk_block_q5_0x8;
