@@ -50,3 +50,27 @@ void pk_fp32_to_fp16_row(const float *x, uint16_t *y, size_t n) {
 #endif
     for (size_t i = 0; i < n; i++) y[i] = pk_fp32_to_fp16(x[i]);
 }
+
+// Reads n bytes (a multiple of 64) as fast as the core can and returns a value that depends on
+// all of them, so that the reads cannot be left out: for measuring memory bandwidth.
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2"))) static uint64_t read_bytes_avx2(const void *p, size_t n) {
+    __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+    const char *c = p;
+    for (size_t i = 0; i + 128 <= n; i += 128) {
+        for (int k = 0; k < 4; k++) acc[k] = _mm256_xor_si256(acc[k], _mm256_load_si256((const __m256i *)(c + i + 32 * k)));
+    }
+    const __m256i x = _mm256_xor_si256(_mm256_xor_si256(acc[0], acc[1]), _mm256_xor_si256(acc[2], acc[3]));
+    return (uint64_t)_mm256_extract_epi64(x, 0) ^ (uint64_t)_mm256_extract_epi64(x, 3);
+}
+#endif
+
+uint64_t pk_read_bytes(const void *p, size_t n) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (pk_implementation() >= 1) return read_bytes_avx2(p, n);
+#endif
+    uint64_t acc = 0;
+    const uint64_t *w = p;
+    for (size_t i = 0; i < n / 8; i++) acc ^= w[i];
+    return acc;
+}

@@ -191,6 +191,10 @@ void pk_rope(float *x, size_t heads, size_t head_size, size_t rope_dims, int pos
 // Converts n floats to fp16 (round to nearest even).
 void pk_fp32_to_fp16_row(const float *x, uint16_t *y, size_t n);
 
+// Reads n bytes (64-byte aligned, a multiple of 128) and returns a value depending on all of
+// them: memory bandwidth measurements.
+uint64_t pk_read_bytes(const void *p, size_t n);
+
 // A hint to the CPU inside a spin-wait loop (x86 PAUSE).
 static inline void pk_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

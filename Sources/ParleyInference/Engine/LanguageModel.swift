@@ -62,4 +62,17 @@ public final class LanguageModel: Sendable {
             try ids.map { id in Array(try transformer.forward(tokens: [id], cache: cache, logits: true)!) }
         }
     }
+
+    /// Bytes of weights one generated token reads: every matrix of every layer and the output
+    /// (the embedding table only for the one row it looks up, left out).
+    public var weightBytesPerToken: Int {
+        transformer.withLock { $0.weights.bytesPerToken }
+    }
+
+    /// Memory read bandwidth in bytes per second with the model's threads, the best of a few
+    /// passes over `megabytes` of fresh memory (larger than the caches): the ceiling generation
+    /// can reach is this divided by `weightBytesPerToken`.
+    public func readBandwidth(megabytes: Int = 1024) -> Double {
+        transformer.withLock { $0.readBandwidth(bytes: megabytes << 20) }
+    }
 }

@@ -1,3 +1,4 @@
+import CParleyKernels
 /// The weights of a model, as views into the mapped file (norm vectors copied,
 /// being tiny), the matrices with a packed form also repacked for the fast kernels. Shapes are checked against the hyper-parameters when loading.
 struct ModelWeights: Sendable {
@@ -88,5 +89,17 @@ struct ModelWeights: Sendable {
         } else {
             output = try matrix("output.weight", columns: d, rows: hyper.vocabularySize)
         }
+    }
+
+    /// Bytes of the matrices one token multiplies (packed forms where there are): see
+    /// `LanguageModel.weightBytesPerToken`.
+    var bytesPerToken: Int {
+        func bytes(_ m: WeightMatrix) -> Int {
+            m.packed.map { Int(pk_packed_size(Int32($0.type.rawValue), m.rows, m.columns)) } ?? m.rows * m.rowBytes
+        }
+        let perLayer = layers.reduce(0) { sum, l in
+            sum + [l.query, l.key, l.value, l.attentionOutput, l.gate, l.up, l.down].reduce(0) { $0 + bytes($1) }
+        }
+        return perLayer + bytes(output)
     }
 }

@@ -260,4 +260,24 @@ final class Transformer: @unchecked Sendable {
             }
         }
     }
+
+    /// See `LanguageModel.readBandwidth`.
+    func readBandwidth(bytes: Int) -> Double {
+        let size = bytes / 128 * 128
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 1, count: size)
+        let parts = pool.threadCount
+        var best = 0.0
+        for _ in 0..<5 {
+            let start = ContinuousClock.now
+            pool.run { part in
+                // A C function the optimiser cannot see into: the reads happen.
+                let begin = size / 128 * part / parts * 128, end = size / 128 * (part + 1) / parts * 128
+                _ = pk_read_bytes(buffer + begin, end - begin)
+            }
+            best = max(best, Double(size) / ((ContinuousClock.now - start) / .seconds(1)))
+        }
+        return best
+    }
 }

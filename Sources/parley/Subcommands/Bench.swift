@@ -11,6 +11,7 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("prompt-tokens"), help: "Prompt tokens to process.") var promptTokens = 512
     @Option(name: .customLong("gen-tokens"), help: "Tokens to generate.") var genTokens = 128
     @Option(help: "Repetitions; the median is reported.") var repetitions = 3
+    @Flag(help: "Also measure memory read bandwidth and the generation speed it allows.") var memory = false
 
     func run() throws {
         let model = try reportingInputErrors {
@@ -37,5 +38,12 @@ struct Bench: ParsableCommand {
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         print(String(format: "pp%d: %.1f tok/s   tg%d: %.1f tok/s   (threads %d, median of %d)",
                      promptTokens, median(prefill), genTokens, median(generation), model.threads, repetitions))
+        if memory {
+            let bandwidth = model.readBandwidth()
+            let perToken = Double(model.weightBytesPerToken)
+            print(String(format: "memory: %.1f GB/s read (threads %d); %.0f MB of weights per token; ceiling %.1f tok/s; tg at %.0f%% of it",
+                         bandwidth / 1e9, model.threads, perToken / 1e6, bandwidth / perToken,
+                         100 * median(generation) / (bandwidth / perToken)))
+        }
     }
 }
