@@ -16,12 +16,14 @@ import Testing
     static let model = load(.smollm2)
     static let qwen2_5_0_5b = load(.qwen2_5_0_5b)
     static let gemma3_270m = load(.gemma3_270m)
+    static let qwen2_5_1_5b = load(.qwen2_5_1_5b)
 
     static func model(_ model: Golden.Model) throws -> LanguageModel {
         switch model {
         case .smollm2: try Self.model.get()
         case .qwen2_5_0_5b: try qwen2_5_0_5b.get()
         case .gemma3_270m: try gemma3_270m.get()
+        case .qwen2_5_1_5b: try qwen2_5_1_5b.get()
         }
     }
 
