@@ -91,7 +91,8 @@ PK_AVX2 float pk_dot_q5_K_avx2(const void *w, const pk_act_q8_K *x, size_t n);
 PK_AVX2 float pk_dot_q6_K_avx2(const void *w, const pk_act_q8_K *x, size_t n);
 
 /// A packed matrix-matrix product over groups [group_begin, group_end): each group's rows meet
-/// the activations `big` tokens at a time, then 4, then 1, through `tile_fn(group blocks, blocks
+/// the activations `big` tokens at a time, then 4, 2 and 1 (several conversations decoding
+/// together make small batches), through `tile_fn(group blocks, blocks
 /// per row, x, x_stride, tile, y, y_stride)`, whose tile is a constant at each call so that its
 /// accumulators stay in registers.
 #define PK_DEFINE_TILED_MATMUL(name, attr, block, act, per_block, tile_fn, big)                          \
@@ -103,6 +104,7 @@ PK_AVX2 float pk_dot_q6_K_avx2(const void *w, const pk_act_q8_K *x, size_t n);
             size_t t = 0;                                                                                 \
             for (; t + (big) <= batch; t += (big)) tile_fn(wg, nb, x + t * x_stride, x_stride, (big), y + t * y_stride + g * 8, y_stride); \
             for (; t + 4 <= batch; t += 4) tile_fn(wg, nb, x + t * x_stride, x_stride, 4, y + t * y_stride + g * 8, y_stride); \
+            for (; t + 2 <= batch; t += 2) tile_fn(wg, nb, x + t * x_stride, x_stride, 2, y + t * y_stride + g * 8, y_stride); \
             for (; t < batch; t++) tile_fn(wg, nb, x + t * x_stride, x_stride, 1, y + t * y_stride + g * 8, y_stride); \
         }                                                                                                 \
     }

@@ -148,12 +148,19 @@ public enum Daemon {
     public static func makeBackends(
         _ configuration: ParleyConfiguration, logger: Logger, http: any HTTPClient = URLSessionHTTPClient()
     ) throws -> [any GenerationBackend] {
-        try configuration.backends.map { try makeBackend($0, logger: logger, http: http, mask: configuration.privacyMask) }
+        try configuration.backends.map {
+            try makeBackend(
+                $0, logger: logger, http: http, mask: configuration.privacyMask,
+                batchWidth: configuration.bot.maxConcurrentGenerations)
+        }
     }
 
-    /// One backend, ready to generate (a local model loaded); a hosted one behind `mask`.
+    /// One backend, ready to generate (a local model loaded); a hosted one behind `mask`. A local
+    /// model decodes up to `batchWidth` conversations together (the bot's
+    /// `max_concurrent_generations`, read when the model is loaded).
     static func makeBackend(
-        _ backend: BackendConfiguration, logger: Logger, http: any HTTPClient, mask: PrivacyMask? = nil
+        _ backend: BackendConfiguration, logger: Logger, http: any HTTPClient, mask: PrivacyMask? = nil,
+        batchWidth: Int = 4
     ) throws -> any GenerationBackend {
         switch backend.kind {
         case .echo:
@@ -161,7 +168,7 @@ public enum Daemon {
         case .local(let local):
             logger.info("loading model", metadata: ["gen.backend": "\(backend.name)", "gen.model": "\(local.model)"])
             let model = try LanguageModel(path: local.model, contextLength: backend.contextWindow, threads: local.threads)
-            let engine = InferenceEngine(model: model, cachedConversations: local.cachedConversations)
+            let engine = InferenceEngine(model: model, cachedConversations: local.cachedConversations, batchWidth: batchWidth)
             return LocalBackend(name: backend.name, engine: engine)
         case .openAI(let openAI):
             let hosted = OpenAICompatibleBackend(configuration: openAI, logger: logger, http: http)

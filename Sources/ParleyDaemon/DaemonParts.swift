@@ -49,7 +49,10 @@ struct DaemonParts: Sendable {
                 running.backends[backend.name] = kept
             } else {
                 running.backends[backend.name] = (
-                    backend, try Daemon.makeBackend(backend, logger: logger, http: http, mask: configuration.privacyMask))
+                    backend,
+                    try Daemon.makeBackend(
+                        backend, logger: logger, http: http, mask: configuration.privacyMask,
+                        batchWidth: configuration.bot.maxConcurrentGenerations))
             }
         }
         var restarted: Set<NetworkID> = []

@@ -115,3 +115,54 @@ extension InferenceEngineTests {
         #expect(again.stats.prefilledTokens == again.stats.promptTokens.count, "nothing of it was left to reuse")
     }
 }
+
+extension InferenceEngineTests {
+    /// Conversations generating at the same time are decoded together — one of them with a prompt
+    /// long enough to be prefilled in chunks between the others' tokens — and each gets exactly
+    /// the tokens it gets alone.
+    @Test func conversationsDecodedTogetherGetTheTokensTheyGetAlone() async throws {
+        let model = try GoldenModelTests.model.get()
+        let long = (1...40).map { "Line \($0): the quick brown fox jumps over the lazy dog." }.joined(separator: "\n")
+        let requests = [
+            InferenceRequest(prompt: .text("The capital of France is"), conversation: "a", maxTokens: 40, ignoreEndOfGeneration: true),
+            InferenceRequest(prompt: .text(long + "\nSummary:"), conversation: "b", maxTokens: 24, ignoreEndOfGeneration: true),
+            InferenceRequest(
+                prompt: .text("Once upon a time"), conversation: "c", maxTokens: 40,
+                sampling: SamplingParameters(temperature: 0.8, seed: 7), ignoreEndOfGeneration: true),
+        ]
+        let alone = InferenceEngine(model: model, batchWidth: 1)
+        var expected: [[Int]] = []
+        for request in requests { expected.append(try await run(alone, request).stats.generatedTokens) }
+        #expect(alone.largestBatch == 1)
+
+        let together = InferenceEngine(model: model, batchWidth: 4)
+        let streams = requests.map { together.generate($0) }
+        let results = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
+            for (index, stream) in streams.enumerated() {
+                group.addTask {
+                    var tokens: [Int] = []
+                    for try await event in stream { if case .finished(let stats) = event { tokens = stats.generatedTokens } }
+                    return (index, tokens)
+                }
+            }
+            return try await group.reduce(into: [Int: [Int]]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(model.tokenizer.encode(long, addBOS: false).count > 2 * Transformer.maxBatch, "the long prompt takes several chunks")
+        for index in requests.indices {
+            #expect(results[index] == expected[index], "conversation \(index)")
+        }
+        #expect(together.largestBatch >= 2, "the generations overlapped")
+    }
+
+    /// A second request for a conversation that is generating waits for the first (they share
+    /// the conversation's cache).
+    @Test func oneConversationsRequestsTakeTurns() async throws {
+        let engine = InferenceEngine(model: try GoldenModelTests.model.get(), batchWidth: 4)
+        let request = InferenceRequest(prompt: .text("Hello there"), conversation: "same", maxTokens: 12, ignoreEndOfGeneration: true)
+        async let first = run(engine, request)
+        async let second = run(engine, request)
+        let (a, b) = try await (first, second)
+        #expect(a.stats.generatedTokens == b.stats.generatedTokens)
+        #expect(engine.largestBatch == 1)
+    }
+}

@@ -56,6 +56,16 @@ public final class LanguageModel: Sendable {
         }
     }
 
+    /// Runs rows of several conversations in one pass (see `Transformer.forward(rows:logitsAfter:)`)
+    /// and returns the logits after the rows listed in `logitsAfter`.
+    func forward(_ rows: [Transformer.Row], logitsAfter: [Int]) throws -> [[Float]] {
+        try transformer.withLock { transformer in
+            let logits = try transformer.forward(rows: rows, logitsAfter: logitsAfter)
+            let vocabulary = hyperparameters.vocabularySize
+            return logitsAfter.indices.map { Array(logits[$0 * vocabulary..<($0 + 1) * vocabulary]) }
+        }
+    }
+
     /// Like `evaluate`, but returns the logits after every one of `ids` (teacher forcing).
     public func evaluateAll(_ ids: [Int], cache: KVCache) throws -> [[Float]] {
         try transformer.withLock { transformer in

@@ -44,7 +44,7 @@ final class Transformer: @unchecked Sendable {
         let hb: UnsafeMutablePointer<Float>  // [batch][feedForward]
         let hb2: UnsafeMutablePointer<Float>  // [batch][feedForward]
         let scores: UnsafeMutablePointer<Float>  // [threads][contextLength] each thread's attention weights
-        let logits: UnsafeMutablePointer<Float>  // [vocabulary]
+        let logits: UnsafeMutablePointer<Float>  // [maxLogitRows][vocabulary]
         let quantised: UnsafeMutablePointer<pk_act_q8>  // [batch][quantisedStride]
         /// Activation blocks per token in `quantised`.
         let quantisedStride: Int
@@ -65,7 +65,7 @@ final class Transformer: @unchecked Sendable {
             hb = .allocate(capacity: batch * hyper.feedForward)
             hb2 = .allocate(capacity: batch * hyper.feedForward)
             scores = .allocate(capacity: threads * contextLength)
-            logits = .allocate(capacity: hyper.vocabularySize)
+            logits = .allocate(capacity: Transformer.maxLogitRows * hyper.vocabularySize)
             quantisedStride = (max(wide, hyper.feedForward) + 31) / 32
             quantised = .allocate(capacity: batch * quantisedStride)
             superStride = (max(wide, hyper.feedForward) + 255) / 256
@@ -82,6 +82,13 @@ final class Transformer: @unchecked Sendable {
 
     // MARK: - The forward pass
 
+    /// One token of one conversation in a forward pass: it runs at the next position of `cache`
+    /// (after the rows of the same cache before it in the pass).
+    struct Row {
+        let token: Int
+        let cache: KVCache
+    }
+
     /// Runs `tokens` at the next positions of `cache`, at most `maxBatch` at a time, stores their
     /// keys and values there, and returns the next-token logits after the last one when asked
     /// (a prompt's earlier tokens need none).
@@ -92,21 +99,51 @@ final class Transformer: @unchecked Sendable {
         for token in tokens where !(0..<hyper.vocabularySize).contains(token) { throw ModelError.invalidToken(token) }
         var start = 0
         while start < tokens.count {
-            let batch = Array(tokens[start..<min(tokens.count, start + Self.maxBatch)])
+            let batch = tokens[start..<min(tokens.count, start + Self.maxBatch)].map { Row(token: $0, cache: cache) }
             start += batch.count
-            forwardBatch(batch, cache: cache)
+            forwardBatch(batch)
         }
         guard wanted, !tokens.isEmpty else { return nil }
-        return logits(ofRow: (tokens.count - 1) % Self.maxBatch)
+        return logits(ofRows: [(tokens.count - 1) % Self.maxBatch])
     }
 
-    /// One batch through every layer; leaves the final residual of token b in `x + b * dimension`.
-    private func forwardBatch(_ tokens: [Int], cache: KVCache) {
+    /// Runs at most `maxBatch` rows of any conversations in one pass — each weight row read once
+    /// for all of them — and returns the logits after each row listed in `logitsAfter` (indices
+    /// into `rows`), in that order, `vocabularySize` apart. A row's logits are the same bits as
+    /// when its conversation runs alone.
+    func forward(rows: [Row], logitsAfter: [Int]) throws -> UnsafeBufferPointer<Float> {
+        precondition(rows.count <= Self.maxBatch && logitsAfter.count <= Self.maxLogitRows)
+        var needed: [ObjectIdentifier: (cache: KVCache, count: Int)] = [:]
+        for row in rows {
+            guard (0..<hyper.vocabularySize).contains(row.token) else { throw ModelError.invalidToken(row.token) }
+            needed[ObjectIdentifier(row.cache), default: (row.cache, row.cache.count)].count += 1
+        }
+        for (cache, count) in needed.values where count > min(cache.capacity, contextLength) {
+            throw ModelError.contextFull(needed: count, available: min(cache.capacity, contextLength))
+        }
+        forwardBatch(rows)
+        return logits(ofRows: logitsAfter)
+    }
+
+    /// Rows whose logits one pass may return.
+    static let maxLogitRows = 8
+
+    /// One batch through every layer; leaves the final residual of row b in `x + b * dimension`.
+    private func forwardBatch(_ rows: [Row]) {
         let h = hyper
         let s = state
-        let n = tokens.count
-        let first = cache.count
-        cache.reserve(position: first + n - 1)
+        let n = rows.count
+        // Each row's position: its cache's next, after the rows of the same cache before it.
+        var next: [ObjectIdentifier: Int] = [:]
+        let positions = rows.map { row in
+            let key = ObjectIdentifier(row.cache)
+            let position = next[key] ?? row.cache.count
+            next[key] = position + 1
+            return position
+        }
+        for (b, row) in rows.enumerated() where next[ObjectIdentifier(row.cache)] == positions[b] + 1 {
+            row.cache.reserve(position: positions[b])
+        }
         let d = h.dimension
         let qDim = h.heads * h.headDimension
         let headSize = h.headDimension
@@ -115,8 +152,8 @@ final class Transformer: @unchecked Sendable {
         let halves: Int32 = h.ropeStyle == .halves ? 1 : 0
 
         // x = embedding of each token
-        for (b, token) in tokens.enumerated() {
-            Dequantize.row(weights.tokenEmbedding.type, weights.tokenEmbedding.row(token), count: d, into: s.x + b * d)
+        for (b, row) in rows.enumerated() {
+            Dequantize.row(weights.tokenEmbedding.type, weights.tokenEmbedding.row(row.token), count: d, into: s.x + b * d)
         }
         if h.embeddingScale != 1 { pk_scale(s.x, h.embeddingScale, n * d) }
 
@@ -130,7 +167,8 @@ final class Transformer: @unchecked Sendable {
                 s.xb, stride: s.wide, count: n)
             let ropeBase = h.ropeBase(layer: l)
             perToken(n) { b in
-                let position = first + b
+                let position = positions[b]
+                let cache = rows[b].cache
                 if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
                     for head in 0..<h.heads {
                         let q = s.q + b * qDim + head * headSize
@@ -155,16 +193,16 @@ final class Transformer: @unchecked Sendable {
             // scratch for the attention weights.
             let scale = h.queryScale == nil ? 1 / Float(headSize).squareRoot() : 1
             let window = h.isSliding(layer: l) ? h.slidingWindow : nil
-            let layerStart = cache.offset(position: 0, layer: l)
             let pairs = n * h.heads
             let threads = pool.threadCount
             pool.run { thread in
                 let scores = s.scores + thread * contextLength
                 for pair in pairs * thread / threads..<pairs * (thread + 1) / threads {
                     let (b, head) = pair.quotientAndRemainder(dividingBy: h.heads)
-                    let seen = first + b + 1
+                    let cache = rows[b].cache
+                    let seen = positions[b] + 1
                     let start = window.map { max(0, seen - $0) } ?? 0
-                    let kvOffset = layerStart + start * kvDim + (head / groupSize) * headSize
+                    let kvOffset = cache.offset(position: start, layer: l) + (head / groupSize) * headSize
                     pk_attend(
                         s.qHalf + b * qDim + head * headSize, cache.keys + kvOffset, cache.values + kvOffset, kvDim,
                         seen - start, headSize, scale, scores, s.xb + b * s.wide + head * headSize)
@@ -195,20 +233,23 @@ final class Transformer: @unchecked Sendable {
             }
             pk_add(s.x, s.xb2, n * d)
         }
-        for token in tokens { cache.appendToken(token) }
+        for row in rows { row.cache.appendToken(row.token) }
     }
 
-    /// The logits after the token in row `b` of the last batch.
-    private func logits(ofRow b: Int) -> UnsafeBufferPointer<Float> {
+    /// The logits after each of `rows` of the last batch, `vocabularySize` apart, computed together
+    /// (one pass over the output matrix).
+    private func logits(ofRows rows: [Int]) -> UnsafeBufferPointer<Float> {
         let s = state
         let d = hyper.dimension
-        pk_rms_norm(s.xb, s.x + b * d, weights.outputNorm, d, hyper.normEpsilon)
-        prepare(s.xb, stride: s.wide, count: 1, for: [weights.output])
-        project([(weights.output, s.logits, hyper.vocabularySize, nil)], s.xb, stride: s.wide, count: 1)
+        let vocabulary = hyper.vocabularySize
+        // Normed into xb2's rows (free now), so that they do not overwrite a residual still to read.
+        for (i, b) in rows.enumerated() { pk_rms_norm(s.xb2 + i * d, s.x + b * d, weights.outputNorm, d, hyper.normEpsilon) }
+        prepare(s.xb2, stride: d, count: rows.count, for: [weights.output])
+        project([(weights.output, s.logits, vocabulary, nil)], s.xb2, stride: d, count: rows.count)
         if let cap = hyper.finalLogitSoftcap, cap > 0 {
-            for i in 0..<hyper.vocabularySize { s.logits[i] = cap * tanh(s.logits[i] / cap) }
+            for i in 0..<rows.count * vocabulary { s.logits[i] = cap * tanh(s.logits[i] / cap) }
         }
-        return UnsafeBufferPointer(start: s.logits, count: hyper.vocabularySize)
+        return UnsafeBufferPointer(start: s.logits, count: rows.count * vocabulary)
     }
 
     /// Runs `body` for each of `count` tokens, split over the threads when there are several

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import ParleyInference
 
 /// `parley bench FILE`: prompt-processing and generation speed of the local engine.
@@ -12,8 +13,16 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("gen-tokens"), help: "Tokens to generate.") var genTokens = 128
     @Option(help: "Repetitions; the median is reported.") var repetitions = 3
     @Flag(help: "Also measure memory read bandwidth and the generation speed it allows.") var memory = false
+    @Option(help: "Also generate for this many conversations at once (comma-separated counts, e.g. 1,2,4,8), decoded together, and report the aggregate rate.")
+    var parallel: String?
 
     func run() throws {
+        let counts = try (parallel ?? "").split(separator: ",").map { part in
+            guard let count = Int(part), (1...8).contains(count) else {
+                throw ValidationError("--parallel takes counts from 1 to 8, e.g. 1,2,4,8")
+            }
+            return count
+        }
         let model = try reportingInputErrors {
             try LanguageModel(path: file, contextLength: promptTokens + genTokens + 8, threads: threads)
         }
@@ -38,6 +47,12 @@ struct Bench: ParsableCommand {
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         print(String(format: "pp%d: %.1f tok/s   tg%d: %.1f tok/s   (threads %d, median of %d)",
                      promptTokens, median(prefill), genTokens, median(generation), model.threads, repetitions))
+        for count in counts {
+            let rates = (0..<repetitions).map { _ in parallelRate(model, conversations: count) }
+            let rate = median(rates)
+            print(String(format: "parallel %d: %.1f tok/s in all, %.1f per conversation (tg%d each, threads %d, median of %d)",
+                         count, rate, rate / Double(count), genTokens, model.threads, repetitions))
+        }
         if memory {
             let bandwidth = model.readBandwidth()
             let perToken = Double(model.weightBytesPerToken)
@@ -45,5 +60,38 @@ struct Bench: ParsableCommand {
                          bandwidth / 1e9, model.threads, perToken / 1e6, bandwidth / perToken,
                          100 * median(generation) / (bandwidth / perToken)))
         }
+    }
+
+    /// Tokens per second generated in all by `conversations` conversations started together on
+    /// one engine (each its own short prompt, generating `genTokens`), from the first request to
+    /// the last token.
+    private func parallelRate(_ model: LanguageModel, conversations: Int) -> Double {
+        let engine = InferenceEngine(model: model, cachedConversations: conversations, batchWidth: conversations)
+        let vocabulary = model.hyperparameters.vocabularySize
+        let requests = (0..<conversations).map { c in
+            InferenceRequest(
+                prompt: .tokens((0..<16).map { 1000 + ($0 * 7919 + c * 104_729) % (vocabulary - 1000) }),
+                conversation: "bench-\(c)", maxTokens: genTokens, ignoreEndOfGeneration: true)
+        }
+        let done = DispatchSemaphore(value: 0)
+        let elapsed = Mutex<Double>(0)
+        let start = Date()
+        Task {
+            await withTaskGroup(of: Void.self) { group in
+                for request in requests {
+                    group.addTask {
+                        do {
+                            for try await _ in engine.generate(request) {}
+                        } catch {
+                            FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
+                        }
+                    }
+                }
+            }
+            elapsed.withLock { $0 = Date().timeIntervalSince(start) }
+            done.signal()
+        }
+        done.wait()
+        return Double(conversations * genTokens) / elapsed.withLock { $0 }
     }
 }
