@@ -2,7 +2,10 @@ public import ParleyCore
 import Foundation
 
 /// The console as a network: each line of standard input is a message from the local user in
-/// the channel `console`; replies print to standard output as they stream.
+/// the channel `console`, or in channel `#name` when the line starts with `#name ` (so that one
+/// terminal can hold several conversations); replies print to standard output as they stream,
+/// those of another channel than `console` tagged `[#name]`. Replies streaming at once in several
+/// channels print as they come, a tagged line each time the channel changes.
 ///
 /// The local user is authenticated by the operating system (they run the process), so their
 /// account is their user name. Standard input is read on a thread of its own, never on the
@@ -14,7 +17,8 @@ public final class ConsoleConnector: Connector {
     private let botName: String
     private let input: @Sendable () -> String?
     private let output: @Sendable (String) -> Void
-    private let midReply = Locked(false)
+    /// The channel whose reply the last line printed is part of, while that line is open.
+    private let openLine = Locked<String?>(nil)
 
     public static let channel = "console"
 
@@ -58,31 +62,40 @@ public final class ConsoleConnector: Connector {
 
     func message(_ line: String, number: Int) -> InboundMessage {
         let sender = Sender(id: UserID(user), displayName: user, account: user)
+        var channel = Self.channel
+        var text = line
+        if line.hasPrefix("#"), let space = line.firstIndex(of: " "), line.index(after: line.startIndex) < space {
+            channel = String(line[..<space])
+            text = String(line[line.index(after: space)...])
+        }
         return InboundMessage(
             id: MessageID("console-\(ProcessInfo.processInfo.processIdentifier)-\(number)"),
-            channel: ChannelKey(network: network, channel: Self.channel),
+            channel: ChannelKey(network: network, channel: channel),
             sender: sender,
-            text: line,
-            addressing: Addressing.detect(in: line, names: [botName]))
+            text: text,
+            addressing: Addressing.detect(in: text, names: [botName]))
     }
 
     public func send(_ message: OutboundMessage) async throws {
-        let prefix = "<\(botName)> "
+        let channel = message.channel.channel
+        let prefix = (channel == Self.channel ? "" : "[\(channel)] ") + "<\(botName)> "
         let text = message.text
-        let rendered: String = midReply.withLock { midReply in
+        let rendered: String = openLine.withLock { open in
+            // Another channel's reply holds the line: end it there.
+            let breakLine = open != nil && open != channel ? "\n" : ""
             switch message.part {
             case .complete:
                 let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-                let body = lines.map { prefix + $0 }.joined(separator: "\n") + "\n"
-                defer { midReply = false }
-                return midReply ? "\n" + body : body
+                defer { open = nil }
+                return (open != nil ? "\n" : "") + lines.map { prefix + $0 }.joined(separator: "\n") + "\n"
             case .fragment:
-                defer { midReply = true }
                 let continued = text.replacingOccurrences(of: "\n", with: "\n" + prefix)
-                return midReply ? continued : prefix + continued
+                defer { open = channel }
+                return open == channel ? continued : breakLine + prefix + continued
             case .end:
-                defer { midReply = false }
-                return midReply ? text + "\n" : ""
+                defer { if open == channel || !text.isEmpty { open = nil } }
+                if open == channel { return text + "\n" }
+                return text.isEmpty ? "" : breakLine + prefix + text + "\n"
             case .draft:
                 // The console streams fragments and never edits; a draft is not shown.
                 return ""

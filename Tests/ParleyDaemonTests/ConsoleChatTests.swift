@@ -80,6 +80,34 @@ import Testing
         #expect(!printed.contains("You said"))
     }
 
+    @Test func aLineStartingWithAChannelNameGoesToThatChannel() {
+        let connector = ConsoleConnector(network: "console", user: "ops", botName: "parley")
+        let tagged = connector.message("#sales parley, hi", number: 1)
+        #expect(tagged.channel.channel == "#sales" && tagged.text == "parley, hi" && tagged.addressing == .addressed(body: "hi"))
+        for line in ["#", "#alone", "# spaced", "hello #sales"] {
+            let plain = connector.message(line, number: 2)
+            #expect(plain.channel.channel == ConsoleConnector.channel && plain.text == line, "\(line)")
+        }
+    }
+
+    /// Two channels' replies streaming at once print as they come: each change of channel starts
+    /// a line tagged with it, and every reply's pieces keep their order.
+    @Test func repliesStreamingInTwoChannelsAtOncePrintInterleavedAndTagged() async throws {
+        let printed = Mutex("")
+        let connector = ConsoleConnector(
+            network: "console", user: "ops", botName: "parley", input: { nil },
+            output: { text in printed.withLock { $0 += text } })
+        let main = ChannelKey(network: "console", channel: ConsoleConnector.channel)
+        let sales = ChannelKey(network: "console", channel: "#sales")
+        for (channel, text, part) in [
+            (main, "Hel", OutboundMessage.Part.fragment), (sales, "Wor", .fragment), (main, "lo", .fragment),
+            (main, "", .end), (sales, "ld", .fragment), (sales, "!", .end), (main, "done", .complete),
+        ] {
+            try await connector.send(OutboundMessage(channel: channel, text: text, part: part))
+        }
+        #expect(printed.withLock { $0 } == "<parley> Hel\n[#sales] <parley> Wor\n<parley> lo\n[#sales] <parley> ld!\n<parley> done\n")
+    }
+
     @Test func theConsoleUserIsTheLocalAccount() {
         let connector = ConsoleConnector(network: "console", user: "ops", botName: "parley")
         let message = connector.message("parley, hi", number: 1)
