@@ -188,7 +188,8 @@ public enum ConfigLoader {
                 let model = try modelNode.nonEmptyString()
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) else {
-                    throw modelNode.invalid("model file \(model) does not exist (scripts/fetch-model fetches the reference model)")
+                    throw modelNode.invalid(
+                        "model file \(model) does not exist (scripts/fetch-model NAME fetches the examples' models: smollm2-135m, the default, qwen2.5-0.5b, qwen2.5-1.5b, gemma3-270m)")
                 }
                 guard !isDirectory.boolValue, (try? FileManager.default.attributesOfItem(atPath: model)[.type] as? FileAttributeType) == .typeRegular else {
                     throw modelNode.invalid("\(model) is not a regular file; name the .gguf model file itself")
