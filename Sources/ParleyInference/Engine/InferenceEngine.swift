@@ -244,6 +244,8 @@ private final class Generation: @unchecked Sendable {
     /// to start a stop string. Only this tail is searched, so each token costs the same.
     private var pending = ""
     private var maxTokens = 0
+    /// Characters held back from the stream: a stop string could still be starting in them.
+    private let holdBack: Int
     private var started = Date()
     private var decodingSince: Date?
 
@@ -253,6 +255,7 @@ private final class Generation: @unchecked Sendable {
         self.continuation = continuation
         self.cancelled = cancelled
         sampler = Sampler(request.sampling)
+        holdBack = request.stop.map(\.count).max() ?? 0
     }
 
     var isDecoding: Bool { decodingSince != nil }
@@ -289,7 +292,6 @@ private final class Generation: @unchecked Sendable {
                 return true
             }
         }
-        let holdBack = request.stop.map(\.count).max() ?? 0
         let emittable = pending.count - holdBack
         if emittable > 0 {
             let end = pending.index(pending.startIndex, offsetBy: emittable)

@@ -141,9 +141,7 @@ final class Transformer: @unchecked Sendable {
             next[key] = position + 1
             return position
         }
-        for (b, row) in rows.enumerated() where next[ObjectIdentifier(row.cache)] == positions[b] + 1 {
-            row.cache.reserve(position: positions[b])
-        }
+        for (b, row) in rows.enumerated() { row.cache.reserve(position: positions[b]) }
         let d = h.dimension
         let qDim = h.heads * h.headDimension
         let headSize = h.headDimension
