@@ -140,7 +140,7 @@ struct DaemonParts: Sendable {
         case .matrix(let matrix):
             MatrixConnector(
                 configuration: matrix, logger: Daemon.networkLogger(logger, network.name),
-                store: StoredMatrixState(store: store), http: http)
+                store: StoredMatrixState(store: store, remembered: matrix.rememberedEvents), http: http)
         }
     }
 }

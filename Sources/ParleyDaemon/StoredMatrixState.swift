@@ -6,9 +6,11 @@ import ParleyStore
 /// sync where it was and replays what was not finished.
 struct StoredMatrixState: MatrixStateStore {
     let store: SQLiteStore
+    /// How many handled event ids are kept (the connector's `rememberedEvents`).
+    var remembered = MatrixConnectorConfiguration.defaultRememberedEvents
 
     func load(account: String) async throws -> MatrixSavedState {
-        let rows = try await store.loadMatrixState(account: account, handledLimit: 20_000)
+        let rows = try await store.loadMatrixState(account: account, handledLimit: remembered)
         var flags: [MatrixRoomID: Set<MatrixSavedState.RoomFlag>] = [:]
         for row in rows.roomFlags {
             if let flag = MatrixSavedState.RoomFlag(rawValue: row.flag) { flags[MatrixRoomID(row.room), default: []].insert(flag) }
@@ -28,7 +30,7 @@ struct StoredMatrixState: MatrixStateStore {
     }
 
     func settle(account: String, eventIDs: [MatrixEventID]) async throws {
-        try await store.settleMatrixEvents(account: account, eventIDs: eventIDs.map(\.rawValue))
+        try await store.settleMatrixEvents(account: account, eventIDs: eventIDs.map(\.rawValue), keep: remembered)
     }
 
     func saveCredentials(account: String, _ credentials: MatrixCredentials?) async throws {

@@ -250,7 +250,7 @@ public actor MatrixConnector: Connector {
     private func restore() async throws {
         guard !restored else { return }
         let saved = try await store?.load(account: configuration.stateAccount) ?? MatrixSavedState()
-        ledger = SyncLedger(saved)
+        ledger = SyncLedger(saved, capacity: configuration.rememberedEvents)
         for (room, flags) in saved.roomFlags {
             rooms[room].direct = flags.contains(.direct)
             rooms[room].encryptionNoticeSent = flags.contains(.encryptionNoticeSent)

@@ -76,6 +76,11 @@ public struct MatrixConnectorConfiguration: Sendable, Equatable {
     /// How long an encrypted message waits for its room key before the room is told, once, that
     /// the bot cannot read it yet (it still answers when the key comes).
     public var roomKeyWait: Duration = .seconds(60)
+    /// How many handled event ids are remembered, in memory and in the database (and none for
+    /// longer than a week), so that a replayed or overlapping sync never answers one twice
+    /// (`remembered_events`). Bounds what the connector keeps however long it runs.
+    public var rememberedEvents = Self.defaultRememberedEvents
+    public static let defaultRememberedEvents = 20_000
     /// The language of what the connector says by itself (the encrypted-room notice), before
     /// any channel rule applies.
     public var language: BotLanguage = .english

@@ -31,7 +31,7 @@ extension SQLiteStore {
                 return (row["event_id"], row["room_id"], json)
             }
             let handled = try String.fetchAll(
-                db, sql: "SELECT event_id FROM (SELECT event_id, updated_at FROM matrix_event WHERE account = ? AND handled = 1 ORDER BY updated_at DESC LIMIT ?) ORDER BY updated_at",
+                db, sql: "SELECT event_id FROM (SELECT event_id, updated_at, rowid AS admitted FROM matrix_event WHERE account = ? AND handled = 1 ORDER BY updated_at DESC, rowid DESC LIMIT ?) ORDER BY updated_at, admitted",
                 arguments: [account, handledLimit])
             let flags = try Row.fetchAll(db, sql: "SELECT room_id, flag FROM matrix_room_flag WHERE account = ?", arguments: [account])
                 .map { (room: $0["room_id"] as String, flag: $0["flag"] as String) }
@@ -54,8 +54,9 @@ extension SQLiteStore {
         }
     }
 
-    /// Marks events handled (dropping their bodies) and forgets handled ids older than a week.
-    public func settleMatrixEvents(account: String, eventIDs: [String]) async throws {
+    /// Marks events handled (dropping their bodies) and forgets handled ids older than a week,
+    /// and the oldest once there are a quarter more than `keep` (pruned down to `keep`).
+    public func settleMatrixEvents(account: String, eventIDs: [String], keep: Int = 20_000) async throws {
         let now = Date().timeIntervalSince1970
         try await database.write { db in
             for id in eventIDs {
@@ -69,6 +70,15 @@ extension SQLiteStore {
             try db.execute(
                 sql: "DELETE FROM matrix_event WHERE account = ? AND handled = 1 AND updated_at < ?",
                 arguments: [account, now - Self.matrixHandledRetention])
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM matrix_event WHERE account = ? AND handled = 1", arguments: [account]) ?? 0
+            if count > keep + keep / 4 {
+                try db.execute(
+                    sql: """
+                        DELETE FROM matrix_event WHERE account = ? AND handled = 1 AND rowid NOT IN
+                        (SELECT rowid FROM matrix_event WHERE account = ? AND handled = 1 ORDER BY updated_at DESC, rowid DESC LIMIT ?)
+                        """,
+                    arguments: [account, account, keep])
+            }
         }
     }
 

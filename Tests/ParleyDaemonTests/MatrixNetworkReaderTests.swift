@@ -35,6 +35,12 @@ import Testing
         #expect(matrix.editInterval == .seconds(1))
     }
 
+    @Test func rememberedEventsBoundsTheIdsKeptAgainstAnsweringTwice() throws {
+        #expect(try parse(Self.base + "    access_token: t\n").rememberedEvents == 20_000)
+        #expect(try parse(Self.base + "    access_token: t\n    remembered_events: 500\n").rememberedEvents == 500)
+        #expect(error(Self.base + "    access_token: t\n    remembered_events: 5\n").contains("remembered_events"))
+    }
+
     @Test func thePickleKeyComesFromTheEnvironmentOrAFileAndMustBeLong() throws {
         let key = "k3y-for-the-bots-encryption-state-0123456789"
         let matrix = try parse(Self.base + "    access_token: t\n    crypto_pickle_key: \"${PICKLE}\"\n", environment: ["PICKLE": key])

@@ -26,6 +26,17 @@ import Testing
         #expect(try await reopened.loadMatrixState(account: "other", handledLimit: 100).pending.map(\.eventID) == ["$c"])
     }
 
+    @Test func handledIdsArePrunedToTheNewestOnceAQuarterOverTheLimit() async throws {
+        let store = try SQLiteStore(path: ":memory:")
+        for index in 0..<125 { try await store.settleMatrixEvents(account: "m", eventIDs: ["$\(index)"], keep: 100) }
+        #expect(try await store.loadMatrixState(account: "m", handledLimit: 1000).handled.count == 125, "not over by more than a quarter yet")
+        try await store.settleMatrixEvents(account: "m", eventIDs: ["$125"], keep: 100)
+        let handled = try await store.loadMatrixState(account: "m", handledLimit: 1000).handled
+        #expect(handled == (26...125).map { "$\($0)" }, "the newest 100, oldest first")
+        try await store.settleMatrixEvents(account: "other", eventIDs: ["$x"], keep: 100)
+        #expect(try await store.loadMatrixState(account: "m", handledLimit: 1000).handled.count == 100, "another account's ids count apart")
+    }
+
     @Test func theDatabaseFileIsReadableByItsOwnerOnly() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("parley-mode-\(UUID().uuidString).sqlite").path
         _ = try SQLiteStore(path: path)

@@ -5,12 +5,16 @@
 //
 // Built and run by scripts/make-goldens against the llama.cpp vendored in llama-cpp-python.
 // Usage: golden MODEL.gguf CASES.json OUT.json THREADS
+// With GOLDEN_NO_REPACK=1 llama.cpp's CPU weight repacking is off (its plain dot products), and
+// with GOLDEN_FLASH_ATTN=1 flash attention is on: scripts/golden-spread compares those answers
+// with the goldens, to show how far llama.cpp moves by itself.
 #include "llama.h"
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -76,7 +80,10 @@ int main(int argc, char **argv) {
     const int n_generate = cases.value("generate", 48);
 
     llama_backend_init();
-    llama_model *model = llama_model_load_from_file(model_path.c_str(), llama_model_default_params());
+    const bool repack = getenv("GOLDEN_NO_REPACK") == nullptr, flash_attn = getenv("GOLDEN_FLASH_ATTN") != nullptr;
+    llama_model_params model_params = llama_model_default_params();
+    model_params.use_extra_bufts = repack;
+    llama_model *model = llama_model_load_from_file(model_path.c_str(), model_params);
     if (!model) {
         fprintf(stderr, "golden: cannot load %s\n", model_path.c_str());
         return 1;
@@ -89,7 +96,7 @@ int main(int argc, char **argv) {
     params.n_ubatch = 512;
     params.n_threads = threads;
     params.n_threads_batch = threads;
-    params.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    params.flash_attn_type = flash_attn ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
     llama_context *ctx = llama_init_from_model(model, params);
     if (!ctx) {
         fprintf(stderr, "golden: cannot create a context\n");
@@ -101,7 +108,8 @@ int main(int argc, char **argv) {
     out["model_file"] = model_path.substr(model_path.find_last_of('/') + 1);
     out["engine"] = {{"name", "llama.cpp"}, {"commit", "0c1e57098"}, {"source", "llama-cpp-python 0.3.36 sdist (vendor/llama.cpp)"}};
     out["settings"] = {
-        {"n_ctx", 2048}, {"n_batch", 2048}, {"n_ubatch", 512}, {"n_threads", threads}, {"flash_attn", "off"},
+        {"n_ctx", 2048}, {"n_batch", 2048}, {"n_ubatch", 512}, {"n_threads", threads}, {"flash_attn", flash_attn ? "on" : "off"},
+        {"weight_repacking", repack ? "on" : "off"},
         {"kv_cache_type", "f16"},
         {"tokenize", "llama_tokenize(add_special=true, parse_special=true)"},
         {"chat_template", "llama_chat_apply_template with the file's template, add_ass=true; a case with 'prompt' is taken as is"},

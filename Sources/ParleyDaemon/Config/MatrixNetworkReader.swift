@@ -8,7 +8,7 @@ enum MatrixNetworkReader {
         "type", "homeserver", "user_id", "access_token", "access_token_file", "password", "password_file",
         "device_name", "rooms", "invites_from", "leave_when_alone", "reply_with", "notices_from", "edit_interval_ms", "language",
         "timeline_limit", "max_reconnect_delay_s", "crypto_pickle_key", "crypto_pickle_key_file",
-        "room_key_wait_s", "key_backup_recovery_key", "key_backup_recovery_key_file", "blacklisted_devices",
+        "room_key_wait_s", "remembered_events", "key_backup_recovery_key", "key_backup_recovery_key_file", "blacklisted_devices",
     ]
 
     static func read(name: NetworkID, _ node: ConfigNode) throws -> MatrixConnectorConfiguration {
@@ -85,6 +85,7 @@ enum MatrixNetworkReader {
             }
             configuration.cryptoPickleKey = key
         }
+        if let value = try map["remembered_events"]?.int(in: 100...1_000_000) { configuration.rememberedEvents = value }
         if let value = try map["room_key_wait_s"]?.int(in: 1...86_400) { configuration.roomKeyWait = .seconds(value) }
         if let text = try map.secret("key_backup_recovery_key") {
             let node = (map["key_backup_recovery_key"] ?? map["key_backup_recovery_key_file"])!

@@ -30,6 +30,7 @@ struct ModelWeights: Sendable {
         let d = hyper.dimension
         let q = hyper.heads * hyper.headDimension
         let kv = hyper.kvDimension
+        let arena = PackedArena()
         /// A matrix of products is packed for the fast kernels, and its file pages released
         /// (they would only be read again for the embedding lookup).
         func matrix(_ name: String, columns: Int, rows: Int, product: Bool = true) throws -> WeightMatrix {
@@ -41,7 +42,7 @@ struct ModelWeights: Sendable {
                 throw ModelError.unsupportedTensorType(name: name, type: info.type.description)
             }
             var matrix = WeightMatrix(info, in: file)
-            if product, let packed = PackedMatrix(matrix) {
+            if product, let packed = PackedMatrix(matrix, in: arena) {
                 matrix.packed = packed
                 file.releasePages(of: info)
             }
@@ -85,7 +86,7 @@ struct ModelWeights: Sendable {
         outputNorm = try vector("output_norm.weight", count: d)
         if file.tensor(named: "output.weight") == nil {
             output = tokenEmbedding
-            output.packed = PackedMatrix(tokenEmbedding)
+            output.packed = PackedMatrix(tokenEmbedding, in: arena)
         } else {
             output = try matrix("output.weight", columns: d, rows: hyper.vocabularySize)
         }

@@ -12,15 +12,21 @@ final class PackedMatrix: @unchecked Sendable {
     let groups: Int
     let columns: Int
     let data: UnsafeMutableRawPointer
+    /// Where `data` lives when it came from an arena (kept alive by this matrix); nil when the
+    /// matrix allocated it alone.
+    private let arena: PackedArena?
 
-    /// The packed form of `matrix`, or nil when its type or shape has none.
-    init?(_ matrix: WeightMatrix) {
+    /// The packed form of `matrix`, or nil when its type or shape has none; in `arena` when
+    /// given (and it has the memory).
+    init?(_ matrix: WeightMatrix, in arena: PackedArena? = nil) {
         let size = pk_packed_size(Int32(matrix.type.rawValue), matrix.rows, matrix.columns)
         guard size > 0 else { return nil }
-        data = .allocate(byteCount: size, alignment: 64)
+        let placed = arena?.allocate(size)
+        self.arena = placed == nil ? nil : arena
+        data = placed ?? .allocate(byteCount: size, alignment: 64)
         guard pk_pack(Int32(matrix.type.rawValue), matrix.data, matrix.rowBytes, matrix.rows, matrix.columns, data) == 1
         else {
-            data.deallocate()
+            if placed == nil { data.deallocate() }
             return nil
         }
         type = matrix.type
@@ -28,5 +34,7 @@ final class PackedMatrix: @unchecked Sendable {
         columns = matrix.columns
     }
 
-    deinit { data.deallocate() }
+    deinit {
+        if arena == nil { data.deallocate() }
+    }
 }
