@@ -39,7 +39,10 @@ let package = Package(
             dependencies: ["ParleyCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
-        .target(name: "ParleyHTTP", dependencies: ["ParleyCore"], swiftSettings: upcoming),
+        // HTTP for Matrix and the model servers: the system's libcurl.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        .target(name: "ParleyHTTP", dependencies: ["ParleyCore", "CCurl", "CCurlShims"], swiftSettings: upcoming),
         .target(
             name: "ParleyPlugins",
             dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics")],

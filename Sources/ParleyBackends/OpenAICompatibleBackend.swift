@@ -70,7 +70,7 @@ public struct OpenAICompatibleBackend: GenerationBackend {
     ) {
         self.configuration = configuration
         self.logger = logger
-        self.http = http ?? URLSessionHTTPClient(clock: clock)
+        self.http = http ?? CurlHTTPClient(clock: clock)
         self.clock = clock
     }
 

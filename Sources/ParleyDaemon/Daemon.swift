@@ -89,7 +89,7 @@ public enum Daemon {
         let store = try SQLiteStore(path: configuration.storage.path, retention: configuration.storage.retention)
         // One HTTP layer for the process: a homeserver or model server named twice is one
         // session with its connections kept alive.
-        let http = URLSessionHTTPClient()
+        let http = CurlHTTPClient()
         let parts = DaemonParts(mode: mode, store: store, http: http, logger: logger, swiftPlugins: plugins, consoleIO: consoleIO)
         let built = try parts.build(configuration, keeping: nil)
         var botConfiguration = configuration.bot
@@ -146,7 +146,7 @@ public enum Daemon {
 
     /// Every configured backend, ready to generate (local models loaded).
     public static func makeBackends(
-        _ configuration: ParleyConfiguration, logger: Logger, http: any HTTPClient = URLSessionHTTPClient()
+        _ configuration: ParleyConfiguration, logger: Logger, http: any HTTPClient = CurlHTTPClient()
     ) throws -> [any GenerationBackend] {
         try configuration.backends.map {
             try makeBackend(

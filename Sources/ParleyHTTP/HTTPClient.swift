@@ -8,7 +8,7 @@ public enum HTTPStreamEvent: Sendable {
 }
 
 /// The one HTTP layer Parley's network users share (the Matrix client and the OpenAI-compatible
-/// backend). The real one is `URLSessionHTTPClient`.
+/// backend). The real one is `CurlHTTPClient`.
 public protocol HTTPClient: Sendable {
     /// The response as it arrives. Ending the iteration, or cancelling the task iterating,
     /// cancels the transfer. Fails with `HTTPError` (or `CancellationError`); a status from the

@@ -101,7 +101,7 @@ public actor MatrixConnector: Connector {
         network = configuration.network
         self.logger = logger
         self.store = store
-        let homeserver = transport ?? HomeserverTransport(homeserver: configuration.homeserver, http: http ?? URLSessionHTTPClient(clock: clock))
+        let homeserver = transport ?? HomeserverTransport(homeserver: configuration.homeserver, http: http ?? CurlHTTPClient(clock: clock))
         client = MatrixClient(transport: homeserver, logger: logger)
         client.sleep = { try await clock.sleep(for: $0) }
         inbound = MatrixInbound(network: configuration.network, botUser: configuration.userID, noticesFrom: configuration.noticesFrom)

@@ -42,7 +42,7 @@ import Testing
     static func get(_ port: UInt16, _ path: String, token: String?) async throws -> (status: Int, body: String) {
         var headers: HTTPHeaders = [:]
         if let token { headers["Authorization"] = "Bearer \(token)" }
-        let response = try await URLSessionHTTPClient().send(HTTPRequest(
+        let response = try await CurlHTTPClient().send(HTTPRequest(
             method: "GET", url: URL(string: "http://127.0.0.1:\(port)\(path)")!, headers: headers, idleTimeout: .seconds(5), totalTimeout: .seconds(5)))
         return (response.status, String(decoding: response.body, as: UTF8.self))
     }

@@ -24,7 +24,7 @@ import Testing
 
     static func parts() throws -> DaemonParts {
         DaemonParts(
-            mode: .daemon, store: try SQLiteStore(path: ":memory:"), http: URLSessionHTTPClient(),
+            mode: .daemon, store: try SQLiteStore(path: ":memory:"), http: CurlHTTPClient(),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), swiftPlugins: [], consoleIO: nil)
     }
 

@@ -20,7 +20,7 @@ import Testing
         let login = try await MatrixHuman.login(server.homeserver, user: server.botUser, password: server.botPassword)
         let device = try #require(login.deviceID)
         var client = MatrixClient(
-            transport: HomeserverTransport(homeserver: server.homeserver, http: URLSessionHTTPClient()),
+            transport: HomeserverTransport(homeserver: server.homeserver, http: CurlHTTPClient()),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         client.accessToken = Secret(login.token)
         let bot = MatrixUserID(server.botUser)

@@ -530,7 +530,7 @@ import Testing
         let login = try await MatrixHuman.login(server.homeserver, user: server.botUser, password: server.botPassword)
         defer { Task { [login] in _ = try? await login.call("POST", "/_matrix/client/v3/logout", .object([:])) } }
         var client = MatrixClient(
-            transport: HomeserverTransport(homeserver: server.homeserver, http: URLSessionHTTPClient()),
+            transport: HomeserverTransport(homeserver: server.homeserver, http: CurlHTTPClient()),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         client.accessToken = Secret(login.token)
         let second = try CryptoMachine.create(user: botUser, device: try #require(login.deviceID))

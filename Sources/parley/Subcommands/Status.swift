@@ -26,7 +26,7 @@ struct Status: AsyncParsableCommand {
         if let token = admin.token { headers["Authorization"] = "Bearer \(token.value)" }
         let response: ParleyHTTP.HTTPResponse
         do {
-            response = try await URLSessionHTTPClient().send(
+            response = try await CurlHTTPClient().send(
                 HTTPRequest(method: "GET", url: url, headers: headers, idleTimeout: .seconds(10), totalTimeout: .seconds(10)),
                 maxBodyBytes: 16 << 20)
         } catch {
