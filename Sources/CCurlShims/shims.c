@@ -3,28 +3,15 @@
 #include <pthread.h>
 #include <string.h>
 
-static pc_data_callback body_callback, header_callback;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
-void pc_global_init(pc_data_callback on_body, pc_data_callback on_header) {
-    pthread_once(&once, init_once);
-    body_callback = on_body;
-    header_callback = on_header;
-}
+void pc_global_init(void) { pthread_once(&once, init_once); }
 
 CURLM *pc_multi_new(long per_host) {
     CURLM *multi = curl_multi_init();
     if (multi) curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
     return multi;
-}
-
-static size_t write_body(char *data, size_t size, size_t count, void *context) {
-    return body_callback(data, size * count, context);
-}
-
-static size_t write_header(char *data, size_t size, size_t count, void *context) {
-    return header_callback(data, size * count, context);
 }
 
 #define SET(option, value)                                     \
@@ -34,7 +21,8 @@ static size_t write_header(char *data, size_t size, size_t count, void *context)
     } while (0)
 
 CURLcode pc_easy_setup(CURL *easy, const char *method, const char *url, struct curl_slist *headers,
-                       const char *body, size_t body_length, void *context, char *error_buffer) {
+                       const char *body, size_t body_length, curl_write_callback on_body,
+                       curl_write_callback on_header, void *context, char *error_buffer) {
     SET(CURLOPT_ERRORBUFFER, error_buffer);
     SET(CURLOPT_URL, url);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -52,9 +40,9 @@ CURLcode pc_easy_setup(CURL *easy, const char *method, const char *url, struct c
         SET(CURLOPT_COPYPOSTFIELDS, body ? body : "");
         if (strcmp(method, "POST") != 0) SET(CURLOPT_CUSTOMREQUEST, method);
     }
-    SET(CURLOPT_WRITEFUNCTION, write_body);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, context);
-    SET(CURLOPT_HEADERFUNCTION, write_header);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, context);
     return CURLE_OK;
 }

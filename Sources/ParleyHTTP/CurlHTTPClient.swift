@@ -118,23 +118,27 @@ final class CurlWorker: @unchecked Sendable {
     private var running: [UnsafeMutableRawPointer: CurlExchange] = [:]
 
     init(connectionsPerHost: Int) {
-        pc_global_init(
-            { data, length, context in
-                let exchange = Unmanaged<CurlExchange>.fromOpaque(context!).takeUnretainedValue()
-                exchange.sendHead()
-                guard exchange.transfer.isOpen else { return 0 }  // abandoned: libcurl stops the transfer
-                exchange.transfer.received(.body(Data(bytes: data!, count: length)))
-                return length
-            },
-            { data, length, context in
-                let exchange = Unmanaged<CurlExchange>.fromOpaque(context!).takeUnretainedValue()
-                exchange.header(UnsafeRawBufferPointer(start: data, count: length))
-                return length
-            })
+        pc_global_init()
         multi = pc_multi_new(connectionsPerHost)!
         let thread = Thread { [self] in run() }
         thread.name = "parley.http"
         thread.start()
+    }
+
+    /// libcurl's callbacks (on this thread, inside `curl_multi_perform`): a piece of the body,
+    /// and a header line. Returning other than the length aborts the transfer.
+    private static let onBody: curl_write_callback = { data, size, count, context in
+        let exchange = Unmanaged<CurlExchange>.fromOpaque(context!).takeUnretainedValue()
+        exchange.sendHead()
+        guard exchange.transfer.isOpen else { return 0 }  // abandoned: libcurl stops the transfer
+        exchange.transfer.received(.body(Data(bytes: data!, count: size * count)))
+        return size * count
+    }
+
+    private static let onHeader: curl_write_callback = { data, size, count, context in
+        let exchange = Unmanaged<CurlExchange>.fromOpaque(context!).takeUnretainedValue()
+        exchange.header(UnsafeRawBufferPointer(start: data, count: size * count))
+        return size * count
     }
 
     func start(_ exchange: CurlExchange) {
@@ -193,7 +197,7 @@ final class CurlWorker: @unchecked Sendable {
             pc_easy_setup(
                 easy, request.method, request.url.absoluteString, list,
                 body.baseAddress?.assumingMemoryBound(to: CChar.self),  // nil for none or empty: the same to libcurl
-                body.count, context, exchange.errorBuffer)
+                body.count, Self.onBody, Self.onHeader, context, exchange.errorBuffer)
         }
         guard code == CURLE_OK, curl_multi_add_handle(multi, easy) == CURLM_OK else {
             curl_easy_cleanup(easy)

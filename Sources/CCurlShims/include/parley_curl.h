@@ -7,23 +7,20 @@
 #include <curl/curl.h>
 #include <stddef.h>
 
-/// Called with each piece of a body, or each header line, and the transfer's context; returns
-/// `length` to go on, anything else to abort the transfer.
-typedef size_t (*pc_data_callback)(const char *data, size_t length, void *context);
-
-/// Global set-up, once per process (thread-safe): libcurl's own and the two callbacks every
-/// transfer uses.
-void pc_global_init(pc_data_callback on_body, pc_data_callback on_header);
+/// libcurl's global set-up, once per process (thread-safe).
+void pc_global_init(void);
 
 /// A multi handle with at most `per_host` connections to one host.
 CURLM *pc_multi_new(long per_host);
 
 /// Sets up `easy` for one exchange: method, URL, headers (the caller's until the transfer
-/// ends), body (copied; NULL for none), `context` for the callbacks, an error buffer of
-/// CURL_ERROR_SIZE bytes. TLS peers and host names are verified (libcurl's default, kept); only
-/// http and https, no redirects followed, no signals (threads). CURLE_OK or the first refusal.
+/// ends), body (copied; NULL for none), the callbacks for each piece of the body and each header
+/// line (libcurl's write-callback contract) with `context`, an error buffer of CURL_ERROR_SIZE
+/// bytes. TLS peers and host names are verified (libcurl's default, kept); only http and https,
+/// no redirects followed, no signals (threads). CURLE_OK or the first refusal.
 CURLcode pc_easy_setup(CURL *easy, const char *method, const char *url, struct curl_slist *headers,
-                       const char *body, size_t body_length, void *context, char *error_buffer);
+                       const char *body, size_t body_length, curl_write_callback on_body,
+                       curl_write_callback on_header, void *context, char *error_buffer);
 
 /// The handle and result of a "done" message; NULL for any other message.
 CURL *pc_done_handle(const CURLMsg *message, CURLcode *result);
