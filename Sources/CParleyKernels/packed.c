@@ -1,5 +1,4 @@
 #include "kernels_internal.h"
-#include <stdlib.h>
 #include <string.h>
 
 // Weight matrices repacked at load time into groups of 8 rows, interleaved block by block (see
@@ -303,19 +302,6 @@ PK_AVX2 __attribute__((always_inline)) static inline void tile_q5_0x8_avx2(
 
 PK_DEFINE_TILED_MATMUL(matmul_q5_0x8_avx2, PK_AVX2, pk_block_q5_0x8, pk_act_q8, PK_QK, tile_q5_0x8_avx2, PK_TILE)
 
-// The calling thread's scratch for expanded activations (see kernels_internal.h).
-static __thread __m512i *expanded_scratch;
-static __thread size_t expanded_capacity;
-
-PK_VNNI __m512i *pk_expanded_scratch(size_t vectors) {
-    if (vectors > expanded_capacity) {
-        free(expanded_scratch);
-        expanded_scratch = aligned_alloc(64, vectors * sizeof(__m512i));
-        expanded_capacity = expanded_scratch ? vectors : 0;
-    }
-    return expanded_scratch;
-}
-
 // Tokens computed together at the VNNI level (32 vector registers).
 #define PK_TILE_VNNI 8
 
@@ -389,81 +375,6 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q8_0x8_vnni(
 PK_DEFINE_TILED_MATMUL(matmul_q8_0x8_vnni, PK_VNNI, pk_block_q8_0x8, pk_act_q8, PK_QK, tile_q8_0x8_vnni, PK_TILE_VNNI)
 PK_DEFINE_TILED_MATMUL(matmul_q5_0x8_vnni, PK_VNNI, pk_block_q5_0x8, pk_act_q8, PK_QK, tile_q5_0x8_vnni, PK_TILE_VNNI)
 
-// The 512-bit forms, for two tokens or more (see PK_DEFINE_ZMM_MATMUL): a block costs a token 4
-// loads and 4 dpbusd instead of 8 broadcasts and 8 dpbusd.
-
-
-/// Tokens of a tile: `e` their expanded activations (token t's block b at (t * nb + b) * 4).
-PK_VNNI __attribute__((always_inline)) static inline void tile_q8_0x8_zmm(
-    const pk_block_q8_0x8 *wg, size_t nb, const pk_act_q8 *x, size_t x_stride, const __m512i *e, const int tile,
-    float *y, size_t y_stride) {
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
-    __m256 acc[PK_TILE_VNNI];
-#pragma GCC unroll 8
-    for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
-    for (size_t b = 0; b < nb; b++) {
-        const pk_block_q8_0x8 *p = wg + b;
-        __m512i u[4];
-#pragma GCC unroll 4
-        for (int k = 0; k < 4; k++) u[k] = _mm512_xor_si512(_mm512_loadu_si512(p->quads[2 * k]), flip);
-        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p->d));
-#pragma GCC unroll 8
-        for (int t = 0; t < tile; t++) {
-            const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
-            const __m512i *eb = e + ((size_t)t * nb + b) * 4;
-            __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u[0], eb[0]);
-#pragma GCC unroll 3
-            for (int k = 1; k < 4; k++) sums = _mm512_dpbusd_epi32(sums, u[k], eb[k]);
-            const __m256i total = _mm256_add_epi32(pk_fold_halves(sums), _mm256_set1_epi32(-128 * xb->sum));
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_mul_ps(d, _mm256_set1_ps(xb->d)), acc[t]);
-        }
-    }
-#pragma GCC unroll 8
-    for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, acc[t]);
-}
-
-/// Q5_0: quads 2k and 2k+1's low nibbles meet 4-byte groups 2k, 2k+1; their high nibbles
-/// groups 4 + 2k, 5 + 2k; each fifth bit goes in with one masked add of 64 lanes.
-PK_VNNI __attribute__((always_inline)) static inline void tile_q5_0x8_zmm(
-    const pk_block_q5_0x8 *wg, size_t nb, const pk_act_q8 *x, size_t x_stride, const __m512i *e, const int tile,
-    float *y, size_t y_stride) {
-    const __m512i mask = _mm512_set1_epi8(0x0f);
-    const __m512i fifth = _mm512_set1_epi8(0x10);
-    __m256 acc[PK_TILE_VNNI];
-#pragma GCC unroll 8
-    for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
-    for (size_t b = 0; b < nb; b++) {
-        const pk_block_q5_0x8 *p = wg + b;
-        __m512i lo[2], hi[2];
-#pragma GCC unroll 2
-        for (int k = 0; k < 2; k++) {
-            const __m512i raw = _mm512_loadu_si512(p->quads[2 * k]);
-            const __m512i l = _mm512_and_si512(raw, mask), h = _mm512_and_si512(_mm512_srli_epi16(raw, 4), mask);
-            const __mmask64 low_bits = (__mmask64)p->qh[2 * k][0] | (__mmask64)p->qh[2 * k + 1][0] << 32;
-            const __mmask64 high_bits = (__mmask64)p->qh[2 * k][1] | (__mmask64)p->qh[2 * k + 1][1] << 32;
-            lo[k] = _mm512_mask_add_epi8(l, low_bits, l, fifth);
-            hi[k] = _mm512_mask_add_epi8(h, high_bits, h, fifth);
-        }
-        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p->d));
-#pragma GCC unroll 8
-        for (int t = 0; t < tile; t++) {
-            const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
-            const __m512i *eb = e + ((size_t)t * nb + b) * 4;
-            __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo[0], eb[0]);
-            sums = _mm512_dpbusd_epi32(sums, lo[1], eb[1]);
-            sums = _mm512_dpbusd_epi32(sums, hi[0], eb[2]);
-            sums = _mm512_dpbusd_epi32(sums, hi[1], eb[3]);
-            const __m256i total = _mm256_add_epi32(pk_fold_halves(sums), _mm256_set1_epi32(-16 * xb->sum));
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_mul_ps(d, _mm256_set1_ps(xb->d)), acc[t]);
-        }
-    }
-#pragma GCC unroll 8
-    for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, acc[t]);
-}
-
-PK_DEFINE_ZMM_MATMUL(matmul_q8_0x8_zmm, pk_block_q8_0x8, pk_act_q8, PK_QK, 1, tile_q8_0x8_zmm, tile_q8_0x8_vnni)
-PK_DEFINE_ZMM_MATMUL(matmul_q5_0x8_zmm, pk_block_q5_0x8, pk_act_q8, PK_QK, 1, tile_q5_0x8_zmm, tile_q5_0x8_vnni)
-
 #endif  // PK_X86
 
 void pk_packed_matmul_at(int level, int type, const void *w, size_t n, const void *x, size_t x_stride,
@@ -475,8 +386,8 @@ void pk_packed_matmul_at(int level, int type, const void *w, size_t n, const voi
     if (type != 3 && type != 6 && type != 8) return;
 #ifdef PK_X86
     if (level >= 2 && pk_max_implementation() >= 2 && type != 3) {
-        if (type == 6) matmul_q5_0x8_zmm(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
-        else matmul_q8_0x8_zmm(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+        if (type == 6) matmul_q5_0x8_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+        else matmul_q8_0x8_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
         return;
     }
     if (level >= 1 && pk_max_implementation() >= 1) {
