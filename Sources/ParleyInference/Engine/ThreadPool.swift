@@ -29,6 +29,8 @@ final class ThreadPool: @unchecked Sendable {
     private final class Shared: @unchecked Sendable {
         let generation = Atomic<Int>(0)
         let pending = Atomic<Int>(0)
+        /// The next chunk of a `forEachChunk` job.
+        let nextChunk = Atomic<Int>(0)
         var job: ((Int) -> Void)?
         let condition = NSCondition()
         var sleeping = 0
@@ -73,6 +75,25 @@ final class ThreadPool: @unchecked Sendable {
             body(0)
             while shared.pending.load(ordering: .acquiring) > 0 { pk_cpu_relax() }
             shared.job = nil
+        }
+    }
+
+    /// Runs `body(chunk)` once for every chunk in `0..<count`, the threads taking the next one
+    /// as they become free: a thread that is slowed (a busy core, a shared machine) does less,
+    /// instead of every thread waiting for it at the end.
+    func forEachChunk(_ count: Int, _ body: (Int) -> Void) {
+        guard threadCount > 1, count > 1 else {
+            for chunk in 0..<count { body(chunk) }
+            return
+        }
+        let shared = self.shared
+        shared.nextChunk.store(0, ordering: .relaxed)  // published to the workers by run's release
+        run { _ in
+            while true {
+                let chunk = shared.nextChunk.add(1, ordering: .relaxed).oldValue
+                guard chunk < count else { return }
+                body(chunk)
+            }
         }
     }
 

@@ -46,11 +46,24 @@ enum MatVec {
     }
 
     /// Every product in one pass over the threads (Q, K and V, or gate and up, share an input):
-    /// each thread computes its share of every matrix, so there is one hand-off, not one per matrix.
+    /// each matrix cut into chunks of rows (of 8-row groups when packed) that the threads take as
+    /// they become free, so there is one hand-off, not one per matrix, and no thread waits for a
+    /// slower one's fixed share.
     static func multiply(_ products: [Product], _ input: Input, pool: ThreadPool) {
-        let parts = pool.threadCount
-        pool.run { part in
-            for product in products { compute(product, input, part: part, of: parts) }
+        // Chunks per product: several per thread (balance), none smaller than a group or a row.
+        let perThread = 4
+        let chunks = products.map { min(units(of: $0.matrix), pool.threadCount * perThread) }
+        var firstChunk: [Int] = []
+        var total = 0
+        for count in chunks {
+            firstChunk.append(total)
+            total += count
+        }
+        pool.forEachChunk(total) { chunk in
+            var index = products.count - 1
+            while firstChunk[index] > chunk { index -= 1 }
+            let units = units(of: products[index].matrix), parts = chunks[index], part = chunk - firstChunk[index]
+            compute(products[index], input, from: units * part / parts, to: units * (part + 1) / parts)
         }
     }
 
@@ -61,21 +74,22 @@ enum MatVec {
         multiply([Product(matrix: w, y: y, yStride: yStride)], input, pool: pool)
     }
 
-    /// Part `part` of `parts` of one product: a contiguous share of its rows (of its 8-row
-    /// groups when packed).
-    private static func compute(_ p: Product, _ input: Input, part: Int, of parts: Int) {
+    /// What a product is cut in: 8-row groups when packed, rows otherwise.
+    private static func units(of w: WeightMatrix) -> Int {
+        w.packed?.groups ?? w.rows
+    }
+
+    /// Units [begin, end) of one product (groups when packed, rows otherwise).
+    private static func compute(_ p: Product, _ input: Input, from begin: Int, to end: Int) {
         let w = p.matrix
+        guard begin < end else { return }
         let (activations, activationStride) = input.activations(for: w.type)
         if let packed = w.packed {
-            let begin = packed.groups * part / parts, end = packed.groups * (part + 1) / parts
-            guard begin < end else { return }
             pk_packed_matmul(
                 Int32(packed.type.rawValue), packed.data, packed.columns, activations, activationStride,
                 input.count, p.y, p.yStride, begin, end)
             return
         }
-        let begin = w.rows * part / parts, end = w.rows * (part + 1) / parts
-        guard begin < end else { return }
         if isQuantised(w.type) {
             pk_matmul(
                 Int32(w.type.rawValue), w.data, w.rowBytes, w.columns, activations, activationStride,
