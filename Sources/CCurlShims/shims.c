@@ -29,6 +29,8 @@ CURLcode pc_easy_setup(CURL *easy, const char *method, const char *url, struct c
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    // Through an HTTPS proxy, the proxy's answer to CONNECT is not the response's head.
+    SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     SET(CURLOPT_HTTPHEADER, headers);
     if (strcmp(method, "GET") == 0) {
         SET(CURLOPT_HTTPGET, 1L);
