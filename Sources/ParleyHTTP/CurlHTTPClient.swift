@@ -87,9 +87,8 @@ final class CurlExchange: @unchecked Sendable {
         } else if line.isEmpty {
             if status >= 200 { sendHead() }
         } else if let colon = line.firstIndex(of: ":") {
-            headers.add(
-                String(line[..<colon]).trimmingCharacters(in: .whitespaces),
-                String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+            // HTTPHeaders lowercases the name and trims the value.
+            headers.add(String(line[..<colon]).trimmingCharacters(in: .whitespaces), String(line[line.index(after: colon)...]))
         }
     }
 

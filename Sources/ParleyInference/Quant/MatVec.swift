@@ -50,20 +50,18 @@ enum MatVec {
     /// they become free, so there is one hand-off, not one per matrix, and no thread waits for a
     /// slower one's fixed share.
     static func multiply(_ products: [Product], _ input: Input, pool: ThreadPool) {
-        // Chunks per product: several per thread (balance), none smaller than a group or a row.
-        let perThread = 4
-        let chunks = products.map { min(units(of: $0.matrix), pool.threadCount * perThread) }
-        var firstChunk: [Int] = []
+        // Each product's chunks: several per thread (balance), none smaller than a unit.
+        var plan: [(product: Product, units: Int, parts: Int, first: Int)] = []
         var total = 0
-        for count in chunks {
-            firstChunk.append(total)
-            total += count
+        for product in products {
+            let units = units(of: product.matrix), parts = min(units, pool.threadCount * 4)
+            plan.append((product, units, parts, total))
+            total += parts
         }
         pool.forEachChunk(total) { chunk in
-            var index = products.count - 1
-            while firstChunk[index] > chunk { index -= 1 }
-            let units = units(of: products[index].matrix), parts = chunks[index], part = chunk - firstChunk[index]
-            compute(products[index], input, from: units * part / parts, to: units * (part + 1) / parts)
+            let p = plan.last { $0.first <= chunk }!
+            let part = chunk - p.first
+            compute(p.product, input, from: p.units * part / p.parts, to: p.units * (part + 1) / p.parts)
         }
     }
 
