@@ -10,6 +10,8 @@ public enum IRCClientAction: Sendable, Equatable {
     case ctcpReply(IRCMessage, to: String)
     /// Registration finished (001) under this nick.
     case registered(nick: String)
+    /// The server now knows us by `nick` (a regained or refused-then-changed nick).
+    case nickChanged(from: String, to: String)
     case joined(channel: String)
     /// Every configured channel has been joined (or refused the client): the connection is
     /// ready for the bot to speak in them.

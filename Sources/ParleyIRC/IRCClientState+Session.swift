@@ -61,7 +61,9 @@ extension IRCClientState {
                 operators[channel]!.insert(fold(new))
             }
             if fromUs {
+                formerNick = nick
                 nick = new
+                return [.nickChanged(from: sourceNick, to: new)]
             } else if support.caseMapping.equal(sourceNick, configuration.nick) {
                 // Whoever held our configured nick let it go.
                 return [.send(IRCMessage("NICK", [configuration.nick]), urgent: false)]
@@ -114,6 +116,14 @@ extension IRCClientState {
         operators[support.caseMapping.fold(channel)] = nil
         members[support.caseMapping.fold(channel)] = nil
         return [.left(channel: channel)]
+    }
+
+    /// The nicks that address us in `target` (a channel, or our nick for a private message):
+    /// ours, and the one we just left while nobody there goes by it.
+    func nicksAddressingUs(in target: String) -> [String] {
+        guard let former = formerNick, members[support.caseMapping.fold(target)]?[support.caseMapping.fold(former)] == nil
+        else { return [nick] }
+        return [nick, former]
     }
 
     /// The nicks in `channel`, as spelled.

@@ -29,6 +29,10 @@ public struct IRCClientState: Sendable {
     var phase: Phase = .idle
     /// The nick the server knows us by (or the one being tried during registration).
     public internal(set) var nick: String
+    /// The nick we went by before our last change. Someone who wrote to it a moment earlier (a
+    /// reconnected bot regains its own nick right after joining) still means us, until another
+    /// is seen with it.
+    public internal(set) var formerNick: String?
     private var nickAttempt = 0
     public internal(set) var support = IRCSupport()
     /// Capabilities the server offers, with their values (`sasl=PLAIN,EXTERNAL`).

@@ -16,6 +16,11 @@ public final class IRCConnector: Connector {
     private let open: @Sendable (IRCEndpoint) async throws -> any IRCByteStream
     private let stsStore: (any STSPolicyStore)?
     private let current = Locked<IRCSession?>(nil)
+    /// Connections opened so far; each session's made-up message ids carry its number.
+    private let connections = Locked(0)
+    /// Tells this connector's made-up message ids from another process's (a restart): without
+    /// it, the first message of every connection would get the same id.
+    private let idTag = String(UInt32.random(in: .min ... .max), radix: 36)
     /// The channels to be in: the configuration's, until a reload replaces them.
     private let channels: Locked<[IRCSessionConfiguration.Channel]>
 
@@ -61,9 +66,10 @@ public final class IRCConnector: Connector {
                 let stream = try await open(endpoint)
                 var sessionConfiguration = configuration
                 sessionConfiguration.session.channels = channels.withLock { $0 }
+                let connection = connections.withLock { $0 += 1; return $0 }
                 let session = IRCSession(
                     stream: stream, configuration: sessionConfiguration, endpoint: endpoint, stsStore: stsStore, events: events,
-                    clock: clock, now: now, logger: logger)
+                    clock: clock, now: now, logger: logger, madeUpIDPrefix: "irc-\(network)-\(idTag)-\(connection)-")
                 current.withLock { $0 = session }
                 outcome = await session.run()
                 let registered = await session.isRegistered

@@ -54,7 +54,11 @@ actor IRCSession {
     private var serverMessageIDs: Set<String> = []
     /// Replies whose last line left them inside a fenced code block.
     private var repliesInCode: Set<OutboundKey> = []
+    /// Numbers the messages that came without a server `msgid`, after `madeUpIDPrefix`.
     private var messageCounter = 0
+    /// The connector's: unique to this connection (a per-connection counter alone would give the
+    /// first message after a reconnect the id of the first message before it).
+    private let madeUpIDPrefix: String
     /// Multiline batches opened on this connection, for their references.
     private var batchesOpened = 0
 
@@ -76,9 +80,10 @@ actor IRCSession {
     init(
         stream: any IRCByteStream, configuration: IRCConnectorConfiguration, endpoint: IRCEndpoint,
         stsStore: (any STSPolicyStore)?, events: ConnectorEvents, clock: any MonotonicClock,
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger, madeUpIDPrefix: String
     ) {
         self.now = now
+        self.madeUpIDPrefix = madeUpIDPrefix
         self.stream = stream
         self.configuration = configuration
         self.endpoint = endpoint
@@ -206,6 +211,8 @@ actor IRCSession {
                 logger.info("registered", metadata: ["irc.nick": "\(nick)", "irc.account": "\(state.account ?? "none")"])
             case .ready:
                 events.emit(.state(configuration.network, .up))
+            case .nickChanged(let old, let new):
+                logger.info("nick changed", metadata: ["irc.nick": "\(new)", "irc.former_nick": "\(old)"])
             case .joined(let channel):
                 logger.info("joined", metadata: ["irc.channel": "\(channel)"])
             case .left(let channel):
@@ -285,7 +292,7 @@ actor IRCSession {
         guard chat.kind != .notice else { return }
         let fold = state.support.caseMapping.fold
         let channelName = chat.isChannel ? fold(chat.target) : fold(chat.source.nick)
-        let addressing = Addressing.detect(in: chat.text, names: [state.nick], fold: fold)
+        let addressing = Addressing.detect(in: chat.text, names: state.nicksAddressingUs(in: chat.target), fold: fold)
         if isMoreRequest(addressing: addressing, text: chat.text, direct: !chat.isChannel), sendMore(to: chat.isChannel ? chat.target : chat.source.nick) {
             return
         }
@@ -298,7 +305,7 @@ actor IRCSession {
             id: UserID(chat.identity),
             displayName: chat.source.nick, account: chat.account, isOperator: chat.fromOperator, isBot: chat.fromBot)
         events.emit(.message(InboundMessage(
-            id: MessageID(chat.id ?? "irc-\(configuration.network)-\(messageCounter)"),
+            id: MessageID(chat.id ?? madeUpIDPrefix + String(messageCounter)),
             channel: ChannelKey(network: configuration.network, channel: channelName),
             sender: sender,
             text: chat.kind == .action ? "* \(chat.source.nick) \(chat.text)" : chat.text,

@@ -173,6 +173,22 @@ struct ClientDriver {
         #expect(other.server(":irc.test 433 parley_ parley :in use") == [])
     }
 
+    // Issue 17: a reconnected bot comes back as parley_ while its old connection lingers, and
+    // takes parley back the moment that connection quits, often just after people saw it join
+    // as parley_. What they write to parley_ meanwhile still reaches it, until someone else
+    // goes by that nick.
+    @Test func messagesToTheNickJustLeftStillAddressUsUntilSomeoneElseTakesIt() {
+        var client = ClientDriver(IRCSessionConfiguration(nick: "parley", channels: [.init("#c")]))
+        client.connect()
+        client.server(":irc.test CAP * LS :", ":irc.test 433 * parley :in use", ":irc.test 001 parley_ :Welcome",
+                      ":parley_!p@h JOIN #c", ":parley!x@y QUIT :Connection reset by peer", ":parley_!p@h NICK parley")
+        #expect(client.actions.contains(.nickChanged(from: "parley_", to: "parley")))
+        #expect(client.state.nicksAddressingUs(in: "#c") == ["parley", "parley_"])
+        #expect(client.state.nicksAddressingUs(in: "parley") == ["parley", "parley_"])
+        client.server(":dana!d@h JOIN #c", ":dana!d@h NICK PARLEY_")
+        #expect(client.state.nicksAddressingUs(in: "#c") == ["parley"])
+    }
+
     @Test func pingsAreAnsweredAndASilentServerIsDropped() {
         var client = ClientDriver(IRCSessionConfiguration(nick: "parley", pingInterval: .seconds(90), pingTimeout: .seconds(60)))
         client.register()

@@ -237,6 +237,36 @@ import Testing
         #expect(next == IRCEndpoint(host: "irc.test", port: 6697, tls: privateCA))
     }
 
+    // Issue 17: on a server without msgids the ids Parley makes up stay distinct across a
+    // reconnect. Numbered per connection, the first message after a reconnect once took the id
+    // of the first before it, and the core dropped it as a duplicate.
+    @Test func madeUpMessageIDsStayDistinctAcrossAReconnect() async throws {
+        let world = STSWorld(reconnectDelay: .milliseconds(10))
+        let connector = world.connector()
+        let (events, continuation) = AsyncStream.makeStream(of: ConnectorEvent.self)
+        let task = Task { try await connector.run(events: ConnectorEvents(continuation)) }
+        defer { task.cancel() }
+        var iterator = events.makeAsyncIterator()
+        var ids: [MessageID] = []
+        for connection in 0..<2 {
+            let server = try await eventually("connection \(connection + 1)") {
+                world.servers.withLock { $0.count > connection ? $0[connection] : nil }
+            }
+            for line in [":irc.test CAP * LS :", ":irc.test 001 parley :Welcome", ":irc.test 376 parley :End of MOTD",
+                         ":alice!a@h PRIVMSG parley :hello"] {
+                server.say(line)
+            }
+            while let event = await iterator.next() {
+                if case .message(let message) = event {
+                    ids.append(message.id)
+                    break
+                }
+            }
+            server.close()
+        }
+        #expect(ids.count == 2 && ids[0] != ids[1], "\(ids)")
+    }
+
     // Issue 19, item 7: after LINELEN=2048, replies are split to the larger lines and every line
     // of them reaches the wire.
     @Test func repliesUseTheAdvertisedLineLengthAndNoneIsLost() async throws {
