@@ -306,9 +306,10 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx8_vnni(
 #pragma GCC unroll 8
         for (int t = 0; t < tile; t++) isum[t] = _mm256_setzero_si256();
         for (int s = 0; s < 8; s++) {
-            __m256i sum[PK_K_TILE_VNNI];
+            // Below a full tile, the high nibbles in a chain of their own (as in tile_q5_0x8_vnni).
+            __m256i sum[PK_K_TILE_VNNI], odd[PK_K_TILE_VNNI];
 #pragma GCC unroll 8
-            for (int t = 0; t < tile; t++) sum[t] = _mm256_setzero_si256();
+            for (int t = 0; t < tile; t++) sum[t] = odd[t] = _mm256_setzero_si256();
 #pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
                 const __m256i raw = _mm256_loadu_si256((const __m256i *)p->quads[s][j]);
@@ -316,9 +317,13 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx8_vnni(
 #pragma GCC unroll 8
                 for (int t = 0; t < tile; t++) {
                     const int8_t *xq = x[(size_t)t * x_stride + b].qs + 32 * s + 4 * j;
-                    sum[t] = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(sum[t], lo, quad_avx2(xq)), hi, quad_avx2(xq + 16));
+                    sum[t] = _mm256_dpbusd_epi32(sum[t], lo, quad_avx2(xq));
+                    if (tile < PK_K_TILE_VNNI) odd[t] = _mm256_dpbusd_epi32(odd[t], hi, quad_avx2(xq + 16));
+                    else sum[t] = _mm256_dpbusd_epi32(sum[t], hi, quad_avx2(xq + 16));
                 }
             }
+#pragma GCC unroll 8
+            for (int t = 0; t < tile; t++) if (tile < PK_K_TILE_VNNI) sum[t] = _mm256_add_epi32(sum[t], odd[t]);
             const __m256i scale = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p->scales[s]));
 #pragma GCC unroll 8
             for (int t = 0; t < tile; t++) isum[t] = _mm256_add_epi32(isum[t], _mm256_mullo_epi32(sum[t], scale));
