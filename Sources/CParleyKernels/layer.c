@@ -19,7 +19,8 @@ void pk_swiglu(float *gate, const float *up, size_t n) {
 }
 
 // ggml's CPU table: GELU (tanh form) of every fp16 input, stored as fp16; filled once, on first use.
-static uint16_t gelu_table[1 << 16];
+// One entry more than there are halves: the vector path gathers 4 bytes at each entry.
+static uint16_t gelu_table[(1 << 16) + 1];
 static pthread_once_t gelu_table_once = PTHREAD_ONCE_INIT;
 
 static void fill_gelu_table(void) {
@@ -30,9 +31,8 @@ static void fill_gelu_table(void) {
     }
 }
 
-void pk_geglu(float *gate, const float *up, size_t n) {
-    pthread_once(&gelu_table_once, fill_gelu_table);
-    for (size_t i = 0; i < n; i++) {
+static void geglu_portable(float *gate, const float *up, size_t i, size_t n) {
+    for (; i < n; i++) {
         const float g = gate[i];
         float gelu;
         if (g <= -10.0f) {
@@ -44,6 +44,43 @@ void pk_geglu(float *gate, const float *up, size_t n) {
         }
         gate[i] = gelu * up[i];
     }
+}
+
+#ifdef PK_X86
+
+/// The portable GeGLU 8 at a time: F16C rounds to and from fp16 as pk_fp32_to_fp16 and
+/// pk_fp16_to_fp32 do, and a gather reads the table, so the results are the same bits. Returns
+/// how many elements it did (the rest take the portable path).
+PK_AVX2 static size_t geglu_avx2(float *gate, const float *up, size_t n) {
+    const __m256 low = _mm256_set1_ps(-10.0f), high = _mm256_set1_ps(10.0f);
+    const __m256i half = _mm256_set1_epi32(0xffff);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 g = _mm256_loadu_ps(gate + i);
+        const __m256i index = _mm256_cvtepu16_epi32(_mm256_cvtps_ph(g, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        const __m256i entries = _mm256_and_si256(_mm256_i32gather_epi32((const int *)gelu_table, index, 2), half);
+        const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(entries, entries), 0x08);
+        __m256 gelu = _mm256_cvtph_ps(_mm256_castsi256_si128(packed));
+        gelu = _mm256_blendv_ps(gelu, g, _mm256_cmp_ps(g, high, _CMP_GE_OQ));
+        gelu = _mm256_andnot_ps(_mm256_cmp_ps(g, low, _CMP_LE_OQ), gelu);
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(gelu, _mm256_loadu_ps(up + i)));
+    }
+    return i;
+}
+
+#endif  // PK_X86
+
+void pk_geglu_at(int level, float *gate, const float *up, size_t n) {
+    pthread_once(&gelu_table_once, fill_gelu_table);
+    size_t done = 0;
+#ifdef PK_X86
+    if (level >= 1 && pk_max_implementation() >= 1) done = geglu_avx2(gate, up, n);
+#endif
+    geglu_portable(gate, up, done, n);
+}
+
+void pk_geglu(float *gate, const float *up, size_t n) {
+    pk_geglu_at(pk_implementation(), gate, up, n);
 }
 
 void pk_scale(float *x, float s, size_t n) {

@@ -231,6 +231,29 @@ import Testing
         }
     }
 
+    /// GeGLU through ggml's fp16 table: the vector path (F16C and a gather) gives the portable
+    /// one's bits, on the range real gates take, at the table's edges (±10), past fp16's range,
+    /// on subnormals, and on a length that leaves a tail for the portable path.
+    @Test func geGLUIsTheSameAtEveryLevel() {
+        var random = Random(Self.seed ^ 0x6E1)
+        let edges: [Float] = [0, -0.0, -10, 10, -9.999, 9.999, 65504, 70000, -70000, 1e-7, -1e-7, 6e-8, 1e30, -1e30]
+        let gates = random.floats(1001, scale: 12) + edges
+        let ups = random.floats(gates.count, scale: 2)
+        let results = (0...2).map { level in
+            var out = gates
+            pk_geglu_at(Int32(level), &out, ups, out.count)
+            return out.map(\.bitPattern)
+        }
+        for level in 1...2 {
+            let differing = gates.indices.filter { results[level][$0] != results[0][$0] }
+            #expect(differing.isEmpty, "level \(level) differs at gates \(differing.prefix(5).map { gates[$0] }) (seed \(Self.seed))")
+        }
+        // And it is GELU: gelu(1) · 2 through fp16 is 1.6826 (0.8413 · 2).
+        var one: [Float] = [1]
+        pk_geglu_at(1, &one, [2], 1)
+        #expect(abs(one[0] - 1.6826) < 2e-3)
+    }
+
     @Test func fp16ConversionRoundTripsEveryHalf() {
         for bits in UInt16.min...UInt16.max {
             let value = pk_fp16_to_fp32(bits)

@@ -181,6 +181,8 @@ void pk_swiglu(float *gate, const float *up, size_t n);
 // gate = gelu(gate) * up, GELU in its tanh form through fp16 as ggml's CPU table computes it
 // (0 below -10, the identity above 10).
 void pk_geglu(float *gate, const float *up, size_t n);
+// The same with one implementation level, for tests comparing them.
+void pk_geglu_at(int level, float *gate, const float *up, size_t n);
 // x *= s
 void pk_scale(float *x, float s, size_t n);
 // x += y
