@@ -1,8 +1,9 @@
 #include "kernels_internal.h"
+#include <string.h>
 
-// One attention head over the cached positions (see pk_attend in parley_kernels.h). The
-// portable version is the definition; the AVX2 one computes the same thing with its own exp
-// (within 2 ulp of expf) and a float sum of the exponentials.
+// Attention heads over the cached positions (see pk_attend in parley_kernels.h). The portable
+// version is the definition; the AVX2 one computes the same thing with its own exp (within 2 ulp
+// of expf) and a float sum of the exponentials.
 
 static void attend_portable(const uint16_t *q, const uint16_t *keys, const uint16_t *values, size_t stride,
                             size_t positions, size_t head_size, float scale, float *scores, float *out) {
@@ -61,53 +62,13 @@ PK_AVX2 static inline float hsum8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/// q converted once; eight positions' dot products in flight (each one chain of multiply-adds);
-/// the exponentials 8 at a time; the output accumulated in registers, 64 columns at a time,
-/// across all positions. Head sizes that are not a multiple of 8 take the portable path.
-PK_AVX2 static void attend_avx2(const uint16_t *q, const uint16_t *keys, const uint16_t *values, size_t stride,
-                                size_t positions, size_t head_size, float scale, float *scores, float *out) {
-    float qf[PK_MAX_HEAD_SIZE];
-    for (size_t i = 0; i < head_size; i += 8) _mm256_storeu_ps(qf + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(q + i))));
-
-    __m256 maximum8 = _mm256_set1_ps(-INFINITY);
-    size_t t = 0;
-    for (; t + 8 <= positions; t += 8) {
-        __m256 acc[8];
-#pragma GCC unroll 8
-        for (int k = 0; k < 8; k++) acc[k] = _mm256_setzero_ps();
-        for (size_t i = 0; i < head_size; i += 8) {
-            const __m256 qv = _mm256_loadu_ps(qf + i);
-#pragma GCC unroll 8
-            for (int k = 0; k < 8; k++) {
-                const __m256 kv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(keys + (t + (size_t)k) * stride + i)));
-                acc[k] = _mm256_fmadd_ps(qv, kv, acc[k]);
-            }
-        }
-        // Transpose-reduce the eight accumulators into one vector of eight scores.
-        const __m256 h01 = _mm256_hadd_ps(acc[0], acc[1]), h23 = _mm256_hadd_ps(acc[2], acc[3]);
-        const __m256 h45 = _mm256_hadd_ps(acc[4], acc[5]), h67 = _mm256_hadd_ps(acc[6], acc[7]);
-        const __m256 a = _mm256_hadd_ps(h01, h23), c = _mm256_hadd_ps(h45, h67);
-        const __m256 s = _mm256_mul_ps(
-            _mm256_add_ps(_mm256_permute2f128_ps(a, c, 0x20), _mm256_permute2f128_ps(a, c, 0x31)), _mm256_set1_ps(scale));
-        _mm256_storeu_ps(scores + t, s);
-        maximum8 = _mm256_max_ps(maximum8, s);
-    }
-    float maximum = -INFINITY;
-    float lanes[8];
-    _mm256_storeu_ps(lanes, maximum8);
-    for (int k = 0; k < 8; k++) maximum = lanes[k] > maximum ? lanes[k] : maximum;
-    for (; t < positions; t++) {
-        __m256 acc = _mm256_setzero_ps();
-        for (size_t i = 0; i < head_size; i += 8) {
-            acc = _mm256_fmadd_ps(_mm256_loadu_ps(qf + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(keys + t * stride + i))), acc);
-        }
-        scores[t] = hsum8(acc) * scale;
-        if (scores[t] > maximum) maximum = scores[t];
-    }
-
+/// The softmax of `positions` scores in place (their maximum given), each weight rounded to fp16
+/// as it will meet the fp16 values, as llama.cpp rounds them.
+PK_AVX2 static void softmax_to_fp16_avx2(float *scores, size_t positions, float maximum) {
     const __m256 max8 = _mm256_set1_ps(maximum);
     __m256 sum8 = _mm256_setzero_ps();
-    for (t = 0; t + 8 <= positions; t += 8) {
+    size_t t = 0;
+    for (; t + 8 <= positions; t += 8) {
         const __m256 e = exp_nonpositive_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + t), max8));
         _mm256_storeu_ps(scores + t, e);
         sum8 = _mm256_add_ps(sum8, e);
@@ -117,7 +78,6 @@ PK_AVX2 static void attend_avx2(const uint16_t *q, const uint16_t *keys, const u
         scores[t] = expf(scores[t] - maximum);
         sum += scores[t];
     }
-    // The weights rounded to fp16 as they meet the fp16 values, as llama.cpp rounds them.
     const float inverse = 1.0f / sum;
     const __m256 inverse8 = _mm256_set1_ps(inverse);
     for (t = 0; t + 8 <= positions; t += 8) {
@@ -125,43 +85,135 @@ PK_AVX2 static void attend_avx2(const uint16_t *q, const uint16_t *keys, const u
         _mm256_storeu_ps(scores + t, _mm256_cvtph_ps(_mm256_cvtps_ph(weight, _MM_FROUND_TO_NEAREST_INT)));
     }
     for (; t < positions; t++) scores[t] = pk_fp16_to_fp32(pk_fp32_to_fp16(scores[t] * inverse));
+}
 
-    size_t c = 0;
-    for (; c + 64 <= head_size; c += 64) {
-        __m256 acc[8];
+/// `count` rows of fp16 (`stride` apart) as floats, `head_size` apart in `rows`.
+PK_AVX2 static void rows_to_fp32_avx2(const uint16_t *x, size_t stride, size_t count, size_t head_size, float *rows) {
+    for (size_t r = 0; r < count; r++) {
+        for (size_t i = 0; i < head_size; i += 8) {
+            _mm256_storeu_ps(rows + r * head_size + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + r * stride + i))));
+        }
+    }
+}
+
+// Heads of one group taken together, and positions whose values are converted at once.
+#define PK_ATTEND_GROUP 8
+#define PK_ATTEND_BLOCK 16
+
+/// Up to PK_ATTEND_GROUP heads that share keys and values: each block of keys (8 positions) and
+/// of values (16) is converted from fp16 once for all of them. Per head the products and sums are
+/// those of one head alone, in the same order, so the bits do not depend on the grouping: eight
+/// positions' dot products in flight (each one chain of multiply-adds), the exponentials 8 at a
+/// time, the output summed over the positions in order, 64 columns at a time.
+PK_AVX2 static void attend_group_avx2(const uint16_t *q, size_t heads, const uint16_t *keys, const uint16_t *values,
+                                      size_t stride, size_t positions, size_t head_size, float scale, float *scores,
+                                      float *out) {
+    float qf[PK_ATTEND_GROUP * PK_MAX_HEAD_SIZE];
+    float block[PK_ATTEND_BLOCK * PK_MAX_HEAD_SIZE];
+    rows_to_fp32_avx2(q, head_size, heads, head_size, qf);
+
+    __m256 maximum8[PK_ATTEND_GROUP];
+    for (size_t h = 0; h < heads; h++) maximum8[h] = _mm256_set1_ps(-INFINITY);
+    size_t t = 0;
+    for (; t + 8 <= positions; t += 8) {
+        rows_to_fp32_avx2(keys + t * stride, stride, 8, head_size, block);
+        for (size_t h = 0; h < heads; h++) {
+            __m256 acc[8];
 #pragma GCC unroll 8
-        for (int k = 0; k < 8; k++) acc[k] = _mm256_setzero_ps();
-        for (t = 0; t < positions; t++) {
-            const __m256 w = _mm256_set1_ps(scores[t]);
-            const uint16_t *value = values + t * stride + c;
+            for (int k = 0; k < 8; k++) acc[k] = _mm256_setzero_ps();
+            for (size_t i = 0; i < head_size; i += 8) {
+                const __m256 qv = _mm256_loadu_ps(qf + h * head_size + i);
 #pragma GCC unroll 8
-            for (int k = 0; k < 8; k++) {
-                acc[k] = _mm256_fmadd_ps(w, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(value + 8 * k))), acc[k]);
+                for (int k = 0; k < 8; k++) acc[k] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(block + (size_t)k * head_size + i), acc[k]);
+            }
+            // Transpose-reduce the eight accumulators into one vector of eight scores.
+            const __m256 h01 = _mm256_hadd_ps(acc[0], acc[1]), h23 = _mm256_hadd_ps(acc[2], acc[3]);
+            const __m256 h45 = _mm256_hadd_ps(acc[4], acc[5]), h67 = _mm256_hadd_ps(acc[6], acc[7]);
+            const __m256 a = _mm256_hadd_ps(h01, h23), c = _mm256_hadd_ps(h45, h67);
+            const __m256 sc = _mm256_mul_ps(
+                _mm256_add_ps(_mm256_permute2f128_ps(a, c, 0x20), _mm256_permute2f128_ps(a, c, 0x31)), _mm256_set1_ps(scale));
+            _mm256_storeu_ps(scores + h * positions + t, sc);
+            maximum8[h] = _mm256_max_ps(maximum8[h], sc);
+        }
+    }
+    float maximum[PK_ATTEND_GROUP];
+    for (size_t h = 0; h < heads; h++) {
+        float lanes[8];
+        _mm256_storeu_ps(lanes, maximum8[h]);
+        maximum[h] = -INFINITY;
+        for (int k = 0; k < 8; k++) maximum[h] = lanes[k] > maximum[h] ? lanes[k] : maximum[h];
+    }
+    for (; t < positions; t++) {
+        rows_to_fp32_avx2(keys + t * stride, stride, 1, head_size, block);
+        for (size_t h = 0; h < heads; h++) {
+            __m256 acc = _mm256_setzero_ps();
+            for (size_t i = 0; i < head_size; i += 8) {
+                acc = _mm256_fmadd_ps(_mm256_loadu_ps(qf + h * head_size + i), _mm256_loadu_ps(block + i), acc);
+            }
+            const float sc = hsum8(acc) * scale;
+            scores[h * positions + t] = sc;
+            if (sc > maximum[h]) maximum[h] = sc;
+        }
+    }
+    for (size_t h = 0; h < heads; h++) softmax_to_fp16_avx2(scores + h * positions, positions, maximum[h]);
+
+    memset(out, 0, heads * head_size * sizeof(float));
+    for (size_t t0 = 0; t0 < positions; t0 += PK_ATTEND_BLOCK) {
+        const size_t count = positions - t0 < PK_ATTEND_BLOCK ? positions - t0 : PK_ATTEND_BLOCK;
+        rows_to_fp32_avx2(values + t0 * stride, stride, count, head_size, block);
+        for (size_t h = 0; h < heads; h++) {
+            const float *weights = scores + h * positions + t0;
+            float *o = out + h * head_size;
+            size_t c = 0;
+            for (; c + 64 <= head_size; c += 64) {
+                __m256 acc[8];
+#pragma GCC unroll 8
+                for (int k = 0; k < 8; k++) acc[k] = _mm256_loadu_ps(o + c + 8 * k);
+                for (size_t u = 0; u < count; u++) {
+                    const __m256 w = _mm256_set1_ps(weights[u]);
+#pragma GCC unroll 8
+                    for (int k = 0; k < 8; k++) acc[k] = _mm256_fmadd_ps(w, _mm256_loadu_ps(block + u * head_size + c + 8 * k), acc[k]);
+                }
+#pragma GCC unroll 8
+                for (int k = 0; k < 8; k++) _mm256_storeu_ps(o + c + 8 * k, acc[k]);
+            }
+            for (; c < head_size; c += 8) {
+                __m256 acc = _mm256_loadu_ps(o + c);
+                for (size_t u = 0; u < count; u++) acc = _mm256_fmadd_ps(_mm256_set1_ps(weights[u]), _mm256_loadu_ps(block + u * head_size + c), acc);
+                _mm256_storeu_ps(o + c, acc);
             }
         }
-#pragma GCC unroll 8
-        for (int k = 0; k < 8; k++) _mm256_storeu_ps(out + c + 8 * k, acc[k]);
-    }
-    for (; c < head_size; c += 8) {
-        __m256 acc = _mm256_setzero_ps();
-        for (t = 0; t < positions; t++) {
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(scores[t]), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(values + t * stride + c))), acc);
-        }
-        _mm256_storeu_ps(out + c, acc);
     }
 }
 
 #endif  // PK_X86
 
-void pk_attend_at(int level, const uint16_t *q, const uint16_t *keys, const uint16_t *values, size_t stride,
-                  size_t positions, size_t head_size, float scale, float *scores, float *out) {
+void pk_attend_heads_at(int level, const uint16_t *q, size_t heads, const uint16_t *keys, const uint16_t *values,
+                        size_t stride, size_t positions, size_t head_size, float scale, float *scores, float *out) {
 #ifdef PK_X86
     if (level >= 1 && pk_max_implementation() >= 1 && head_size % 8 == 0 && head_size <= PK_MAX_HEAD_SIZE) {
-        attend_avx2(q, keys, values, stride, positions, head_size, scale, scores, out);
+        for (size_t h = 0; h < heads; h += PK_ATTEND_GROUP) {
+            const size_t count = heads - h < PK_ATTEND_GROUP ? heads - h : PK_ATTEND_GROUP;
+            attend_group_avx2(q + h * head_size, count, keys, values, stride, positions, head_size, scale,
+                              scores + h * positions, out + h * head_size);
+        }
         return;
     }
 #endif
-    attend_portable(q, keys, values, stride, positions, head_size, scale, scores, out);
+    for (size_t h = 0; h < heads; h++) {
+        attend_portable(q + h * head_size, keys, values, stride, positions, head_size, scale, scores + h * positions,
+                        out + h * head_size);
+    }
+}
+
+void pk_attend_heads(const uint16_t *q, size_t heads, const uint16_t *keys, const uint16_t *values, size_t stride,
+                     size_t positions, size_t head_size, float scale, float *scores, float *out) {
+    pk_attend_heads_at(pk_implementation(), q, heads, keys, values, stride, positions, head_size, scale, scores, out);
+}
+
+void pk_attend_at(int level, const uint16_t *q, const uint16_t *keys, const uint16_t *values, size_t stride,
+                  size_t positions, size_t head_size, float scale, float *scores, float *out) {
+    pk_attend_heads_at(level, q, 1, keys, values, stride, positions, head_size, scale, scores, out);
 }
 
 void pk_attend(const uint16_t *q, const uint16_t *keys, const uint16_t *values, size_t stride,

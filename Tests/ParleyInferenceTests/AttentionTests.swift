@@ -46,6 +46,34 @@ import Testing
         }
     }
 
+    /// Heads sharing keys and values (`pk_attend_heads`) each get what `pk_attend` gives them
+    /// alone, bit for bit: groups smaller and larger than one pass takes, positions that fill no
+    /// block, head sizes with columns past the last 64.
+    @Test(arguments: [(64, 1, 7), (64, 3, 19), (96, 7, 40), (256, 4, 33), (128, 11, 17), (24, 2, 9)])
+    func headsTakenTogetherGetWhatEachGetsAlone(headSize: Int, heads: Int, positions: Int) {
+        var random = KernelTests.Random(Self.seed ^ UInt64(headSize << 20 | heads << 12 | positions))
+        let stride = headSize * 2
+        let half = { (x: [Float]) in x.map { pk_fp32_to_fp16($0) } }
+        let q = half(random.floats(heads * headSize, scale: 2))
+        let keys = half(random.floats(positions * stride, scale: 3))
+        let values = half(random.floats(positions * stride, scale: 1))
+        let scale = 1 / Float(headSize).squareRoot()
+        for level in KernelTests.levels {
+            var scores = [Float](repeating: .nan, count: heads * positions)
+            var together = [Float](repeating: .nan, count: heads * headSize)
+            pk_attend_heads_at(Int32(level), q, heads, keys, values, stride, positions, headSize, scale, &scores, &together)
+            for head in 0..<heads {
+                var alone = [Float](repeating: .nan, count: headSize)
+                var own = [Float](repeating: .nan, count: positions)
+                Array(q[head * headSize..<(head + 1) * headSize]).withUnsafeBufferPointer { query in
+                    pk_attend_at(Int32(level), query.baseAddress, keys, values, stride, positions, headSize, scale, &own, &alone)
+                }
+                let mine = Array(together[head * headSize..<(head + 1) * headSize])
+                #expect(mine.map(\.bitPattern) == alone.map(\.bitPattern), "level \(level) head \(head) of \(heads) (seed \(Self.seed))")
+            }
+        }
+    }
+
     @Test func farAwayScoresUnderflowToZeroWeightWithoutNaN() {
         // One key aligned with q and one opposite: the second's weight underflows (exp of about -200).
         let headSize = 64

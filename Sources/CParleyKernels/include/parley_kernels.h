@@ -171,6 +171,14 @@ void pk_attend(const uint16_t *q, const uint16_t *keys, const uint16_t *values, 
 // The same with one implementation level, for tests comparing them.
 void pk_attend_at(int level, const uint16_t *q, const uint16_t *keys, const uint16_t *values, size_t stride,
                   size_t positions, size_t head_size, float scale, float *scores, float *out);
+// `heads` heads that share their keys and values (grouped-query attention): query h at
+// q + h * head_size, its weights at scores + h * positions, its output at out + h * head_size.
+// Each head's result is pk_attend's, bit for bit; the keys and values are converted from fp16
+// once for the group rather than once per head.
+void pk_attend_heads(const uint16_t *q, size_t heads, const uint16_t *keys, const uint16_t *values, size_t stride,
+                     size_t positions, size_t head_size, float scale, float *scores, float *out);
+void pk_attend_heads_at(int level, const uint16_t *q, size_t heads, const uint16_t *keys, const uint16_t *values,
+                        size_t stride, size_t positions, size_t head_size, float scale, float *scores, float *out);
 // The largest head the vector attention takes (larger heads take the portable one).
 #define PK_MAX_HEAD_SIZE 256
 // The per-token elementwise steps of a layer, as llama.cpp computes them.

@@ -43,7 +43,7 @@ final class Transformer: @unchecked Sendable {
         let v: UnsafeMutablePointer<Float>  // [batch][kvDimension]
         let hb: UnsafeMutablePointer<Float>  // [batch][feedForward]
         let hb2: UnsafeMutablePointer<Float>  // [batch][feedForward]
-        let scores: UnsafeMutablePointer<Float>  // [threads][contextLength] each thread's attention weights
+        let scores: UnsafeMutablePointer<Float>  // [threads][query heads per key-value head][contextLength] attention weights
         let logits: UnsafeMutablePointer<Float>  // [maxLogitRows][vocabulary]
         let quantised: UnsafeMutablePointer<pk_act_q8>  // [batch][quantisedStride]
         /// Activation blocks per token in `quantised`.
@@ -64,7 +64,7 @@ final class Transformer: @unchecked Sendable {
             v = .allocate(capacity: batch * hyper.kvDimension)
             hb = .allocate(capacity: batch * hyper.feedForward)
             hb2 = .allocate(capacity: batch * hyper.feedForward)
-            scores = .allocate(capacity: threads * contextLength)
+            scores = .allocate(capacity: threads * hyper.heads / hyper.kvHeads * contextLength)
             logits = .allocate(capacity: Transformer.maxLogitRows * hyper.vocabularySize)
             quantisedStride = (max(wide, hyper.feedForward) + 31) / 32
             quantised = .allocate(capacity: batch * quantisedStride)
@@ -187,23 +187,28 @@ final class Transformer: @unchecked Sendable {
             }
 
             // Token b attends over positions 0...first+b (the last `window` of them in a local
-            // layer); the (token, head) pairs are split over the threads, each with its own
-            // scratch for the attention weights.
+            // layer). The units split over the threads, each with its own scratch for the
+            // attention weights, are a token's heads that share a key-value head, converting the
+            // cache's fp16 once for all of them; or, when those units are too few to keep every
+            // thread busy (one token, few key-value heads), a token's single heads.
             let scale = h.queryScale == nil ? 1 / Float(headSize).squareRoot() : 1
             let window = h.isSliding(layer: l) ? h.slidingWindow : nil
-            let pairs = n * h.heads
             let threads = pool.threadCount
+            let headsPerUnit = n * h.kvHeads >= threads ? groupSize : 1
+            let unitsPerToken = h.heads / headsPerUnit
+            let units = n * unitsPerToken
             pool.run { thread in
-                let scores = s.scores + thread * contextLength
-                for pair in pairs * thread / threads..<pairs * (thread + 1) / threads {
-                    let (b, head) = pair.quotientAndRemainder(dividingBy: h.heads)
+                let scores = s.scores + thread * contextLength * groupSize
+                for unit in units * thread / threads..<units * (thread + 1) / threads {
+                    let (b, index) = unit.quotientAndRemainder(dividingBy: unitsPerToken)
+                    let head = index * headsPerUnit
                     let cache = rows[b].cache
                     let seen = positions[b] + 1
                     let start = window.map { max(0, seen - $0) } ?? 0
                     let kvOffset = cache.offset(position: start, layer: l) + (head / groupSize) * headSize
-                    pk_attend(
-                        s.qHalf + b * qDim + head * headSize, cache.keys + kvOffset, cache.values + kvOffset, kvDim,
-                        seen - start, headSize, scale, scores, s.xb + b * s.wide + head * headSize)
+                    pk_attend_heads(
+                        s.qHalf + b * qDim + head * headSize, headsPerUnit, cache.keys + kvOffset, cache.values + kvOffset,
+                        kvDim, seen - start, headSize, scale, scores, s.xb + b * s.wide + head * headSize)
                 }
             }
             prepare(s.xb, stride: s.wide, count: n, for: [layer.attentionOutput])
