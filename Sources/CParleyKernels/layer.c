@@ -9,13 +9,64 @@ void pk_rms_norm(float *out, const float *x, const float *w, size_t n, float eps
     for (size_t i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
 }
 
-void pk_swiglu(float *gate, const float *up, size_t n) {
-    // libm's expf, not a vector approximation: SmolLM2's goldens sit within a few hundredths of
-    // their 0.5 tolerance, and a 2-ulp exponential moved one logit past it.
-    for (size_t i = 0; i < n; i++) {
+static void swiglu_portable(float *gate, const float *up, size_t i, size_t n) {
+    for (; i < n; i++) {
         const float g = gate[i];
         gate[i] = g / (1.0f + expf(-g)) * up[i];
     }
+}
+
+#ifdef PK_X86
+
+/// e^x for 4 floats held as doubles, to about 2^-42 relative, so that rounding it to float gives
+/// the correctly rounded e^x but for values within 2^-42 of a rounding boundary (libm's expf is
+/// itself within 0.502 ulp). x = n ln2 + r, |r| <= ln2 / 2; e^r by its Taylor series to r^10;
+/// 2^n put into the exponent bits. x is clamped to [-150, 100], where the float result is already
+/// 0 or infinity.
+PK_AVX2 static inline __m256d exp_pd_avx2(__m256d x) {
+    x = _mm256_min_pd(_mm256_max_pd(x, _mm256_set1_pd(-150.0)), _mm256_set1_pd(100.0));
+    const __m256d n = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634)),
+                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(0.6931471805599453), x);
+    r = _mm256_fnmadd_pd(n, _mm256_set1_pd(2.3190468138462996e-17), r);
+    // 1/k! for k = 10 down to 1, then 1.
+    static const double inverse_factorials[10] = {
+        1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1.0};
+    __m256d p = _mm256_set1_pd(inverse_factorials[0]);
+    for (int k = 1; k < 10; k++) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(inverse_factorials[k]));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
+    const __m256i exponent = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(n)), _mm256_set1_epi64x(1023));
+    return _mm256_mul_pd(p, _mm256_castsi256_pd(_mm256_slli_epi64(exponent, 52)));
+}
+
+/// The portable SwiGLU 8 at a time, e^-g from exp_pd_avx2 rounded to float; the rest as there.
+/// Returns how many elements it did.
+PK_AVX2 static size_t swiglu_avx2(float *gate, const float *up, size_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 g = _mm256_loadu_ps(gate + i);
+        const __m256 minus = _mm256_sub_ps(_mm256_setzero_ps(), g);
+        const __m128 low = _mm256_cvtpd_ps(exp_pd_avx2(_mm256_cvtps_pd(_mm256_castps256_ps128(minus))));
+        const __m128 high = _mm256_cvtpd_ps(exp_pd_avx2(_mm256_cvtps_pd(_mm256_extractf128_ps(minus, 1))));
+        const __m256 e = _mm256_set_m128(high, low);
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), _mm256_loadu_ps(up + i)));
+    }
+    return i;
+}
+
+#endif  // PK_X86
+
+void pk_swiglu_at(int level, float *gate, const float *up, size_t n) {
+    size_t done = 0;
+#ifdef PK_X86
+    if (level >= 1 && pk_max_implementation() >= 1) done = swiglu_avx2(gate, up, n);
+#endif
+    swiglu_portable(gate, up, done, n);
+}
+
+void pk_swiglu(float *gate, const float *up, size_t n) {
+    pk_swiglu_at(pk_implementation(), gate, up, n);
 }
 
 // ggml's CPU table: GELU (tanh form) of every fp16 input, stored as fp16; filled once, on first use.

@@ -215,19 +215,30 @@ import Testing
         #expect(superBlocks.allSatisfy { $0 == superBlocks[0] }, "seed \(Self.seed)")
     }
 
-    /// SwiGLU against silu(g)·u in double precision, over the range real
-    /// gates take and past it (where the exponential under- and overflows).
+    /// SwiGLU against silu(g)·u in double precision, over the range real gates take and past it
+    /// (where the exponential under- and overflows), at every level; and the vector levels'
+    /// exponential is libm's expf but for the rare value next to a rounding boundary (one ulp,
+    /// a few in ten thousand), so that the models' goldens do not move.
     @Test func swiGLUMatchesItsDefinition() {
         var random = Random(Self.seed ^ 0x5111)
-        let n = 1000
-        let gates = random.floats(n, scale: 30) + [0, -0.0, 88, -88, 100, -100]
+        let n = 100_000
+        let gates = random.floats(n, scale: 30) + [0, -0.0, 88, -88, 89, -89, 100, -100, 200, -200, 1e-30, -1e-30]
         let ups = random.floats(gates.count, scale: 2)
-        var out = gates
-        pk_swiglu(&out, ups, out.count)
-        for i in gates.indices {
-            let g = Double(gates[i])
-            let expected = g / (1 + exp(-g)) * Double(ups[i])
-            #expect(abs(Double(out[i]) - expected) <= 1e-6 * abs(expected) + 1e-30, "gate \(gates[i]): \(out[i]) vs \(expected) (seed \(Self.seed))")
+        var results: [[Float]] = []
+        for level in Self.levels {
+            var out = gates
+            pk_swiglu_at(Int32(level), &out, ups, out.count)
+            for i in gates.indices {
+                let g = Double(gates[i])
+                let expected = g / (1 + exp(-g)) * Double(ups[i])
+                #expect(abs(Double(out[i]) - expected) <= 1e-6 * abs(expected) + 1e-30, "level \(level) gate \(gates[i]): \(out[i]) vs \(expected) (seed \(Self.seed))")
+            }
+            results.append(out)
+        }
+        for result in results.dropFirst() {
+            let differing = gates.indices.filter { result[$0] != results[0][$0] }
+            #expect(differing.count <= gates.count / 1000, "\(differing.count) of \(gates.count) differ from libm's (seed \(Self.seed))")
+            #expect(differing.allSatisfy { abs(Int64(result[$0].bitPattern) - Int64(results[0][$0].bitPattern)) <= 2 })
         }
     }
 

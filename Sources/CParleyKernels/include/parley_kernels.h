@@ -186,6 +186,9 @@ void pk_attend_heads_at(int level, const uint16_t *q, size_t heads, const uint16
 void pk_rms_norm(float *out, const float *x, const float *w, size_t n, float eps);
 // gate = silu(gate) * up
 void pk_swiglu(float *gate, const float *up, size_t n);
+// The same with one implementation level: the vector levels compute e^-g in double and round
+// it to float, which is libm's expf but for values within about 2^-42 of a rounding boundary.
+void pk_swiglu_at(int level, float *gate, const float *up, size_t n);
 // gate = gelu(gate) * up, GELU in its tanh form through fp16 as ggml's CPU table computes it
 // (0 below -10, the identity above 10).
 void pk_geglu(float *gate, const float *up, size_t n);
