@@ -9,6 +9,21 @@ void pk_rms_norm(float *out, const float *x, const float *w, size_t n, float eps
     for (size_t i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
 }
 
+/// A gated activation at `level`: its vector path (which returns how many elements it did)
+/// where the level and the CPU allow, its portable path for the rest.
+static void gated_at(int level, size_t (*vector)(float *, const float *, size_t),
+                     void (*portable)(float *, const float *, size_t, size_t), float *gate, const float *up, size_t n) {
+    size_t done = 0;
+    if (vector != NULL && level >= 1 && pk_max_implementation() >= 1) done = vector(gate, up, n);
+    portable(gate, up, done, n);
+}
+
+#ifdef PK_X86
+#define PK_VECTOR_PATH(function) function
+#else
+#define PK_VECTOR_PATH(function) NULL
+#endif
+
 static void swiglu_portable(float *gate, const float *up, size_t i, size_t n) {
     for (; i < n; i++) {
         const float g = gate[i];
@@ -58,11 +73,7 @@ PK_AVX2 static size_t swiglu_avx2(float *gate, const float *up, size_t n) {
 #endif  // PK_X86
 
 void pk_swiglu_at(int level, float *gate, const float *up, size_t n) {
-    size_t done = 0;
-#ifdef PK_X86
-    if (level >= 1 && pk_max_implementation() >= 1) done = swiglu_avx2(gate, up, n);
-#endif
-    swiglu_portable(gate, up, done, n);
+    gated_at(level, PK_VECTOR_PATH(swiglu_avx2), swiglu_portable, gate, up, n);
 }
 
 void pk_swiglu(float *gate, const float *up, size_t n) {
@@ -123,11 +134,7 @@ PK_AVX2 static size_t geglu_avx2(float *gate, const float *up, size_t n) {
 
 void pk_geglu_at(int level, float *gate, const float *up, size_t n) {
     pthread_once(&gelu_table_once, fill_gelu_table);
-    size_t done = 0;
-#ifdef PK_X86
-    if (level >= 1 && pk_max_implementation() >= 1) done = geglu_avx2(gate, up, n);
-#endif
-    geglu_portable(gate, up, done, n);
+    gated_at(level, PK_VECTOR_PATH(geglu_avx2), geglu_portable, gate, up, n);
 }
 
 void pk_geglu(float *gate, const float *up, size_t n) {
