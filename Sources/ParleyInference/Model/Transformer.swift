@@ -188,13 +188,15 @@ final class Transformer: @unchecked Sendable {
 
             // Token b attends over positions 0...first+b (the last `window` of them in a local
             // layer). The units split over the threads, each with its own scratch for the
-            // attention weights, are a token's heads that share a key-value head, converting the
-            // cache's fp16 once for all of them; or, when those units are too few to keep every
-            // thread busy (one token, few key-value heads), a token's single heads.
+            // attention weights, are heads of a token that share a key-value head, converting the
+            // cache's fp16 once for all of them: as many as a group holds while every thread still
+            // gets a unit (one token of Gemma's single key-value head: two heads a unit, not four).
             let scale = h.queryScale == nil ? 1 / Float(headSize).squareRoot() : 1
             let window = h.isSliding(layer: l) ? h.slidingWindow : nil
             let threads = pool.threadCount
-            let headsPerUnit = n * h.kvHeads >= threads ? groupSize : 1
+            let headsPerUnit = stride(from: groupSize, to: 0, by: -1).first {
+                groupSize % $0 == 0 && n * h.kvHeads * (groupSize / $0) >= threads
+            } ?? 1
             let unitsPerToken = h.heads / headsPerUnit
             let units = n * unitsPerToken
             pool.run { thread in
