@@ -1,5 +1,8 @@
 #include <stdlib.h>
 #include "kernels_internal.h"
+#ifdef PK_X86
+#include <cpuid.h>
+#endif
 #include <math.h>
 #include <string.h>
 
@@ -239,14 +242,19 @@ typedef struct {
      pk_dot_q4_K_portable, pk_dot_q5_K_portable, pk_dot_q6_K_portable}
 
 // One table per implementation level; a level the build cannot target repeats the one below.
-static const kernel_table tables[3] = {
+// (Level 3 differs from level 2 only in the packed products, which choose their tiles by level.)
+#define VNNI_TABLE                                                                                   \
+    {quantize_act_avx2, dot_q4_0_avx2, dot_q4_1_vnni, pk_dot_q5_0_avx2, dot_q8_0_vnni,                 \
+     pk_dot_q4_K_avx2, pk_dot_q5_K_avx2, pk_dot_q6_K_avx2}
+static const kernel_table tables[4] = {
     PORTABLE_TABLE,
 #ifdef PK_X86
     {quantize_act_avx2, dot_q4_0_avx2, dot_q4_1_avx2, pk_dot_q5_0_avx2, dot_q8_0_avx2,
      pk_dot_q4_K_avx2, pk_dot_q5_K_avx2, pk_dot_q6_K_avx2},
-    {quantize_act_avx2, dot_q4_0_avx2, dot_q4_1_vnni, pk_dot_q5_0_avx2, dot_q8_0_vnni,
-     pk_dot_q4_K_avx2, pk_dot_q5_K_avx2, pk_dot_q6_K_avx2},
+    VNNI_TABLE,
+    VNNI_TABLE,
 #else
+    PORTABLE_TABLE,
     PORTABLE_TABLE,
     PORTABLE_TABLE,
 #endif
@@ -284,7 +292,15 @@ static int supported_level(void) {
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     int vnni = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
         && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
-    return vnni ? 2 : avx2 ? 1 : 0;
+    if (!vnni) return avx2 ? 1 : 0;
+    // Level 3 where a 512-bit multiply issues as fast as a 256-bit one. AMD's family 19h (Zen 4;
+    // Zen 3 has no AVX-512) splits it in two halves; Intel's AVX-512 cores and Zen 5 do not.
+    unsigned eax, ebx, ecx, edx;
+    __cpuid(0, eax, ebx, ecx, edx);
+    const int amd = ebx == 0x68747541;  // "Auth"enticAMD
+    __cpuid(1, eax, ebx, ecx, edx);
+    const unsigned family = ((eax >> 8) & 0xf) + ((eax >> 8 & 0xf) == 0xf ? (eax >> 20) & 0xff : 0);
+    return amd && family == 0x19 ? 2 : 3;
 #else
     return 0;
 #endif
@@ -294,12 +310,12 @@ static int supported_level(void) {
 // benchmark, before any kernel runs), read by every call.
 static int current_level = 0;
 
-// PARLEY_KERNEL_LEVEL=0|1|2 caps the level for the whole process (tests run every level on any
+// PARLEY_KERNEL_LEVEL=0|1|2|3 caps the level for the whole process (tests run every level on any
 // machine; an operator can rule out a kernel); never above what the CPU supports.
 __attribute__((constructor)) static void pk_init(void) {
     current_level = supported_level();
     const char *forced = getenv("PARLEY_KERNEL_LEVEL");
-    if (forced && forced[0] >= '0' && forced[0] <= '2' && forced[1] == 0 && forced[0] - '0' < current_level) {
+    if (forced && forced[0] >= '0' && forced[0] <= '3' && forced[1] == 0 && forced[0] - '0' < current_level) {
         current_level = forced[0] - '0';
     }
 }

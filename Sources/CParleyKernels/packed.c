@@ -377,8 +377,81 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q8_0x8_vnni(
     for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, acc[t]);
 }
 
+// Two groups at a time in 512-bit registers, as the K-quants' tiles (packed_kquants.c).
+
+PK_VNNI __attribute__((always_inline)) static inline void tile_q5_0x16_vnni(
+    const pk_block_q5_0x8 *wa, const pk_block_q5_0x8 *wb, size_t nb, const pk_act_q8 *x, size_t x_stride,
+    const int tile, float *y, size_t y_stride) {
+    const __m512i mask = _mm512_set1_epi8(0x0f);
+    const __m512i fifth = _mm512_set1_epi8(0x10);
+    __m512 acc[PK_TILE_VNNI];
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
+    for (size_t b = 0; b < nb; b++) {
+        const pk_block_q5_0x8 *p = wa + b, *q = wb + b;
+        __m512i lo[4], hi[4];
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const __m512i raw = pair_load_vnni(p->quads[j], q->quads[j]);
+            const __m512i l = _mm512_and_si512(raw, mask), h = _mm512_and_si512(_mm512_srli_epi16(raw, 4), mask);
+            lo[j] = _mm512_mask_add_epi8(l, p->qh[j][0] | (__mmask64)q->qh[j][0] << 32, l, fifth);
+            hi[j] = _mm512_mask_add_epi8(h, p->qh[j][1] | (__mmask64)q->qh[j][1] << 32, h, fifth);
+        }
+        const __m512 d = pair_fp16_vnni(p->d, q->d);
+#pragma GCC unroll 8
+        for (int t = 0; t < tile; t++) {
+            const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
+            int32_t xq[8];
+            memcpy(xq, xb->qs, sizeof xq);
+            __m512i sums = _mm512_set1_epi32(-16 * xb->sum), odd = _mm512_setzero_si512();
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) {
+                sums = _mm512_dpbusd_epi32(sums, lo[j], _mm512_set1_epi32(xq[j]));
+                if (tile < PK_TILE_VNNI) odd = _mm512_dpbusd_epi32(odd, hi[j], _mm512_set1_epi32(xq[4 + j]));
+                else sums = _mm512_dpbusd_epi32(sums, hi[j], _mm512_set1_epi32(xq[4 + j]));
+            }
+            if (tile < PK_TILE_VNNI) sums = _mm512_add_epi32(sums, odd);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(d, _mm512_set1_ps(xb->d)), acc[t]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) _mm512_storeu_ps(y + (size_t)t * y_stride, acc[t]);
+}
+
+PK_VNNI __attribute__((always_inline)) static inline void tile_q8_0x16_vnni(
+    const pk_block_q8_0x8 *wa, const pk_block_q8_0x8 *wb, size_t nb, const pk_act_q8 *x, size_t x_stride,
+    const int tile, float *y, size_t y_stride) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    __m512 acc[PK_TILE_VNNI];
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
+    for (size_t b = 0; b < nb; b++) {
+        const pk_block_q8_0x8 *p = wa + b, *q = wb + b;
+        __m512i u[8];
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++) u[j] = _mm512_xor_si512(pair_load_vnni(p->quads[j], q->quads[j]), flip);
+        const __m512 d = pair_fp16_vnni(p->d, q->d);
+#pragma GCC unroll 8
+        for (int t = 0; t < tile; t++) {
+            const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
+            int32_t xq[8];
+            memcpy(xq, xb->qs, sizeof xq);
+            __m512i sums = _mm512_set1_epi32(-128 * xb->sum);
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; j++) sums = _mm512_dpbusd_epi32(sums, u[j], _mm512_set1_epi32(xq[j]));
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(d, _mm512_set1_ps(xb->d)), acc[t]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) _mm512_storeu_ps(y + (size_t)t * y_stride, acc[t]);
+}
+
 PK_DEFINE_TILED_MATMUL(matmul_q8_0x8_vnni, PK_VNNI, pk_block_q8_0x8, pk_act_q8, PK_QK, tile_q8_0x8_vnni, PK_TILE_VNNI)
+PK_DEFINE_PAIRED_TILED_MATMUL(matmul_q8_0x16_vnni, PK_VNNI, pk_block_q8_0x8, pk_act_q8, PK_QK, tile_q8_0x16_vnni,
+                              tile_q8_0x8_vnni, PK_TILE_VNNI)
 PK_DEFINE_TILED_MATMUL(matmul_q5_0x8_vnni, PK_VNNI, pk_block_q5_0x8, pk_act_q8, PK_QK, tile_q5_0x8_vnni, PK_TILE_VNNI)
+PK_DEFINE_PAIRED_TILED_MATMUL(matmul_q5_0x16_vnni, PK_VNNI, pk_block_q5_0x8, pk_act_q8, PK_QK, tile_q5_0x16_vnni,
+                              tile_q5_0x8_vnni, PK_TILE_VNNI)
 
 #endif  // PK_X86
 
@@ -390,6 +463,11 @@ void pk_packed_matmul_at(int level, int type, const void *w, size_t n, const voi
     }
     if (type != 3 && type != 6 && type != 8) return;
 #ifdef PK_X86
+    if (level >= 3 && pk_max_implementation() >= 3 && type != 3) {
+        if (type == 6) matmul_q5_0x16_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+        else matmul_q8_0x16_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+        return;
+    }
     if (level >= 2 && pk_max_implementation() >= 2 && type != 3) {
         if (type == 6) matmul_q5_0x8_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
         else matmul_q8_0x8_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);

@@ -408,17 +408,190 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q6_Kx8_vnni(
     for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, acc[t]);
 }
 
+// Two groups at a time: 16 rows in 512-bit registers, the second group's bytes inserted above the
+// first's. Where a 512-bit dpbusd costs what a 256-bit one does (two per cycle on Intel's server
+// cores) this halves the multiplies' issue; where it is split in two (AMD Zen 4) it still halves
+// the instructions. The lanes are the 256-bit tiles' rows, so the bits are too.
+
+/// Two groups' 8 bytes (one per row) as 16 int32 lanes, unsigned.
+PK_VNNI static inline __m512i pair_rows_u32_vnni(const uint8_t a[8], const uint8_t b[8]) {
+    return _mm512_cvtepu8_epi32(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)a), _mm_loadl_epi64((const __m128i *)b)));
+}
+
+/// Two groups' 8 bytes as 32 int16 lanes, two per row, both holding the row's byte.
+PK_VNNI static inline __m512i pair_rows_u16_vnni(const uint8_t a[8], const uint8_t b[8]) {
+    const __m128i v = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)a), _mm_loadl_epi64((const __m128i *)b));
+    return _mm512_cvtepu8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(v, v), _mm_unpacklo_epi8(v, v)));
+}
+
+/// bsums_product_vnni for 16 rows.
+PK_VNNI static inline __m512i bsums_product_x16_vnni(const __m512i pairs[8], const pk_act_q8_K *x) {
+    __m512i sums[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) {
+        int32_t two;
+        memcpy(&two, x->bsums + 2 * j, sizeof two);
+        sums[j & 1] = _mm512_dpwssd_epi32(sums[j & 1], pairs[j], _mm512_set1_epi32(two));
+    }
+    return _mm512_add_epi32(sums[0], sums[1]);
+}
+
+PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx16_vnni(
+    const pk_block_q4_Kx8 *wa, const pk_block_q4_Kx8 *wb, size_t nsb, const pk_act_q8_K *x, size_t x_stride,
+    const int tile, float *y, size_t y_stride) {
+    const __m512i mask = _mm512_set1_epi8(0x0f);
+    __m512 acc[PK_K_TILE_VNNI];
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
+    for (size_t b = 0; b < nsb; b++) {
+        const pk_block_q4_Kx8 *p = wa + b, *q = wb + b;
+        __m512i isum[PK_K_TILE_VNNI];
+#pragma GCC unroll 8
+        for (int t = 0; t < tile; t++) isum[t] = _mm512_setzero_si512();
+        for (int s = 0; s < 8; s++) {
+            __m512i sum[PK_K_TILE_VNNI], odd[PK_K_TILE_VNNI];
+#pragma GCC unroll 8
+            for (int t = 0; t < tile; t++) sum[t] = odd[t] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) {
+                const __m512i raw = pair_load_vnni(p->quads[s][j], q->quads[s][j]);
+                const __m512i lo = _mm512_and_si512(raw, mask), hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), mask);
+#pragma GCC unroll 8
+                for (int t = 0; t < tile; t++) {
+                    const int8_t *xq = x[(size_t)t * x_stride + b].qs + 32 * s + 4 * j;
+                    int32_t a, c;
+                    memcpy(&a, xq, sizeof a);
+                    memcpy(&c, xq + 16, sizeof c);
+                    sum[t] = _mm512_dpbusd_epi32(sum[t], lo, _mm512_set1_epi32(a));
+                    if (tile < PK_K_TILE_VNNI) odd[t] = _mm512_dpbusd_epi32(odd[t], hi, _mm512_set1_epi32(c));
+                    else sum[t] = _mm512_dpbusd_epi32(sum[t], hi, _mm512_set1_epi32(c));
+                }
+            }
+#pragma GCC unroll 8
+            for (int t = 0; t < tile; t++) if (tile < PK_K_TILE_VNNI) sum[t] = _mm512_add_epi32(sum[t], odd[t]);
+            const __m512i scale = pair_rows_u32_vnni(p->scales[s], q->scales[s]);
+#pragma GCC unroll 8
+            for (int t = 0; t < tile; t++) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(sum[t], scale));
+        }
+        __m512i mins[8];
+#pragma GCC unroll 8
+        for (int s = 0; s < 8; s++) mins[s] = pair_rows_u16_vnni(p->mins[s], q->mins[s]);
+        const __m512 d = pair_fp16_vnni(p->d, q->d), dmin = pair_fp16_vnni(p->dmin, q->dmin);
+#pragma GCC unroll 8
+        for (int t = 0; t < tile; t++) {
+            const pk_act_q8_K *xb = x + (size_t)t * x_stride + b;
+            const __m512i imin = bsums_product_x16_vnni(mins, xb);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_mul_ps(d, _mm512_set1_ps(xb->d)), acc[t]);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(imin), _mm512_mul_ps(dmin, _mm512_set1_ps(-xb->d)), acc[t]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) _mm512_storeu_ps(y + (size_t)t * y_stride, acc[t]);
+}
+
+/// q6_K_quad_avx2 for two groups' sub-blocks.
+PK_VNNI static inline void q6_K_quad_x16_vnni(const pk_q6_K_sub_block *a, const pk_q6_K_sub_block *b, int j, __m512i *lo, __m512i *hi) {
+    const __m512i mask = _mm512_set1_epi8(0x0f);
+    const __m512i raw = pair_load_vnni(a->quads[j], b->quads[j]);
+    // Each group's 16 bytes of top bits twice, the second copy shifted down a nibble.
+    const __m512i h = _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)a->high[j]))),
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b->high[j])), 1);
+    const long long four = 0x0004000400040004LL;
+    const __m512i top = _mm512_and_si512(_mm512_srlv_epi16(h, _mm512_setr_epi64(0, 0, four, four, 0, 0, four, four)), mask);
+    const __m512i bits45 = _mm512_set1_epi8(0x30);
+    // (A & C) | B: the nibble, and the top bits already in place.
+    *lo = _mm512_ternarylogic_epi32(raw, _mm512_and_si512(_mm512_slli_epi16(top, 4), bits45), mask, 0xEC);
+    *hi = _mm512_ternarylogic_epi32(_mm512_srli_epi16(raw, 4), _mm512_and_si512(_mm512_slli_epi16(top, 2), bits45), mask, 0xEC);
+}
+
+/// Two groups' Q6_K scales per pair of sixteenths, as 32 int16 lanes (row r: the pair's two).
+PK_VNNI static inline void q6_K_scale_pairs_x16_vnni(const pk_block_q6_Kx8 *p, const pk_block_q6_Kx8 *q, __m512i pairs[8]) {
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) {
+        const __m128i a = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)p->scales[2 * j]), _mm_loadl_epi64((const __m128i *)p->scales[2 * j + 1]));
+        const __m128i c = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)q->scales[2 * j]), _mm_loadl_epi64((const __m128i *)q->scales[2 * j + 1]));
+        pairs[j] = _mm512_cvtepi8_epi16(_mm256_set_m128i(c, a));
+    }
+}
+
+/// Two groups' signed per-row bytes as 16 int32 lanes.
+PK_VNNI static inline __m512i pair_rows_i32_vnni(const int8_t a[8], const int8_t b[8]) {
+    return _mm512_cvtepi8_epi32(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)a), _mm_loadl_epi64((const __m128i *)b)));
+}
+
+PK_VNNI __attribute__((always_inline)) static inline void tile_q6_Kx16_vnni(
+    const pk_block_q6_Kx8 *wa, const pk_block_q6_Kx8 *wb, size_t nsb, const pk_act_q8_K *x, size_t x_stride,
+    const int tile, float *y, size_t y_stride) {
+    __m512 acc[PK_K_TILE_VNNI];
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
+    for (size_t b = 0; b < nsb; b++) {
+        const pk_block_q6_Kx8 *p = wa + b, *q = wb + b;
+        __m512i isum[PK_K_TILE_VNNI];
+#pragma GCC unroll 8
+        for (int t = 0; t < tile; t++) isum[t] = _mm512_setzero_si512();
+        for (int s = 0; s < 8; s++) {
+            __m512i sum_lo[PK_K_TILE_VNNI], sum_hi[PK_K_TILE_VNNI];
+#pragma GCC unroll 8
+            for (int t = 0; t < tile; t++) sum_lo[t] = sum_hi[t] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) {
+                __m512i lo, hi;
+                q6_K_quad_x16_vnni(&p->sub[s], &q->sub[s], j, &lo, &hi);
+#pragma GCC unroll 8
+                for (int t = 0; t < tile; t++) {
+                    const int8_t *xq = x[(size_t)t * x_stride + b].qs + 32 * s + 4 * j;
+                    int32_t a, c;
+                    memcpy(&a, xq, sizeof a);
+                    memcpy(&c, xq + 16, sizeof c);
+                    sum_lo[t] = _mm512_dpbusd_epi32(sum_lo[t], lo, _mm512_set1_epi32(a));
+                    sum_hi[t] = _mm512_dpbusd_epi32(sum_hi[t], hi, _mm512_set1_epi32(c));
+                }
+            }
+            const __m512i scale_lo = pair_rows_i32_vnni(p->scales[2 * s], q->scales[2 * s]);
+            const __m512i scale_hi = pair_rows_i32_vnni(p->scales[2 * s + 1], q->scales[2 * s + 1]);
+#pragma GCC unroll 8
+            for (int t = 0; t < tile; t++) {
+                isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(sum_lo[t], scale_lo),
+                                                                     _mm512_mullo_epi32(sum_hi[t], scale_hi)));
+            }
+        }
+        __m512i pairs[8];
+        q6_K_scale_pairs_x16_vnni(p, q, pairs);
+        const __m512 d = pair_fp16_vnni(p->d, q->d);
+#pragma GCC unroll 8
+        for (int t = 0; t < tile; t++) {
+            const pk_act_q8_K *xb = x + (size_t)t * x_stride + b;
+            const __m512i offset = _mm512_slli_epi32(bsums_product_x16_vnni(pairs, xb), 5);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(isum[t], offset)),
+                                     _mm512_mul_ps(d, _mm512_set1_ps(xb->d)), acc[t]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) _mm512_storeu_ps(y + (size_t)t * y_stride, acc[t]);
+}
+
 PK_DEFINE_TILED_MATMUL(matmul_q4_Kx8_avx2, PK_AVX2, pk_block_q4_Kx8, pk_act_q8_K, PK_QK_K, tile_q4_Kx8_avx2, PK_K_TILE)
 PK_DEFINE_TILED_MATMUL(matmul_q6_Kx8_avx2, PK_AVX2, pk_block_q6_Kx8, pk_act_q8_K, PK_QK_K, tile_q6_Kx8_avx2, PK_K_TILE)
 
 PK_DEFINE_TILED_MATMUL(matmul_q4_Kx8_vnni, PK_VNNI, pk_block_q4_Kx8, pk_act_q8_K, PK_QK_K, tile_q4_Kx8_vnni, PK_K_TILE_VNNI)
+PK_DEFINE_PAIRED_TILED_MATMUL(matmul_q4_Kx16_vnni, PK_VNNI, pk_block_q4_Kx8, pk_act_q8_K, PK_QK_K, tile_q4_Kx16_vnni,
+                              tile_q4_Kx8_vnni, PK_K_TILE_VNNI)
 PK_DEFINE_TILED_MATMUL(matmul_q6_Kx8_vnni, PK_VNNI, pk_block_q6_Kx8, pk_act_q8_K, PK_QK_K, tile_q6_Kx8_vnni, PK_K_TILE_VNNI)
+PK_DEFINE_PAIRED_TILED_MATMUL(matmul_q6_Kx16_vnni, PK_VNNI, pk_block_q6_Kx8, pk_act_q8_K, PK_QK_K, tile_q6_Kx16_vnni,
+                              tile_q6_Kx8_vnni, PK_K_TILE_VNNI)
 
 #endif  // PK_X86
 
 void pk_packed_k_matmul(int level, int type, const void *w, size_t n, const pk_act_q8_K *x, size_t x_stride,
                         size_t batch, float *y, size_t y_stride, size_t group_begin, size_t group_end) {
 #ifdef PK_X86
+    if (level >= 3 && pk_max_implementation() >= 3) {
+        if (type == 12) matmul_q4_Kx16_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+        else matmul_q6_Kx16_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
+        return;
+    }
     if (level >= 2 && pk_max_implementation() >= 2) {
         if (type == 12) matmul_q4_Kx8_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);
         else matmul_q6_Kx8_vnni(w, n, x, x_stride, batch, y, y_stride, group_begin, group_end);

@@ -57,8 +57,9 @@ _Static_assert(sizeof(pk_block_q6_K) == 210, "Q6_K block is 210 bytes");
 _Static_assert(sizeof(pk_act_q8) == 44, "activation block is 44 bytes");
 _Static_assert(sizeof(pk_act_q8_K) == 292, "K activation block is 292 bytes");
 
-// Which implementation the dispatcher chose: 0 portable, 1 AVX2, 2 AVX-512 VNNI (at most
-// PARLEY_KERNEL_LEVEL when that is set). Levels 1 and 2 give bit-identical results.
+// Which implementation the dispatcher chose: 0 portable, 1 AVX2, 2 AVX-512 VNNI, 3 the same
+// with the packed products in 512-bit registers, on CPUs where those are no slower per element
+// (at most PARLEY_KERNEL_LEVEL when that is set). Levels 1, 2 and 3 give bit-identical results.
 int pk_implementation(void);
 // The best implementation this CPU supports.
 int pk_max_implementation(void);
