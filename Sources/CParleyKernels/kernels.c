@@ -286,7 +286,7 @@ static inline size_t act_block_bytes(int type) {
     return pk_act_kind(type) ? sizeof(pk_act_q8_K) : sizeof(pk_act_q8);
 }
 
-static int supported_level(void) {
+static int detect_level(void) {
 #ifdef PK_X86
     __builtin_cpu_init();
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
@@ -306,6 +306,12 @@ static int supported_level(void) {
 #endif
 }
 
+// What the CPU supports, read once by the constructor: cpuid traps to the hypervisor in a
+// virtual machine, and every product asks.
+static int best_level = 0;
+
+static int supported_level(void) { return best_level; }
+
 // The level in force; written once by the constructor (or by pk_force_implementation in a
 // benchmark, before any kernel runs), read by every call.
 static int current_level = 0;
@@ -313,7 +319,8 @@ static int current_level = 0;
 // PARLEY_KERNEL_LEVEL=0|1|2|3 caps the level for the whole process (tests run every level on any
 // machine; an operator can rule out a kernel); never above what the CPU supports.
 __attribute__((constructor)) static void pk_init(void) {
-    current_level = supported_level();
+    best_level = detect_level();
+    current_level = best_level;
     const char *forced = getenv("PARLEY_KERNEL_LEVEL");
     if (forced && forced[0] >= '0' && forced[0] <= '3' && forced[1] == 0 && forced[0] - '0' < current_level) {
         current_level = forced[0] - '0';
