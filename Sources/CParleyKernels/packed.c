@@ -377,38 +377,56 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q8_0x8_vnni(
     for (int t = 0; t < tile; t++) _mm256_storeu_ps(y + (size_t)t * y_stride, acc[t]);
 }
 
-// Two groups at a time in 512-bit registers, as the K-quants' tiles (packed_kquants.c).
+// Two groups at a time in 512-bit registers, as the K-quants' tiles (packed_kquants.c): Q5_0 and
+// Q8_0 differ only in how a block's 8 quads become unsigned bytes and in the offset that comes off.
 
-PK_VNNI __attribute__((always_inline)) static inline void tile_q5_0x16_vnni(
-    const pk_block_q5_0x8 *wa, const pk_block_q5_0x8 *wb, size_t nb, const pk_act_q8 *x, size_t x_stride,
-    const int tile, float *y, size_t y_stride) {
-    const __m512i mask = _mm512_set1_epi8(0x0f);
-    const __m512i fifth = _mm512_set1_epi8(0x10);
-    __m512 acc[PK_TILE_VNNI];
-#pragma GCC unroll 8
-    for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
-    for (size_t b = 0; b < nb; b++) {
-        const pk_block_q5_0x8 *p = wa + b, *q = wb + b;
-        __m512i lo[4], hi[4];
+/// A group pair's block as 8 registers of unsigned bytes, quad j (elements 4j..4j+3 of each row)
+/// in u[j]; returns the offset the bytes carry (16 for Q5_0, 128 for Q8_0).
+PK_VNNI __attribute__((always_inline)) static inline int unsigned_quads_x16_vnni(int type, const void *a, const void *b, __m512i u[8]) {
+    if (type == 6) {
+        const pk_block_q5_0x8 *p = a, *q = b;
+        const __m512i mask = _mm512_set1_epi8(0x0f), fifth = _mm512_set1_epi8(0x10);
 #pragma GCC unroll 4
         for (int j = 0; j < 4; j++) {
             const __m512i raw = pair_load_vnni(p->quads[j], q->quads[j]);
             const __m512i l = _mm512_and_si512(raw, mask), h = _mm512_and_si512(_mm512_srli_epi16(raw, 4), mask);
-            lo[j] = _mm512_mask_add_epi8(l, p->qh[j][0] | (__mmask64)q->qh[j][0] << 32, l, fifth);
-            hi[j] = _mm512_mask_add_epi8(h, p->qh[j][1] | (__mmask64)q->qh[j][1] << 32, h, fifth);
+            u[j] = _mm512_mask_add_epi8(l, p->qh[j][0] | (__mmask64)q->qh[j][0] << 32, l, fifth);
+            u[4 + j] = _mm512_mask_add_epi8(h, p->qh[j][1] | (__mmask64)q->qh[j][1] << 32, h, fifth);
         }
-        const __m512 d = pair_fp16_vnni(p->d, q->d);
+        return 16;
+    }
+    const pk_block_q8_0x8 *p = a, *q = b;
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) u[j] = _mm512_xor_si512(pair_load_vnni(p->quads[j], q->quads[j]), flip);
+    return 128;
+}
+
+/// The Q5_0 and Q8_0 tiles at 512 bits (`type` a constant at each call). Below a full tile, two
+/// chains of dpbusd, as in tile_q5_0x8_vnni.
+PK_VNNI __attribute__((always_inline)) static inline void tile_b32_x16_vnni(
+    int type, const char *wa, const char *wb, size_t block_bytes, size_t nb, const pk_act_q8 *x, size_t x_stride,
+    const int tile, float *y, size_t y_stride) {
+    __m512 acc[PK_TILE_VNNI];
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
+    for (size_t b = 0; b < nb; b++) {
+        // (Both block types begin with the 8 rows' fp16 d.)
+        const uint16_t *da = (const uint16_t *)(wa + b * block_bytes), *db = (const uint16_t *)(wb + b * block_bytes);
+        __m512i u[8];
+        const int offset = unsigned_quads_x16_vnni(type, da, db, u);
+        const __m512 d = pair_fp16_vnni(da, db);
 #pragma GCC unroll 8
         for (int t = 0; t < tile; t++) {
             const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
             int32_t xq[8];
             memcpy(xq, xb->qs, sizeof xq);
-            __m512i sums = _mm512_set1_epi32(-16 * xb->sum), odd = _mm512_setzero_si512();
+            __m512i sums = _mm512_set1_epi32(-offset * xb->sum), odd = _mm512_setzero_si512();
 #pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
-                sums = _mm512_dpbusd_epi32(sums, lo[j], _mm512_set1_epi32(xq[j]));
-                if (tile < PK_TILE_VNNI) odd = _mm512_dpbusd_epi32(odd, hi[j], _mm512_set1_epi32(xq[4 + j]));
-                else sums = _mm512_dpbusd_epi32(sums, hi[j], _mm512_set1_epi32(xq[4 + j]));
+                sums = _mm512_dpbusd_epi32(sums, u[j], _mm512_set1_epi32(xq[j]));
+                if (tile < PK_TILE_VNNI) odd = _mm512_dpbusd_epi32(odd, u[4 + j], _mm512_set1_epi32(xq[4 + j]));
+                else sums = _mm512_dpbusd_epi32(sums, u[4 + j], _mm512_set1_epi32(xq[4 + j]));
             }
             if (tile < PK_TILE_VNNI) sums = _mm512_add_epi32(sums, odd);
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(d, _mm512_set1_ps(xb->d)), acc[t]);
@@ -418,32 +436,16 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q5_0x16_vnni(
     for (int t = 0; t < tile; t++) _mm512_storeu_ps(y + (size_t)t * y_stride, acc[t]);
 }
 
+PK_VNNI __attribute__((always_inline)) static inline void tile_q5_0x16_vnni(
+    const pk_block_q5_0x8 *wa, const pk_block_q5_0x8 *wb, size_t nb, const pk_act_q8 *x, size_t x_stride,
+    const int tile, float *y, size_t y_stride) {
+    tile_b32_x16_vnni(6, (const char *)wa, (const char *)wb, sizeof *wa, nb, x, x_stride, tile, y, y_stride);
+}
+
 PK_VNNI __attribute__((always_inline)) static inline void tile_q8_0x16_vnni(
     const pk_block_q8_0x8 *wa, const pk_block_q8_0x8 *wb, size_t nb, const pk_act_q8 *x, size_t x_stride,
     const int tile, float *y, size_t y_stride) {
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
-    __m512 acc[PK_TILE_VNNI];
-#pragma GCC unroll 8
-    for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
-    for (size_t b = 0; b < nb; b++) {
-        const pk_block_q8_0x8 *p = wa + b, *q = wb + b;
-        __m512i u[8];
-#pragma GCC unroll 8
-        for (int j = 0; j < 8; j++) u[j] = _mm512_xor_si512(pair_load_vnni(p->quads[j], q->quads[j]), flip);
-        const __m512 d = pair_fp16_vnni(p->d, q->d);
-#pragma GCC unroll 8
-        for (int t = 0; t < tile; t++) {
-            const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
-            int32_t xq[8];
-            memcpy(xq, xb->qs, sizeof xq);
-            __m512i sums = _mm512_set1_epi32(-128 * xb->sum);
-#pragma GCC unroll 8
-            for (int j = 0; j < 8; j++) sums = _mm512_dpbusd_epi32(sums, u[j], _mm512_set1_epi32(xq[j]));
-            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(d, _mm512_set1_ps(xb->d)), acc[t]);
-        }
-    }
-#pragma GCC unroll 8
-    for (int t = 0; t < tile; t++) _mm512_storeu_ps(y + (size_t)t * y_stride, acc[t]);
+    tile_b32_x16_vnni(8, (const char *)wa, (const char *)wb, sizeof *wa, nb, x, x_stride, tile, y, y_stride);
 }
 
 PK_DEFINE_TILED_MATMUL(matmul_q8_0x8_vnni, PK_VNNI, pk_block_q8_0x8, pk_act_q8, PK_QK, tile_q8_0x8_vnni, PK_TILE_VNNI)

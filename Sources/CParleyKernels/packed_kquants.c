@@ -436,6 +436,22 @@ PK_VNNI static inline __m512i bsums_product_x16_vnni(const __m512i pairs[8], con
     return _mm512_add_epi32(sums[0], sums[1]);
 }
 
+/// Every token's quad j of sub-block s (its 4 bytes at 32s + 4j, and 16 further on) against the
+/// low and high elements' bytes: into lo_sums[t] and hi_sums[t], which may be the same array.
+PK_VNNI __attribute__((always_inline)) static inline void quads_x16_vnni(
+    __m512i lo, __m512i hi, const pk_act_q8_K *x, size_t x_stride, size_t b, int s, int j, const int tile,
+    __m512i *lo_sums, __m512i *hi_sums) {
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) {
+        const int8_t *xq = x[(size_t)t * x_stride + b].qs + 32 * s + 4 * j;
+        int32_t a, c;
+        memcpy(&a, xq, sizeof a);
+        memcpy(&c, xq + 16, sizeof c);
+        lo_sums[t] = _mm512_dpbusd_epi32(lo_sums[t], lo, _mm512_set1_epi32(a));
+        hi_sums[t] = _mm512_dpbusd_epi32(hi_sums[t], hi, _mm512_set1_epi32(c));
+    }
+}
+
 PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx16_vnni(
     const pk_block_q4_Kx8 *wa, const pk_block_q4_Kx8 *wb, size_t nsb, const pk_act_q8_K *x, size_t x_stride,
     const int tile, float *y, size_t y_stride) {
@@ -456,16 +472,7 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx16_vnni(
             for (int j = 0; j < 4; j++) {
                 const __m512i raw = pair_load_vnni(p->quads[s][j], q->quads[s][j]);
                 const __m512i lo = _mm512_and_si512(raw, mask), hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), mask);
-#pragma GCC unroll 8
-                for (int t = 0; t < tile; t++) {
-                    const int8_t *xq = x[(size_t)t * x_stride + b].qs + 32 * s + 4 * j;
-                    int32_t a, c;
-                    memcpy(&a, xq, sizeof a);
-                    memcpy(&c, xq + 16, sizeof c);
-                    sum[t] = _mm512_dpbusd_epi32(sum[t], lo, _mm512_set1_epi32(a));
-                    if (tile < PK_K_TILE_VNNI) odd[t] = _mm512_dpbusd_epi32(odd[t], hi, _mm512_set1_epi32(c));
-                    else sum[t] = _mm512_dpbusd_epi32(sum[t], hi, _mm512_set1_epi32(c));
-                }
+                quads_x16_vnni(lo, hi, x, x_stride, b, s, j, tile, sum, tile < PK_K_TILE_VNNI ? odd : sum);
             }
 #pragma GCC unroll 8
             for (int t = 0; t < tile; t++) if (tile < PK_K_TILE_VNNI) sum[t] = _mm512_add_epi32(sum[t], odd[t]);
@@ -539,15 +546,7 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q6_Kx16_vnni(
             for (int j = 0; j < 4; j++) {
                 __m512i lo, hi;
                 q6_K_quad_x16_vnni(&p->sub[s], &q->sub[s], j, &lo, &hi);
-#pragma GCC unroll 8
-                for (int t = 0; t < tile; t++) {
-                    const int8_t *xq = x[(size_t)t * x_stride + b].qs + 32 * s + 4 * j;
-                    int32_t a, c;
-                    memcpy(&a, xq, sizeof a);
-                    memcpy(&c, xq + 16, sizeof c);
-                    sum_lo[t] = _mm512_dpbusd_epi32(sum_lo[t], lo, _mm512_set1_epi32(a));
-                    sum_hi[t] = _mm512_dpbusd_epi32(sum_hi[t], hi, _mm512_set1_epi32(c));
-                }
+                quads_x16_vnni(lo, hi, x, x_stride, b, s, j, tile, sum_lo, sum_hi);
             }
             const __m512i scale_lo = pair_rows_i32_vnni(p->scales[2 * s], q->scales[2 * s]);
             const __m512i scale_hi = pair_rows_i32_vnni(p->scales[2 * s + 1], q->scales[2 * s + 1]);
