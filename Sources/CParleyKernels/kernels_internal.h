@@ -120,10 +120,10 @@ PK_VNNI static inline __m512 pair_fp16_vnni(const uint16_t a[8], const uint16_t 
     return _mm512_cvtph_ps(_mm256_set_m128i(_mm_loadu_si128((const __m128i *)b), _mm_loadu_si128((const __m128i *)a)));
 }
 
-/// PK_DEFINE_TILED_MATMUL two groups at a time where it can: `pair_fn(group a's blocks, group b's,
-/// blocks per row, x, x_stride, tile, y, y_stride)` writes 16 outputs per token; a group left
-/// over at the end of the range goes through `tile_fn`.
-#define PK_DEFINE_PAIRED_TILED_MATMUL(name, attr, block, act, per_block, pair_fn, tile_fn, big)            \
+/// PK_DEFINE_TILED_MATMUL two groups at a time: `pair_fn(group a's blocks, group b's, blocks per
+/// row, x, x_stride, tile, y, y_stride)` writes 16 outputs per token; a group left over at the
+/// end of the range goes to `single`, a PK_DEFINE_TILED_MATMUL of the same type.
+#define PK_DEFINE_PAIRED_TILED_MATMUL(name, attr, block, act, per_block, pair_fn, single, big)             \
     attr static void name(const block *w, size_t n, const act *x, size_t x_stride, size_t batch, float *y, \
                           size_t y_stride, size_t group_begin, size_t group_end) {                        \
         const size_t nb = n / (per_block);                                                                \
@@ -136,14 +136,7 @@ PK_VNNI static inline __m512 pair_fp16_vnni(const uint16_t a[8], const uint16_t 
             for (; t + 2 <= batch; t += 2) pair_fn(wa, wb, nb, x + t * x_stride, x_stride, 2, y + t * y_stride + g * 8, y_stride); \
             for (; t < batch; t++) pair_fn(wa, wb, nb, x + t * x_stride, x_stride, 1, y + t * y_stride + g * 8, y_stride); \
         }                                                                                                 \
-        if (g < group_end) {                                                                              \
-            const block *wg = w + g * nb;                                                                 \
-            size_t t = 0;                                                                                 \
-            for (; t + (big) <= batch; t += (big)) tile_fn(wg, nb, x + t * x_stride, x_stride, (big), y + t * y_stride + g * 8, y_stride); \
-            for (; t + 4 <= batch; t += 4) tile_fn(wg, nb, x + t * x_stride, x_stride, 4, y + t * y_stride + g * 8, y_stride); \
-            for (; t + 2 <= batch; t += 2) tile_fn(wg, nb, x + t * x_stride, x_stride, 2, y + t * y_stride + g * 8, y_stride); \
-            for (; t < batch; t++) tile_fn(wg, nb, x + t * x_stride, x_stride, 1, y + t * y_stride + g * 8, y_stride); \
-        }                                                                                                 \
+        if (g < group_end) single(w, n, x, x_stride, batch, y, y_stride, g, group_end);                   \
     }
 
 #endif  // PK_X86

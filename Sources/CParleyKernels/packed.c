@@ -411,11 +411,11 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_b32_x16_vnni(
 #pragma GCC unroll 8
     for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
     for (size_t b = 0; b < nb; b++) {
-        // (Both block types begin with the 8 rows' fp16 d.)
-        const uint16_t *da = (const uint16_t *)(wa + b * block_bytes), *db = (const uint16_t *)(wb + b * block_bytes);
+        const char *pa = wa + b * block_bytes, *pb = wb + b * block_bytes;
         __m512i u[8];
-        const int offset = unsigned_quads_x16_vnni(type, da, db, u);
-        const __m512 d = pair_fp16_vnni(da, db);
+        const int offset = unsigned_quads_x16_vnni(type, pa, pb, u);
+        // (Both block types begin with the 8 rows' fp16 d.)
+        const __m512 d = pair_fp16_vnni((const uint16_t *)pa, (const uint16_t *)pb);
 #pragma GCC unroll 8
         for (int t = 0; t < tile; t++) {
             const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
@@ -450,10 +450,10 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q8_0x16_vnni(
 
 PK_DEFINE_TILED_MATMUL(matmul_q8_0x8_vnni, PK_VNNI, pk_block_q8_0x8, pk_act_q8, PK_QK, tile_q8_0x8_vnni, PK_TILE_VNNI)
 PK_DEFINE_PAIRED_TILED_MATMUL(matmul_q8_0x16_vnni, PK_VNNI, pk_block_q8_0x8, pk_act_q8, PK_QK, tile_q8_0x16_vnni,
-                              tile_q8_0x8_vnni, PK_TILE_VNNI)
+                              matmul_q8_0x8_vnni, PK_TILE_VNNI)
 PK_DEFINE_TILED_MATMUL(matmul_q5_0x8_vnni, PK_VNNI, pk_block_q5_0x8, pk_act_q8, PK_QK, tile_q5_0x8_vnni, PK_TILE_VNNI)
 PK_DEFINE_PAIRED_TILED_MATMUL(matmul_q5_0x16_vnni, PK_VNNI, pk_block_q5_0x8, pk_act_q8, PK_QK, tile_q5_0x16_vnni,
-                              tile_q5_0x8_vnni, PK_TILE_VNNI)
+                              matmul_q5_0x8_vnni, PK_TILE_VNNI)
 
 #endif  // PK_X86
 

@@ -576,10 +576,10 @@ PK_DEFINE_TILED_MATMUL(matmul_q6_Kx8_avx2, PK_AVX2, pk_block_q6_Kx8, pk_act_q8_K
 
 PK_DEFINE_TILED_MATMUL(matmul_q4_Kx8_vnni, PK_VNNI, pk_block_q4_Kx8, pk_act_q8_K, PK_QK_K, tile_q4_Kx8_vnni, PK_K_TILE_VNNI)
 PK_DEFINE_PAIRED_TILED_MATMUL(matmul_q4_Kx16_vnni, PK_VNNI, pk_block_q4_Kx8, pk_act_q8_K, PK_QK_K, tile_q4_Kx16_vnni,
-                              tile_q4_Kx8_vnni, PK_K_TILE_VNNI)
+                              matmul_q4_Kx8_vnni, PK_K_TILE_VNNI)
 PK_DEFINE_TILED_MATMUL(matmul_q6_Kx8_vnni, PK_VNNI, pk_block_q6_Kx8, pk_act_q8_K, PK_QK_K, tile_q6_Kx8_vnni, PK_K_TILE_VNNI)
 PK_DEFINE_PAIRED_TILED_MATMUL(matmul_q6_Kx16_vnni, PK_VNNI, pk_block_q6_Kx8, pk_act_q8_K, PK_QK_K, tile_q6_Kx16_vnni,
-                              tile_q6_Kx8_vnni, PK_K_TILE_VNNI)
+                              matmul_q6_Kx8_vnni, PK_K_TILE_VNNI)
 
 #endif  // PK_X86
 
