@@ -6,7 +6,12 @@ import ParleyCore
 public protocol IRCByteStream: Sendable {
     var incoming: AsyncThrowingStream<[UInt8], any Error> { get }
     func send(_ bytes: [UInt8])
+    /// Writes what is queued, then ends the connection; returns at once.
     func close()
+    /// Returns once `close` has written what was queued and ended the connection (or given up
+    /// on a peer that does not read). A process that exits sooner loses those bytes: the end of a
+    /// reply, the QUIT.
+    func closed() async
     /// The reader is done with `count` bytes of `incoming`; a stream that bounds what it buffers
     /// reads on once enough is consumed.
     func consumed(_ count: Int)
@@ -14,6 +19,8 @@ public protocol IRCByteStream: Sendable {
 
 extension IRCByteStream {
     public func consumed(_ count: Int) {}
+    /// For streams whose `close` is done when it returns.
+    public func closed() async {}
 }
 
 extension SocketTransport: IRCByteStream {}
@@ -116,6 +123,7 @@ actor IRCSession {
         }
         doorbell.finish()
         stream.close()
+        await stream.closed()
         if let seconds = stsDuration, seconds > 0 { await store(stsSeconds: seconds) }
         return result
     }

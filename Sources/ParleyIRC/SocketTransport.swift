@@ -15,7 +15,8 @@ import Glibc
 /// Bytes read arrive on `incoming`; `send` queues bytes and wakes the thread through a pipe;
 /// `close` flushes what is queued, shuts TLS down and ends `incoming`.
 ///
-/// `@unchecked Sendable`: `outgoing`, `closing` and `buffered` are guarded by `lock`; the socket, the pipe and
+/// `@unchecked Sendable`: `outgoing`, `closing` and `buffered` are guarded by `lock`, the waiters for
+/// the end by `ended`; the socket, the pipe and
 /// the `SSL` object are used only by the transport's thread (and freed by it); `incoming`'s
 /// continuation is thread-safe.
 final class SocketTransport: @unchecked Sendable {
@@ -31,6 +32,8 @@ final class SocketTransport: @unchecked Sendable {
     private let cancelled = Atomic<Bool>(false)
     private let wakeRead: Int32
     private let wakeWrite: Int32
+    /// Whether the thread has shut the connection down, and who waits for it to.
+    private let ended = Locked<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     private init(wakeRead: Int32, wakeWrite: Int32) {
         (incoming, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self, throwing: (any Error).self)
@@ -94,6 +97,18 @@ final class SocketTransport: @unchecked Sendable {
     func close() {
         lock.withLock { $0.closing = true }
         wake()
+    }
+
+    /// Returns once the thread has flushed and shut the connection down. Not cut short by
+    /// cancellation: shutdown is what waits here, and the flush has its own deadline.
+    func closed() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let done = ended.withLock { state -> Bool in
+                if !state.done { state.waiters.append(waiter) }
+                return state.done
+            }
+            if done { waiter.resume() }
+        }
     }
 
     private func wake() {
@@ -163,6 +178,12 @@ final class SocketTransport: @unchecked Sendable {
         Glibc.close(wakeRead)
         Glibc.close(wakeWrite)
         if let failure { continuation.finish(throwing: failure) } else { continuation.finish() }
+        let waiters = ended.withLock { state in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }
 

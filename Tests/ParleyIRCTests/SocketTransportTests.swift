@@ -150,4 +150,35 @@ import Glibc
         print("read \(received) bytes with at most \(transport.bufferedHighWater) buffered (bound \(SocketTransport.maxBuffered))")
         #expect(transport.bufferedHighWater <= SocketTransport.maxBuffered)
     }
+
+    // What the bot queued before closing (a reply's last lines, its QUIT) is on the wire when
+    // `closed()` returns: a daemon that exits then loses nothing (the SIGTERM drain test once saw
+    // the process end while the transport's thread still held them).
+    @Test func whatIsQueuedBeforeCloseIsWrittenWhenClosedReturns() async throws {
+        let listener = try Listener()
+        let endpoint = IRCEndpoint(host: "127.0.0.1", port: listener.port, tls: nil)
+        let transport = try await SocketTransport.connect(to: endpoint)
+        let server = try await listener.accepted()
+        defer { close(server) }
+        // Less than loopback's socket buffers hold: all of it can be written without a reader.
+        let lines = (0..<500).map { "PRIVMSG #c :line \($0) " + String(repeating: "x", count: 60) + "\r\n" }
+        for line in lines { transport.send(Array(line.utf8)) }
+        transport.send(Array("QUIT :bye\r\n".utf8))
+        transport.close()
+        await transport.closed()
+
+        // Read without waiting: everything, then the end, must already be there.
+        _ = fcntl(server, F_SETFL, fcntl(server, F_GETFL) | O_NONBLOCK)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        var ended = false
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(server, $0.baseAddress, $0.count, 0) }
+            if count > 0 { received += buffer[..<count]; continue }
+            ended = count == 0
+            break
+        }
+        #expect(String(decoding: received, as: UTF8.self) == lines.joined() + "QUIT :bye\r\n")
+        #expect(ended, "the connection was not closed when closed() returned")
+    }
 }

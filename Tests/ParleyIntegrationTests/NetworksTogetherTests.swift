@@ -167,6 +167,8 @@ extension MatrixNetworkTests {
             .last { $0.role == .assistant })
         let quits = person.messages { $0.command == "QUIT" && $0.source?.nick == nick }
         let quit = try #require(quits.first)
+        // The bot's own QUIT, not the server noticing a connection dropped mid-flush.
+        #expect(quit.message.parameters.last?.contains("Parley shutting down") == true, "\(quit.message)")
         let lines = person.lines(from: nick, in: channel).filter { $0.at < quit.at }.map(\.text)
         #expect(Self.words(lines.joined(separator: " ")) == Self.words("\(person.nick): " + ircAnswer.text), "\(lines)")
         #expect(person.lines(from: nick, in: channel).allSatisfy { $0.at < quit.at }, "a line after QUIT")
