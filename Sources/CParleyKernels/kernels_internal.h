@@ -5,6 +5,7 @@
 
 #include "parley_kernels.h"
 #include <math.h>
+#include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #define PK_X86 1
@@ -108,6 +109,22 @@ PK_AVX2 float pk_dot_q6_K_avx2(const void *w, const pk_act_q8_K *x, size_t n);
             for (; t < batch; t++) tile_fn(wg, nb, x + t * x_stride, x_stride, 1, y + t * y_stride + g * 8, y_stride); \
         }                                                                                                 \
     }
+
+/// Activation bytes at q, 4 of them, in every 32-bit lane. Read straight from memory: the
+/// broadcast then costs a load and no vector port, where one from a general register (what a
+/// copy of the block's quads into an int32 array became) takes the port dpbusd needs.
+PK_AVX2 static inline __m256i quad_avx2(const int8_t *q) {
+    int32_t v;
+    memcpy(&v, q, sizeof v);
+    return _mm256_set1_epi32(v);
+}
+
+/// quad_avx2 in 16 lanes.
+PK_VNNI static inline __m512i quad_x16_vnni(const int8_t *q) {
+    int32_t v;
+    memcpy(&v, q, sizeof v);
+    return _mm512_set1_epi32(v);
+}
 
 /// The 64 bytes of two groups' blocks (packed rows 0-7 and 8-15) at the same offset: group a's in the low half.
 PK_VNNI static inline __m512i pair_load_vnni(const void *a, const void *b) {

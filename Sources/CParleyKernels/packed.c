@@ -278,17 +278,15 @@ PK_AVX2 __attribute__((always_inline)) static inline void tile_q5_0x8_avx2(
 #pragma GCC unroll 4
         for (int t = 0; t < tile; t++) {
             const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
-            int32_t xq[8];
-            memcpy(xq, xb->qs, sizeof xq);
             __m256i half[2];
 #pragma GCC unroll 2
             for (int h = 0; h < 2; h++) {
                 const int j = 2 * h;
                 half[h] = _mm256_add_epi16(
-                    _mm256_add_epi16(_mm256_maddubs_epi16(lo[j], _mm256_set1_epi32(xq[j])),
-                                     _mm256_maddubs_epi16(hi[j], _mm256_set1_epi32(xq[4 + j]))),
-                    _mm256_add_epi16(_mm256_maddubs_epi16(lo[j + 1], _mm256_set1_epi32(xq[j + 1])),
-                                     _mm256_maddubs_epi16(hi[j + 1], _mm256_set1_epi32(xq[5 + j]))));
+                    _mm256_add_epi16(_mm256_maddubs_epi16(lo[j], quad_avx2(xb->qs + 4 * j)),
+                                     _mm256_maddubs_epi16(hi[j], quad_avx2(xb->qs + 4 * (4 + j)))),
+                    _mm256_add_epi16(_mm256_maddubs_epi16(lo[j + 1], quad_avx2(xb->qs + 4 * (j + 1))),
+                                     _mm256_maddubs_epi16(hi[j + 1], quad_avx2(xb->qs + 4 * (5 + j)))));
             }
             const __m256i sums = _mm256_sub_epi32(
                 _mm256_add_epi32(_mm256_madd_epi16(half[0], ones), _mm256_madd_epi16(half[1], ones)),
@@ -328,17 +326,15 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q5_0x8_vnni(
 #pragma GCC unroll 8
         for (int t = 0; t < tile; t++) {
             const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
-            int32_t xq[8];
-            memcpy(xq, xb->qs, sizeof xq);
             // Below a full tile, two chains of dpbusd rather than one: too few tokens' chains
             // run side by side to hide each dpbusd's wait for the one before (13 % at one
             // token, 7 % at four); at a full tile the second chain costs more than it hides.
             __m256i sums = _mm256_set1_epi32(-16 * xb->sum), odd = _mm256_setzero_si256();
 #pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
-                sums = _mm256_dpbusd_epi32(sums, lo[j], _mm256_set1_epi32(xq[j]));
-                if (tile < PK_TILE_VNNI) odd = _mm256_dpbusd_epi32(odd, hi[j], _mm256_set1_epi32(xq[4 + j]));
-                else sums = _mm256_dpbusd_epi32(sums, hi[j], _mm256_set1_epi32(xq[4 + j]));
+                sums = _mm256_dpbusd_epi32(sums, lo[j], quad_avx2(xb->qs + 4 * j));
+                if (tile < PK_TILE_VNNI) odd = _mm256_dpbusd_epi32(odd, hi[j], quad_avx2(xb->qs + 4 * (4 + j)));
+                else sums = _mm256_dpbusd_epi32(sums, hi[j], quad_avx2(xb->qs + 4 * (4 + j)));
             }
             if (tile < PK_TILE_VNNI) sums = _mm256_add_epi32(sums, odd);
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, _mm256_set1_ps(xb->d)), acc[t]);
@@ -365,11 +361,9 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q8_0x8_vnni(
 #pragma GCC unroll 8
         for (int t = 0; t < tile; t++) {
             const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
-            int32_t xq[8];
-            memcpy(xq, xb->qs, sizeof xq);
             __m256i sums = _mm256_set1_epi32(-128 * xb->sum);
 #pragma GCC unroll 8
-            for (int j = 0; j < 8; j++) sums = _mm256_dpbusd_epi32(sums, u[j], _mm256_set1_epi32(xq[j]));
+            for (int j = 0; j < 8; j++) sums = _mm256_dpbusd_epi32(sums, u[j], quad_avx2(xb->qs + 4 * j));
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(d, _mm256_set1_ps(xb->d)), acc[t]);
         }
     }
@@ -419,14 +413,12 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_b32_x16_vnni(
 #pragma GCC unroll 8
         for (int t = 0; t < tile; t++) {
             const pk_act_q8 *xb = x + (size_t)t * x_stride + b;
-            int32_t xq[8];
-            memcpy(xq, xb->qs, sizeof xq);
             __m512i sums = _mm512_set1_epi32(-offset * xb->sum), odd = _mm512_setzero_si512();
 #pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
-                sums = _mm512_dpbusd_epi32(sums, u[j], _mm512_set1_epi32(xq[j]));
-                if (tile < PK_TILE_VNNI) odd = _mm512_dpbusd_epi32(odd, u[4 + j], _mm512_set1_epi32(xq[4 + j]));
-                else sums = _mm512_dpbusd_epi32(sums, u[4 + j], _mm512_set1_epi32(xq[4 + j]));
+                sums = _mm512_dpbusd_epi32(sums, u[j], quad_x16_vnni(xb->qs + 4 * j));
+                if (tile < PK_TILE_VNNI) odd = _mm512_dpbusd_epi32(odd, u[4 + j], quad_x16_vnni(xb->qs + 4 * (4 + j)));
+                else sums = _mm512_dpbusd_epi32(sums, u[4 + j], quad_x16_vnni(xb->qs + 4 * (4 + j)));
             }
             if (tile < PK_TILE_VNNI) sums = _mm512_add_epi32(sums, odd);
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(d, _mm512_set1_ps(xb->d)), acc[t]);

@@ -141,13 +141,6 @@ PK_AVX2 static inline __m256i per_row_i16_avx2(const int8_t v[8]) {
     return _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(b, b));
 }
 
-/// Activation bytes at q, 4 of them, in every 32-bit lane.
-PK_AVX2 static inline __m256i quad_avx2(const int8_t *q) {
-    int32_t v;
-    memcpy(&v, q, sizeof v);
-    return _mm256_set1_epi32(v);
-}
-
 /// The exact Σ over 16ths of v[r][16th] · bsums[16th], per row lane, where v is given per pair of
 /// sixteenths as 16 int16 lanes (row r: the pair's two values): one madd per pair.
 PK_AVX2 static inline __m256i bsums_product_avx2(const __m256i pairs[8], const pk_act_q8_K *x) {
@@ -444,11 +437,8 @@ PK_VNNI __attribute__((always_inline)) static inline void quads_x16_vnni(
 #pragma GCC unroll 8
     for (int t = 0; t < tile; t++) {
         const int8_t *xq = x[(size_t)t * x_stride + b].qs + 32 * s + 4 * j;
-        int32_t a, c;
-        memcpy(&a, xq, sizeof a);
-        memcpy(&c, xq + 16, sizeof c);
-        lo_sums[t] = _mm512_dpbusd_epi32(lo_sums[t], lo, _mm512_set1_epi32(a));
-        hi_sums[t] = _mm512_dpbusd_epi32(hi_sums[t], hi, _mm512_set1_epi32(c));
+        lo_sums[t] = _mm512_dpbusd_epi32(lo_sums[t], lo, quad_x16_vnni(xq));
+        hi_sums[t] = _mm512_dpbusd_epi32(hi_sums[t], hi, quad_x16_vnni(xq + 16));
     }
 }
 
