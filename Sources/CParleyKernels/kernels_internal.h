@@ -132,6 +132,21 @@ PK_VNNI static inline __m512i pair_load_vnni(const void *a, const void *b) {
                               _mm256_loadu_si256((const __m256i *)b), 1);
 }
 
+/// How far ahead of the block in use the small-batch tiles ask for weights, in bytes.
+#define PK_PREFETCH_AHEAD 1152
+
+/// Asks for cache lines first .. first + count - 1 of each group's weights PK_PREFETCH_AHEAD
+/// bytes past `a` and `b`. At a batch of one to four tokens the product streams the weights from
+/// memory, and a core with only its demand loads in flight reads them slower than the memory can
+/// deliver (measured: Q4_K at one token, two threads, a 1.4 GB matrix, 22.0 -> 25.0 GB/s). Tiles
+/// of a full batch are bound by their multiplies and leave it out: there it cost 13 %.
+PK_VNNI static inline void pair_prefetch_vnni(const void *a, const void *b, int first, int count) {
+    for (int l = first; l < first + count; l++) {
+        _mm_prefetch((const char *)a + PK_PREFETCH_AHEAD + 64 * l, _MM_HINT_T0);
+        _mm_prefetch((const char *)b + PK_PREFETCH_AHEAD + 64 * l, _MM_HINT_T0);
+    }
+}
+
 /// Two groups' fp16 factors (d or dmin) as 16 floats.
 PK_VNNI static inline __m512 pair_fp16_vnni(const uint16_t a[8], const uint16_t b[8]) {
     return _mm512_cvtph_ps(_mm256_set_m128i(_mm_loadu_si128((const __m128i *)b), _mm_loadu_si128((const __m128i *)a)));

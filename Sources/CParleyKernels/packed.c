@@ -406,6 +406,8 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_b32_x16_vnni(
     for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
     for (size_t b = 0; b < nb; b++) {
         const char *pa = wa + b * block_bytes, *pb = wb + b * block_bytes;
+        // The lines from this block's start to past its end (blocks are 176 and 272 bytes).
+        if (tile < PK_TILE_VNNI) pair_prefetch_vnni(pa, pb, 0, ((int)block_bytes + 127) / 64);
         __m512i u[8];
         const int offset = unsigned_quads_x16_vnni(type, pa, pb, u);
         // (Both block types begin with the 8 rows' fp16 d.)

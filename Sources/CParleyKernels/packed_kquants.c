@@ -455,6 +455,8 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx16_vnni(
 #pragma GCC unroll 8
         for (int t = 0; t < tile; t++) isum[t] = _mm512_setzero_si512();
         for (int s = 0; s < 8; s++) {
+            // A block pair is 2 x 18 cache lines: three of each group's per sub-block.
+            if (tile < PK_K_TILE_VNNI) pair_prefetch_vnni(p, q, 3 * s, 3);
             __m512i sum[PK_K_TILE_VNNI], odd[PK_K_TILE_VNNI];
 #pragma GCC unroll 8
             for (int t = 0; t < tile; t++) sum[t] = odd[t] = _mm512_setzero_si512();
@@ -529,6 +531,8 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q6_Kx16_vnni(
 #pragma GCC unroll 8
         for (int t = 0; t < tile; t++) isum[t] = _mm512_setzero_si512();
         for (int s = 0; s < 8; s++) {
+            // 2 x 26.25 cache lines: four of each group's per sub-block.
+            if (tile < PK_K_TILE_VNNI) pair_prefetch_vnni(p, q, 4 * s, 4);
             __m512i sum_lo[PK_K_TILE_VNNI], sum_hi[PK_K_TILE_VNNI];
 #pragma GCC unroll 8
             for (int t = 0; t < tile; t++) sum_lo[t] = sum_hi[t] = _mm512_setzero_si512();

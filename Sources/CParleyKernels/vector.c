@@ -1,4 +1,4 @@
-#include "parley_kernels.h"
+#include "kernels_internal.h"
 #include <math.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -52,12 +52,15 @@ void pk_fp32_to_fp16_row(const float *x, uint16_t *y, size_t n) {
 }
 
 // Reads n bytes (a multiple of 64) as fast as the core can and returns a value that depends on
-// all of them, so that the reads cannot be left out: for measuring memory bandwidth.
+// all of them, so that the reads cannot be left out: for measuring memory bandwidth. It asks for
+// lines ahead as the small-batch products do, so that their share of it is not flattered.
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx2"))) static uint64_t read_bytes_avx2(const void *p, size_t n) {
     __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
     const char *c = p;
     for (size_t i = 0; i + 128 <= n; i += 128) {
+        _mm_prefetch(c + i + PK_PREFETCH_AHEAD, _MM_HINT_T0);
+        _mm_prefetch(c + i + PK_PREFETCH_AHEAD + 64, _MM_HINT_T0);
         for (int k = 0; k < 4; k++) acc[k] = _mm256_xor_si256(acc[k], _mm256_load_si256((const __m256i *)(c + i + 32 * k)));
     }
     const __m256i x = _mm256_xor_si256(_mm256_xor_si256(acc[0], acc[1]), _mm256_xor_si256(acc[2], acc[3]));
