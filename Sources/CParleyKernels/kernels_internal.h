@@ -135,16 +135,13 @@ PK_VNNI static inline __m512i pair_load_vnni(const void *a, const void *b) {
 /// How far ahead of the block in use the small-batch tiles ask for weights, in bytes.
 #define PK_PREFETCH_AHEAD 1152
 
-/// Asks for cache lines first .. first + count - 1 of each group's weights PK_PREFETCH_AHEAD
-/// bytes past `a` and `b`. At a batch of one to four tokens the product streams the weights from
-/// memory, and a core with only its demand loads in flight reads them slower than the memory can
-/// deliver (measured: Q4_K at one token, two threads, a 1.4 GB matrix, 22.0 -> 25.0 GB/s). Tiles
-/// of a full batch are bound by their multiplies and leave it out: there it cost 13 %.
-PK_VNNI static inline void pair_prefetch_vnni(const void *a, const void *b, int first, int count) {
-    for (int l = first; l < first + count; l++) {
-        _mm_prefetch((const char *)a + PK_PREFETCH_AHEAD + 64 * l, _MM_HINT_T0);
-        _mm_prefetch((const char *)b + PK_PREFETCH_AHEAD + 64 * l, _MM_HINT_T0);
-    }
+/// Asks for cache lines first .. first + count - 1 of the weights PK_PREFETCH_AHEAD bytes past
+/// `a`. At a batch of a few tokens a product streams the weights from memory, and a core with only
+/// its demand loads in flight reads them slower than the memory can deliver (measured: Q4_K at
+/// one token, two threads, a 1.4 GB matrix, 22.0 -> 25.0 GB/s). The tiles call it below a full
+/// batch only: full tiles are bound by their multiplies, and there it cost 13 %.
+PK_AVX2 static inline void pk_prefetch_ahead(const void *a, int first, int count) {
+    for (int l = first; l < first + count; l++) _mm_prefetch((const char *)a + PK_PREFETCH_AHEAD + 64 * l, _MM_HINT_T0);
 }
 
 /// Two groups' fp16 factors (d or dmin) as 16 floats.

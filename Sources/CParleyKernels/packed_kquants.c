@@ -191,6 +191,7 @@ PK_AVX2 __attribute__((always_inline)) static inline void tile_q4_Kx8_avx2(
 #pragma GCC unroll 4
         for (int t = 0; t < tile; t++) isum[t] = _mm256_setzero_si256();
         for (int s = 0; s < 8; s++) {
+            if (tile < PK_K_TILE) pk_prefetch_ahead(p, 3 * s, 3);
             __m256i sum16[PK_K_TILE];
 #pragma GCC unroll 4
             for (int t = 0; t < tile; t++) sum16[t] = _mm256_setzero_si256();
@@ -242,6 +243,7 @@ PK_AVX2 __attribute__((always_inline)) static inline void tile_q6_Kx8_avx2(
 #pragma GCC unroll 4
         for (int t = 0; t < tile; t++) isum[t] = _mm256_setzero_si256();
         for (int s = 0; s < 8; s++) {
+            if (tile < PK_K_TILE) pk_prefetch_ahead(p, 4 * s, 4);
             const __m256i scale_lo = per_row_i16_avx2(p->scales[2 * s]), scale_hi = per_row_i16_avx2(p->scales[2 * s + 1]);
 #pragma GCC unroll 2
             for (int half = 0; half < 2; half++) {
@@ -314,6 +316,7 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx8_vnni(
 #pragma GCC unroll 8
         for (int t = 0; t < tile; t++) isum[t] = _mm256_setzero_si256();
         for (int s = 0; s < 8; s++) {
+            if (tile < PK_K_TILE_VNNI) pk_prefetch_ahead(p, 3 * s, 3);
             // Below a full tile, the high nibbles in a chain of their own (as in tile_q5_0x8_vnni).
             __m256i sum[PK_K_TILE_VNNI], odd[PK_K_TILE_VNNI];
 #pragma GCC unroll 8
@@ -364,6 +367,7 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q6_Kx8_vnni(
 #pragma GCC unroll 8
         for (int t = 0; t < tile; t++) isum[t] = _mm256_setzero_si256();
         for (int s = 0; s < 8; s++) {
+            if (tile < PK_K_TILE_VNNI) pk_prefetch_ahead(p, 4 * s, 4);
             __m256i sum_lo[PK_K_TILE_VNNI], sum_hi[PK_K_TILE_VNNI];
 #pragma GCC unroll 8
             for (int t = 0; t < tile; t++) sum_lo[t] = sum_hi[t] = _mm256_setzero_si256();
@@ -456,7 +460,10 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx16_vnni(
         for (int t = 0; t < tile; t++) isum[t] = _mm512_setzero_si512();
         for (int s = 0; s < 8; s++) {
             // A block pair is 2 x 18 cache lines: three of each group's per sub-block.
-            if (tile < PK_K_TILE_VNNI) pair_prefetch_vnni(p, q, 3 * s, 3);
+            if (tile < PK_K_TILE_VNNI) {
+                pk_prefetch_ahead(p, 3 * s, 3);
+                pk_prefetch_ahead(q, 3 * s, 3);
+            }
             __m512i sum[PK_K_TILE_VNNI], odd[PK_K_TILE_VNNI];
 #pragma GCC unroll 8
             for (int t = 0; t < tile; t++) sum[t] = odd[t] = _mm512_setzero_si512();
@@ -532,7 +539,10 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q6_Kx16_vnni(
         for (int t = 0; t < tile; t++) isum[t] = _mm512_setzero_si512();
         for (int s = 0; s < 8; s++) {
             // 2 x 26.25 cache lines: four of each group's per sub-block.
-            if (tile < PK_K_TILE_VNNI) pair_prefetch_vnni(p, q, 4 * s, 4);
+            if (tile < PK_K_TILE_VNNI) {
+                pk_prefetch_ahead(p, 4 * s, 4);
+                pk_prefetch_ahead(q, 4 * s, 4);
+            }
             __m512i sum_lo[PK_K_TILE_VNNI], sum_hi[PK_K_TILE_VNNI];
 #pragma GCC unroll 8
             for (int t = 0; t < tile; t++) sum_lo[t] = sum_hi[t] = _mm512_setzero_si512();
