@@ -13,7 +13,8 @@ import Glibc
 /// user of the `SSL` object, which OpenSSL requires.
 ///
 /// Bytes read arrive on `incoming`; `send` queues bytes and wakes the thread through a pipe;
-/// `close` flushes what is queued, shuts TLS down and ends `incoming`.
+/// `close` flushes what is queued, waits briefly for the server to close its side, shuts TLS
+/// down and ends `incoming`.
 ///
 /// `@unchecked Sendable`: `outgoing`, `closing` and `buffered` are guarded by `lock`, the waiters for
 /// the end by `ended`; the socket, the pipe and
@@ -93,7 +94,8 @@ final class SocketTransport: @unchecked Sendable {
         wake()
     }
 
-    /// Flushes what is queued (for up to two seconds), then closes.
+    /// Flushes what is queued and waits for the server to close its side (together at most two
+    /// seconds), then closes.
     func close() {
         lock.withLock { $0.closing = true }
         wake()
@@ -161,7 +163,11 @@ final class SocketTransport: @unchecked Sendable {
                 failure = error
                 break loop
             }
-            if let deadline = closeDeadline, pending.isEmpty || ContinuousClock.now >= deadline { break loop }
+            // Closing: once what was queued is written, wait (within the deadline) for the server
+            // to end the connection. Closing at once can lose the last lines on the server's side:
+            // inspircd, reading a QUIT and the TLS close together, reported "Connection closed"
+            // instead of the bot's QUIT. After a QUIT the server answers ERROR and closes at once.
+            if let deadline = closeDeadline, ContinuousClock.now >= deadline { break loop }
             var fds = [
                 pollfd(
                     fd: stream.socket,

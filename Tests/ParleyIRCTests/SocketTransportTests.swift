@@ -181,4 +181,35 @@ import Glibc
         #expect(String(decoding: received, as: UTF8.self) == lines.joined() + "QUIT :bye\r\n")
         #expect(ended, "the connection was not closed when closed() returned")
     }
+
+    // Closing waits for the server to end the connection: the server reads the QUIT before the
+    // bot's side goes away (inspircd, reading a QUIT and the close together, once reported
+    // "Connection closed" instead of the bot's QUIT), and its answer still arrives.
+    @Test func closingReadsOnUntilTheServerEndsTheConnection() async throws {
+        let listener = try Listener()
+        let endpoint = IRCEndpoint(host: "127.0.0.1", port: listener.port, tls: nil)
+        let transport = try await SocketTransport.connect(to: endpoint)
+        let server = try await listener.accepted()
+        transport.send(Array("QUIT :bye\r\n".utf8))
+        transport.close()
+        // The server answers the QUIT, as IRC servers do, and only then closes.
+        var heard: [UInt8] = []
+        let quit = try await eventually("the QUIT on the server's side") { () -> Bool? in
+            var buffer = [UInt8](repeating: 0, count: 256)
+            var descriptor = pollfd(fd: server, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { return nil }
+            let count = buffer.withUnsafeMutableBytes { recv(server, $0.baseAddress, $0.count, 0) }
+            if count > 0 { heard += buffer[..<count] }
+            return String(decoding: heard, as: UTF8.self).hasSuffix("\r\n") ? true : nil
+        }
+        #expect(quit)
+        let answer = Array("ERROR :Closing link\r\n".utf8)
+        _ = answer.withUnsafeBytes { Glibc.send(server, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        close(server)
+        var received: [UInt8] = []
+        for try await chunk in transport.incoming { received += chunk }
+        await transport.closed()
+        #expect(String(decoding: heard, as: UTF8.self) == "QUIT :bye\r\n")
+        #expect(String(decoding: received, as: UTF8.self) == "ERROR :Closing link\r\n", "the transport stopped reading at close")
+    }
 }
