@@ -152,6 +152,8 @@ extension InferenceEngineTests {
             #expect(results[index] == expected[index], "conversation \(index)")
         }
         #expect(together.largestBatch >= 2, "the generations overlapped")
+        #expect(together.largestInterleavedPass > 2, "the long prompt was prefilled beside the others' decoding")
+        #expect(together.largestInterleavedPass <= InferenceEngine.interleavedRows, "in short chunks")
     }
 
     /// A second request for a conversation that is generating waits for the first (they share

@@ -64,7 +64,9 @@ public struct InferenceStatistics: Sendable, Equatable {
 /// Generations that run at the same time are decoded together: each step is one forward pass
 /// with a token of every conversation that is generating (one pass over the weights serves them
 /// all) and, in what room the batch has left, a chunk of the prompts still being prefilled, so
-/// that a long prompt does not stall the others' tokens. A generation joins or leaves between
+/// that a long prompt does not stall the others' tokens: while any conversation is decoding a
+/// pass holds at most `interleavedRows` rows; a prompt with no one waiting on it runs in passes
+/// of the model's full batch, where its weights are read the fewest times. A generation joins or leaves between
 /// steps; at most `batchWidth` run at once, the rest wait their turn, as does a second request
 /// for a conversation that is generating. A conversation's tokens are the same bits batched or
 /// alone (the kernels' products do not depend on the batch).
@@ -85,6 +87,14 @@ public final class InferenceEngine: Sendable {
     /// The most generations one forward pass has served so far.
     public var largestBatch: Int { largest.load(ordering: .relaxed) }
     private let largest = Atomic<Int>(0)
+
+    /// Rows a pass holds at most while some conversation is decoding, so its next token waits for
+    /// at most this many prompt tokens (a fraction of a second on the helpdesk's 1.5B).
+    public static let interleavedRows = 32
+
+    /// The most rows one forward pass has held while a conversation was decoding in it.
+    public var largestInterleavedPass: Int { largestInterleaved.load(ordering: .relaxed) }
+    private let largestInterleaved = Atomic<Int>(0)
 
     public init(model: LanguageModel, cachedConversations: Int = 4, batchWidth: Int = 4) {
         self.model = model
@@ -195,8 +205,10 @@ public final class InferenceEngine: Sendable {
             wanting.append(g)
             logitRows.append(rows.count - 1)
         }
-        for g in active where !g.isDecoding && rows.count < Transformer.maxBatch {
-            let chunk = g.prompt[g.fed..<min(g.prompt.count, g.fed + Transformer.maxBatch - rows.count)]
+        let decodingRows = rows.count
+        let room = decodingRows == 0 ? Transformer.maxBatch : max(decodingRows, Self.interleavedRows)
+        for g in active where !g.isDecoding && rows.count < room {
+            let chunk = g.prompt[g.fed..<min(g.prompt.count, g.fed + room - rows.count)]
             rows += chunk.map { Transformer.Row(token: $0, cache: g.cache!) }
             g.fed += chunk.count
             if g.fed == g.prompt.count {
@@ -207,6 +219,9 @@ public final class InferenceEngine: Sendable {
         // Only this thread writes it.
         let served = active.filter { $0.isDecoding || $0.fed > 0 }.count
         if served > largest.load(ordering: .relaxed) { largest.store(served, ordering: .relaxed) }
+        if decodingRows > 0, rows.count > largestInterleaved.load(ordering: .relaxed) {
+            largestInterleaved.store(rows.count, ordering: .relaxed)
+        }
         let logits: [[Float]]
         do {
             logits = try model.forward(rows, logitsAfter: logitRows)
