@@ -1,4 +1,4 @@
-public import CoreMetrics
+import CoreMetrics
 
 /// Every metric Parley reports through swift-metrics: its Prometheus name, its help text, and
 /// the labels it may carry. Labels are bounded: a network, backend or plugin name from the

@@ -111,7 +111,7 @@ private struct MemoryFile {
         let descriptor = mkstemp(&template)
         guard descriptor >= 0 else { return nil }
         defer { Glibc.close(descriptor) }
-        path = String(cString: template)
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         guard written == bytes.count else {
             unlink(path)
