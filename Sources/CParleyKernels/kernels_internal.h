@@ -144,6 +144,12 @@ PK_AVX2 static inline void pk_prefetch_ahead(const void *a, int first, int count
     for (int l = first; l < first + count; l++) _mm_prefetch((const char *)a + PK_PREFETCH_AHEAD + 64 * l, _MM_HINT_T0);
 }
 
+/// pk_prefetch_ahead for a whole block of `bytes` at `a`: the lines from its start to past its
+/// end (one more than its size in lines, since the block need not begin a line).
+PK_AVX2 static inline void pk_prefetch_block_ahead(const void *a, size_t bytes) {
+    pk_prefetch_ahead(a, 0, ((int)bytes + 127) / 64);
+}
+
 /// Two groups' fp16 factors (d or dmin) as 16 floats.
 PK_VNNI static inline __m512 pair_fp16_vnni(const uint16_t a[8], const uint16_t b[8]) {
     return _mm512_cvtph_ps(_mm256_set_m128i(_mm_loadu_si128((const __m128i *)b), _mm_loadu_si128((const __m128i *)a)));

@@ -189,7 +189,7 @@ PK_AVX2 __attribute__((always_inline)) static inline void tile_q4_1x8_avx2(
     for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < nb; b++) {
         const pk_block_q4_1x8 *p = wg + b;
-        if (tile < PK_TILE) pk_prefetch_ahead(p, 0, (int)(sizeof *p + 127) / 64);
+        if (tile < PK_TILE) pk_prefetch_block_ahead(p, sizeof *p);
         __m256i lo[4], hi[4];
 #pragma GCC unroll 4
         for (int k = 0; k < 4; k++) {
@@ -225,7 +225,7 @@ PK_AVX2 __attribute__((always_inline)) static inline void tile_q8_0x8_avx2(
     for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < nb; b++) {
         const pk_block_q8_0x8 *p = wg + b;
-        if (tile < PK_TILE) pk_prefetch_ahead(p, 0, (int)(sizeof *p + 127) / 64);
+        if (tile < PK_TILE) pk_prefetch_block_ahead(p, sizeof *p);
         __m256i sums[PK_TILE];
 #pragma GCC unroll 4
         for (int t = 0; t < tile; t++) sums[t] = _mm256_setzero_si256();
@@ -268,7 +268,7 @@ PK_AVX2 __attribute__((always_inline)) static inline void tile_q5_0x8_avx2(
     for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < nb; b++) {
         const pk_block_q5_0x8 *p = wg + b;
-        if (tile < PK_TILE) pk_prefetch_ahead(p, 0, (int)(sizeof *p + 127) / 64);
+        if (tile < PK_TILE) pk_prefetch_block_ahead(p, sizeof *p);
         __m256i lo[4], hi[4];
 #pragma GCC unroll 4
         for (int j = 0; j < 4; j++) {
@@ -317,7 +317,7 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q5_0x8_vnni(
     for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < nb; b++) {
         const pk_block_q5_0x8 *p = wg + b;
-        if (tile < PK_TILE_VNNI) pk_prefetch_ahead(p, 0, (int)(sizeof *p + 127) / 64);
+        if (tile < PK_TILE_VNNI) pk_prefetch_block_ahead(p, sizeof *p);
         __m256i lo[4], hi[4];
 #pragma GCC unroll 4
         for (int j = 0; j < 4; j++) {
@@ -358,7 +358,7 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q8_0x8_vnni(
     for (int t = 0; t < tile; t++) acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < nb; b++) {
         const pk_block_q8_0x8 *p = wg + b;
-        if (tile < PK_TILE_VNNI) pk_prefetch_ahead(p, 0, (int)(sizeof *p + 127) / 64);
+        if (tile < PK_TILE_VNNI) pk_prefetch_block_ahead(p, sizeof *p);
         __m256i u[8];
 #pragma GCC unroll 8
         for (int j = 0; j < 8; j++) u[j] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p->quads[j]), flip);
@@ -411,10 +411,9 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_b32_x16_vnni(
     for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
     for (size_t b = 0; b < nb; b++) {
         const char *pa = wa + b * block_bytes, *pb = wb + b * block_bytes;
-        // The lines from this block's start to past its end (blocks are 176 and 272 bytes).
         if (tile < PK_TILE_VNNI) {
-            pk_prefetch_ahead(pa, 0, ((int)block_bytes + 127) / 64);
-            pk_prefetch_ahead(pb, 0, ((int)block_bytes + 127) / 64);
+            pk_prefetch_block_ahead(pa, block_bytes);
+            pk_prefetch_block_ahead(pb, block_bytes);
         }
         __m512i u[8];
         const int offset = unsigned_quads_x16_vnni(type, pa, pb, u);

@@ -17,7 +17,7 @@ final class Transformer: @unchecked Sendable {
     /// Tokens run through the layers together: each weight row is read once for all of them.
     /// A pass over a model larger than the cache streams its weights from memory, so the more
     /// tokens share it the better, until their quantised activations no longer stay in L2 beside
-    /// the weights (128 rows of a 8,960-wide feed-forward are 1.2 MB). From 32 to 128 the
+    /// the weights (128 rows of an 8,960-wide feed-forward are 1.2 MB). From 32 to 128 the
     /// 1.5B's Q4_K products at 2 threads went from 235 to 296 GMAC/s.
     static let maxBatch = 128
 
