@@ -41,9 +41,8 @@ static void pack_q6_K(pk_block_q6_Kx8 *p, int k, const pk_block_q6_K *src) {
             for (int i = 0; i < 4; i++) {
                 const int lo = pk_q6_K_quant(src, 32 * s + 4 * j + i), hi = pk_q6_K_quant(src, 32 * s + 16 + 4 * j + i);
                 const int byte = 4 * k + i;
-                p->sub[s].quads[j][byte] = (uint8_t)((lo & 0x0f) | (hi & 0x0f) << 4);
-                const int top = lo >> 4 | (hi >> 4) << 2;
-                p->sub[s].high[j][byte % 16] |= (uint8_t)(byte < 16 ? top : top << 4);
+                p->sub[s].low[j][byte] = (uint8_t)(lo | (hi >> 4) << 6);
+                p->sub[s].nibbles[j / 2][byte] |= (uint8_t)((hi & 0x0f) << (4 * (j & 1)));
             }
         }
     }
@@ -94,9 +93,8 @@ static float row_q6_Kx8_portable(const pk_block_q6_Kx8 *wg, size_t nsb, int k, c
             for (int j = 0; j < 4; j++) {
                 for (int i = 0; i < 4; i++) {
                     const int byte = 4 * k + i;
-                    const uint8_t quad = p->sub[s].quads[j][byte];
-                    const int top = (p->sub[s].high[j][byte % 16] >> (byte < 16 ? 0 : 4)) & 0x0f;
-                    const int lo = (quad & 0x0f) | (top & 3) << 4, hi = (quad >> 4) | (top >> 2) << 4;
+                    const uint8_t low = p->sub[s].low[j][byte];
+                    const int lo = low & 63, hi = (low >> 6) << 4 | ((p->sub[s].nibbles[j / 2][byte] >> (4 * (j & 1))) & 0x0f);
                     sum_lo += (lo - 32) * x[b].qs[32 * s + 4 * j + i];
                     sum_hi += (hi - 32) * x[b].qs[32 * s + 16 + 4 * j + i];
                 }
@@ -158,12 +156,11 @@ PK_AVX2 static inline __m256i bsums_product_avx2(const __m256i pairs[8], const p
 /// bytes, 0..63.
 PK_AVX2 static inline void q6_K_quad_avx2(const pk_q6_K_sub_block *sub, int j, __m256i *lo, __m256i *hi) {
     const __m256i mask = _mm256_set1_epi8(0x0f);
-    const __m256i raw = _mm256_loadu_si256((const __m256i *)sub->quads[j]);
-    const __m128i h = _mm_loadu_si128((const __m128i *)sub->high[j]);
-    const __m256i top = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(h, 4), h), mask);
-    *lo = _mm256_or_si256(_mm256_and_si256(raw, mask), _mm256_slli_epi16(_mm256_and_si256(top, _mm256_set1_epi8(3)), 4));
-    *hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), mask),
-                          _mm256_slli_epi16(_mm256_and_si256(top, _mm256_set1_epi8(12)), 2));
+    const __m256i low = _mm256_loadu_si256((const __m256i *)sub->low[j]);
+    const __m256i nibbles = _mm256_loadu_si256((const __m256i *)sub->nibbles[j / 2]);
+    *lo = _mm256_and_si256(low, _mm256_set1_epi8(0x3f));
+    *hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low, 2), _mm256_set1_epi8(0x30)),
+                          _mm256_and_si256(j & 1 ? _mm256_srli_epi16(nibbles, 4) : nibbles, mask));
 }
 
 /// A Q6_K group's scales per pair of sixteenths, as 16 int16 lanes (row r: the pair's two).
@@ -285,8 +282,9 @@ PK_AVX2 __attribute__((always_inline)) static inline void tile_q6_Kx8_avx2(
 }
 
 // The VNNI level: dpbusd sums each sub-block's (or sixteenth's) u8·s8 products straight into
-// int32 lanes, one multiply by the rows' scales follows; 8 tokens per tile in 32 registers. The
-// integers are the AVX2 ones, so the bits are too.
+// int32 lanes, one multiply by the rows' scales follows (in float for Q4_K's 16-row tiles, exactly
+// as the integer one); 8 tokens per tile in 32 registers. The integers are the AVX2 ones, so the
+// bits are too.
 #define PK_K_TILE_VNNI 8
 
 /// bsums_product_avx2 with vpdpwssd: each pair of sixteenths' two int16 products summed into
@@ -446,39 +444,51 @@ PK_VNNI __attribute__((always_inline)) static inline void quads_x16_vnni(
     }
 }
 
+/// Sub-block s of a Q4_K group pair against `tile` tokens: each token's exact integer sums,
+/// times the rows' scales, added into `sums` in float. The products are within
+/// 32 · 15 · 128 · 63 < 2^22, so four sub-blocks' sums are exact integers in float.
+PK_VNNI __attribute__((always_inline)) static inline void sub_block_q4_Kx16_vnni(
+    const pk_block_q4_Kx8 *p, const pk_block_q4_Kx8 *q, const pk_act_q8_K *x, size_t x_stride, size_t b, int s,
+    const int tile, __m512 *sums) {
+    const __m512i mask = _mm512_set1_epi8(0x0f);
+    // A block pair is 2 x 18 cache lines: three of each group's per sub-block.
+    if (tile < PK_K_TILE_VNNI) {
+        pk_prefetch_ahead(p, 3 * s, 3);
+        pk_prefetch_ahead(q, 3 * s, 3);
+    }
+    __m512i sum[PK_K_TILE_VNNI], odd[PK_K_TILE_VNNI];
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) sum[t] = odd[t] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) {
+        const __m512i raw = pair_load_vnni(p->quads[s][j], q->quads[s][j]);
+        const __m512i lo = _mm512_and_si512(raw, mask), hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), mask);
+        quads_x16_vnni(lo, hi, x, x_stride, b, s, j, tile, sum, tile < PK_K_TILE_VNNI ? odd : sum);
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) if (tile < PK_K_TILE_VNNI) sum[t] = _mm512_add_epi32(sum[t], odd[t]);
+    const __m512 scale = _mm512_cvtepi32_ps(pair_rows_u32_vnni(p->scales[s], q->scales[s]));
+#pragma GCC unroll 8
+    for (int t = 0; t < tile; t++) sums[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[t]), scale, sums[t]);
+}
+
+/// The scales apply in float, off the integer multiplier (vpmulld is two uops on the ports the
+/// dot products need): each half super-block's sum is an exact integer below 2^24, and adding the
+/// two rounds their exact sum once, as the integer kernels' conversion does, so the bits are
+/// theirs.
 PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx16_vnni(
     const pk_block_q4_Kx8 *wa, const pk_block_q4_Kx8 *wb, size_t nsb, const pk_act_q8_K *x, size_t x_stride,
     const int tile, float *y, size_t y_stride) {
-    const __m512i mask = _mm512_set1_epi8(0x0f);
     __m512 acc[PK_K_TILE_VNNI];
 #pragma GCC unroll 8
     for (int t = 0; t < tile; t++) acc[t] = _mm512_setzero_ps();
     for (size_t b = 0; b < nsb; b++) {
         const pk_block_q4_Kx8 *p = wa + b, *q = wb + b;
-        __m512i isum[PK_K_TILE_VNNI];
+        __m512 first[PK_K_TILE_VNNI], second[PK_K_TILE_VNNI];
 #pragma GCC unroll 8
-        for (int t = 0; t < tile; t++) isum[t] = _mm512_setzero_si512();
-        for (int s = 0; s < 8; s++) {
-            // A block pair is 2 x 18 cache lines: three of each group's per sub-block.
-            if (tile < PK_K_TILE_VNNI) {
-                pk_prefetch_ahead(p, 3 * s, 3);
-                pk_prefetch_ahead(q, 3 * s, 3);
-            }
-            __m512i sum[PK_K_TILE_VNNI], odd[PK_K_TILE_VNNI];
-#pragma GCC unroll 8
-            for (int t = 0; t < tile; t++) sum[t] = odd[t] = _mm512_setzero_si512();
-#pragma GCC unroll 4
-            for (int j = 0; j < 4; j++) {
-                const __m512i raw = pair_load_vnni(p->quads[s][j], q->quads[s][j]);
-                const __m512i lo = _mm512_and_si512(raw, mask), hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), mask);
-                quads_x16_vnni(lo, hi, x, x_stride, b, s, j, tile, sum, tile < PK_K_TILE_VNNI ? odd : sum);
-            }
-#pragma GCC unroll 8
-            for (int t = 0; t < tile; t++) if (tile < PK_K_TILE_VNNI) sum[t] = _mm512_add_epi32(sum[t], odd[t]);
-            const __m512i scale = pair_rows_u32_vnni(p->scales[s], q->scales[s]);
-#pragma GCC unroll 8
-            for (int t = 0; t < tile; t++) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(sum[t], scale));
-        }
+        for (int t = 0; t < tile; t++) first[t] = second[t] = _mm512_setzero_ps();
+        for (int s = 0; s < 4; s++) sub_block_q4_Kx16_vnni(p, q, x, x_stride, b, s, tile, first);
+        for (int s = 4; s < 8; s++) sub_block_q4_Kx16_vnni(p, q, x, x_stride, b, s, tile, second);
         __m512i mins[8];
 #pragma GCC unroll 8
         for (int s = 0; s < 8; s++) mins[s] = pair_rows_u16_vnni(p->mins[s], q->mins[s]);
@@ -487,7 +497,7 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx16_vnni(
         for (int t = 0; t < tile; t++) {
             const pk_act_q8_K *xb = x + (size_t)t * x_stride + b;
             const __m512i imin = bsums_product_x16_vnni(mins, xb);
-            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_mul_ps(d, _mm512_set1_ps(xb->d)), acc[t]);
+            acc[t] = _mm512_fmadd_ps(_mm512_add_ps(first[t], second[t]), _mm512_mul_ps(d, _mm512_set1_ps(xb->d)), acc[t]);
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(imin), _mm512_mul_ps(dmin, _mm512_set1_ps(-xb->d)), acc[t]);
         }
     }
@@ -497,18 +507,13 @@ PK_VNNI __attribute__((always_inline)) static inline void tile_q4_Kx16_vnni(
 
 /// q6_K_quad_avx2 for two groups' sub-blocks.
 PK_VNNI static inline void q6_K_quad_x16_vnni(const pk_q6_K_sub_block *a, const pk_q6_K_sub_block *b, int j, __m512i *lo, __m512i *hi) {
-    const __m512i mask = _mm512_set1_epi8(0x0f);
-    const __m512i raw = pair_load_vnni(a->quads[j], b->quads[j]);
-    // Each group's 16 bytes of top bits twice, the second copy shifted down a nibble.
-    const __m512i h = _mm512_inserti64x4(
-        _mm512_castsi256_si512(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)a->high[j]))),
-        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b->high[j])), 1);
-    const long long four = 0x0004000400040004LL;
-    const __m512i top = _mm512_and_si512(_mm512_srlv_epi16(h, _mm512_setr_epi64(0, 0, four, four, 0, 0, four, four)), mask);
-    const __m512i bits45 = _mm512_set1_epi8(0x30);
-    // (A & C) | B: the nibble, and the top bits already in place.
-    *lo = _mm512_ternarylogic_epi32(raw, _mm512_and_si512(_mm512_slli_epi16(top, 4), bits45), mask, 0xEC);
-    *hi = _mm512_ternarylogic_epi32(_mm512_srli_epi16(raw, 4), _mm512_and_si512(_mm512_slli_epi16(top, 2), bits45), mask, 0xEC);
+    const __m512i low = pair_load_vnni(a->low[j], b->low[j]);
+    const __m512i nibbles = pair_load_vnni(a->nibbles[j / 2], b->nibbles[j / 2]);
+    *lo = _mm512_and_si512(low, _mm512_set1_epi8(0x3f));
+    // (A & C) | B: the top bits moved into place, and the nibble.
+    *hi = _mm512_ternarylogic_epi32(_mm512_srli_epi16(low, 2),
+                                    _mm512_and_si512(j & 1 ? _mm512_srli_epi16(nibbles, 4) : nibbles, _mm512_set1_epi8(0x0f)),
+                                    _mm512_set1_epi8(0x30), 0xEC);
 }
 
 /// Two groups' Q6_K scales per pair of sixteenths, as 32 int16 lanes (row r: the pair's two).

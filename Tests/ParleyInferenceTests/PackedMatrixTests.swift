@@ -22,13 +22,19 @@ import Testing
         let activations: KernelTests.Activations
         let batch: Int
 
+        /// `rows` rows of 7 blocks, random weights, `batch` tokens of random activations.
         init(type: GGMLType, rows: Int = 24, batch: Int = 11, seed: UInt64) {
             var random = KernelTests.Random(seed)
+            let columns = type.block.elements * 7
+            let weights = random.weights(type, rows * columns)
+            self.init(type: type, rows: rows, weights: weights, activations: (0..<batch).map { _ in random.floats(columns, scale: 3) })
+        }
+
+        init(type: GGMLType, rows: Int, weights: [UInt8], activations: [[Float]]) {
             self.type = type
             self.rows = rows
-            columns = type.block.elements * 7
-            self.batch = batch
-            let weights = random.weights(type, rows * columns)
+            columns = activations[0].count
+            batch = activations.count
             self.weights = weights
             let columns = columns
             packed = weights.withUnsafeBytes { raw in
@@ -36,7 +42,7 @@ import Testing
                     name: "w", type: type, rows: rows, columns: columns, rowBytes: type.rowBytes(columns)!,
                     data: raw.baseAddress!))!
             }
-            activations = KernelTests.Activations((0..<batch).map { _ in random.floats(columns, scale: 3) }, for: type)
+            self.activations = KernelTests.Activations(activations, for: type)
         }
 
         /// [token][row] through the packed kernels at `level`, `batch` tokens per call.
@@ -92,6 +98,28 @@ import Testing
         let c = Case(type: type, seed: Self.seed ^ UInt64(type.rawValue) << 16)
         for level in Self.levels {
             #expect(c.packedProducts(level: level, batch: c.batch) == c.rowByRowProducts(level: level), "\(type) level \(level) (seed \(Self.seed))")
+        }
+    }
+
+    /// Q4_K's AVX-512 tiles sum each half super-block in float, exact below 2^24. Here every
+    /// quant, scale and activation is near its largest, so that whole super-blocks' sums pass
+    /// 2^24 (about −25 million) while the halves do not; the bits are still the integer kernels'.
+    @Test func packedQ4KIsExactWhereSuperBlockSumsPass2To24() {
+        var random = KernelTests.Random(Self.seed ^ 0x51_4b)
+        let rows = 24, columns = 256 * 7, blockBytes = 144
+        var weights = random.blocks(.q4_K, rows * columns)
+        for block in 0..<weights.count / blockBytes {
+            // Scales and mins 60...63; every nibble 12...15.
+            for i in 4..<16 { weights[block * blockBytes + i] = 0xFC | UInt8(truncatingIfNeeded: random.generator.next() & 3) }
+            for i in 16..<blockBytes { weights[block * blockBytes + i] = 0xCC | UInt8(truncatingIfNeeded: random.generator.next() & 0x33) }
+        }
+        let activations = (0..<11).map { _ in (0..<columns).map { _ in -2.75 + 0.25 * random.float() } }
+        let c = Case(type: .q4_K, rows: rows, weights: weights, activations: activations)
+        let reference = c.rowByRowProducts()
+        for level in Self.levels {
+            let packed = c.packedProducts(level: level, batch: c.batch)
+            let differing = reference.indices.filter { packed[$0] != reference[$0] }
+            #expect(differing.isEmpty, "level \(level): \(differing.count) of \(reference.count) products differ (seed \(Self.seed))")
         }
     }
 

@@ -134,10 +134,12 @@ typedef struct {
     uint16_t d[8]; uint16_t dmin[8]; uint8_t scales[8][8]; uint8_t mins[8][8]; uint8_t quads[8][4][32];
 } pk_block_q4_Kx8;
 // Q6_K group super-block: d of the 8 rows; each 16 values' signed scale per row ([16ths][row]);
-// then per sub-block, side by side (so that a group streams in the order it is read), the low 4
-// bits as quads and their top 2 bits, 4 per quad byte: byte b of high[j] holds quad byte b's
-// (bits 0-1: low element, 2-3: high element) and, in its top nibble, quad byte b + 16's.
-typedef struct { uint8_t quads[4][32]; uint8_t high[4][16]; } pk_q6_K_sub_block;
+// then per sub-block, side by side (so that a group streams in the order it is read), its quads:
+// byte b of low[j] holds quad j byte b's low element whole (bits 0-5) and the top 2 bits of its
+// high element (bits 6-7); the high element's low 4 bits are in nibbles[j / 2][b], quad 2h's in
+// the low nibble and quad 2h + 1's in the high one. A low element is one AND away, a high one
+// three operations.
+typedef struct { uint8_t low[4][32]; uint8_t nibbles[2][32]; } pk_q6_K_sub_block;
 typedef struct { uint16_t d[8]; int8_t scales[16][8]; pk_q6_K_sub_block sub[8]; } pk_block_q6_Kx8;
 _Static_assert(sizeof(pk_block_q4_1x8) == 8 * sizeof(pk_block_q4_1), "a Q4_1 group block holds 8 blocks");
 _Static_assert(sizeof(pk_block_q8_0x8) == 8 * sizeof(pk_block_q8_0), "a Q8_0 group block holds 8 blocks");
