@@ -100,91 +100,165 @@ PK_AVX2 static void rows_to_fp32_avx2(const uint16_t *x, size_t stride, size_t c
 #define PK_ATTEND_GROUP 8
 #define PK_ATTEND_BLOCK 16
 
+/// Eight positions' keys (`stride` apart) as floats for keys_scores_avx2: row k at k · head_size.
+PK_AVX2 static void keys_to_fp32_avx2(const uint16_t *keys, size_t stride, size_t head_size, float *block) {
+    rows_to_fp32_avx2(keys, stride, 8, head_size, block);
+}
+
+/// Eight accumulators' sums as one vector of eight, by a transpose-reduce.
+PK_AVX2 __attribute__((always_inline)) static inline __m256 reduce_scores_avx2(const __m256 acc[8]) {
+    const __m256 h01 = _mm256_hadd_ps(acc[0], acc[1]), h23 = _mm256_hadd_ps(acc[2], acc[3]);
+    const __m256 h45 = _mm256_hadd_ps(acc[4], acc[5]), h67 = _mm256_hadd_ps(acc[6], acc[7]);
+    const __m256 a = _mm256_hadd_ps(h01, h23), c = _mm256_hadd_ps(h45, h67);
+    return _mm256_add_ps(_mm256_permute2f128_ps(a, c, 0x20), _mm256_permute2f128_ps(a, c, 0x31));
+}
+
+/// One head's scores against the eight converted positions, unscaled: a chain of multiply-adds
+/// per position over the columns 8 at a time, then the transpose-reduce.
+PK_AVX2 static inline __m256 keys_scores_avx2(const float *q, const float *block, size_t head_size) {
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++) acc[k] = _mm256_setzero_ps();
+    for (size_t i = 0; i < head_size; i += 8) {
+        const __m256 qv = _mm256_loadu_ps(q + i);
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) acc[k] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(block + (size_t)k * head_size + i), acc[k]);
+    }
+    return reduce_scores_avx2(acc);
+}
+
+/// o[0..<64] += Σ weights[u] · row u of `block`, the positions in order.
+PK_AVX2 static inline void values_64_avx2(const float *weights, size_t count, const float *block, size_t head_size, float *o) {
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++) acc[k] = _mm256_loadu_ps(o + 8 * k);
+    for (size_t u = 0; u < count; u++) {
+        const __m256 w = _mm256_set1_ps(weights[u]);
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) acc[k] = _mm256_fmadd_ps(w, _mm256_loadu_ps(block + u * head_size + 8 * k), acc[k]);
+    }
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; k++) _mm256_storeu_ps(o + 8 * k, acc[k]);
+}
+
 /// Up to PK_ATTEND_GROUP heads that share keys and values: each block of keys (8 positions) and
 /// of values (16) is converted from fp16 once for all of them. Per head the products and sums are
 /// those of one head alone, in the same order, so the bits do not depend on the grouping: eight
 /// positions' dot products in flight (each one chain of multiply-adds), the exponentials 8 at a
-/// time, the output summed over the positions in order, 64 columns at a time.
-PK_AVX2 static void attend_group_avx2(const uint16_t *q, size_t heads, const uint16_t *keys, const uint16_t *values,
-                                      size_t stride, size_t positions, size_t head_size, float scale, float *scores,
-                                      float *out) {
-    float qf[PK_ATTEND_GROUP * PK_MAX_HEAD_SIZE];
-    float block[PK_ATTEND_BLOCK * PK_MAX_HEAD_SIZE];
-    rows_to_fp32_avx2(q, head_size, heads, head_size, qf);
+/// time, the output summed over the positions in order, 64 columns at a time. KEYS, SCORES and
+/// VALUES64 are the level's forms of the three inner loops; every level's are these sums in this
+/// order, so the levels' bits are the same.
+#define PK_DEFINE_ATTEND_GROUP(name, TARGET, KEYS, SCORES, VALUES64)                                                 \
+    TARGET static void name(const uint16_t *q, size_t heads, const uint16_t *keys, const uint16_t *values,           \
+                            size_t stride, size_t positions, size_t head_size, float scale, float *scores, float *out) { \
+        float qf[PK_ATTEND_GROUP * PK_MAX_HEAD_SIZE];                                                                \
+        float block[PK_ATTEND_BLOCK * PK_MAX_HEAD_SIZE] __attribute__((aligned(64)));                                \
+        rows_to_fp32_avx2(q, head_size, heads, head_size, qf);                                                       \
+        __m256 maximum8[PK_ATTEND_GROUP];                                                                            \
+        for (size_t h = 0; h < heads; h++) maximum8[h] = _mm256_set1_ps(-INFINITY);                                  \
+        size_t t = 0;                                                                                                \
+        for (; t + 8 <= positions; t += 8) {                                                                         \
+            KEYS(keys + t * stride, stride, head_size, block);                                                       \
+            for (size_t h = 0; h < heads; h++) {                                                                     \
+                const __m256 sc = _mm256_mul_ps(SCORES(qf + h * head_size, block, head_size), _mm256_set1_ps(scale)); \
+                _mm256_storeu_ps(scores + h * positions + t, sc);                                                    \
+                maximum8[h] = _mm256_max_ps(maximum8[h], sc);                                                        \
+            }                                                                                                        \
+        }                                                                                                            \
+        float maximum[PK_ATTEND_GROUP];                                                                              \
+        for (size_t h = 0; h < heads; h++) maximum[h] = lanes_maximum_avx2(maximum8[h]);                             \
+        for (; t < positions; t++) {                                                                                 \
+            rows_to_fp32_avx2(keys + t * stride, stride, 1, head_size, block);                                       \
+            for (size_t h = 0; h < heads; h++) {                                                                     \
+                __m256 acc = _mm256_setzero_ps();                                                                    \
+                for (size_t i = 0; i < head_size; i += 8) {                                                          \
+                    acc = _mm256_fmadd_ps(_mm256_loadu_ps(qf + h * head_size + i), _mm256_loadu_ps(block + i), acc);  \
+                }                                                                                                    \
+                const float sc = hsum8(acc) * scale;                                                                 \
+                scores[h * positions + t] = sc;                                                                      \
+                if (sc > maximum[h]) maximum[h] = sc;                                                                \
+            }                                                                                                        \
+        }                                                                                                            \
+        for (size_t h = 0; h < heads; h++) softmax_to_fp16_avx2(scores + h * positions, positions, maximum[h]);     \
+        memset(out, 0, heads * head_size * sizeof(float));                                                           \
+        for (size_t t0 = 0; t0 < positions; t0 += PK_ATTEND_BLOCK) {                                                 \
+            const size_t count = positions - t0 < PK_ATTEND_BLOCK ? positions - t0 : PK_ATTEND_BLOCK;                \
+            rows_to_fp32_avx2(values + t0 * stride, stride, count, head_size, block);                                \
+            for (size_t h = 0; h < heads; h++) {                                                                     \
+                const float *weights = scores + h * positions + t0;                                                  \
+                float *o = out + h * head_size;                                                                      \
+                size_t c = 0;                                                                                        \
+                for (; c + 64 <= head_size; c += 64) VALUES64(weights, count, block + c, head_size, o + c);         \
+                for (; c < head_size; c += 8) {                                                                      \
+                    __m256 acc = _mm256_loadu_ps(o + c);                                                             \
+                    for (size_t u = 0; u < count; u++) {                                                             \
+                        acc = _mm256_fmadd_ps(_mm256_set1_ps(weights[u]), _mm256_loadu_ps(block + u * head_size + c), acc); \
+                    }                                                                                                \
+                    _mm256_storeu_ps(o + c, acc);                                                                    \
+                }                                                                                                    \
+            }                                                                                                        \
+        }                                                                                                            \
+    }
 
-    __m256 maximum8[PK_ATTEND_GROUP];
-    for (size_t h = 0; h < heads; h++) maximum8[h] = _mm256_set1_ps(-INFINITY);
-    size_t t = 0;
-    for (; t + 8 <= positions; t += 8) {
-        rows_to_fp32_avx2(keys + t * stride, stride, 8, head_size, block);
-        for (size_t h = 0; h < heads; h++) {
-            __m256 acc[8];
-#pragma GCC unroll 8
-            for (int k = 0; k < 8; k++) acc[k] = _mm256_setzero_ps();
-            for (size_t i = 0; i < head_size; i += 8) {
-                const __m256 qv = _mm256_loadu_ps(qf + h * head_size + i);
-#pragma GCC unroll 8
-                for (int k = 0; k < 8; k++) acc[k] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(block + (size_t)k * head_size + i), acc[k]);
-            }
-            // Transpose-reduce the eight accumulators into one vector of eight scores.
-            const __m256 h01 = _mm256_hadd_ps(acc[0], acc[1]), h23 = _mm256_hadd_ps(acc[2], acc[3]);
-            const __m256 h45 = _mm256_hadd_ps(acc[4], acc[5]), h67 = _mm256_hadd_ps(acc[6], acc[7]);
-            const __m256 a = _mm256_hadd_ps(h01, h23), c = _mm256_hadd_ps(h45, h67);
-            const __m256 sc = _mm256_mul_ps(
-                _mm256_add_ps(_mm256_permute2f128_ps(a, c, 0x20), _mm256_permute2f128_ps(a, c, 0x31)), _mm256_set1_ps(scale));
-            _mm256_storeu_ps(scores + h * positions + t, sc);
-            maximum8[h] = _mm256_max_ps(maximum8[h], sc);
-        }
-    }
-    float maximum[PK_ATTEND_GROUP];
-    for (size_t h = 0; h < heads; h++) {
-        float lanes[8];
-        _mm256_storeu_ps(lanes, maximum8[h]);
-        maximum[h] = -INFINITY;
-        for (int k = 0; k < 8; k++) maximum[h] = lanes[k] > maximum[h] ? lanes[k] : maximum[h];
-    }
-    for (; t < positions; t++) {
-        rows_to_fp32_avx2(keys + t * stride, stride, 1, head_size, block);
-        for (size_t h = 0; h < heads; h++) {
-            __m256 acc = _mm256_setzero_ps();
-            for (size_t i = 0; i < head_size; i += 8) {
-                acc = _mm256_fmadd_ps(_mm256_loadu_ps(qf + h * head_size + i), _mm256_loadu_ps(block + i), acc);
-            }
-            const float sc = hsum8(acc) * scale;
-            scores[h * positions + t] = sc;
-            if (sc > maximum[h]) maximum[h] = sc;
-        }
-    }
-    for (size_t h = 0; h < heads; h++) softmax_to_fp16_avx2(scores + h * positions, positions, maximum[h]);
+PK_AVX2 static inline float lanes_maximum_avx2(__m256 v) {
+    float lanes[8];
+    _mm256_storeu_ps(lanes, v);
+    float maximum = -INFINITY;
+    for (int k = 0; k < 8; k++) maximum = lanes[k] > maximum ? lanes[k] : maximum;
+    return maximum;
+}
 
-    memset(out, 0, heads * head_size * sizeof(float));
-    for (size_t t0 = 0; t0 < positions; t0 += PK_ATTEND_BLOCK) {
-        const size_t count = positions - t0 < PK_ATTEND_BLOCK ? positions - t0 : PK_ATTEND_BLOCK;
-        rows_to_fp32_avx2(values + t0 * stride, stride, count, head_size, block);
-        for (size_t h = 0; h < heads; h++) {
-            const float *weights = scores + h * positions + t0;
-            float *o = out + h * head_size;
-            size_t c = 0;
-            for (; c + 64 <= head_size; c += 64) {
-                __m256 acc[8];
-#pragma GCC unroll 8
-                for (int k = 0; k < 8; k++) acc[k] = _mm256_loadu_ps(o + c + 8 * k);
-                for (size_t u = 0; u < count; u++) {
-                    const __m256 w = _mm256_set1_ps(weights[u]);
-#pragma GCC unroll 8
-                    for (int k = 0; k < 8; k++) acc[k] = _mm256_fmadd_ps(w, _mm256_loadu_ps(block + u * head_size + c + 8 * k), acc[k]);
-                }
-#pragma GCC unroll 8
-                for (int k = 0; k < 8; k++) _mm256_storeu_ps(o + c + 8 * k, acc[k]);
-            }
-            for (; c < head_size; c += 8) {
-                __m256 acc = _mm256_loadu_ps(o + c);
-                for (size_t u = 0; u < count; u++) acc = _mm256_fmadd_ps(_mm256_set1_ps(weights[u]), _mm256_loadu_ps(block + u * head_size + c), acc);
-                _mm256_storeu_ps(o + c, acc);
-            }
+PK_DEFINE_ATTEND_GROUP(attend_group_avx2, PK_AVX2, keys_to_fp32_avx2, keys_scores_avx2, values_64_avx2)
+
+// Level 3: the same sums with twice the lanes. Two positions' keys share a register (position 2m
+// in the low half, 2m + 1 in the high one, the query's 8 columns in both), so each lane keeps
+// the 256-bit chain it had; the 64 output columns are 4 registers instead of 8.
+
+/// Eight positions' keys as floats, in pairs: for pair m and columns i..<i + 8, position 2m's 8
+/// then position 2m + 1's, at (m · head_size + i) · 2.
+PK_VNNI static void keys_to_fp32_x16(const uint16_t *keys, size_t stride, size_t head_size, float *block) {
+    for (size_t m = 0; m < 4; m++) {
+        const uint16_t *even = keys + 2 * m * stride, *odd = even + stride;
+        for (size_t i = 0; i < head_size; i += 8) {
+            const __m256i halves = _mm256_inserti128_si256(
+                _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(even + i))), _mm_loadu_si128((const __m128i *)(odd + i)), 1);
+            _mm512_store_ps(block + 2 * (m * head_size + i), _mm512_cvtph_ps(halves));
         }
     }
 }
+
+PK_VNNI static inline __m256 keys_scores_x16(const float *q, const float *block, size_t head_size) {
+    __m512 acc[4];
+#pragma GCC unroll 4
+    for (int m = 0; m < 4; m++) acc[m] = _mm512_setzero_ps();
+    for (size_t i = 0; i < head_size; i += 8) {
+        const __m512 qv = _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_loadu_pd((const double *)(q + i))));
+#pragma GCC unroll 4
+        for (int m = 0; m < 4; m++) acc[m] = _mm512_fmadd_ps(qv, _mm512_load_ps(block + 2 * ((size_t)m * head_size + i)), acc[m]);
+    }
+    __m256 halves[8];
+#pragma GCC unroll 4
+    for (int m = 0; m < 4; m++) {
+        halves[2 * m] = _mm512_castps512_ps256(acc[m]);
+        halves[2 * m + 1] = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[m]), 1));
+    }
+    return reduce_scores_avx2(halves);
+}
+
+PK_VNNI static inline void values_64_x16(const float *weights, size_t count, const float *block, size_t head_size, float *o) {
+    __m512 acc[4];
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) acc[k] = _mm512_loadu_ps(o + 16 * k);
+    for (size_t u = 0; u < count; u++) {
+        const __m512 w = _mm512_set1_ps(weights[u]);
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++) acc[k] = _mm512_fmadd_ps(w, _mm512_loadu_ps(block + u * head_size + 16 * k), acc[k]);
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) _mm512_storeu_ps(o + 16 * k, acc[k]);
+}
+
+PK_DEFINE_ATTEND_GROUP(attend_group_x16, PK_VNNI, keys_to_fp32_x16, keys_scores_x16, values_64_x16)
 
 #endif  // PK_X86
 
@@ -192,10 +266,11 @@ void pk_attend_heads_at(int level, const uint16_t *q, size_t heads, const uint16
                         size_t stride, size_t positions, size_t head_size, float scale, float *scores, float *out) {
 #ifdef PK_X86
     if (level >= 1 && pk_max_implementation() >= 1 && head_size % 8 == 0 && head_size <= PK_MAX_HEAD_SIZE) {
+        const int wide = level >= 3 && pk_max_implementation() >= 3;
         for (size_t h = 0; h < heads; h += PK_ATTEND_GROUP) {
             const size_t count = heads - h < PK_ATTEND_GROUP ? heads - h : PK_ATTEND_GROUP;
-            attend_group_avx2(q + h * head_size, count, keys, values, stride, positions, head_size, scale,
-                              scores + h * positions, out + h * head_size);
+            (wide ? attend_group_x16 : attend_group_avx2)(q + h * head_size, count, keys, values, stride, positions,
+                                                         head_size, scale, scores + h * positions, out + h * head_size);
         }
         return;
     }

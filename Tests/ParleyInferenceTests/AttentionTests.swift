@@ -74,6 +74,30 @@ import Testing
         }
     }
 
+    /// The vector levels run the same sums in the same order, the wider ones in more lanes, so
+    /// every level above 1 gives level 1's bits: head sizes with and without columns past the
+    /// last 64, positions that fill no block.
+    @Test(arguments: [(64, 2, 300), (128, 6, 45), (256, 1, 19), (96, 3, 23), (24, 2, 9)])
+    func everyVectorLevelGivesTheSameBits(headSize: Int, heads: Int, positions: Int) {
+        var random = KernelTests.Random(Self.seed ^ UInt64(headSize << 20 | heads << 12 | positions) << 1)
+        let stride = headSize * heads
+        let half = { (x: [Float]) in x.map { pk_fp32_to_fp16($0) } }
+        let q = half(random.floats(heads * headSize, scale: 2))
+        let keys = half(random.floats(positions * stride, scale: 3))
+        let values = half(random.floats(positions * stride, scale: 1))
+        let scale = 1 / Float(headSize).squareRoot()
+        func attend(_ level: Int) -> [UInt32] {
+            var scores = [Float](repeating: .nan, count: heads * positions)
+            var out = [Float](repeating: .nan, count: heads * headSize)
+            pk_attend_heads_at(Int32(level), q, heads, keys, values, stride, positions, headSize, scale, &scores, &out)
+            return out.map(\.bitPattern)
+        }
+        let first = attend(1)
+        for level in KernelTests.levels where level > 1 {
+            #expect(attend(level) == first, "head \(headSize) positions \(positions) level \(level) (seed \(Self.seed))")
+        }
+    }
+
     @Test func farAwayScoresUnderflowToZeroWeightWithoutNaN() {
         // One key aligned with q and one opposite: the second's weight underflows (exp of about -200).
         let headSize = 64
