@@ -33,6 +33,10 @@ static void swiglu_portable(float *gate, const float *up, size_t i, size_t n) {
 
 #ifdef PK_X86
 
+/// 1/k! for k = 10 down to 1, then 1: e^r's Taylor coefficients, highest first.
+static const double exp_inverse_factorials[10] = {
+    1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1.0};
+
 /// e^x for 4 floats held as doubles, to about 2^-42 relative, so that rounding it to float gives
 /// the correctly rounded e^x but for values within 2^-42 of a rounding boundary (libm's expf is
 /// itself within 0.502 ulp). x = n ln2 + r, |r| <= ln2 / 2; e^r by its Taylor series to r^10;
@@ -44,11 +48,8 @@ PK_AVX2 static inline __m256d exp_pd_avx2(__m256d x) {
                                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(0.6931471805599453), x);
     r = _mm256_fnmadd_pd(n, _mm256_set1_pd(2.3190468138462996e-17), r);
-    // 1/k! for k = 10 down to 1, then 1.
-    static const double inverse_factorials[10] = {
-        1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1.0};
-    __m256d p = _mm256_set1_pd(inverse_factorials[0]);
-    for (int k = 1; k < 10; k++) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(inverse_factorials[k]));
+    __m256d p = _mm256_set1_pd(exp_inverse_factorials[0]);
+    for (int k = 1; k < 10; k++) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(exp_inverse_factorials[k]));
     p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
     const __m256i exponent = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(n)), _mm256_set1_epi64x(1023));
     return _mm256_mul_pd(p, _mm256_castsi256_pd(_mm256_slli_epi64(exponent, 52)));
@@ -70,9 +71,45 @@ PK_AVX2 static size_t swiglu_avx2(float *gate, const float *up, size_t n) {
     return i;
 }
 
+/// exp_pd_avx2 for 8 doubles: the same operations per lane, so the same bits.
+PK_VNNI static inline __m512d exp_pd_x16(__m512d x) {
+    x = _mm512_min_pd(_mm512_max_pd(x, _mm512_set1_pd(-150.0)), _mm512_set1_pd(100.0));
+    const __m512d n = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(1.4426950408889634)),
+                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(0.6931471805599453), x);
+    r = _mm512_fnmadd_pd(n, _mm512_set1_pd(2.3190468138462996e-17), r);
+    __m512d p = _mm512_set1_pd(exp_inverse_factorials[0]);
+    for (int k = 1; k < 10; k++) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(exp_inverse_factorials[k]));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
+    const __m512i exponent = _mm512_add_epi64(_mm512_cvtepi32_epi64(_mm512_cvtpd_epi32(n)), _mm512_set1_epi64(1023));
+    return _mm512_mul_pd(p, _mm512_castsi512_pd(_mm512_slli_epi64(exponent, 52)));
+}
+
+/// swiglu_avx2 16 at a time, each half's exponentials in one 512-bit register.
+PK_VNNI static size_t swiglu_x16(float *gate, const float *up, size_t n) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 g = _mm512_loadu_ps(gate + i);
+        const __m512 minus = _mm512_sub_ps(_mm512_setzero_ps(), g);
+        const __m256 low = _mm512_cvtpd_ps(exp_pd_x16(_mm512_cvtps_pd(_mm512_castps512_ps256(minus))));
+        const __m256 high = _mm512_cvtpd_ps(exp_pd_x16(_mm512_cvtps_pd(
+            _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(minus), 1)))));
+        const __m512 e = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(low)), _mm256_castps_pd(high), 1));
+        _mm512_storeu_ps(gate + i, _mm512_mul_ps(_mm512_div_ps(g, _mm512_add_ps(one, e)), _mm512_loadu_ps(up + i)));
+    }
+    return i + swiglu_avx2(gate + i, up + i, n - i);
+}
+
 #endif  // PK_X86
 
 void pk_swiglu_at(int level, float *gate, const float *up, size_t n) {
+#ifdef PK_X86
+    if (level >= 3 && pk_max_implementation() >= 3) {
+        gated_at(level, swiglu_x16, swiglu_portable, gate, up, n);
+        return;
+    }
+#endif
     gated_at(level, PK_VECTOR_PATH(swiglu_avx2), swiglu_portable, gate, up, n);
 }
 

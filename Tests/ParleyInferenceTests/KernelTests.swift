@@ -244,6 +244,11 @@ import Testing
             let far = differing.filter { abs(result[$0] - results[0][$0]) > 4 * Float.ulpOfOne * abs(results[0][$0]) }
             #expect(far.isEmpty, "gates \(far.prefix(5).map { gates[$0] }): \(far.prefix(5).map { result[$0] }) vs libm's \(far.prefix(5).map { results[0][$0] }) (seed \(Self.seed))")
         }
+        // The wider levels run level 1's operations in more lanes: its bits exactly.
+        for (level, result) in zip(Self.levels, results) where level > 1 {
+            let differing = gates.indices.filter { result[$0].bitPattern != results[1][$0].bitPattern }
+            #expect(differing.isEmpty, "level \(level) differs from level 1 at gates \(differing.prefix(5).map { gates[$0] }) (seed \(Self.seed))")
+        }
     }
 
     /// GeGLU through ggml's fp16 table: the vector path (F16C and a gather) gives the portable
