@@ -141,6 +141,15 @@ PK_AVX2 static inline void values_64_avx2(const float *weights, size_t count, co
     for (int k = 0; k < 8; k++) _mm256_storeu_ps(o + 8 * k, acc[k]);
 }
 
+/// The largest of eight lanes.
+PK_AVX2 static inline float lanes_maximum_avx2(__m256 v) {
+    float lanes[8];
+    _mm256_storeu_ps(lanes, v);
+    float maximum = -INFINITY;
+    for (int k = 0; k < 8; k++) maximum = lanes[k] > maximum ? lanes[k] : maximum;
+    return maximum;
+}
+
 /// Up to PK_ATTEND_GROUP heads that share keys and values: each block of keys (8 positions) and
 /// of values (16) is converted from fp16 once for all of them. Per head the products and sums are
 /// those of one head alone, in the same order, so the bits do not depend on the grouping: eight
@@ -199,14 +208,6 @@ PK_AVX2 static inline void values_64_avx2(const float *weights, size_t count, co
             }                                                                                                        \
         }                                                                                                            \
     }
-
-PK_AVX2 static inline float lanes_maximum_avx2(__m256 v) {
-    float lanes[8];
-    _mm256_storeu_ps(lanes, v);
-    float maximum = -INFINITY;
-    for (int k = 0; k < 8; k++) maximum = lanes[k] > maximum ? lanes[k] : maximum;
-    return maximum;
-}
 
 PK_DEFINE_ATTEND_GROUP(attend_group_avx2, PK_AVX2, keys_to_fp32_avx2, keys_scores_avx2, values_64_avx2)
 

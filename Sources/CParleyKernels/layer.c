@@ -104,13 +104,8 @@ PK_VNNI static size_t swiglu_x16(float *gate, const float *up, size_t n) {
 #endif  // PK_X86
 
 void pk_swiglu_at(int level, float *gate, const float *up, size_t n) {
-#ifdef PK_X86
-    if (level >= 3 && pk_max_implementation() >= 3) {
-        gated_at(level, swiglu_x16, swiglu_portable, gate, up, n);
-        return;
-    }
-#endif
-    gated_at(level, PK_VECTOR_PATH(swiglu_avx2), swiglu_portable, gate, up, n);
+    gated_at(level, PK_VECTOR_PATH(level >= 3 && pk_max_implementation() >= 3 ? swiglu_x16 : swiglu_avx2),
+             swiglu_portable, gate, up, n);
 }
 
 void pk_swiglu(float *gate, const float *up, size_t n) {

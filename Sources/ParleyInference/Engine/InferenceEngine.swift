@@ -68,8 +68,8 @@ public struct InferenceStatistics: Sendable, Equatable {
 /// pass holds at most `interleavedRows` rows; a prompt with no one waiting on it runs in passes
 /// of the model's full batch, where its weights are read the fewest times. A generation joins
 /// or leaves between steps; at most `batchWidth` run at once, the rest wait their turn, as does
-/// a second request for a conversation that is generating. A conversation's tokens are the same bits batched or
-/// alone (the kernels' products do not depend on the batch).
+/// a second request for a conversation that is generating. A conversation's tokens are the same
+/// bits batched or alone (the kernels' products do not depend on the batch).
 public final class InferenceEngine: Sendable {
     public let model: LanguageModel
     public let template: ChatTemplate
